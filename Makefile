@@ -1,0 +1,55 @@
+# MeetCore: `make demo` runs the reference meeting on SQLite, `make test` runs the whole suite.
+# Both set up .venv first. Every setting is an environment variable (see README.md).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export MEETCORE_PORT ?= 5000
+export MEETCORE_BASE_URL ?= http://127.0.0.1:$(MEETCORE_PORT)
+
+.PHONY: setup demo test test-sqlite test-postgres lint translations assets clean
+
+setup: $(VENV)/.installed translations assets
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,dev]'
+	touch $@
+
+# Thai and English message catalogues (.po in git, .mo built here).
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d meetcore/translations -D messages
+
+# Front-end assets come from npm when the project has any (package-lock.json pins them).
+assets:
+	@if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; \
+	  if grep -q '"build"' package.json; then npm run build; fi; fi
+
+demo: setup
+	$(BIN)/meetcore db upgrade
+	$(BIN)/meetcore seed
+	$(BIN)/meetcore demo-data
+	$(BIN)/meetcore run
+
+test: setup lint test-sqlite test-postgres
+
+lint:
+	$(BIN)/ruff check meetcore tests bench
+
+test-sqlite:
+	$(BIN)/python -m pytest -n 2 -q
+
+test-postgres:
+	@if [ -n "$$MEETCORE_TEST_DATABASE_URL" ]; then \
+	  echo "== PostgreSQL: $$MEETCORE_TEST_DATABASE_URL"; \
+	  $(BIN)/python -m pytest -n 2 -q; \
+	else echo "== PostgreSQL skipped: set MEETCORE_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"; fi
+
+# Refresh the catalogues after changing translatable strings.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o meetcore/translations/messages.pot .
+	$(BIN)/pybabel update -i meetcore/translations/messages.pot -d meetcore/translations -D messages --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) instance build *.egg-info

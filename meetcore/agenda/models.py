@@ -1,0 +1,44 @@
+"""The agenda: an ordered tree of items per meeting."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from meetcore.database import UTCDateTime, choice_type, utcnow
+from meetcore.extensions import db
+
+ITEM_STATES = ("pending", "current", "done")
+
+
+class AgendaItem(db.Model):
+    __tablename__ = "agenda_items"
+    __table_args__ = (
+        # Target of the composite foreign key below.
+        sa.UniqueConstraint("id", "meeting_id", name="uq_agenda_items_id_meeting"),
+        # A parent must belong to the same meeting: the database refuses a cross-meeting tree.
+        sa.ForeignKeyConstraint(
+            ["parent_id", "meeting_id"],
+            ["agenda_items.id", "agenda_items.meeting_id"],
+            name="fk_agenda_items_parent_same_meeting",
+            ondelete="CASCADE",
+        ),
+        sa.CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+        sa.CheckConstraint("position >= 0", name="position_not_negative"),
+        sa.Index("ix_agenda_items_meeting_parent_position", "meeting_id", "parent_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column()
+    position: Mapped[int] = mapped_column(default=0)
+    # Which Thai standard section (1..6) a top-level item is, when it is one.
+    section: Mapped[int | None] = mapped_column()
+    title: Mapped[str] = mapped_column(sa.String(500))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    presenter: Mapped[str | None] = mapped_column(sa.String(300))
+    duration_minutes: Mapped[int | None] = mapped_column()
+    state: Mapped[str] = mapped_column(choice_type(*ITEM_STATES, name="agenda_item_state"), default="pending")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

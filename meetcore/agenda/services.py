@@ -1,0 +1,429 @@
+"""Building a meeting's agenda: the only writers of AgendaItem rows.
+
+The agenda is an ordered tree. Siblings (the items under one parent, or the top level) always have the
+positions 0..n-1, and an item's number ("5.1") is read from those positions. Every change takes the
+meeting row's lock first, so two secretaries editing at once never hand out the same position, and
+appends a MeetingEvent in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from meetcore.agenda.models import AgendaItem
+from meetcore.agenda.schemas import AgendaItemInput, AgendaItemUpdate, MoveInput
+from meetcore.auth.permissions import require_editor, require_staff
+from meetcore.errors import Conflict, InvalidInput, NotFound
+from meetcore.eventlog.services import record_event
+from meetcore.extensions import db
+from meetcore.meetings.models import Meeting
+from meetcore.minutes.models import Decision, MinutesBlock
+from meetcore.schemas import load_input
+
+# The agenda may change until the meeting has ended (a live meeting may still add or reorder items).
+EDITABLE_STATUSES = ("draft", "scheduled", "live")
+
+# The Thai standard agenda: section 1..6. Official names, so always in Thai whatever the page language.
+STANDARD_SECTIONS = (
+    "เรื่องที่ประธานแจ้งให้ที่ประชุมทราบ",
+    "เรื่องรับรองรายงานการประชุม",
+    "เรื่องสืบเนื่อง",
+    "เรื่องเพื่อทราบ",
+    "เรื่องเพื่อพิจารณา",
+    "เรื่องอื่น ๆ",
+)
+
+EDITABLE_FIELDS = ("title", "description", "presenter", "duration_minutes")
+
+
+# --- reading -------------------------------------------------------------------------------------------
+
+
+def _meeting_items(meeting_id: int) -> list[AgendaItem]:
+    return list(
+        db.session.scalars(
+            sa.select(AgendaItem)
+            .where(AgendaItem.meeting_id == meeting_id)
+            .order_by(AgendaItem.position, AgendaItem.id)
+        )
+    )
+
+
+def _build_tree(items: list[AgendaItem]) -> list[dict]:
+    by_parent: dict[int | None, list[AgendaItem]] = defaultdict(list)
+    for item in items:
+        by_parent[item.parent_id].append(item)
+
+    def build(parent_id, prefix):
+        nodes = []
+        for index, item in enumerate(by_parent.get(parent_id, []), start=1):
+            number = f"{prefix}{index}"
+            nodes.append({"item": item, "number": number, "children": build(item.id, number + ".")})
+        return nodes
+
+    return build(None, "")
+
+
+def agenda_tree(meeting, *, by) -> list[dict]:
+    """[{"item": AgendaItem, "number": "5.1", "children": [...]}, ...] in order, from one query."""
+    require_staff(by)
+    return _build_tree(_meeting_items(meeting.id))
+
+
+def walk(nodes: list[dict], depth: int = 0):
+    """(node, depth) for every node of a tree, in agenda order."""
+    for node in nodes:
+        yield node, depth
+        yield from walk(node["children"], depth + 1)
+
+
+def _find_node(nodes: list[dict], item_id: int) -> dict | None:
+    for node, _depth in walk(nodes):
+        if node["item"].id == item_id:
+            return node
+    return None
+
+
+def item_node(item: AgendaItem, *, by) -> dict:
+    """The tree node of one item: {"item", "number", "children"} with its whole subtree."""
+    require_staff(by)
+    node = _find_node(_build_tree(_meeting_items(item.meeting_id)), item.id)
+    if node is None:
+        raise NotFound(_l("Agenda item %(id)s does not exist.", id=item.id))
+    return node
+
+
+def get_item(item_id: int, *, by) -> AgendaItem:
+    require_staff(by)
+    item = db.session.get(AgendaItem, item_id)
+    if item is None:
+        raise NotFound(_l("Agenda item %(id)s does not exist.", id=item_id))
+    return item
+
+
+def agenda_editable(meeting: Meeting) -> bool:
+    """Whether the meeting's status still lets the secretariat change its agenda."""
+    return meeting.status in EDITABLE_STATUSES
+
+
+def missing_standard_sections(meeting, *, by) -> list[int]:
+    """The standard section numbers (1..6) not yet at the top level of the agenda."""
+    require_staff(by)
+    present = set(
+        db.session.scalars(
+            sa.select(AgendaItem.section).where(
+                AgendaItem.meeting_id == meeting.id,
+                AgendaItem.parent_id.is_(None),
+                AgendaItem.section.is_not(None),
+            )
+        )
+    )
+    return [number for number in range(1, len(STANDARD_SECTIONS) + 1) if number not in present]
+
+
+def deletion_summary(item: AgendaItem, *, by) -> dict:
+    """What deleting ``item`` would remove: its node (with sub-items), their count, minutes and decisions."""
+    require_staff(by)
+    node = item_node(item, by=by)
+    ids = [n["item"].id for n, _depth in walk([node])]
+    minutes = db.session.scalar(
+        sa.select(sa.func.count()).select_from(MinutesBlock).where(
+            MinutesBlock.agenda_item_id.in_(ids), MinutesBlock.text != ""
+        )
+    )
+    decisions = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Decision).where(Decision.agenda_item_id.in_(ids))
+    )
+    return {"node": node, "sub_items": len(ids) - 1, "minutes": minutes or 0, "decisions": decisions or 0}
+
+
+# --- helpers of the writers ----------------------------------------------------------------------------
+
+
+def _lock_for_editing(meeting_id: int) -> Meeting:
+    """Take the meeting row's write lock and check, on its current status, that the agenda may change."""
+    status = db.session.execute(
+        sa.select(Meeting.status).where(Meeting.id == meeting_id).with_for_update()
+    ).scalar_one_or_none()
+    if status is None:
+        raise NotFound(_l("Meeting %(id)s does not exist.", id=meeting_id))
+    if status not in EDITABLE_STATUSES:
+        raise Conflict(
+            _l("The agenda of a meeting that has ended or was cancelled can no longer be changed.")
+        )
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting.status != status:
+        db.session.refresh(meeting)
+    return meeting
+
+
+def _load(item_id: int) -> AgendaItem:
+    """The item as it is now in the database, after the lock (another editor may have moved or deleted
+    it since it was read)."""
+    current = db.session.scalars(
+        sa.select(AgendaItem).where(AgendaItem.id == item_id).execution_options(populate_existing=True)
+    ).one_or_none()
+    if current is None:
+        raise NotFound(_l("Agenda item %(id)s does not exist.", id=item_id))
+    return current
+
+
+def _fresh(item: AgendaItem) -> AgendaItem:
+    return _load(item.id)
+
+
+def _children(meeting_id: int, parent_id: int | None) -> list[AgendaItem]:
+    parent = AgendaItem.parent_id.is_(None) if parent_id is None else AgendaItem.parent_id == parent_id
+    return list(
+        db.session.scalars(
+            sa.select(AgendaItem)
+            .where(AgendaItem.meeting_id == meeting_id, parent)
+            .order_by(AgendaItem.position, AgendaItem.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def _renumber(siblings: list[AgendaItem]) -> None:
+    for index, sibling in enumerate(siblings):
+        if sibling.position != index:
+            sibling.position = index
+
+
+def _subtree_ids(meeting_id: int, item_id: int) -> list[int]:
+    """The item's id and those of all its descendants."""
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for child_id, parent_id in db.session.execute(
+        sa.select(AgendaItem.id, AgendaItem.parent_id).where(AgendaItem.meeting_id == meeting_id)
+    ):
+        children[parent_id].append(child_id)
+    found, stack = [], [item_id]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(children.get(current, []))
+    return found
+
+
+def _check_parent(meeting_id: int, parent_id: int | None) -> AgendaItem | None:
+    """The parent item an input names, refused clearly when it is not on this meeting's agenda."""
+    if parent_id is None:
+        return None
+    parent = db.session.get(AgendaItem, parent_id)
+    if parent is None:
+        raise InvalidInput(_l("Agenda item %(id)s does not exist.", id=parent_id), field="parent_id")
+    if parent.meeting_id != meeting_id:
+        raise InvalidInput(
+            _l("Agenda item %(id)s belongs to another meeting; an item can only be placed under an item "
+               "of the same agenda.", id=parent_id),
+            field="parent_id",
+        )
+    return parent
+
+
+def _place(item: AgendaItem, parent_id: int | None, position: int | None) -> dict | None:
+    """Put ``item`` under ``parent_id`` at ``position`` (default and at most: last), renumbering the
+    siblings it leaves and joins. Returns the move's {"from", "to"}, or None when it did not move."""
+    meeting_id = item.meeting_id
+    if parent_id is not None and parent_id in _subtree_ids(meeting_id, item.id):
+        raise InvalidInput(_l("An item cannot be moved under itself or under one of its own sub-items."),
+                           field="parent_id")
+    before = {"parent_id": item.parent_id, "position": item.position}
+    old_siblings = [s for s in _children(meeting_id, item.parent_id) if s.id != item.id]
+    if parent_id == item.parent_id:
+        new_siblings = old_siblings
+    else:
+        new_siblings = [s for s in _children(meeting_id, parent_id) if s.id != item.id]
+        _renumber(old_siblings)
+    index = len(new_siblings) if position is None else min(position, len(new_siblings))
+    new_siblings.insert(index, item)
+    item.parent_id = parent_id
+    if parent_id is not None:
+        item.section = None  # a standard section is a top-level item; nested, it is an ordinary one
+    _renumber(new_siblings)
+    after = {"parent_id": item.parent_id, "position": item.position}
+    return None if after == before else {"from": before, "to": after}
+
+
+def _moved(meeting: Meeting, item: AgendaItem, move: dict | None, *, by) -> AgendaItem:
+    if move is not None:
+        db.session.flush()
+        record_event(meeting, "agenda.moved", {"item_id": item.id, **move}, by=by)
+    db.session.commit()
+    return item
+
+
+# --- writers -------------------------------------------------------------------------------------------
+
+
+def add_item(meeting, data: dict, *, by) -> AgendaItem:
+    """Add an item as the last one under its parent (parent_id), or at the end of the top level."""
+    require_editor(by)
+    values = load_input(AgendaItemInput(), data)
+    meeting = _lock_for_editing(meeting.id)
+    parent = _check_parent(meeting.id, values.pop("parent_id"))
+    parent_id = parent.id if parent is not None else None
+    item = AgendaItem(meeting_id=meeting.id, parent_id=parent_id,
+                      position=len(_children(meeting.id, parent_id)), **values)
+    db.session.add(item)
+    db.session.flush()
+    record_event(meeting, "agenda.added",
+                 {"item_id": item.id, "parent_id": parent_id, "position": item.position, "title": item.title},
+                 by=by)
+    db.session.commit()
+    return item
+
+
+def update_item(item: AgendaItem, data: dict, *, by) -> AgendaItem:
+    """Change some of an item's fields; a parent_id given moves it to the end of that parent."""
+    require_editor(by)
+    values = load_input(AgendaItemUpdate(), data)
+    meeting = _lock_for_editing(item.meeting_id)
+    item = _fresh(item)
+    move = None
+    if "parent_id" in values:
+        parent_id = values.pop("parent_id")
+        _check_parent(meeting.id, parent_id)
+        if parent_id != item.parent_id:
+            move = _place(item, parent_id, None)
+    changed = sorted(name for name, value in values.items() if getattr(item, name) != value)
+    for name in changed:
+        setattr(item, name, values[name])
+    db.session.flush()
+    if changed:
+        record_event(meeting, "agenda.updated", {"item_id": item.id, "fields": changed}, by=by)
+    if move is not None:
+        record_event(meeting, "agenda.moved", {"item_id": item.id, **move}, by=by)
+    db.session.commit()
+    return item
+
+
+def move_item(item: AgendaItem, data: dict, *, by) -> AgendaItem:
+    """Move an item under another parent (parent_id; null for the top level) and/or to another position
+    among its siblings (0-based; past the end means last). A parent_id not given keeps the parent."""
+    require_editor(by)
+    values = load_input(MoveInput(), data)
+    if "parent_id" not in values and values.get("position") is None:
+        raise InvalidInput(_l("Say where the item goes: give parent_id, position or both."))
+    meeting = _lock_for_editing(item.meeting_id)
+    item = _fresh(item)
+    parent_id = values["parent_id"] if "parent_id" in values else item.parent_id
+    _check_parent(meeting.id, parent_id)
+    move = _place(item, parent_id, values.get("position"))
+    return _moved(meeting, item, move, by=by)
+
+
+def _siblings_around(item: AgendaItem) -> tuple[list[AgendaItem], int]:
+    siblings = _children(item.meeting_id, item.parent_id)
+    index = next(i for i, sibling in enumerate(siblings) if sibling.id == item.id)
+    return siblings, index
+
+
+def move_up(item: AgendaItem, *, by) -> AgendaItem:
+    """Swap the item with the one above it."""
+    require_editor(by)
+    meeting = _lock_for_editing(item.meeting_id)
+    item = _fresh(item)
+    _siblings, index = _siblings_around(item)
+    if index == 0:
+        raise InvalidInput(_l("This item is already the first at its level."))
+    return _moved(meeting, item, _place(item, item.parent_id, index - 1), by=by)
+
+
+def move_down(item: AgendaItem, *, by) -> AgendaItem:
+    """Swap the item with the one below it."""
+    require_editor(by)
+    meeting = _lock_for_editing(item.meeting_id)
+    item = _fresh(item)
+    siblings, index = _siblings_around(item)
+    if index == len(siblings) - 1:
+        raise InvalidInput(_l("This item is already the last at its level."))
+    return _moved(meeting, item, _place(item, item.parent_id, index + 1), by=by)
+
+
+def indent(item: AgendaItem, *, by) -> AgendaItem:
+    """Make the item the last sub-item of the item above it."""
+    require_editor(by)
+    meeting = _lock_for_editing(item.meeting_id)
+    item = _fresh(item)
+    siblings, index = _siblings_around(item)
+    if index == 0:
+        raise InvalidInput(_l("There is no item above this one to place it under."))
+    return _moved(meeting, item, _place(item, siblings[index - 1].id, None), by=by)
+
+
+def outdent(item: AgendaItem, *, by) -> AgendaItem:
+    """Take the item out of its parent: it becomes the item right after its former parent."""
+    require_editor(by)
+    meeting = _lock_for_editing(item.meeting_id)
+    item = _fresh(item)
+    if item.parent_id is None:
+        raise InvalidInput(_l("This item is already at the top level."))
+    parent = _load(item.parent_id)
+    return _moved(meeting, item, _place(item, parent.parent_id, parent.position + 1), by=by)
+
+
+def delete_item(item: AgendaItem, *, by) -> list[int]:
+    """Delete the item with all its sub-items and renumber the siblings after it. Returns the ids deleted.
+
+    Refused while a decision is recorded on any of them: a decision is part of the official record.
+    """
+    require_editor(by)
+    meeting = _lock_for_editing(item.meeting_id)
+    item = _fresh(item)
+    ids = _subtree_ids(meeting.id, item.id)
+    decisions = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Decision).where(Decision.agenda_item_id.in_(ids))
+    )
+    if decisions:
+        raise Conflict(_l("A decision is recorded on this item or one of its sub-items, so it cannot be "
+                          "deleted. Remove the decision first."))
+    payload = {"item_id": item.id, "title": item.title, "parent_id": item.parent_id,
+               "position": item.position, "deleted_ids": ids}
+    parent_id = item.parent_id
+    db.session.execute(
+        sa.delete(AgendaItem).where(AgendaItem.id.in_(ids)).execution_options(synchronize_session=False)
+    )
+    for gone in [obj for obj in db.session.identity_map.values() if isinstance(obj, AgendaItem)]:
+        if gone.id in ids:
+            db.session.expunge(gone)
+    _renumber(_children(meeting.id, parent_id))
+    db.session.flush()
+    record_event(meeting, "agenda.deleted", payload, by=by)
+    db.session.commit()
+    return ids
+
+
+def insert_standard_sections(meeting, *, by) -> list[AgendaItem]:
+    """Add the Thai standard top-level sections that are missing, each in its place among the others.
+
+    A section already at the top level (by its number, whatever its title now) is left alone, so this can
+    be run again safely. Returns the items added (none when all six were there).
+    """
+    require_editor(by)
+    meeting = _lock_for_editing(meeting.id)
+    top = _children(meeting.id, None)
+    present = {item.section for item in top if item.section is not None}
+    added = []
+    for number, title in enumerate(STANDARD_SECTIONS, start=1):
+        if number in present:
+            continue
+        section = AgendaItem(meeting_id=meeting.id, parent_id=None, section=number, title=title)
+        # Before the first later section; after everything else when there is none.
+        later = (i for i, other in enumerate(top) if other.section is not None and other.section > number)
+        index = next(later, len(top))
+        top.insert(index, section)
+        added.append(section)
+    if not added:
+        db.session.rollback()
+        return []
+    _renumber(top)
+    db.session.add_all(added)
+    db.session.flush()
+    payload = {"sections": [item.section for item in added], "item_ids": [item.id for item in added]}
+    record_event(meeting, "agenda.sections_inserted", payload, by=by)
+    db.session.commit()
+    return added

@@ -1,0 +1,199 @@
+"""The secretariat's agenda editor. Thin: load → call one service → render or redirect.
+
+Every change is a plain POST form (works with no JavaScript); bad input re-renders the page with the
+translated error and status 422 (409 when the meeting no longer allows changes) and saves nothing.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from meetcore.agenda import services
+from meetcore.auth.permissions import can_edit, require_editor
+from meetcore.errors import Conflict, InvalidInput, NotFound
+from meetcore.extensions import db
+from meetcore.meetings.services import get_meeting
+
+bp = Blueprint("agenda", __name__)
+
+ITEM_TEXT_FIELDS = ("title", "description", "presenter")
+MOVES = {
+    "up": services.move_up,
+    "down": services.move_down,
+    "indent": services.indent,
+    "outdent": services.outdent,
+}
+
+
+def item_form_to_input(form, *, with_parent: bool) -> dict:
+    """The add/edit form as the service's input: empty boxes become None (no value)."""
+    data = {name: form.get(name, "") for name in ITEM_TEXT_FIELDS}
+    data["duration_minutes"] = form.get("duration_minutes", "").strip() or None
+    if with_parent:
+        data["parent_id"] = form.get("parent_id", "").strip() or None
+    return data
+
+
+def _item_of(meeting, item_id: int):
+    item = services.get_item(item_id, by=current_user)
+    if item.meeting_id != meeting.id:
+        raise NotFound(_("Agenda item %(id)s does not exist.", id=item_id))
+    return item
+
+
+def _parent_options(agenda: list[dict], exclude: set[int] = frozenset()) -> list[dict]:
+    """Every item as a choice of parent, in agenda order, indented by depth."""
+    return [
+        {"id": node["item"].id, "number": node["number"], "title": node["item"].title, "depth": depth}
+        for node, depth in services.walk(agenda)
+        if node["item"].id not in exclude
+    ]
+
+
+def _editor_page(meeting, *, form=None, error_field=None, status: int = 200):
+    agenda = services.agenda_tree(meeting, by=current_user)
+    editable = can_edit(current_user) and services.agenda_editable(meeting)
+    return render_template(
+        "agenda/editor.html",
+        meeting=meeting,
+        agenda=agenda,
+        editable=editable,
+        missing_sections=services.missing_standard_sections(meeting, by=current_user) if editable else [],
+        parent_options=_parent_options(agenda),
+        form=form or {},
+        error_field=error_field,
+    ), status
+
+
+def _item_page(meeting, item, *, form=None, error_field=None, status: int = 200):
+    agenda = services.agenda_tree(meeting, by=current_user)
+    node = services.item_node(item, by=current_user)
+    subtree = {n["item"].id for n, _depth in services.walk([node])}
+    if form is None:
+        form = {name: getattr(item, name) or "" for name in ITEM_TEXT_FIELDS}
+        form["duration_minutes"] = "" if item.duration_minutes is None else item.duration_minutes
+    return render_template(
+        "agenda/item_form.html",
+        meeting=meeting,
+        item=item,
+        node=node,
+        form=form,
+        error_field=error_field,
+        parent_options=_parent_options(agenda, exclude=subtree),
+    ), status
+
+
+def _failed(error, page):
+    """Undo whatever the failed call began, tell the user why, and show the page again."""
+    db.session.rollback()
+    flash(str(error.message), "error")
+    return page(error)
+
+
+def _to_item(meeting_id: int, item_id: int):
+    return redirect(url_for("agenda.editor", meeting_id=meeting_id, _anchor=f"item-{item_id}"))
+
+
+@bp.get("/meetings/<int:meeting_id>/agenda")
+@login_required
+def editor(meeting_id: int):
+    meeting = get_meeting(meeting_id, by=current_user)
+    return _editor_page(meeting)
+
+
+@bp.post("/meetings/<int:meeting_id>/agenda/items")
+@login_required
+def add(meeting_id: int):
+    meeting = get_meeting(meeting_id, by=current_user)
+    try:
+        item = services.add_item(meeting, item_form_to_input(request.form, with_parent=True), by=current_user)
+    except (InvalidInput, Conflict) as error:
+        return _failed(error, lambda e: _editor_page(meeting, form=request.form, error_field=e.field,
+                                                      status=e.status))
+    flash(_("The item has been added."), "success")
+    return _to_item(meeting.id, item.id)
+
+
+@bp.route("/meetings/<int:meeting_id>/agenda/items/<int:item_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(meeting_id: int, item_id: int):
+    meeting = get_meeting(meeting_id, by=current_user)
+    require_editor(current_user)
+    item = _item_of(meeting, item_id)
+    if request.method == "POST":
+        try:
+            services.update_item(item, item_form_to_input(request.form, with_parent=False), by=current_user)
+        except (InvalidInput, Conflict) as error:
+            return _failed(error, lambda e: _item_page(meeting, _item_of(meeting, item_id), form=request.form,
+                                                        error_field=e.field, status=e.status))
+        flash(_("The item has been saved."), "success")
+        return _to_item(meeting.id, item_id)
+    return _item_page(meeting, item)
+
+
+@bp.post("/meetings/<int:meeting_id>/agenda/items/<int:item_id>/move")
+@login_required
+def move(meeting_id: int, item_id: int):
+    """One of the ↑ ↓ indent outdent buttons (field direction), or the edit page's "move under" form."""
+    meeting = get_meeting(meeting_id, by=current_user)
+    require_editor(current_user)
+    item = _item_of(meeting, item_id)
+    direction = request.form.get("direction")
+    try:
+        if direction in MOVES:
+            MOVES[direction](item, by=current_user)
+        elif "parent_id" in request.form:
+            parent_id = request.form["parent_id"].strip() or None
+            if str(item.parent_id or "") == (parent_id or ""):
+                flash(_("The item is already there."), "info")
+                return _to_item(meeting.id, item_id)
+            services.move_item(item, {"parent_id": parent_id}, by=current_user)
+        else:
+            raise InvalidInput(_("Choose where to move the item."))
+    except (InvalidInput, Conflict) as error:
+        return _failed(error, lambda e: _editor_page(meeting, status=e.status))
+    flash(_("The item has been moved."), "success")
+    return _to_item(meeting.id, item_id)
+
+
+@bp.route("/meetings/<int:meeting_id>/agenda/items/<int:item_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(meeting_id: int, item_id: int):
+    """GET: what will be deleted, and a confirmation button. POST: delete it."""
+    meeting = get_meeting(meeting_id, by=current_user)
+    require_editor(current_user)
+    item = _item_of(meeting, item_id)
+    if request.method == "POST":
+        try:
+            deleted = services.delete_item(item, by=current_user)
+        except (InvalidInput, Conflict) as error:
+            return _failed(error, lambda e: _editor_page(meeting, status=e.status))
+        sub_items = len(deleted) - 1
+        if sub_items:
+            flash(ngettext("The item and its %(num)d sub-item have been deleted.",
+                           "The item and its %(num)d sub-items have been deleted.", sub_items), "success")
+        else:
+            flash(_("The item has been deleted."), "success")
+        return redirect(url_for("agenda.editor", meeting_id=meeting.id))
+    summary = services.deletion_summary(item, by=current_user)
+    return render_template("agenda/delete.html", meeting=meeting, item=item, **summary,
+                           editable=services.agenda_editable(meeting))
+
+
+@bp.post("/meetings/<int:meeting_id>/agenda/standard-sections")
+@login_required
+def standard_sections(meeting_id: int):
+    meeting = get_meeting(meeting_id, by=current_user)
+    try:
+        added = services.insert_standard_sections(meeting, by=current_user)
+    except (InvalidInput, Conflict) as error:
+        return _failed(error, lambda e: _editor_page(meeting, status=e.status))
+    if added:
+        flash(ngettext("%(num)d standard section has been added.",
+                       "%(num)d standard sections have been added.", len(added)), "success")
+    else:
+        flash(_("All six standard sections are already on the agenda."), "info")
+    return redirect(url_for("agenda.editor", meeting_id=meeting.id))

@@ -1,0 +1,51 @@
+"""`meetcore users ...` and `meetcore tokens ...`."""
+
+from __future__ import annotations
+
+import click
+
+from meetcore.auth import services
+from meetcore.auth.models import USER_ROLES
+from meetcore.errors import DomainError
+
+
+def _fail(error: DomainError) -> None:
+    raise click.ClickException(str(error.message))
+
+
+@click.group("users")
+def users_cli() -> None:
+    """Accounts of the secretariat, chairs and administrators."""
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(USER_ROLES), required=True)
+@click.option("--name", "display_name", default=None, help="Name shown in the console.")
+@click.option("--password", default=None, help="Password (asked for when not given).")
+def create_user(email: str, role: str, display_name: str | None, password: str | None) -> None:
+    """Create an account."""
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = services.create_user(email, role=role, password=password, display_name=display_name)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"created {user.role} account {user.email}")
+
+
+@click.group("tokens")
+def tokens_cli() -> None:
+    """API tokens."""
+
+
+@tokens_cli.command("create")
+@click.argument("email")
+@click.option("--label", default=None)
+def create_token(email: str, label: str | None) -> None:
+    """Print a new API token for the account (shown once)."""
+    try:
+        user = services.user_by_email(email)
+    except DomainError as error:
+        _fail(error)
+    click.echo(services.create_api_token(user, label=label))

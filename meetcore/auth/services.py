@@ -1,0 +1,115 @@
+"""Accounts, passwords and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+
+from meetcore.auth.models import USER_ROLES, ApiToken, User
+from meetcore.database import utcnow
+from meetcore.errors import Conflict, InvalidInput, NotFound
+from meetcore.extensions import db
+
+_hasher = PasswordHasher()
+MIN_PASSWORD_LENGTH = 10
+
+
+def normalize_email(email: str, *, field: str = "email") -> str:
+    """A syntactically valid address, lower-cased domain; no DNS look-up (we may be offline)."""
+    try:
+        return validate_email((email or "").strip(), check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise InvalidInput(
+            _l("“%(email)s” is not a valid e-mail address.", email=email), field=field
+        ) from None
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(
+    email: str, *, role: str, password: str | None = None, display_name: str | None = None
+) -> User:
+    email = normalize_email(email)
+    if role not in USER_ROLES:
+        raise InvalidInput(_l("Unknown account role “%(role)s”.", role=role), field="role")
+    if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email.lower())):
+        raise Conflict(_l("An account with the e-mail %(email)s already exists.", email=email), field="email")
+    user = User(email=email, role=role, display_name=display_name or email.split("@")[0])
+    if password is not None:
+        set_password(user, password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            _l("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), field="password"
+        )
+    user.password_hash = _hasher.hash(password)
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None. Takes the same time for unknown e-mails."""
+    user = db.session.scalar(
+        sa.select(User).where(sa.func.lower(User.email) == (email or "").strip().lower())
+    )
+    stored = user.password_hash if user and user.password_hash else None
+    try:
+        ok = _hasher.verify(stored or _DUMMY_HASH, password or "")
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not (ok and stored and user.active):
+        return None
+    if _hasher.check_needs_rehash(stored):
+        user.password_hash = _hasher.hash(password)
+        db.session.commit()
+    return user
+
+
+_DUMMY_HASH = _hasher.hash("not a real password, only spends the same time")
+
+
+def user_by_email(email: str) -> User:
+    user = db.session.scalar(
+        sa.select(User).where(sa.func.lower(User.email) == (email or "").strip().lower())
+    )
+    if user is None:
+        raise NotFound(_l("No account has the e-mail %(email)s.", email=email))
+    return user
+
+
+def create_api_token(user: User, label: str | None = None) -> str:
+    """A new bearer token for the user; returned once, only its hash is stored."""
+    token = "mc_" + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user=user, token_hash=hash_token(token), label=label))
+    db.session.commit()
+    return token
+
+
+def user_for_api_token(token: str | None) -> User | None:
+    if not token:
+        return None
+    row = db.session.scalar(
+        sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+    )
+    if row is None or not row.user.active:
+        return None
+    return row.user
+
+
+def revoke_api_tokens(user: User) -> int:
+    tokens = [t for t in user.tokens if t.revoked_at is None]
+    for token in tokens:
+        token.revoked_at = utcnow()
+    db.session.commit()
+    return len(tokens)

@@ -1,0 +1,45 @@
+"""Sign in and sign out."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from meetcore.auth.services import authenticate
+from meetcore.extensions import limiter
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("meetings.index")
+
+
+def _login_limit() -> str:
+    return current_app.config["MEETCORE_LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
+    email = request.form.get("email", "")
+    if request.method == "POST":
+        user = authenticate(email, request.form.get("password", ""))
+        if user is not None:
+            login_user(user, remember=bool(request.form.get("remember")))
+            return redirect(_safe_next(request.form.get("next")))
+        flash(_("The e-mail or password is not correct."), "error")
+        return render_template("auth/login.html", email=email, next=request.form.get("next")), 401
+    return render_template("auth/login.html", email=email, next=request.args.get("next"))
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))

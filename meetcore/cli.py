@@ -1,0 +1,52 @@
+"""The `meetcore` command: Flask's CLI group with every domain's commands."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, routes_command, shell_command
+
+
+def _create_app():
+    from meetcore import create_app
+
+    return create_app()
+
+
+@click.command("run")
+@click.option("--host", default=None, help="Address to listen on (default MEETCORE_HOST).")
+@click.option("--port", default=None, type=int, help="Port to listen on (default MEETCORE_PORT).")
+def run_command(host: str | None, port: int | None) -> None:
+    """Serve MeetCore."""
+    from werkzeug.serving import run_simple
+
+    app = current_app._get_current_object()
+    host = host or app.config["MEETCORE_HOST"]
+    port = port or app.config["MEETCORE_PORT"]
+    click.echo(f"MeetCore on http://{host}:{port}/")
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+@click.command("settings")
+def settings_command() -> None:
+    """Print every MEETCORE_ setting with its default, as a Markdown table."""
+    from meetcore.config import SETTINGS
+
+    click.echo("| setting | default | meaning |\n| --- | --- | --- |")
+    for setting in SETTINGS:
+        default = f"`{setting.default}`" if setting.default is not None else "(unset)"
+        click.echo(f"| `MEETCORE_{setting.name}` | {default} | {setting.help} |")
+
+
+def register_cli(app: Flask) -> None:
+    from meetcore.auth.cli import tokens_cli, users_cli
+    from meetcore.demo.cli import demo_data_command
+    from meetcore.directory.cli import seed_command
+
+    for command in (run_command, settings_command, seed_command, demo_data_command, users_cli, tokens_cli):
+        app.cli.add_command(command)
+
+
+main = FlaskGroup(create_app=_create_app, add_default_commands=False, help="MeetCore administration.")
+main.add_command(routes_command)
+main.add_command(shell_command)

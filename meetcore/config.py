@@ -1,0 +1,88 @@
+"""Every MEETCORE_* setting, its default and its type, in one place.
+
+The README's settings table is generated from SETTINGS (``meetcore settings``) so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+INSTANCE_DIR = Path(os.environ.get("MEETCORE_INSTANCE_DIR", Path.cwd() / "instance"))
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str | None
+    help: str
+    kind: type = str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATABASE_URL", None, "SQLAlchemy database URL; default a SQLite file instance/meetcore.sqlite3"),
+    Setting("SECRET_KEY", None, "Key that signs sessions and tokens; default a random key kept in instance/"),
+    Setting("BASE_URL", "http://127.0.0.1:5000", "Public address used in links in e-mails and exports"),
+    Setting("HOST", "127.0.0.1", "Address `meetcore run` listens on"),
+    Setting("PORT", "5000", "Port `meetcore run` listens on", int),
+    Setting("DEFAULT_LOCALE", "th", "Language for visitors who have not chosen one (th or en)"),
+    Setting("TIMEZONE", "Asia/Bangkok", "Time zone in which times are shown and entered"),
+    Setting("REDIS_URL", None, "Redis URL; when set, rate limits and Socket.IO messages go through Redis"),
+    Setting("LOGIN_RATE_LIMIT", "10 per minute", "Sign-in attempts allowed per address"),
+    Setting("PAGE_SIZE", "25", "Rows per page in console lists", int),
+    Setting("SESSION_COOKIE_SECURE", "0", "1 to send the session cookie over HTTPS only", int),
+    Setting("MAIL_ORGANIZER", "secretariat@example.org", "Mailbox named as organizer in invitations"),
+    Setting("SMTP_HOST", None, "SMTP server for outgoing mail; unset keeps mail in the outbox"),
+    Setting("SMTP_PORT", "25", "SMTP port", int),
+)
+
+
+def _value(setting: Setting) -> object:
+    raw = os.environ.get("MEETCORE_" + setting.name, setting.default)
+    if raw is None:
+        return None
+    return setting.kind(raw)
+
+
+def _secret_key() -> str:
+    key_file = INSTANCE_DIR / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def from_environment() -> dict[str, object]:
+    """Flask config built from the environment (MEETCORE_*)."""
+    values = {s.name: _value(s) for s in SETTINGS}
+    database_url = values["DATABASE_URL"] or f"sqlite:///{INSTANCE_DIR / 'meetcore.sqlite3'}"
+    if database_url.startswith("postgresql://"):
+        # psycopg 3 is the driver we ship.
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    if database_url.startswith("sqlite:///") and ":memory:" not in database_url:
+        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    config: dict[str, object] = {f"MEETCORE_{k}": v for k, v in values.items()}
+    config.update(
+        SQLALCHEMY_DATABASE_URI=database_url,
+        SECRET_KEY=values["SECRET_KEY"] or _secret_key(),
+        BABEL_DEFAULT_LOCALE=values["DEFAULT_LOCALE"],
+        BABEL_DEFAULT_TIMEZONE=values["TIMEZONE"],
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(values["SESSION_COOKIE_SECURE"]),
+        RATELIMIT_STORAGE_URI=values["REDIS_URL"] or "memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+        API_TITLE="MeetCore API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=8 * 1024 * 1024,
+    )
+    return config

@@ -1,0 +1,56 @@
+"""Flask-Babel wiring: Thai by default, the visitor's choice kept in the session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Flask, redirect, request, session, url_for
+from flask_login import current_user
+
+from meetcore.i18n import dates
+
+LOCALES = ("th", "en")
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+
+bp = Blueprint("i18n", __name__)
+
+
+def select_locale() -> str:
+    from flask import current_app, has_request_context
+
+    if not has_request_context():  # CLI, workers: the configured default
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = session.get("lang")
+    if chosen in LOCALES:
+        return chosen
+    user_locale = getattr(current_user, "locale", None) if current_user else None
+    if user_locale in LOCALES:
+        return user_locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@bp.route("/lang/<code>", methods=["POST", "GET"])
+def switch_language(code: str):
+    if code in LOCALES:
+        session["lang"] = code
+    target = request.values.get("next") or request.referrer or url_for("meetings.index")
+    # Only same-site paths: never an open redirect.
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("meetings.index")
+    return redirect(target)
+
+
+def init_i18n(app: Flask, babel) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters["be_date"] = dates.be_date
+    app.jinja_env.filters["be_date_long"] = dates.be_date_long
+    app.jinja_env.filters["be_datetime"] = dates.be_datetime
+    app.jinja_env.filters["local_time"] = dates.local_time
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def _locale_context():
+        from flask_babel import get_locale
+
+        return {"current_locale": str(get_locale()), "locales": LOCALES}

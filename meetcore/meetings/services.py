@@ -1,0 +1,153 @@
+"""Scheduling, editing and cancelling meetings: the only writers of Meeting rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from meetcore.auth.permissions import require_editor, require_staff
+from meetcore.errors import Conflict, InvalidInput, NotFound
+from meetcore.eventlog.services import record_event
+from meetcore.extensions import db
+from meetcore.i18n.dates import to_local
+from meetcore.meetings.models import Meeting, Series
+from meetcore.meetings.schemas import CancelInput, MeetingInput, MeetingUpdate
+from meetcore.schemas import load_input
+
+EDITABLE_STATUSES = ("draft", "scheduled")
+# Fields whose change calendars must hear about (invitation updates follow them).
+SIGNIFICANT_FIELDS = ("start_at", "end_at", "venue", "title")
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def get_meeting(meeting_id: int, *, by) -> Meeting:
+    require_staff(by)
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound(_l("Meeting %(id)s does not exist.", id=meeting_id))
+    return meeting
+
+
+def list_meetings(
+    *, by, q: str | None = None, status: str | None = None, page: int = 1, per_page: int = 25
+) -> Page:
+    """Newest first; q searches title, series and venue (case-insensitive)."""
+    require_staff(by)
+    query = sa.select(Meeting).join(Series)
+    if q:
+        pattern = f"%{q.strip().lower()}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Meeting.title).like(pattern),
+                sa.func.lower(Series.name).like(pattern),
+                sa.func.lower(sa.func.coalesce(Meeting.venue, "")).like(pattern),
+            )
+        )
+    if status:
+        query = query.where(Meeting.status == status)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(
+        query.options(sa.orm.contains_eager(Meeting.series))
+        .order_by(Meeting.start_at.desc(), Meeting.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return Page(items=list(rows), total=total or 0, page=page, per_page=per_page)
+
+
+def _series_named(name: str) -> Series:
+    series = db.session.scalar(sa.select(Series).where(Series.name == name))
+    if series is None:
+        series = Series(name=name)
+        db.session.add(series)
+        db.session.flush()
+    return series
+
+
+def _check_times(start_at, end_at) -> None:
+    if end_at <= start_at:
+        raise InvalidInput(_l("The meeting must end after it starts."), field="end_at")
+
+
+def _check_number_free(series_id: int, year_be: int, number: int, meeting_id: int | None = None) -> None:
+    query = sa.select(Meeting.id).where(
+        Meeting.series_id == series_id, Meeting.year_be == year_be, Meeting.number == number
+    )
+    if meeting_id is not None:
+        query = query.where(Meeting.id != meeting_id)
+    if db.session.scalar(query) is not None:
+        raise Conflict(
+            _l("This series already has a meeting No. %(n)s/%(y)s.", n=number, y=year_be), field="number"
+        )
+
+
+def _be_year(start_at) -> int:
+    return to_local(start_at).year + 543
+
+
+def schedule_meeting(data: dict, *, by) -> Meeting:
+    """Create a meeting from raw input (form or API)."""
+    require_editor(by)
+    values = load_input(MeetingInput(), data)
+    _check_times(values["start_at"], values["end_at"])
+    series = _series_named(values.pop("series_name"))
+    values["year_be"] = values["year_be"] or _be_year(values["start_at"])
+    _check_number_free(series.id, values["year_be"], values["number"])
+    meeting = Meeting(series=series, **values)
+    db.session.add(meeting)
+    db.session.flush()
+    record_event(meeting, "meeting.created", {"title": meeting.title}, by=by)
+    db.session.commit()
+    return meeting
+
+
+def update_meeting(meeting: Meeting, data: dict, *, by) -> Meeting:
+    require_editor(by)
+    if meeting.status not in EDITABLE_STATUSES:
+        raise Conflict(_l("A meeting that is live, ended or cancelled can no longer be edited."))
+    values = load_input(MeetingUpdate(), data)
+    if "series_name" in values:
+        meeting.series = _series_named(values.pop("series_name"))
+    start_at = values.get("start_at", meeting.start_at)
+    end_at = values.get("end_at", meeting.end_at)
+    _check_times(start_at, end_at)
+    if values.get("year_be") is None:
+        values.pop("year_be", None)
+    changed = {}
+    for name, value in values.items():
+        if getattr(meeting, name) != value:
+            changed[name] = value
+            setattr(meeting, name, value)
+    _check_number_free(meeting.series_id or meeting.series.id, meeting.year_be, meeting.number, meeting.id)
+    if changed:
+        significant = sorted(set(changed) & set(SIGNIFICANT_FIELDS))
+        record_event(
+            meeting, "meeting.updated", {"fields": sorted(changed), "significant": significant}, by=by
+        )
+    db.session.commit()
+    return meeting
+
+
+def cancel_meeting(meeting: Meeting, data: dict | None = None, *, by) -> Meeting:
+    require_editor(by)
+    values = load_input(CancelInput(), data or {})
+    if meeting.status not in EDITABLE_STATUSES:
+        raise Conflict(_l("Only a draft or scheduled meeting can be cancelled."))
+    meeting.status = "cancelled"
+    meeting.cancel_reason = values["reason"]
+    record_event(meeting, "meeting.cancelled", {"reason": values["reason"]}, by=by)
+    db.session.commit()
+    return meeting

@@ -1,0 +1,30 @@
+"""Imports every domain's models so SQLAlchemy's metadata (and Alembic) sees all tables."""
+
+from meetcore.actions.models import ActionAssignment, ActionItem
+from meetcore.agenda.models import AgendaItem
+from meetcore.auth.models import ApiToken, User
+from meetcore.directory.models import Agency, Person, Province, Role
+from meetcore.eventlog.models import MeetingEvent
+from meetcore.meetings.models import Meeting, Series
+from meetcore.minutes.models import Decision, MinutesBlock
+from meetcore.seats.models import Attendance, Seat, SeatLink
+
+__all__ = [
+    "ActionAssignment",
+    "ActionItem",
+    "AgendaItem",
+    "Agency",
+    "ApiToken",
+    "Attendance",
+    "Decision",
+    "Meeting",
+    "MeetingEvent",
+    "MinutesBlock",
+    "Person",
+    "Province",
+    "Role",
+    "Seat",
+    "SeatLink",
+    "Series",
+    "User",
+]

@@ -1,0 +1,121 @@
+"""HTTP wiring shared by every domain: blueprints, error pages, the signed-in user, template helpers."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+from meetcore.errors import DomainError, Unauthenticated
+from meetcore.extensions import db, login_manager
+
+HTTP_MESSAGES = {
+    400: _l("The request was not understood."),
+    401: _l("Sign in or give a valid API token."),
+    403: _l("You do not have permission to see this page."),
+    404: _l("The page you asked for does not exist."),
+    405: _l("This address does not accept that kind of request."),
+    413: _l("The file is too large."),
+    422: _l("Some of the data given is not valid."),
+    429: _l("Too many attempts. Wait a minute and try again."),
+    500: _l("Something went wrong on our side. The secretariat has been told; try again shortly."),
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def localized_name(obj, attr: str = "name") -> str:
+    """obj.name_th or obj.name_en (or title_th/title_en) for the current language, Thai as fallback."""
+    if obj is None:
+        return ""
+    lang = str(get_locale() or "th")
+    preferred = getattr(obj, f"{attr}_{lang}", None)
+    return preferred or getattr(obj, f"{attr}_th", "") or ""
+
+
+def _register_blueprints(app: Flask) -> None:
+    from meetcore.agenda.views import bp as agenda_bp
+    from meetcore.api import register_api
+    from meetcore.auth.views import bp as auth_bp
+    from meetcore.health.views import bp as health_bp
+    from meetcore.meetings.views import bp as meetings_bp
+    from meetcore.seats.views import bp as seats_bp
+
+    for blueprint in (auth_bp, meetings_bp, agenda_bp, seats_bp, health_bp):
+        app.register_blueprint(blueprint)
+    register_api(app)
+
+
+def _error_response(status: int, message, error_code: str):
+    if wants_json():
+        return jsonify({"error": {"code": error_code, "message": str(message)}}), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def _webargs_error(error: HTTPException) -> DomainError:
+    """flask-smorest's query/path validation failure, as our one translated error shape."""
+    from marshmallow import ValidationError
+
+    from meetcore.schemas import validation_error
+
+    messages = error.data.get("messages") or {}
+    # webargs nests by location ({"query": {...}}); the caller knows the location from the request.
+    inner = {key: value for location in messages.values() for key, value in location.items()}
+    return validation_error(ValidationError(inner or messages))
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError):
+        db.session.rollback()
+        if wants_json():
+            return jsonify({"error": error.as_dict()}), error.status
+        if isinstance(error, Unauthenticated):
+            return redirect(url_for("auth.login", next=request.full_path))
+        return render_template("errors/error.html", status=error.status, message=error.message), error.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        status = error.code or 500
+        if status == 422 and wants_json() and getattr(error, "data", None):
+            return _domain_error(_webargs_error(error))
+        code = (error.name or "error").lower().replace(" ", "_")
+        return _error_response(status, HTTP_MESSAGES.get(status, error.description), code)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return _error_response(500, HTTP_MESSAGES[500], "internal_error")
+
+
+def _register_login(app: Flask) -> None:
+    from meetcore.auth.models import User
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def _load_user(user_id: str):
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user and user.active else None
+
+
+def init_web(app: Flask) -> None:
+    from meetcore.auth.permissions import can_edit
+    from meetcore.meetings.labels import status_label
+
+    _register_login(app)
+    _register_blueprints(app)
+    _register_error_handlers(app)
+    app.jinja_env.globals["localized_name"] = localized_name
+    app.jinja_env.globals["can_edit"] = can_edit
+    app.jinja_env.globals["status_label"] = status_label
+    app.jinja_env.filters["localized"] = localized_name
+    from meetcore.cli import register_cli
+
+    register_cli(app)

@@ -1,0 +1,208 @@
+"""Test fixtures: one migrated database per test session (SQLite, or PostgreSQL when
+MEETCORE_TEST_DATABASE_URL is set), emptied between tests; accounts of every kind; signed-in clients."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+os.environ.setdefault("MEETCORE_INSTANCE_DIR", tempfile.mkdtemp(prefix="meetcore-test-instance-"))
+
+PASSWORD = "correct horse battery"
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _postgres_url_for_worker(url: str) -> str:
+    """One database per xdist worker, created on demand, so parallel workers never share rows."""
+    worker = _worker()
+    if not worker:
+        return url
+    import psycopg
+
+    parts = urlsplit(url)
+    base_db = parts.path.lstrip("/") or "test"
+    name = f"{base_db}_{worker}"
+    admin_url = urlunsplit(parts._replace(scheme="postgresql"))
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("MEETCORE_TEST_DATABASE_URL")
+    if url:
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        return _postgres_url_for_worker(url)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'meetcore-test.sqlite3'}"
+
+
+def _drop_everything(db) -> None:
+    import sqlalchemy as sa
+
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        else:
+            meta = sa.MetaData()
+            meta.reflect(connection)
+            connection.execute(sa.text("PRAGMA foreign_keys=OFF"))
+            for table in reversed(meta.sorted_tables):
+                connection.execute(sa.text(f'DROP TABLE IF EXISTS "{table.name}"'))
+            connection.execute(sa.text("PRAGMA foreign_keys=ON"))  # the connection goes back to the pool
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    """Cheap Argon2 parameters for tests only: hashing is still real, just not slow."""
+    from argon2 import PasswordHasher
+
+    from meetcore.auth import services
+
+    original = services._hasher
+    services._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    services._hasher = original
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    """The application on a database built by the migrations (not by create_all)."""
+    from flask_migrate import upgrade
+
+    from meetcore import create_app
+    from meetcore.extensions import db
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "WTF_CSRF_ENABLED": False,
+            "SERVER_NAME": "meetcore.test",
+            "MEETCORE_BASE_URL": "http://meetcore.test",
+        }
+    )
+    with app.app_context():
+        _drop_everything(db)
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _empty_tables(db) -> None:
+    import sqlalchemy as sa
+
+    tables = [t.name for t in db.metadata.sorted_tables]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{name}"' for name in tables)
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for name in reversed(tables):
+                connection.execute(sa.text(f'DELETE FROM "{name}"'))
+
+
+@pytest.fixture()
+def app_ctx(app):
+    from meetcore.extensions import db, limiter
+
+    with app.app_context():
+        _empty_tables(db)
+        limiter.reset()
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture()
+def db_session(app_ctx):
+    from meetcore.extensions import db
+
+    return db.session
+
+
+@pytest.fixture()
+def reference(app_ctx):
+    """The provinces, roles and agencies."""
+    from meetcore.directory.reference import seed_reference_data
+
+    seed_reference_data()
+
+
+def _make_user(role: str, email: str | None = None):
+    from meetcore.auth.services import create_user
+
+    return create_user(
+        email or f"{role}@example.org", role=role, password=PASSWORD, display_name=role.title()
+    )
+
+
+@pytest.fixture()
+def users(app_ctx) -> dict:
+    return {role: _make_user(role) for role in ("admin", "secretariat", "chair", "participant")}
+
+
+@pytest.fixture()
+def client(app_ctx):
+    return app_ctx.test_client()
+
+
+def sign_in(client, user, password: str = PASSWORD):
+    return client.post("/login", data={"email": user.email, "password": password})
+
+
+@pytest.fixture()
+def as_secretariat(client, users):
+    sign_in(client, users["secretariat"])
+    return client
+
+
+@pytest.fixture()
+def as_chair(client, users):
+    sign_in(client, users["chair"])
+    return client
+
+
+@pytest.fixture()
+def api_token(users) -> dict:
+    """Bearer headers for every kind of account."""
+    from meetcore.auth.services import create_api_token
+
+    return {role: {"Authorization": f"Bearer {create_api_token(user)}"} for role, user in users.items()}
+
+
+@pytest.fixture()
+def reference_meeting(reference):
+    """The reference meeting (2 May 2560, 532 provincial seats) and its scheduled successor."""
+    from meetcore.demo.reference_meeting import load_reference_meeting
+
+    return load_reference_meeting()
+
+
+MEETING_INPUT = {
+    "series_name": "คณะทำงานทดสอบ",
+    "title": "การประชุมทดสอบ",
+    "number": 1,
+    "start_at": "2026-12-01T10:00",
+    "end_at": "2026-12-01T12:00",
+    "venue": "ห้องประชุม 1",
+    "status": "scheduled",
+}
+
+
+@pytest.fixture()
+def meeting(users):
+    """A scheduled meeting with no agenda and no seats."""
+    from meetcore.meetings.services import schedule_meeting
+
+    return schedule_meeting(dict(MEETING_INPUT), by=users["secretariat"])

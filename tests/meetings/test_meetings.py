@@ -1,0 +1,216 @@
+"""Scheduling, editing, listing and cancelling meetings: services, console pages and permissions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from meetcore.errors import Conflict, InvalidInput, PermissionDenied, Unauthenticated
+from meetcore.eventlog.models import MeetingEvent
+from meetcore.extensions import db
+from meetcore.meetings import services
+from meetcore.meetings.models import Meeting
+from tests.conftest import MEETING_INPUT
+
+FORM = {
+    "series_name": "คณะทำงานทดสอบ",
+    "title": "การประชุมติดตามงาน",
+    "number": "3",
+    "date": "2026-12-08",
+    "start_time": "13:30",
+    "end_time": "15:00",
+    "venue": "ห้องประชุม 2",
+    "status": "scheduled",
+    "video_conference": "1",
+}
+
+
+def _events(meeting) -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        sa.select(MeetingEvent.seq, MeetingEvent.kind)
+        .where(MeetingEvent.meeting_id == meeting.id)
+        .order_by(MeetingEvent.seq)
+    )
+    return [tuple(row) for row in rows]
+
+
+def test_schedule_stores_bangkok_time_as_utc_and_derives_the_be_year(users):
+    meeting = services.schedule_meeting(dict(MEETING_INPUT), by=users["secretariat"])
+    assert meeting.start_at == datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+    assert meeting.year_be == 2569
+    assert meeting.number_label == "1/2569"
+    assert _events(meeting) == [(1, "meeting.created")]
+
+
+def test_meeting_ending_before_it_starts_is_refused_and_nothing_saved(users):
+    with pytest.raises(InvalidInput) as error:
+        services.schedule_meeting(dict(MEETING_INPUT, end_at="2026-12-01T09:00"), by=users["secretariat"])
+    assert error.value.field == "end_at"
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count(Meeting.id))) == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"number": "three"}, "number"),
+        ({"number": 0}, "number"),
+        ({"title": "   "}, "title"),
+        ({"start_at": "tomorrow"}, "start_at"),
+        ({"colour": "red"}, "colour"),
+        ({"status": "live"}, "status"),
+    ],
+)
+def test_bad_input_names_the_field(users, change, field):
+    with pytest.raises(InvalidInput) as error:
+        services.schedule_meeting(dict(MEETING_INPUT, **change), by=users["secretariat"])
+    assert error.value.field == field
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count(Meeting.id))) == 0
+
+
+def test_same_number_in_the_same_series_and_year_is_a_conflict(users, meeting):
+    with pytest.raises(Conflict):
+        services.schedule_meeting(dict(MEETING_INPUT), by=users["secretariat"])
+
+
+@pytest.mark.parametrize("role", ["chair", "participant"])
+def test_only_the_secretariat_schedules(users, role):
+    with pytest.raises(PermissionDenied):
+        services.schedule_meeting(dict(MEETING_INPUT), by=users[role])
+
+
+def test_anonymous_is_unauthenticated(app_ctx):
+    with pytest.raises(Unauthenticated):
+        services.list_meetings(by=None)
+
+
+def test_update_records_significant_changes(users, meeting):
+    services.update_meeting(meeting, {"venue": "ห้องประชุมใหญ่", "description": "x"}, by=users["secretariat"])
+    event = db.session.scalar(sa.select(MeetingEvent).where(MeetingEvent.seq == 2))
+    assert event.kind == "meeting.updated"
+    assert event.payload == {"fields": ["description", "venue"], "significant": ["venue"]}
+
+
+def test_update_keeps_times_consistent(users, meeting):
+    with pytest.raises(InvalidInput):
+        services.update_meeting(meeting, {"end_at": "2026-12-01T08:00"}, by=users["secretariat"])
+    db.session.rollback()
+    assert db.session.get(Meeting, meeting.id).end_at == datetime(2026, 12, 1, 5, 0, tzinfo=UTC)
+
+
+def test_cancel_then_no_more_edits(users, meeting):
+    services.cancel_meeting(meeting, {"reason": "เลื่อนการประชุม"}, by=users["secretariat"])
+    assert meeting.status == "cancelled"
+    with pytest.raises(Conflict):
+        services.update_meeting(meeting, {"venue": "x"}, by=users["secretariat"])
+    with pytest.raises(Conflict):
+        services.cancel_meeting(meeting, by=users["secretariat"])
+    assert [kind for _, kind in _events(meeting)] == ["meeting.created", "meeting.cancelled"]
+
+
+def test_list_searches_filters_and_paginates(users):
+    for number in range(1, 8):
+        services.schedule_meeting(
+            dict(
+                MEETING_INPUT,
+                number=number,
+                title=f"ประชุมครั้งที่ {number}",
+                status="draft" if number % 2 else "scheduled",
+            ),
+            by=users["secretariat"],
+        )
+    page = services.list_meetings(by=users["chair"], per_page=3, page=3)
+    assert page.total == 7 and page.pages == 3 and len(page.items) == 1
+    assert services.list_meetings(by=users["chair"], status="draft").total == 4
+    assert services.list_meetings(by=users["chair"], q="ครั้งที่ 5").total == 1
+    assert services.list_meetings(by=users["chair"], q="ไม่มีคำนี้").total == 0
+
+
+# -- the console, from the outside ------------------------------------------------------------------
+
+
+def test_anonymous_is_sent_to_sign_in(client, meeting):
+    for path in ("/", f"/meetings/{meeting.id}", "/meetings/new", f"/meetings/{meeting.id}/edit"):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert "/login" in response.headers["Location"]
+
+
+def test_secretariat_creates_a_meeting_through_the_form(as_secretariat):
+    response = as_secretariat.post("/meetings/new", data=FORM)
+    assert response.status_code == 302
+    meeting = db.session.scalar(sa.select(Meeting))
+    assert meeting.start_at == datetime(2026, 12, 8, 6, 30, tzinfo=UTC)
+    page = as_secretariat.get(response.headers["Location"])
+    assert "การประชุมติดตามงาน" in page.text
+    assert "8 ธ.ค. 2569" in page.text or "วันอังคารที่ 8 ธันวาคม พ.ศ. 2569" in page.text
+
+
+def test_form_errors_are_translated_name_the_field_and_save_nothing(as_secretariat):
+    response = as_secretariat.post("/meetings/new", data=dict(FORM, end_time="09:00"))
+    assert response.status_code == 422
+    assert "การประชุมต้องสิ้นสุดหลังเวลาเริ่ม" in response.text
+    assert 'id="end_time"' in response.text and "invalid" in response.text
+    assert db.session.scalar(sa.select(sa.func.count(Meeting.id))) == 0
+
+
+def test_form_errors_in_english(as_secretariat):
+    as_secretariat.get("/lang/en")
+    response = as_secretariat.post("/meetings/new", data=dict(FORM, number="x"))
+    assert response.status_code == 422
+    assert "No.: Not a valid integer." in response.text
+
+
+def test_edit_and_cancel_with_confirmation(as_secretariat, meeting):
+    response = as_secretariat.post(f"/meetings/{meeting.id}/edit", data=dict(FORM, number="1"))
+    assert response.status_code == 302
+    assert db.session.get(Meeting, meeting.id).venue == "ห้องประชุม 2"
+    confirm = as_secretariat.get(f"/meetings/{meeting.id}/cancel")
+    assert confirm.status_code == 200 and 'method="post"' in confirm.text
+    assert db.session.get(Meeting, meeting.id).status == "scheduled"  # asking is not cancelling
+    as_secretariat.post(f"/meetings/{meeting.id}/cancel", data={"reason": "เลื่อน"})
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting.id).status == "cancelled"
+
+
+def test_chair_reads_but_cannot_change(as_chair, meeting):
+    assert as_chair.get("/").status_code == 200
+    assert as_chair.get(f"/meetings/{meeting.id}").status_code == 200
+    assert as_chair.get("/meetings/new").status_code == 403
+    assert as_chair.post("/meetings/new", data=FORM).status_code == 403
+    assert as_chair.post(f"/meetings/{meeting.id}/edit", data=FORM).status_code == 403
+    assert as_chair.post(f"/meetings/{meeting.id}/cancel").status_code == 403
+    assert db.session.get(Meeting, meeting.id).status == "scheduled"
+
+
+def test_participant_account_cannot_open_the_console(client, users, meeting):
+    from tests.conftest import sign_in
+
+    sign_in(client, users["participant"])
+    assert client.get("/").status_code == 403
+    assert client.get(f"/meetings/{meeting.id}").status_code == 403
+
+
+def test_list_page_searches_and_shows_an_empty_state(as_secretariat, meeting):
+    assert "การประชุมทดสอบ" in as_secretariat.get("/?q=ทดสอบ").text
+    empty = as_secretariat.get("/?q=nothing-like-this")
+    assert "ไม่มีการประชุมที่ตรงกับการค้นหานี้" in empty.text
+
+
+def test_unknown_meeting_is_a_translated_404(as_secretariat):
+    response = as_secretariat.get("/meetings/999999")
+    assert response.status_code == 404
+    assert "ไม่มีการประชุม" in response.text
+
+
+def test_forms_need_the_csrf_token(app, as_secretariat):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = as_secretariat.post("/meetings/new", data=FORM)
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert response.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count(Meeting.id))) == 0
