@@ -5,7 +5,6 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 export MEETCORE_PORT ?= 5000
-export MEETCORE_BASE_URL ?= http://127.0.0.1:$(MEETCORE_PORT)
 
 .PHONY: setup demo test test-sqlite test-postgres lint translations assets clean
 

@@ -17,14 +17,15 @@ def _create_app():
 @click.option("--host", default=None, help="Address to listen on (default MEETCORE_HOST).")
 @click.option("--port", default=None, type=int, help="Port to listen on (default MEETCORE_PORT).")
 def run_command(host: str | None, port: int | None) -> None:
-    """Serve MeetCore."""
-    from werkzeug.serving import run_simple
+    """Serve MeetCore: pages, API and the live meeting's Socket.IO, on one port."""
+    from meetcore.extensions import socketio
 
     app = current_app._get_current_object()
     host = host or app.config["MEETCORE_HOST"]
     port = port or app.config["MEETCORE_PORT"]
-    click.echo(f"MeetCore on http://{host}:{port}/")
-    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    click.echo(f"MeetCore on http://{host}:{port}/ ({socketio.async_mode})", err=True)
+    socketio.run(app, host=host, port=port, use_reloader=False, log_output=False,
+                 allow_unsafe_werkzeug=socketio.async_mode == "threading")
 
 
 @click.command("settings")
@@ -50,3 +51,4 @@ def register_cli(app: Flask) -> None:
 main = FlaskGroup(create_app=_create_app, add_default_commands=False, help="MeetCore administration.")
 main.add_command(routes_command)
 main.add_command(shell_command)
+

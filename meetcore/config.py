@@ -24,18 +24,40 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("DATABASE_URL", None, "SQLAlchemy database URL; default a SQLite file instance/meetcore.sqlite3"),
     Setting("SECRET_KEY", None, "Key that signs sessions and tokens; default a random key kept in instance/"),
-    Setting("BASE_URL", "http://127.0.0.1:5000", "Public address used in links in e-mails and exports"),
+    Setting("BASE_URL", None, "Public address used in links in e-mails and exports; default http://HOST:PORT"),
     Setting("HOST", "127.0.0.1", "Address `meetcore run` listens on"),
     Setting("PORT", "5000", "Port `meetcore run` listens on", int),
     Setting("DEFAULT_LOCALE", "th", "Language for visitors who have not chosen one (th or en)"),
     Setting("TIMEZONE", "Asia/Bangkok", "Time zone in which times are shown and entered"),
     Setting("REDIS_URL", None, "Redis URL; when set, rate limits and Socket.IO messages go through Redis"),
+    Setting("ASYNC_MODE", "gevent", "Socket.IO server mode: gevent (production) or threading (tests, debugging)"),
+    Setting("REPLAY_LIMIT", "1000", "Most events replayed to a reconnecting client before a fresh snapshot", int),
     Setting("LOGIN_RATE_LIMIT", "10 per minute", "Sign-in attempts allowed per address"),
     Setting("PAGE_SIZE", "25", "Rows per page in console lists", int),
     Setting("SESSION_COOKIE_SECURE", "0", "1 to send the session cookie over HTTPS only", int),
     Setting("MAIL_ORGANIZER", "secretariat@example.org", "Mailbox named as organizer in invitations"),
     Setting("SMTP_HOST", None, "SMTP server for outgoing mail; unset keeps mail in the outbox"),
     Setting("SMTP_PORT", "25", "SMTP port", int),
+    # --- mail and invitations (meetcore/mail, meetcore/invitations; see docs/mail.md) ---
+    Setting("SMTP_SECURITY", "none", "none, starttls (upgrade a plain connection) or ssl (TLS throughout)"),
+    Setting("SMTP_USERNAME", None, "SMTP user name; with SMTP_PASSWORD the sender signs in (AUTH)"),
+    Setting("SMTP_PASSWORD", None, "SMTP password"),
+    Setting("SMTP_TIMEOUT", "30", "Seconds to wait for the SMTP server before giving up on a batch", int),
+    Setting("MAIL_FROM", None, "From address and bounce address of outgoing mail; default MAIL_ORGANIZER"),
+    Setting("MAIL_BATCH_SIZE", "1000", "Messages sent over one SMTP connection per batch", int),
+    Setting("MAIL_MAX_ATTEMPTS", "10", "Temporary (4xx) failures before a message is marked failed", int),
+    Setting("MAIL_RETRY_SECONDS", "60", "Delay before the first retry after a 4xx answer; doubles", int),
+    Setting("MAIL_RETRY_MAX_SECONDS", "3600", "Longest delay between two retries", int),
+    Setting("MAIL_CLAIM_TIMEOUT", "600", "Seconds before a batch claimed by a dead sender is retried", int),
+    Setting(
+        "MAIL_IN_DOUBT",
+        "resend",
+        "A message whose sender died during its transfer: resend (at least once) or hold (at most once)",
+    ),
+    Setting("MAIL_SEND_INTERVAL", "30", "Seconds between outbox runs of the looping sender", int),
+    Setting("MAIL_REPLY_LISTEN", "127.0.0.1:8024", "host:port where `meetcore mail listen` takes replies"),
+    Setting("MAIL_REPLY_PROTOCOL", "lmtp", "lmtp or smtp: what `meetcore mail listen` speaks"),
+    Setting("REMINDERS", "1d,30m", "Reminder e-mails before a meeting, e.g. 1d,30m (d, h, m); empty: none"),
 )
 
 
@@ -66,6 +88,7 @@ def from_environment() -> dict[str, object]:
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
     if database_url.startswith("sqlite:///") and ":memory:" not in database_url:
         Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    values["BASE_URL"] = values["BASE_URL"] or f"http://{values['HOST']}:{values['PORT']}"
     config: dict[str, object] = {f"MEETCORE_{k}": v for k, v in values.items()}
     config.update(
         SQLALCHEMY_DATABASE_URI=database_url,

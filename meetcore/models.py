@@ -5,6 +5,8 @@ from meetcore.agenda.models import AgendaItem
 from meetcore.auth.models import ApiToken, User
 from meetcore.directory.models import Agency, Person, Province, Role
 from meetcore.eventlog.models import MeetingEvent
+from meetcore.invitations.models import CalendarFeed, CalendarReply, Invitation, MeetingCalendar
+from meetcore.mail.models import OutboxMessage
 from meetcore.meetings.models import Meeting, Series
 from meetcore.minutes.models import Decision, MinutesBlock
 from meetcore.seats.models import Attendance, Seat, SeatLink
@@ -16,10 +18,15 @@ __all__ = [
     "Agency",
     "ApiToken",
     "Attendance",
+    "CalendarFeed",
+    "CalendarReply",
     "Decision",
+    "Invitation",
     "Meeting",
+    "MeetingCalendar",
     "MeetingEvent",
     "MinutesBlock",
+    "OutboxMessage",
     "Person",
     "Province",
     "Role",

@@ -90,6 +90,7 @@ def app(database_url):
             "WTF_CSRF_ENABLED": False,
             "SERVER_NAME": "meetcore.test",
             "MEETCORE_BASE_URL": "http://meetcore.test",
+            "MEETCORE_ASYNC_MODE": "threading",
         }
     )
     with app.app_context():
@@ -103,8 +104,9 @@ def app(database_url):
 def _empty_tables(db) -> None:
     import sqlalchemy as sa
 
-    tables = [t.name for t in db.metadata.sorted_tables]
     with db.engine.begin() as connection:
+        existing = set(sa.inspect(connection).get_table_names())
+        tables = [t.name for t in db.metadata.sorted_tables if t.name in existing]
         if connection.dialect.name == "postgresql":
             names = ", ".join(f'"{name}"' for name in tables)
             connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))

@@ -67,6 +67,11 @@ def _build_tree(items: list[AgendaItem]) -> list[dict]:
     return build(None, "")
 
 
+def public_tree(meeting_id: int) -> list[dict]:
+    """The tree as agenda_tree gives it, for readers already allowed into the meeting (participants)."""
+    return _build_tree(_meeting_items(meeting_id))
+
+
 def agenda_tree(meeting, *, by) -> list[dict]:
     """[{"item": AgendaItem, "number": "5.1", "children": [...]}, ...] in order, from one query."""
     require_staff(by)
@@ -427,3 +432,46 @@ def insert_standard_sections(meeting, *, by) -> list[AgendaItem]:
     record_event(meeting, "agenda.sections_inserted", payload, by=by)
     db.session.commit()
     return added
+
+
+# --- running the agenda live -----------------------------------------------------------------------------
+
+
+def _live_item(meeting_id: int, item_id: int) -> tuple[Meeting, AgendaItem]:
+    meeting = _lock_for_editing(meeting_id)
+    if meeting.status != "live":
+        raise Conflict(_l("The agenda can be run only while the meeting is in session."))
+    item = _load(item_id)
+    if item.meeting_id != meeting.id:
+        raise InvalidInput(_l("That agenda item belongs to another meeting."), field="item_id")
+    return meeting, item
+
+
+def set_current_item(meeting_id: int, item_id: int, *, by) -> AgendaItem:
+    """Move the meeting to an item; the item left keeps 'done' if it was marked so, else 'pending'."""
+    require_editor(by)
+    meeting, item = _live_item(meeting_id, item_id)
+    previous = db.session.scalars(
+        sa.select(AgendaItem).where(AgendaItem.meeting_id == meeting.id, AgendaItem.state == "current")
+    ).all()
+    for other in previous:
+        if other.id != item.id:
+            other.state = "pending"
+    item.state = "current"
+    record_event(
+        meeting,
+        "agenda.current",
+        {"item_id": item.id, "previous": [other.id for other in previous if other.id != item.id]},
+        by=by,
+    )
+    db.session.commit()
+    return item
+
+
+def mark_item_done(meeting_id: int, item_id: int, *, done: bool = True, by) -> AgendaItem:
+    require_editor(by)
+    meeting, item = _live_item(meeting_id, item_id)
+    item.state = "done" if done else "pending"
+    record_event(meeting, "agenda.state", {"item_id": item.id, "state": item.state}, by=by)
+    db.session.commit()
+    return item

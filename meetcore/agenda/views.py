@@ -29,11 +29,12 @@ MOVES = {
 
 
 def item_form_to_input(form, *, with_parent: bool) -> dict:
-    """The add/edit form as the service's input: empty boxes become None (no value)."""
-    data = {name: form.get(name, "") for name in ITEM_TEXT_FIELDS}
-    data["duration_minutes"] = form.get("duration_minutes", "").strip() or None
-    if with_parent:
-        data["parent_id"] = form.get("parent_id", "").strip() or None
+    """The add/edit form as the service's input: the boxes the form has, an empty one meaning "none"."""
+    data = {name: form[name] for name in ITEM_TEXT_FIELDS if name in form}
+    numbers = ("duration_minutes", "parent_id") if with_parent else ("duration_minutes",)
+    for name in numbers:
+        if name in form:
+            data[name] = form[name].strip() or None
     return data
 
 
@@ -123,6 +124,9 @@ def edit(meeting_id: int, item_id: int):
     meeting = get_meeting(meeting_id, by=current_user)
     require_editor(current_user)
     item = _item_of(meeting, item_id)
+    if not services.agenda_editable(meeting):
+        flash(_("This meeting has ended or was cancelled, so its agenda can no longer be changed."), "error")
+        return _editor_page(meeting, status=409)
     if request.method == "POST":
         try:
             services.update_item(item, item_form_to_input(request.form, with_parent=False), by=current_user)

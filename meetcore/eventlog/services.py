@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from meetcore.database import utcnow
 from meetcore.eventlog.models import MeetingEvent
 from meetcore.extensions import db
+from meetcore.live.broadcast import queue_for_broadcast
 from meetcore.meetings.models import Meeting
 
 
@@ -32,11 +34,20 @@ def record_event(
         seq=seq,
         kind=kind,
         payload=payload or {},
-        actor_user_id=getattr(by, "id", None),
+        actor_user_id=_user_id(by),
         actor_seat_id=getattr(seat, "id", None),
+        created_at=utcnow(),
     )
     db.session.add(event)
+    queue_for_broadcast(db.session, event)
     return event
+
+
+def _user_id(by) -> int | None:
+    """The acting account's id; a seat acting through its link is recorded as the seat instead."""
+    from meetcore.auth.models import User
+
+    return by.id if isinstance(by, User) else None
 
 
 def events_since(meeting_id: int, after_seq: int, limit: int = 500) -> list[MeetingEvent]:

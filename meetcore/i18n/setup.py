@@ -40,6 +40,20 @@ def switch_language(code: str):
     return redirect(target)
 
 
+# The console's Thai typeface, served from the PyPI package (no system font, no CDN).
+FONT_FILES = ("Sarabun-Regular.ttf", "Sarabun-Italic.ttf", "Sarabun-SemiBold.ttf", "Sarabun-Bold.ttf")
+
+
+@bp.get("/fonts/<name>")
+def font(name: str):
+    import fontpkg_sarabun
+    from flask import abort, send_from_directory
+
+    if name not in FONT_FILES:
+        abort(404)
+    return send_from_directory(fontpkg_sarabun.ROOT / "files", name, max_age=30 * 24 * 3600)
+
+
 def init_i18n(app: Flask, babel) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
     babel.init_app(app, locale_selector=select_locale)

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from meetcore.auth.permissions import require_editor, require_staff
+from meetcore.database import utcnow
 from meetcore.errors import Conflict, InvalidInput, NotFound
 from meetcore.eventlog.services import record_event
 from meetcore.extensions import db
@@ -149,5 +150,38 @@ def cancel_meeting(meeting: Meeting, data: dict | None = None, *, by) -> Meeting
     meeting.status = "cancelled"
     meeting.cancel_reason = values["reason"]
     record_event(meeting, "meeting.cancelled", {"reason": values["reason"]}, by=by)
+    db.session.commit()
+    return meeting
+
+
+def _locked(meeting: Meeting) -> Meeting:
+    """The meeting re-read under its row lock: two secretaries pressing "start" at once start it once."""
+    locked = db.session.scalars(
+        sa.select(Meeting).where(Meeting.id == meeting.id).with_for_update().execution_options(populate_existing=True)
+    ).one()
+    return locked
+
+
+def start_meeting(meeting: Meeting, *, by) -> Meeting:
+    """draft/scheduled → live; the first agenda item becomes current when none is."""
+    require_editor(by)
+    meeting = _locked(meeting)
+    if meeting.status == "live":
+        raise Conflict(_l("The meeting is already in session."), details={"status": meeting.status})
+    if meeting.status not in EDITABLE_STATUSES:
+        raise Conflict(_l("Only a draft or scheduled meeting can be started."))
+    meeting.status = "live"
+    record_event(meeting, "meeting.started", {"status": "live", "at": utcnow().isoformat()}, by=by)
+    db.session.commit()
+    return meeting
+
+
+def end_meeting(meeting: Meeting, *, by) -> Meeting:
+    require_editor(by)
+    meeting = _locked(meeting)
+    if meeting.status != "live":
+        raise Conflict(_l("Only a meeting in session can be ended."))
+    meeting.status = "ended"
+    record_event(meeting, "meeting.ended", {"status": "ended", "at": utcnow().isoformat()}, by=by)
     db.session.commit()
     return meeting

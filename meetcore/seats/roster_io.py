@@ -358,6 +358,7 @@ class _ValidRow:
 
 
 def _validate_rows(roster: RosterFile) -> tuple[list[_ValidRow], list[RowError]]:
+    """Every row checked, every error of every row collected (in column order); the valid rows."""
     provinces, roles = reference_maps()
     schema = RosterRow()
     valid: list[_ValidRow] = []
@@ -369,23 +370,23 @@ def _validate_rows(roster: RosterFile) -> tuple[list[_ValidRow], list[RowError]]
                 RowError(number, None, gettext("This row has more cells than the header has columns."))
             )
             continue
+        row_errors: list[RowError] = []
+
+        def refuse(column: str | None, message) -> None:
+            row_errors.append(RowError(number, column, str(message)))  # noqa: B023
+
         try:
             values = schema.load(raw)
         except ValidationError as error:
+            values = error.valid_data if isinstance(error.valid_data, dict) else {}
             for column, message in _flatten(error.messages).items():
-                errors.append(RowError(number, column if column != "_schema" else None, message))
-            continue
-        row_errors: list[RowError] = []
-
-        def refuse(column: str, message) -> None:
-            row_errors.append(RowError(number, column, str(message)))  # noqa: B023
-
-        province_code, role_code = values["province_code"], values["role_code"]
+                refuse(column if column != "_schema" else None, message)
+        province_code, role_code = values.get("province_code"), values.get("role_code")
         if province_code and province_code.isdigit():
             province_code = ISO_PREFIX + province_code  # "50" typed for "TH-50"
-        role = roles.get(role_code)
+        role = roles.get(role_code) if role_code else None
         province = provinces.get(province_code) if province_code else None
-        if role is None:
+        if role_code and role is None:
             refuse("role_code", _l("“%(code)s” is not a known role code.", code=role_code))
         if province_code and province is None:
             refuse("province_code", _l("“%(code)s” is not a known province code.", code=province_code))
@@ -395,7 +396,7 @@ def _validate_rows(roster: RosterFile) -> tuple[list[_ValidRow], list[RowError]]
             refuse(
                 "province_code", _l("“%(code)s” is a central role: leave the province empty.", code=role.code)
             )
-        if not row_errors:
+        if not row_errors and role is not None:
             key = (province.id if province else None, role.id)
             if key in seen:
                 refuse("role_code", _l("Same province and role as row %(row)s.", row=seen[key]))
@@ -403,7 +404,9 @@ def _validate_rows(roster: RosterFile) -> tuple[list[_ValidRow], list[RowError]]
                 seen[key] = number
                 details = {name: values.get(name) for name in roster.columns if name in SEAT_DETAIL_FIELDS}
                 valid.append(_ValidRow(number, key[0], key[1], details))
-        errors.extend(row_errors)
+        errors.extend(
+            sorted(row_errors, key=lambda e: COLUMNS.index(e.column) if e.column in COLUMNS else -1)
+        )
     return valid, errors
 
 

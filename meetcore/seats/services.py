@@ -17,7 +17,7 @@ from meetcore.auth.permissions import require_editor, require_staff
 from meetcore.auth.services import hash_token
 from meetcore.database import utcnow
 from meetcore.directory.models import REGIONS, Person, Province, Role
-from meetcore.directory.reference import has_provincial_offices
+from meetcore.directory.reference import BANGKOK_CODE, has_provincial_offices
 from meetcore.errors import Conflict, DomainError, InvalidInput, NotFound
 from meetcore.eventlog.services import record_event
 from meetcore.extensions import db
@@ -42,6 +42,7 @@ SEAT_DETAIL_FIELDS = (
     "substitute_email",
 )
 LINK_GRACE = timedelta(hours=12)
+PROVINCE_WORD = "จังหวัด"
 
 # The status a board cell shows for each reply, until the seat is present.
 RSVP_STATUS = {
@@ -68,12 +69,18 @@ def _current_locale() -> str:
 
 
 def seat_label(province: Province | None, role: Role, locale: str | None = None) -> str:
-    """ "Vice Governor, Chiang Mai" (or the role alone for a central seat), in the reader's language."""
+    """ "แรงงานจังหวัดเชียงใหม่" / "Provincial Labour Officer, Chiang Mai"; the role alone for a central seat."""
     locale = locale or _current_locale()
     title = _localized(role, "title", locale)
     if province is None:
         return title
-    return f"{title}, {_localized(province, 'name', locale)}"
+    name = _localized(province, "name", locale)
+    if locale != "th":
+        return f"{title}, {name}"
+    if province.code == BANGKOK_CODE:
+        return f"{title} {name}"
+    # Thai runs the province name on after "จังหวัด" with no space.
+    return title + name if title.endswith(PROVINCE_WORD) else f"{title} {PROVINCE_WORD}{name}"
 
 
 def roster_is_open(meeting: Meeting) -> bool:
@@ -206,11 +213,12 @@ def add_seats(meeting: Meeting, data: dict, *, by) -> AddedSeats:
     wanted = [(p, r) for p in chosen_provinces for r in provincial_roles]
     wanted += [(None, r) for r in central_roles]
 
-    existing = set(
-        db.session.execute(
+    existing = {
+        (province_id, role_id)
+        for province_id, role_id in db.session.execute(
             sa.select(Seat.province_id, Seat.role_id).where(Seat.meeting_id == meeting.id)
-        ).tuples()
-    )
+        )
+    }
     created: list[Seat] = []
     skipped: list[tuple[Province | None, Role]] = []
     for province, role in wanted:
@@ -262,6 +270,16 @@ def _role_and_province(values: dict, provinces: dict[str, Province], roles: dict
     return role, province
 
 
+def _existing_seat_id(meeting: Meeting, province: Province | None, role: Role) -> int | None:
+    return db.session.scalar(
+        sa.select(Seat.id).where(
+            Seat.meeting_id == meeting.id,
+            Seat.role_id == role.id,
+            Seat.province_id.is_(None) if province is None else Seat.province_id == province.id,
+        )
+    )
+
+
 def add_seat(meeting: Meeting, data: dict, *, by) -> Seat:
     """One seat with its invitee; a seat that exists already is refused, naming it."""
     require_editor(by)
@@ -272,14 +290,7 @@ def add_seat(meeting: Meeting, data: dict, *, by) -> Seat:
     duplicate = _l(
         "The seat “%(seat)s” is already on the roster of this meeting.", seat=seat_label(province, role)
     )
-    exists = db.session.scalar(
-        sa.select(Seat.id).where(
-            Seat.meeting_id == meeting.id,
-            Seat.role_id == role.id,
-            Seat.province_id.is_(None) if province is None else Seat.province_id == province.id,
-        )
-    )
-    if exists is not None:
+    if _existing_seat_id(meeting, province, role) is not None:
         raise Conflict(duplicate, field="role_code")
     details = {name: values.get(name) for name in SEAT_DETAIL_FIELDS}
     seat = Seat(
@@ -725,3 +736,21 @@ def agenda_outline(meeting: Meeting) -> list[dict]:
         return nodes
 
     return build(None, "")
+
+
+@dataclass
+class Invitation:
+    """What a personal join link shows its holder."""
+
+    seat: Seat
+    meeting: Meeting
+    agenda: list[dict]
+
+
+def invitation_for_link(token: str | None) -> Invitation:
+    """The seat, meeting and agenda outline a link opens (no sign-in); refuses as seat_for_link does."""
+    seat = seat_for_link(token)
+    meeting = db.session.scalars(
+        sa.select(Meeting).options(joinedload(Meeting.series)).where(Meeting.id == seat.meeting_id)
+    ).one()
+    return Invitation(seat=seat, meeting=meeting, agenda=agenda_outline(meeting))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from meetcore.agenda import services
 from meetcore.agenda.models import AgendaItem
@@ -53,20 +54,14 @@ def item(meeting, title) -> AgendaItem:
 # --- adding and numbering --------------------------------------------------------------------------------
 
 
-def test_items_are_appended_in_order_and_numbered_by_level(tree):
+def test_items_are_appended_in_order_and_numbered_by_level(tree, users):
     assert outline(tree.id) == [
         ("1", "A"), ("1.1", "A1"), ("1.2", "A2"), ("1.2.1", "A2x"), ("2", "B"), ("3", "C"),
     ]
-    nodes = services.agenda_tree(tree, by=db.session.get(Meeting, tree.id) and _chair(tree))
+    nodes = services.agenda_tree(tree, by=users["chair"])
     assert [n["number"] for n in nodes] == ["1", "2", "3"]
     assert [c["number"] for c in nodes[0]["children"]] == ["1.1", "1.2"]
     assert nodes[0]["children"][1]["children"][0]["item"].title == "A2x"
-
-
-def _chair(meeting):
-    from meetcore.auth.models import User
-
-    return db.session.scalars(sa.select(User).where(User.role == "chair")).one()
 
 
 def test_add_stores_every_field_trimmed(meeting, sec):
@@ -112,7 +107,8 @@ def test_parent_from_another_meeting_is_refused_with_a_clear_error_and_nothing_s
     with pytest.raises(InvalidInput) as error:
         services.add_item(tree, {"title": "sneaky", "parent_id": foreign.id}, by=sec)
     assert error.value.field == "parent_id"
-    assert "another meeting" in str(error.value.message)
+    with force_locale("en"):
+        assert "belongs to another meeting" in str(error.value.message)
     db.session.rollback()
     assert item_count(tree.id) == 6 and item_count(other.id) == 1
     assert events(tree.id)[-1][1] == "agenda.added"
@@ -437,3 +433,42 @@ def test_reference_agenda_numbers_and_its_next_meeting_has_every_section(referen
     db.session.rollback()
     following = db.session.get(Meeting, reference_meeting["next_meeting_id"])
     assert services.insert_standard_sections(following, by=users["secretariat"]) == []
+
+
+# --- several editors at once ------------------------------------------------------------------------------
+
+
+def test_concurrent_adds_never_share_a_position(app_ctx, meeting, sec):
+    """Two secretaries adding at once: the meeting row's lock keeps every level numbered 0..n-1."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers itself; the row lock matters on PostgreSQL")
+    import threading
+
+    from meetcore.auth.models import User
+
+    meeting_id, user_id = meeting.id, sec.id
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def editor(name: str) -> None:
+        with app_ctx.app_context():
+            try:
+                user = db.session.get(User, user_id)
+                target = db.session.get(Meeting, meeting_id)
+                start.wait()
+                for n in range(10):
+                    services.add_item(target, {"title": f"{name}{n}"}, by=user)
+            except BaseException as error:  # reported below, in the test's own thread
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=editor, args=(name,)) for name in ("ก", "ข")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    numbers = [n for n, _t in outline(meeting_id)]  # outline() also checks positions are 0..19
+    assert numbers == [str(i) for i in range(1, 21)]
+    assert [seq for seq, _k, _p in events(meeting_id)] == list(range(1, 22))

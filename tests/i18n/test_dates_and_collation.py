@@ -46,3 +46,11 @@ def test_language_switch_never_redirects_off_site(client):
     response = client.get("/lang/en?next=//evil.example/")
     assert response.status_code == 302
     assert "evil.example" not in response.headers["Location"]
+
+
+def test_the_thai_typeface_is_served_from_the_bundled_package(client):
+    response = client.get("/fonts/Sarabun-Regular.ttf")
+    assert response.status_code == 200
+    assert response.data[:4] in (b"\x00\x01\x00\x00", b"true", b"OTTO")
+    assert client.get("/fonts/..%2Fsecret").status_code == 404
+    assert "/fonts/Sarabun-Regular.ttf" in client.get("/static/css/app.css").text

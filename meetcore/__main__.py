@@ -1,0 +1,3 @@
+from meetcore.entry import main
+
+main()

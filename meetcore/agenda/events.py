@@ -1,0 +1,32 @@
+"""Live commands on the agenda: move to an item, mark items done."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from meetcore.agenda import services
+from meetcore.live.events import live_command, meeting_for
+from meetcore.schemas import InputSchema
+
+
+class ItemCommand(InputSchema):
+    meeting_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    item_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class ItemStateCommand(ItemCommand):
+    done = fields.Boolean(load_default=True)
+
+
+@live_command("agenda.set_current", ItemCommand)
+def set_current(actor, values: dict) -> dict:
+    meeting = meeting_for(actor, values["meeting_id"])
+    services.set_current_item(meeting.id, values["item_id"], by=actor)
+    return {"seq": meeting.last_seq}
+
+
+@live_command("agenda.mark_done", ItemStateCommand)
+def mark_done(actor, values: dict) -> dict:
+    meeting = meeting_for(actor, values["meeting_id"])
+    services.mark_item_done(meeting.id, values["item_id"], done=values["done"], by=actor)
+    return {"seq": meeting.last_seq}

@@ -1,0 +1,151 @@
+"""iCalendar objects of a meeting (RFC 5545), as iTIP messages (RFC 5546) and as subscription feeds.
+
+Pure functions of their input: no database, no Flask. meetcore.invitations.messages gathers the data.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress, vText
+
+PRODID = "-//MeetCore//MeetCore Invitations//TH"
+METHODS = ("REQUEST", "CANCEL", "PUBLISH")
+# How a seat's reply reads as an attendee's participation status.
+RSVP_PARTSTAT = {
+    "pending": "NEEDS-ACTION",
+    "accepted": "ACCEPTED",
+    "declined": "DECLINED",
+    "substitute": "DELEGATED",
+}
+
+
+@dataclass(frozen=True)
+class Party:
+    """An ORGANIZER or ATTENDEE: a mailbox with its common name and (for attendees) participation."""
+
+    email: str
+    name: str | None = None
+    partstat: str = "NEEDS-ACTION"
+    role: str = "REQ-PARTICIPANT"
+    rsvp: bool = True
+
+
+@dataclass
+class EventData:
+    """One VEVENT of a meeting as one recipient sees it."""
+
+    uid: str
+    sequence: int
+    start: datetime
+    end: datetime
+    summary: str
+    dtstamp: datetime
+    organizer: Party
+    timezone: str = "Asia/Bangkok"
+    status: str = "CONFIRMED"  # CONFIRMED, CANCELLED (or TENTATIVE)
+    location: str | None = None
+    description: str | None = None
+    url: str | None = None
+    attendees: list[Party] = field(default_factory=list)
+    alarms: list[timedelta] = field(default_factory=list)  # before the start
+    alarm_text: str | None = None
+    last_modified: datetime | None = None
+
+
+def meeting_uid(meeting_id: int, host: str) -> str:
+    """The UID every message and feed uses for one meeting: stable for the meeting's life."""
+    return f"meeting-{meeting_id}@{host}"
+
+
+@functools.lru_cache(maxsize=8)
+def vtimezone(name: str) -> Timezone:
+    """The VTIMEZONE of a zone (built from the system's tz database once per process)."""
+    component = Timezone.from_tzid(name)
+    component.pop("COMMENT", None)  # icalendar notes the range it covered; calendars need not read that
+    return component
+
+
+def _address(party: Party, *, attendee: bool) -> vCalAddress:
+    address = vCalAddress(f"mailto:{party.email}")
+    if party.name:
+        address.params["CN"] = vText(party.name)
+    if attendee:
+        address.params["CUTYPE"] = "INDIVIDUAL"
+        address.params["ROLE"] = party.role
+        address.params["PARTSTAT"] = party.partstat
+        if party.rsvp:
+            address.params["RSVP"] = "TRUE"
+    return address
+
+
+def _event(data: EventData) -> Event:
+    zone = ZoneInfo(data.timezone)
+    event = Event()
+    event.add("uid", data.uid)
+    event.add("sequence", data.sequence)
+    event.add("dtstamp", data.dtstamp.astimezone(UTC))
+    event.add("dtstart", data.start.astimezone(zone))
+    event.add("dtend", data.end.astimezone(zone))
+    event.add("summary", data.summary)
+    if data.location:
+        event.add("location", data.location)
+    if data.description:
+        event.add("description", data.description)
+    if data.url:
+        event.add("url", data.url)
+    event.add("status", data.status)
+    event.add("transp", "OPAQUE" if data.status != "CANCELLED" else "TRANSPARENT")
+    if data.last_modified is not None:
+        event.add("last-modified", data.last_modified.astimezone(UTC))
+    event.add("organizer", _address(data.organizer, attendee=False))
+    for party in data.attendees:
+        event.add("attendee", _address(party, attendee=True))
+    if data.status != "CANCELLED":
+        for before in data.alarms:
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", data.alarm_text or data.summary)
+            alarm.add("trigger", -before)
+            event.add_component(alarm)
+    return event
+
+
+def _calendar(method: str | None) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    if method:
+        calendar.add("method", method)
+    return calendar
+
+
+def itip_message(method: str, data: EventData) -> bytes:
+    """An iTIP message (METHOD:REQUEST or CANCEL) with one VEVENT and its VTIMEZONE, as UTF-8 bytes."""
+    if method not in ("REQUEST", "CANCEL"):
+        raise ValueError(f"unsupported iTIP method {method}")
+    if method == "CANCEL":
+        data.status = "CANCELLED"
+    calendar = _calendar(method)
+    calendar.add_component(vtimezone(data.timezone))
+    calendar.add_component(_event(data))
+    return calendar.to_ical()
+
+
+def feed(events: list[EventData], *, name: str, timezone: str = "Asia/Bangkok") -> bytes:
+    """A subscription calendar (no METHOD: a plain published calendar) of several meetings."""
+    calendar = _calendar(None)
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", timezone)
+    calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT1H")
+    zones = {event.timezone for event in events} or {timezone}
+    for zone in sorted(zones):
+        calendar.add_component(vtimezone(zone))
+    for data in events:
+        calendar.add_component(_event(data))
+    return calendar.to_ical()

@@ -1,0 +1,28 @@
+"""Socket.IO rooms of a meeting and who may read which event.
+
+Participants and staff sit in two rooms. A public event goes to both; a staff-only event goes whole to
+the staff and, to participants, as a bare {seq, kind: "redacted"} so that their seq stays gap-free and a
+gap always means a lost message.
+"""
+
+from __future__ import annotations
+
+# Events only the secretariat and the chair read (roster edits, invitations, mail status...).
+STAFF_ONLY_PREFIXES = ("seats.", "invitations.", "mail.", "meeting.created")
+
+
+def participants_room(meeting_id: int) -> str:
+    return f"meeting:{meeting_id}:participants"
+
+
+def staff_room(meeting_id: int) -> str:
+    return f"meeting:{meeting_id}:staff"
+
+
+def is_staff_only(kind: str) -> bool:
+    return kind.startswith(STAFF_ONLY_PREFIXES)
+
+
+def redacted(message: dict) -> dict:
+    return {"meeting_id": message["meeting_id"], "seq": message["seq"], "kind": "redacted", "payload": {},
+            "at": message["at"]}

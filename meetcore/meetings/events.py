@@ -1,0 +1,25 @@
+"""Live commands on the meeting itself: start and end."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from meetcore.live.events import live_command, meeting_for
+from meetcore.meetings import services
+from meetcore.schemas import InputSchema
+
+
+class MeetingCommand(InputSchema):
+    meeting_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+@live_command("meeting.start", MeetingCommand)
+def start(actor, values: dict) -> dict:
+    meeting = services.start_meeting(meeting_for(actor, values["meeting_id"]), by=actor)
+    return {"seq": meeting.last_seq}
+
+
+@live_command("meeting.end", MeetingCommand)
+def end(actor, values: dict) -> dict:
+    meeting = services.end_meeting(meeting_for(actor, values["meeting_id"]), by=actor)
+    return {"seq": meeting.last_seq}

@@ -1,0 +1,70 @@
+"""The demo's own commands on a fresh SQLite database, as `make demo` runs them, then a real server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+DEMO_PASSWORD = "meetcore-demo"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _meetcore(env: dict, *args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "meetcore", *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.fixture()
+def demo_env(tmp_path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEETCORE_")}
+    env.update(MEETCORE_INSTANCE_DIR=str(tmp_path / "instance"), MEETCORE_PORT=str(_free_port()))
+    return env
+
+
+def test_demo_commands_then_sign_in_and_see_the_reference_meeting(demo_env):
+    for args in (("db", "upgrade"), ("seed",), ("demo-data",)):
+        result = _meetcore(demo_env, *args)
+        assert result.returncode == 0, result.stderr
+    output = result.stdout
+    assert "secretariat@example.org" in output
+    links = [line.split(": ", 1)[1] for line in output.splitlines() if line.startswith("participant link")]
+    assert len(links) == 3 and all("/join/" in link for link in links)
+    # Running the data commands again changes nothing and does not fail.
+    assert _meetcore(demo_env, "seed").stdout.count(": 0") == 3
+    assert _meetcore(demo_env, "demo-data").returncode == 0
+    assert Path(demo_env["MEETCORE_INSTANCE_DIR"], "meetcore.sqlite3").exists()
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "meetcore", "run"], env=demo_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    base = f"http://127.0.0.1:{demo_env['MEETCORE_PORT']}"
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"{base}/login", timeout=2) as response:
+                    page = response.read().decode()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("the demo server did not answer")
+        assert 'name="password"' in page
+        with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:
+            assert b'"at_head":true' in response.read()
+        with urllib.request.urlopen(links[0], timeout=5) as response:
+            assert response.status == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
