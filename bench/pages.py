@@ -6,6 +6,7 @@ and requests each page N times, printing per page: SQL statements per request, m
 
     .venv/bin/python bench/pages.py            # 50 requests per page
     .venv/bin/python bench/pages.py -n 200     # more
+    .venv/bin/python bench/pages.py --freeze-gc
     .venv/bin/python bench/pages.py --database-url postgresql://postgres@127.0.0.1:5432/bench
 
 See docs/performance.md for what is measured and the figures on the reference machine.
@@ -14,6 +15,7 @@ See docs/performance.md for what is measured and the figures on the reference ma
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import sys
@@ -55,7 +57,7 @@ def _build_app(database_url: str | None, workdir: Path):
 
             with db.engine.begin() as connection:
                 connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        upgrade()
+        upgrade(revision="heads")  # every branch, should two migrations be in flight at once
     return app
 
 
@@ -112,6 +114,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", "--runs", type=int, default=50, help="requests per page (default 50)")
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file in a temp dir")
+    parser.add_argument(
+        "--freeze-gc",
+        action="store_true",
+        help="gc.freeze() after start-up, as a pre-forking server would (see docs/performance.md)",
+    )
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -122,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
         response = client.post("/login", data={"email": data["email"], "password": PASSWORD})
         if response.status_code != 302:
             raise SystemExit("could not sign in")
+        if args.freeze_gc:
+            gc.collect()
+            gc.freeze()  # start-up objects leave the collector's view: no full collection walks them again
         first, following = data["meeting_id"], data["next_meeting_id"]
         pages = [
             ("board (1/2560, 76 × 7)", f"/meetings/{first}/board"),
@@ -133,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
             from meetcore.extensions import db
 
             dialect = db.engine.dialect.name
-        print(f"MeetCore page benchmark · {dialect} · {data['seats']} seats · {args.runs} requests per page")
+        gc_note = " · gc frozen after start-up" if args.freeze_gc else ""
+        print(f"MeetCore pages · {dialect} · {data['seats']} seats · {args.runs} requests per page{gc_note}")
         print(f"{'page':40} {'SQL':>5} {'median ms':>10} {'p95 ms':>8} {'KiB':>6}")
         worst = 0.0
         for label, url in pages:

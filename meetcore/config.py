@@ -30,6 +30,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DEFAULT_LOCALE", "th", "Language for visitors who have not chosen one (th or en)"),
     Setting("TIMEZONE", "Asia/Bangkok", "Time zone in which times are shown and entered"),
     Setting("REDIS_URL", None, "Redis URL; when set, rate limits and Socket.IO messages go through Redis"),
+    Setting("SOCKETIO_CHANNEL", "meetcore", "Redis channel the app processes of one installation share"),
     Setting("ASYNC_MODE", "gevent", "Socket.IO server mode: gevent (production) or threading (tests, debugging)"),
     Setting("REPLAY_LIMIT", "1000", "Most events replayed to a reconnecting client before a fresh snapshot", int),
     Setting("LOGIN_RATE_LIMIT", "10 per minute", "Sign-in attempts allowed per address"),
@@ -58,6 +59,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAIL_REPLY_LISTEN", "127.0.0.1:8024", "host:port where `meetcore mail listen` takes replies"),
     Setting("MAIL_REPLY_PROTOCOL", "lmtp", "lmtp or smtp: what `meetcore mail listen` speaks"),
     Setting("REMINDERS", "1d,30m", "Reminder e-mails before a meeting, e.g. 1d,30m (d, h, m); empty: none"),
+    # --- attendance (meetcore/attendance) ---
+    Setting("LATE_GRACE_MINUTES", "15", "Minutes after start (before end) a join (leave) is on time", int),
+    Setting("BOARD_INTERVAL_MS", "500", "Least time between two live attendance board updates", int),
+    Setting("HEARTBEAT_SECONDS", "30", "App process heartbeat; 3 missed beats close its connections", int),
 )
 
 

@@ -39,6 +39,9 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record):
     if module.startswith("sqlite3") or module.startswith("pysqlite"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Readers never block the writer, and a writer waits for another instead of failing at once.
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
 

@@ -41,11 +41,20 @@ def _register_blueprints(app: Flask) -> None:
     from meetcore.api import register_api
     from meetcore.auth.views import bp as auth_bp
     from meetcore.health.views import bp as health_bp
+    from meetcore.live.views import bp as live_bp
     from meetcore.meetings.views import bp as meetings_bp
     from meetcore.seats.views import bp as seats_bp
 
-    for blueprint in (auth_bp, meetings_bp, agenda_bp, seats_bp, health_bp):
+    for blueprint in (auth_bp, meetings_bp, agenda_bp, seats_bp, health_bp, live_bp):
         app.register_blueprint(blueprint)
+    # invitations and mail (issue 5): the console's invitations page, RSVP pages, calendar feeds
+    from meetcore.invitations.views import bp as invitations_bp
+
+    app.register_blueprint(invitations_bp)
+    # attendance (issue 3): identity check, provincial sites, connection log
+    from meetcore.attendance.views import bp as attendance_bp
+
+    app.register_blueprint(attendance_bp)
     register_api(app)
 
 

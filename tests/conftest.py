@@ -95,7 +95,7 @@ def app(database_url):
     )
     with app.app_context():
         _drop_everything(db)
-        upgrade()
+        upgrade(revision="heads")
     yield app
     with app.app_context():
         db.engine.dispose()

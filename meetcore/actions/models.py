@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetcore.database import UTCDateTime, choice_type, utcnow
-from meetcore.directory.models import Agency
+from meetcore.directory.models import Agency, Role
 from meetcore.extensions import db
 
 ASSIGNMENT_STATUSES = ("open", "in_progress", "done", "cancelled")
@@ -27,10 +27,13 @@ class ActionItem(db.Model):
     due_date: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # Withdrawn by the secretariat (its open assignments are cancelled with it); kept for the record.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     assignments: Mapped[list[ActionAssignment]] = relationship(
         back_populates="action_item", cascade="all, delete-orphan"
     )
+    fan_out_role: Mapped[Role | None] = relationship()
 
 
 class ActionAssignment(db.Model):

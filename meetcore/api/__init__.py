@@ -63,5 +63,7 @@ def register_api(app: Flask) -> None:
 
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
-    for blueprint in (directory_blp, meetings_blp, agenda_blp, seats_blp):
+    from meetcore.attendance.api import blp as attendance_blp  # issue 3
+
+    for blueprint in (directory_blp, meetings_blp, agenda_blp, seats_blp, attendance_blp):
         api.register_blueprint(blueprint)

@@ -6,7 +6,7 @@ Pure functions of their input: no database, no Flask. meetcore.invitations.messa
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -129,11 +129,46 @@ def itip_message(method: str, data: EventData) -> bytes:
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError(f"unsupported iTIP method {method}")
     if method == "CANCEL":
-        data.status = "CANCELLED"
+        data = replace(data, status="CANCELLED")
     calendar = _calendar(method)
     calendar.add_component(vtimezone(data.timezone))
     calendar.add_component(_event(data))
     return calendar.to_ical()
+
+
+@dataclass(frozen=True)
+class SharedMessage:
+    """An iTIP message of one sending round without the recipient's own properties: ``head`` ends where
+    they go (after the VEVENT's other properties, before its VALARM), ``tail`` is the rest."""
+
+    head: bytes
+    tail: bytes
+
+    def personal(self, data: EventData) -> bytes:
+        """The whole message for one recipient: their ATTENDEE, LOCATION, DESCRIPTION and URL added."""
+        event = Event()
+        for party in data.attendees:
+            event.add("attendee", _address(party, attendee=True))
+        if data.location:
+            event.add("location", data.location)
+        if data.description:
+            event.add("description", data.description)
+        if data.url:
+            event.add("url", data.url)
+        lines = event.to_ical()
+        lines = lines[len(b"BEGIN:VEVENT\r\n") : -len(b"END:VEVENT\r\n")]
+        return self.head + lines + self.tail
+
+
+def shared_message(method: str, data: EventData) -> SharedMessage:
+    """Serialize once what every recipient of a round shares (the VTIMEZONE, time, summary, organizer,
+    sequence, alarm); ``SharedMessage.personal`` adds each recipient's lines. The result is the same
+    calendar ``itip_message`` builds, property order aside, at a fraction of the cost per recipient."""
+    shared = replace(data, attendees=[], location=None, description=None, url=None)
+    text = itip_message(method, shared)
+    marker = b"BEGIN:VALARM\r\n" if b"BEGIN:VALARM\r\n" in text else b"END:VEVENT\r\n"
+    cut = text.index(marker)
+    return SharedMessage(head=text[:cut], tail=text[cut:])
 
 
 def feed(events: list[EventData], *, name: str, timezone: str = "Asia/Bangkok") -> bytes:

@@ -37,6 +37,22 @@ class SeatActor:
         }
 
 
+@dataclass(frozen=True)
+class SiteActor(SeatActor):
+    """The operator of a provincial hall's screen, through the province's site link (meetcore.attendance).
+
+    A participant, so that everything telling participants from staff treats it as one; it holds no seat
+    of its own (seat_id is None) and may tick the roll call of its province's seats.
+    """
+
+    province_id: int | None = None
+    site_link_id: int | None = None
+    role: str = "site"
+
+    def as_dict(self) -> dict:
+        return {**super().as_dict(), "province_id": self.province_id, "site_link_id": self.site_link_id}
+
+
 def seat_actor_from_token(token: str) -> SeatActor:
     from meetcore.seats.services import seat_for_link
 
@@ -49,12 +65,22 @@ def actor_for_connection(auth: dict | None):
     """The connecting account (session cookie) or seat (confirmed identity in the session, or a token)."""
     if current_user and current_user.is_authenticated:
         return current_user._get_current_object()
+    if isinstance(auth, dict) and isinstance(auth.get("site_token"), str):  # a provincial hall's screen
+        from meetcore.attendance.sites import site_actor_from_token
+
+        return site_actor_from_token(auth["site_token"])
     stored = session.get(SEAT_SESSION_KEY)
     if isinstance(stored, dict) and {"seat_id", "meeting_id"} <= stored.keys():
         return SeatActor(**{k: stored.get(k) for k in SeatActor.__dataclass_fields__ if k in stored})
-    token = auth.get("seat_token") if isinstance(auth, dict) else None
-    if isinstance(token, str):
-        return seat_actor_from_token(token)
+    auth = auth if isinstance(auth, dict) else {}
+    if isinstance(auth.get("seat_token"), str):
+        return seat_actor_from_token(auth["seat_token"])
+    if isinstance(auth.get("api_token"), str):  # scripts and other services act as an account
+        from meetcore.auth.services import user_for_api_token
+
+        user = user_for_api_token(auth["api_token"])
+        if user is not None:
+            return user
     raise Unauthenticated()
 
 

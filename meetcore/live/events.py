@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import logging
 
-from flask import current_app, session
+from flask import current_app, request, session
 from flask_babel import lazy_gettext as _l
 from flask_socketio import join_room
 from marshmallow import fields, validate
@@ -14,7 +14,7 @@ from marshmallow import fields, validate
 from meetcore.errors import DomainError, NotFound, PermissionDenied
 from meetcore.eventlog.services import events_since
 from meetcore.extensions import db, socketio
-from meetcore.live.actors import SeatActor, actor_for_connection
+from meetcore.live.actors import SeatActor, SiteActor, actor_for_connection
 from meetcore.live.broadcast import wire_event
 from meetcore.live.rooms import is_staff_only, participants_room, redacted, staff_room
 from meetcore.live.snapshot import build_snapshot
@@ -31,7 +31,7 @@ COMMANDS: dict[str, tuple] = {}
 
 def _remember(actor) -> None:
     if isinstance(actor, SeatActor):
-        session[ACTOR_KEY] = {"kind": "seat", **actor.as_dict()}
+        session[ACTOR_KEY] = {"kind": "site" if isinstance(actor, SiteActor) else "seat", **actor.as_dict()}
     else:
         session[ACTOR_KEY] = {"kind": "user", "id": actor.id}
 
@@ -40,8 +40,9 @@ def current_actor():
     from meetcore.auth.models import User
 
     stored = session.get(ACTOR_KEY) or {}
-    if stored.get("kind") == "seat":
-        return SeatActor(**{k: v for k, v in stored.items() if k != "kind"})
+    if stored.get("kind") in ("seat", "site"):
+        actor_class = SiteActor if stored["kind"] == "site" else SeatActor
+        return actor_class(**{k: v for k, v in stored.items() if k != "kind"})
     user = db.session.get(User, stored.get("id")) if stored.get("kind") == "user" else None
     if user is None or not user.active:
         raise PermissionDenied(_l("Your session has ended. Reload the page and sign in again."))
@@ -135,6 +136,9 @@ def join(actor, values: dict) -> dict:
     # Enter the rooms first: an event committed while we read is then either in what we send or
     # delivered after it (the client drops seq it already has).
     join_room(participants_room(meeting.id) if isinstance(actor, SeatActor) else staff_room(meeting.id))
+    from meetcore.attendance.services import connection_joined  # a seat's connection is attendance
+
+    connection_joined(actor, meeting, request.sid, request.environ)
     if values["last_seq"] is not None:
         events = _replay(meeting, actor, values["last_seq"])
         if events is not None:

@@ -8,7 +8,8 @@ gap always means a lost message.
 from __future__ import annotations
 
 # Events only the secretariat and the chair read (roster edits, invitations, mail status...).
-STAFF_ONLY_PREFIXES = ("seats.", "invitations.", "mail.", "meeting.created")
+STAFF_ONLY_PREFIXES = ("seats.", "invitations.", "mail.", "meeting.created",
+                       "attendance.changed", "attendance.identity", "attendance.site_link")  # fmt: skip
 
 
 def participants_room(meeting_id: int) -> str:

@@ -18,14 +18,19 @@ def _allowed_origins(app: Flask) -> list[str]:
 
 
 def init_live(app: Flask) -> None:
+    from meetcore.actions import events as action_events  # noqa: F401
     from meetcore.agenda import events as agenda_events  # noqa: F401  (handlers register themselves)
+    from meetcore.attendance import events as attendance_events  # noqa: F401
+    from meetcore.floor import events as floor_events  # noqa: F401
     from meetcore.live import broadcast, events  # noqa: F401
     from meetcore.meetings import events as meeting_events  # noqa: F401
+    from meetcore.minutes import events as minutes_events  # noqa: F401
 
     socketio.init_app(
         app,
         async_mode=app.config["MEETCORE_ASYNC_MODE"],
         message_queue=app.config["MEETCORE_REDIS_URL"],
+        channel=app.config["MEETCORE_SOCKETIO_CHANNEL"],
         transports=["websocket"],
         cors_allowed_origins=_allowed_origins(app),
         ping_interval=20,

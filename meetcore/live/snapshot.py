@@ -24,7 +24,7 @@ def snapshot_part(key: str):
 
 def _repeatable_read() -> None:
     """PostgreSQL: every query of the snapshot sees the same committed state as last_seq does."""
-    if db.session.get_bind().dialect.name == "postgresql" and not db.session.in_transaction():
+    if db.session.get_bind().dialect.name == "postgresql" and not db.session().in_transaction():
         db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 

@@ -12,8 +12,9 @@ from meetcore.extensions import db
 
 # pending → claimed (a sender took it into its batch) → sending (its SMTP transaction has begun) → sent;
 # a 4xx answer puts it back to pending with a later next_attempt_at, a 5xx answer (or too many 4xx) makes it
-# failed; the secretariat's "resend" puts a failed message back to pending. See docs/mail.md.
-OUTBOX_STATUSES = ("pending", "claimed", "sending", "sent", "failed")
+# failed; the secretariat's "resend" puts a failed message back to pending. A calendar message still pending
+# when a newer one for the same invitee is written becomes superseded (never sent). See docs/mail.md.
+OUTBOX_STATUSES = ("pending", "claimed", "sending", "sent", "failed", "superseded")
 MESSAGE_KINDS = ("invitation", "update", "cancellation", "withdrawal", "reminder", "notice")
 
 

@@ -44,6 +44,8 @@ class Meeting(db.Model):
     chair_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     description: Mapped[str | None] = mapped_column(sa.Text)
     video_conference: Mapped[bool] = mapped_column(default=True)
+    # The e-meeting decree's identity check by a one-time code e-mailed to the seat (meetcore.attendance).
+    requires_identity_code: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     status: Mapped[str] = mapped_column(
         choice_type(*MEETING_STATUSES, name="meeting_status"), default="draft"
     )

@@ -138,6 +138,12 @@ def update_meeting(meeting: Meeting, data: dict, *, by) -> Meeting:
         record_event(
             meeting, "meeting.updated", {"fields": sorted(changed), "significant": significant}, by=by
         )
+        # Hook (invitations, issue 5): calendars hear of a new time, place or title as an update, in this
+        # same transaction (the outbox rows commit with the change).
+        if significant:
+            from meetcore.invitations.services import send_updates
+
+            send_updates(meeting, fields=significant, by=by)
     db.session.commit()
     return meeting
 
@@ -150,6 +156,10 @@ def cancel_meeting(meeting: Meeting, data: dict | None = None, *, by) -> Meeting
     meeting.status = "cancelled"
     meeting.cancel_reason = values["reason"]
     record_event(meeting, "meeting.cancelled", {"reason": values["reason"]}, by=by)
+    # Hook (invitations, issue 5): METHOD:CANCEL to every invitee, in this same transaction.
+    from meetcore.invitations.services import send_cancellations
+
+    send_cancellations(meeting, by=by)
     db.session.commit()
     return meeting
 
@@ -182,6 +192,9 @@ def end_meeting(meeting: Meeting, *, by) -> Meeting:
     if meeting.status != "live":
         raise Conflict(_l("Only a meeting in session can be ended."))
     meeting.status = "ended"
+    from meetcore.floor.services import close_floor
+
+    close_floor(meeting, by=by)
     record_event(meeting, "meeting.ended", {"status": "ended", "at": utcnow().isoformat()}, by=by)
     db.session.commit()
     return meeting

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -358,17 +359,20 @@ def _region_rank(region: str | None) -> int:
     return 0 if region is None else 1 + REGIONS.index(region)
 
 
+@lru_cache(maxsize=1024)
+def _name_key(name: str | None, locale: str) -> bytes:
+    """The ICU sort key of a province name; names are reference data, so the keys are kept per process."""
+    return sort_key(name or "", "en_US" if locale == "en" else "th_TH")
+
+
 def _ordered_rows(query, locale: str):
     """Central seats first, then region by region, provinces by name (ICU collation), roles in their order."""
     rows = db.session.execute(query).all()
     name_column = "name_en" if locale == "en" else "name_th"
-    keys: dict = {}
 
     def key(row):
         name = getattr(row, name_column) or row.name_th
-        if name not in keys:
-            keys[name] = sort_key(name or "", "en_US" if locale == "en" else "th_TH")
-        return (_region_rank(row.region), keys[name], row.sort_order, row.code)
+        return (_region_rank(row.region), _name_key(name, locale), row.sort_order, row.code)
 
     return sorted(rows, key=key)
 
@@ -471,9 +475,56 @@ class Tally:
         setattr(self, reply, getattr(self, reply) + 1)
 
 
+@dataclass(slots=True)
+class BoardSeat:
+    """What the board shows of a seat. Read as plain rows, not ORM entities: a board of 600 seats is
+    rebuilt often, and 600 entities (with their identity-map state) cost time and garbage-collector pauses."""
+
+    id: int
+    province_id: int | None
+    role_id: int
+    province: Province | None
+    role: Role
+    name: str | None
+    position: str | None
+    substitute_name: str | None
+    substitute_position: str | None
+    rsvp: str
+    absence_reason: str | None
+
+
+BOARD_SEAT_COLUMNS = (
+    Seat.id, Seat.province_id, Seat.role_id, Seat.name, Seat.position, Seat.substitute_name,
+    Seat.substitute_position, Seat.rsvp, Seat.absence_reason,
+)  # fmt: skip
+
+
+def board_seats(meeting: Meeting) -> list[BoardSeat]:
+    """Every seat of the meeting as a BoardSeat; three queries (seats, provinces, roles) whatever the size."""
+    provinces = {p.id: p for p in db.session.scalars(sa.select(Province))}
+    roles = {r.id: r for r in db.session.scalars(sa.select(Role))}
+    rows = db.session.execute(sa.select(*BOARD_SEAT_COLUMNS).where(Seat.meeting_id == meeting.id))
+    return [
+        BoardSeat(
+            id=row.id,
+            province_id=row.province_id,
+            role_id=row.role_id,
+            province=provinces.get(row.province_id),
+            role=roles[row.role_id],
+            name=row.name,
+            position=row.position,
+            substitute_name=row.substitute_name,
+            substitute_position=row.substitute_position,
+            rsvp=row.rsvp,
+            absence_reason=row.absence_reason,
+        )  # fmt: skip
+        for row in rows
+    ]
+
+
 @dataclass
 class BoardCell:
-    seat: Seat
+    seat: BoardSeat
     status: str  # present, or the reply: invited / accepted / declined / substitute
     present: bool
     attendance_kind: str | None = None  # self / substitute / site, when present
@@ -525,17 +576,17 @@ def present_seats(meeting: Meeting) -> dict[int, str]:
 
 
 def board(meeting: Meeting, *, by, locale: str | None = None) -> Board:
-    """The province × role matrix of the meeting, grouped by region, with totals; two queries.
+    """The province × role matrix of the meeting, grouped by region, with totals; four queries.
 
     Rows are the provinces that have a seat, columns the provincial roles that have one; central seats
     are listed apart.
     """
     require_staff(by)
     locale = locale or _current_locale()
-    seats = db.session.scalars(_seat_query().where(Seat.meeting_id == meeting.id)).unique().all()
+    seats = board_seats(meeting)
     present = present_seats(meeting)
 
-    def cell_for(seat: Seat) -> BoardCell:
+    def cell_for(seat: BoardSeat) -> BoardCell:
         kind = present.get(seat.id)
         status = "present" if kind else RSVP_STATUS[seat.rsvp]
         return BoardCell(seat=seat, status=status, present=kind is not None, attendance_kind=kind)
@@ -552,8 +603,7 @@ def board(meeting: Meeting, *, by, locale: str | None = None) -> Board:
         row.cells[column[seat.role_id]] = cell
         row.totals.add(cell)
 
-    collation = "en_US" if locale == "en" else "th_TH"
-    ordered = sorted(rows.values(), key=lambda r: sort_key(_localized(r.province, "name", locale), collation))
+    ordered = sorted(rows.values(), key=lambda r: _name_key(_localized(r.province, "name", locale), locale))
     role_totals = [Tally() for _ in roles]
     provincial_totals = Tally()
     blocks = []
@@ -717,25 +767,12 @@ def live_link_count(seat: Seat) -> int:
 
 def agenda_outline(meeting: Meeting) -> list[dict]:
     """The meeting's agenda as [{"title", "number", "children"}], for invitees (no staff check); one query."""
-    from meetcore.agenda.models import AgendaItem
+    from meetcore.agenda.services import public_tree
 
-    items = db.session.execute(
-        sa.select(AgendaItem.id, AgendaItem.parent_id, AgendaItem.title)
-        .where(AgendaItem.meeting_id == meeting.id)
-        .order_by(AgendaItem.position, AgendaItem.id)
-    ).all()
-    by_parent: dict[int | None, list] = {}
-    for item in items:
-        by_parent.setdefault(item.parent_id, []).append(item)
+    def plain(nodes: list[dict]) -> list[dict]:
+        return [{"title": n["item"].title, "number": n["number"], "children": plain(n["children"])} for n in nodes]
 
-    def build(parent_id, prefix: str) -> list[dict]:
-        nodes = []
-        for index, item in enumerate(by_parent.get(parent_id, []), start=1):
-            number = f"{prefix}{index}"
-            nodes.append({"title": item.title, "number": number, "children": build(item.id, number + ".")})
-        return nodes
-
-    return build(None, "")
+    return plain(public_tree(meeting.id))
 
 
 @dataclass

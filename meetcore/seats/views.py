@@ -84,6 +84,7 @@ def _render_roster(meeting, *, status: int = 200, add_form=None, import_errors=N
         "regions": REGIONS,
         "editable": editable,
         "details_editable": can_edit(current_user) and services.details_are_open(meeting),
+        "rsvp_labels": {state: rsvp_label(state) for state in RSVP_STATES},
         "import_errors": import_errors,
         "error_field": error_field,
     }

@@ -53,7 +53,7 @@ def _tables(db) -> set[str]:
 def test_models_and_migrations_agree(scratch_app):
     from meetcore.extensions import db
 
-    upgrade()
+    upgrade(revision="heads")
     assert _differences(db) == []
     assert _tables(db) == set(db.metadata.tables)
 
@@ -61,10 +61,10 @@ def test_models_and_migrations_agree(scratch_app):
 def test_downgrade_to_base_and_upgrade_again(scratch_app):
     from meetcore.extensions import db
 
-    upgrade()
+    upgrade(revision="heads")
     downgrade(revision="base")
     assert _tables(db) == set()
-    upgrade()
+    upgrade(revision="heads")
     assert _tables(db) == set(db.metadata.tables)
     assert _differences(db) == []
 

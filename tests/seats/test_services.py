@@ -187,6 +187,19 @@ def test_update_seat_refuses_a_bad_email_and_keeps_the_old_one(small_roster, use
     assert (seat.email, seat.name) == ("good@example.org", None)
 
 
+def test_a_new_address_unlinks_the_directory_person(reference_meeting, users):
+    from meetcore.meetings.models import Meeting
+
+    following = db.session.get(Meeting, reference_meeting["next_meeting_id"])
+    seat = seat_at(following, "TH-50", "labour")
+    person_id = seat.person_id
+    assert person_id is not None
+    services.update_seat(seat, {"name": "ชื่อใหม่", "email": seat.email.upper()}, by=users["secretariat"])
+    assert seat_at(following, "TH-50", "labour").person_id == person_id  # same address, other spelling
+    services.update_seat(seat, {"email": "someone.else@example.org"}, by=users["secretariat"])
+    assert seat_at(following, "TH-50", "labour").person_id is None
+
+
 def test_a_substitute_reply_needs_the_substitutes_name(small_roster, users):
     seat = seat_at(small_roster, "TH-90", "labour")
     with pytest.raises(InvalidInput) as caught:
@@ -197,11 +210,17 @@ def test_a_substitute_reply_needs_the_substitutes_name(small_roster, users):
     assert seat_at(small_roster, "TH-90", "labour").rsvp == "substitute"
 
 
-def test_remove_seat(small_roster, users):
+def test_remove_seat_takes_its_join_links_with_it(small_roster, users):
+    from meetcore.seats.models import SeatLink
+
     seat = seat_at(small_roster, "TH-90", "labour")
     seat_id = seat.id
+    token = services.issue_seat_link(seat)
     services.remove_seat(seat, by=users["secretariat"])
     assert db.session.get(Seat, seat_id) is None
+    assert db.session.scalar(sa.select(sa.func.count(SeatLink.id)).where(SeatLink.seat_id == seat_id)) == 0
+    with pytest.raises(services.SeatLinkUnknown):
+        services.seat_for_link(token)
     assert _events(small_roster, "seats.removed")[-1].payload == {
         "seat_id": seat_id, "province_code": "TH-90", "role_code": "labour",
     }  # fmt: skip

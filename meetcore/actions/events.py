@@ -1,0 +1,42 @@
+"""Live commands on action items, and the meeting snapshot's "actions" part. Thin: validate, call one
+service, acknowledge after commit."""
+
+from __future__ import annotations
+
+from meetcore.actions import services
+from meetcore.actions.schemas import ActionCommand, ActionInput, ActionUpdate
+from meetcore.live.actors import SeatActor
+from meetcore.live.events import live_command, meeting_for
+from meetcore.live.snapshot import snapshot_part
+
+
+@live_command("action.create", ActionInput)
+def action_create(actor, values: dict) -> dict:
+    meeting = meeting_for(actor, values["meeting_id"])
+    action = services.create_action(meeting.id, values, by=actor)
+    return {"seq": meeting.last_seq, "action_id": action.id, "assignments": len(action.assignments)}
+
+
+@live_command("action.update", ActionUpdate)
+def action_update(actor, values: dict) -> dict:
+    meeting = meeting_for(actor, values["meeting_id"])
+    services.update_action(meeting.id, values["action_id"], values, by=actor)
+    return {"seq": meeting.last_seq}
+
+
+@live_command("action.cancel", ActionCommand)
+def action_cancel(actor, values: dict) -> dict:
+    meeting = meeting_for(actor, values["meeting_id"])
+    services.cancel_action(meeting.id, values["action_id"], by=actor)
+    return {"seq": meeting.last_seq}
+
+
+@snapshot_part("actions")
+def actions_snapshot(meeting, actor) -> dict:
+    """{"agency_id": the reader's agency (participants; null for staff), "items": [...]}: staff see every
+    action; a participant those owned by its seat's agency, with that agency's assignment only."""
+    if isinstance(actor, SeatActor):
+        agency_id = services.agency_of_seat(actor.seat_id)
+        items = services.actions_state(meeting.id, agency_id=agency_id, staff=False)
+        return {"agency_id": agency_id, "items": items}
+    return {"agency_id": None, "items": services.actions_state(meeting.id)}

@@ -1,0 +1,85 @@
+"""Input shapes of action items (ข้อสั่งการ), shared by the socket events and any form or API using them."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from meetcore.schemas import InputSchema, TrimmedString
+
+PROVINCE_CODE = re.compile(r"^TH-\d{2}$")
+ALL_PROVINCES = "all"
+
+
+class ProvinceSelection(fields.Field):
+    """"all", or a list of ISO 3166-2:TH codes ("TH-50"); duplicates are dropped, order kept."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value == ALL_PROVINCES:
+            return ALL_PROVINCES
+        if not isinstance(value, list) or not value:
+            raise ValidationError(str(_l('Give "all" or a list of province codes such as "TH-50".')))
+        if len(value) > 100 or not all(isinstance(code, str) and PROVINCE_CODE.match(code) for code in value):
+            raise ValidationError(str(_l('Province codes look like "TH-50".')))
+        return list(dict.fromkeys(value))
+
+
+class OwnerInput(InputSchema):
+    """Who owns the action: one agency, or one provincial role across provinces ("every พมจ.")."""
+
+    agency_id = fields.Integer(load_default=None, strict=True, validate=validate.Range(min=1),
+                               metadata={"label": _l("Agency")})
+    role_code = fields.String(load_default=None, validate=validate.Length(min=1, max=40),
+                              metadata={"label": _l("Role")})
+    provinces = ProvinceSelection(load_default=None, metadata={"label": _l("Provinces")})
+
+    @validates_schema
+    def _one_kind_of_owner(self, data, **kwargs):
+        if (data.get("agency_id") is None) == (data.get("role_code") is None):
+            raise ValidationError(str(_l("Give either an agency, or a role with its provinces.")),
+                                  field_name="agency_id")
+        if data.get("role_code") is not None and data.get("provinces") is None:
+            raise ValidationError(str(_l('Say which provinces: "all" or a list of codes.')),
+                                  field_name="provinces")
+        if data.get("agency_id") is not None and data.get("provinces") is not None:
+            raise ValidationError(str(_l("Provinces go with a role, not with an agency.")),
+                                  field_name="provinces")
+
+
+def _id(label) -> fields.Integer:
+    return fields.Integer(required=True, strict=True, validate=validate.Range(min=1),
+                          metadata={"label": label})
+
+
+class ActionFields(InputSchema):
+    title = TrimmedString(required=True, validate=validate.Length(max=500), metadata={"label": _l("Title")})
+    description = TrimmedString(load_default=None, allow_none=True, validate=validate.Length(max=20000),
+                                metadata={"label": _l("Description")})
+    due_date = fields.Date(load_default=None, allow_none=True, metadata={"label": _l("Due date")})
+
+
+class ActionInput(ActionFields):
+    meeting_id = _id(_l("Meeting"))
+    item_id = _id(_l("Agenda item"))
+    owner = fields.Nested(OwnerInput, required=True, metadata={"label": _l("Owner")})
+
+
+class ActionCommand(InputSchema):
+    meeting_id = _id(_l("Meeting"))
+    action_id = _id(_l("Action"))
+
+
+class ActionUpdate(ActionCommand):
+    """Some of title, description and due_date; the owners stay (cancel and create anew to change them)."""
+
+    title = TrimmedString(validate=validate.Length(max=500), metadata={"label": _l("Title")})
+    description = TrimmedString(allow_none=True, validate=validate.Length(max=20000),
+                                metadata={"label": _l("Description")})
+    due_date = fields.Date(allow_none=True, metadata={"label": _l("Due date")})
+
+    @validates_schema
+    def _something_to_change(self, data, **kwargs):
+        if not {"title", "description", "due_date"} & data.keys():
+            raise ValidationError(str(_l("Give at least one of title, description and due date.")))

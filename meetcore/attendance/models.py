@@ -1,0 +1,99 @@
+"""Getting in and staying counted: provincial site links, identity checks, the live board's published state,
+and the server processes that hold connections. (Attendance intervals themselves are
+meetcore.seats.models.Attendance.)"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from meetcore.database import UTCDateTime, utcnow
+from meetcore.directory.models import Province
+from meetcore.extensions import db
+from meetcore.seats.models import Attendance
+
+
+class SiteLink(db.Model):
+    """The link of a provincial hall (ห้องประชุมศาลากลางจังหวัด): its operator ticks which of the province's
+    seats are in the room. Only the token's SHA-256 is kept."""
+
+    __tablename__ = "site_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    province_id: Mapped[int] = mapped_column(sa.ForeignKey("provinces.id", ondelete="RESTRICT"))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    province: Mapped[Province] = relationship()
+
+
+class IdentityChallenge(db.Model):
+    """One identity check that waits for the one-time code e-mailed to the seat's address.
+
+    The identity the person declared waits here (not in any process's memory) until the code is entered;
+    only a keyed hash of the code is kept.
+    """
+
+    __tablename__ = "identity_challenges"
+    __table_args__ = (sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"))
+    seat_id: Mapped[int] = mapped_column(sa.ForeignKey("seats.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254))  # where the code went
+    code_salt: Mapped[str] = mapped_column(sa.String(32))
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    attendee_name: Mapped[str] = mapped_column(sa.String(200))
+    attendee_position: Mapped[str] = mapped_column(sa.String(250))
+    as_substitute: Mapped[bool] = mapped_column(default=False)
+    attempts: Mapped[int] = mapped_column(default=0)
+    remote_addr: Mapped[str | None] = mapped_column(sa.String(64))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AttendanceBoard(db.Model):
+    """What the live board of a meeting was last told, so that bursts of changes are published at most once
+    per interval by whichever process comes next (see meetcore.attendance.services)."""
+
+    __tablename__ = "attendance_boards"
+
+    meeting_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
+    )
+    # seat id (as text) -> attendance kind of every seat present at the last publication
+    published: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set while a change waits for the next publication.
+    pending_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ServerProcess(db.Model):
+    """An app process that holds Socket.IO connections, and when it last said it was alive. Its connections'
+    attendance intervals are closed by any other process once its heartbeat stops (a crash, SIGKILL)."""
+
+    __tablename__ = "server_processes"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    hostname: Mapped[str] = mapped_column(sa.String(255))
+    pid: Mapped[int]
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# Closing a connection's intervals (every disconnect) and the crash sweep look for open rows by connection id;
+# the rows are kept forever, so the index holds the open ones only.
+ix_attendance_open_connection = sa.Index(
+    "ix_attendance_open_connection",
+    Attendance.connection_id,
+    sqlite_where=Attendance.left_at.is_(None),
+    postgresql_where=Attendance.left_at.is_(None),
+)

@@ -1,0 +1,1 @@
+"""The floor: requests to speak, the queue, and who holds the floor."""

@@ -1,0 +1,73 @@
+"""`meetcore invites ...`: send a meeting's invitations, queue reminders, issue calendar feed addresses."""
+
+from __future__ import annotations
+
+import click
+
+from meetcore.errors import DomainError
+
+
+def _fail(error: DomainError) -> None:
+    raise click.ClickException(str(error.message))
+
+
+def _user(email: str):
+    from meetcore.auth.services import user_by_email
+
+    try:
+        return user_by_email(email)
+    except DomainError as error:
+        _fail(error)
+
+
+@click.group("invites")
+def invites_cli() -> None:
+    """Calendar invitations by e-mail."""
+
+
+@invites_cli.command("send")
+@click.argument("meeting_id", type=int)
+@click.option("--as", "acting", required=True, help="E-mail of the secretariat account that sends them.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def send_command(meeting_id: int, acting: str, yes: bool) -> None:
+    """Put one invitation per seat not yet invited into the outbox (`meetcore mail send` delivers them)."""
+    from meetcore.invitations.services import plan_invitations, send_invitations
+    from meetcore.meetings.services import get_meeting
+
+    user = _user(acting)
+    try:
+        meeting = get_meeting(meeting_id, by=user)
+        plan = plan_invitations(meeting, by=user)
+        click.echo(
+            f"{meeting.title} {meeting.number_label}: {plan.count} seats to invite, {plan.invited} invited "
+            f"already, {len(plan.without_email)} without an e-mail address"
+        )
+        if plan.count and not yes:
+            click.confirm(f"Send {plan.count} invitations?", abort=True)
+        result = send_invitations(meeting, {"expected": plan.count}, by=user)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"queued {result.sent} invitations (SEQUENCE {result.sequence})")
+
+
+@invites_cli.command("remind")
+def remind_command() -> None:
+    """Queue the reminders that are due now (MEETCORE_REMINDERS); run it every few minutes, or use
+    `meetcore mail send --loop`, which does it each round."""
+    from meetcore.invitations.services import enqueue_reminders
+
+    click.echo(f"queued {enqueue_reminders()} reminders")
+
+
+@invites_cli.command("feed")
+@click.option("--email", default=None, help="A person's address: their meetings.")
+@click.option("--agency", "agency_id", type=int, default=None, help="An agency id: its seats' meetings.")
+@click.option("--as", "acting", required=True, help="E-mail of the secretariat account.")
+def feed_command(email: str | None, agency_id: int | None, acting: str) -> None:
+    """Print the address of a calendar subscription feed (token-protected)."""
+    from meetcore.invitations.services import issue_feed
+
+    try:
+        click.echo(issue_feed({"email": email, "agency_id": agency_id}, by=_user(acting)))
+    except DomainError as error:
+        _fail(error)

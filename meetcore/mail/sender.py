@@ -1,0 +1,374 @@
+"""Delivering the outbox over SMTP: one connection per batch, back-off on 4xx, failure on 5xx, and no message
+sent twice when a sender dies in the middle of a batch.
+
+The life of a row (docs/mail.md tells the why):
+
+1. **claim** — one UPDATE marks up to MEETCORE_MAIL_BATCH_SIZE due rows ``claimed`` with this run's random
+   token (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so parallel senders take disjoint batches). Committed.
+2. **in flight** — just before its SMTP transaction a row becomes ``sending`` (guarded by the token: a row
+   another sender took over is skipped). Committed together with the outcome of the row before it, so a
+   batch costs one commit per message.
+3. **outcome** — right after the server's answer to DATA: ``sent``; 4xx: back to ``pending`` with
+   ``next_attempt_at`` doubled per attempt; 5xx (or too many 4xx): ``failed``.
+
+A sender that dies leaves its rows ``claimed`` (never started: safe to retry) and at most one row
+``sending`` (its transfer may or may not have completed). After MEETCORE_MAIL_CLAIM_TIMEOUT the next run puts
+claimed rows back to pending and treats the one in doubt as MEETCORE_MAIL_IN_DOUBT says: ``resend`` (at
+least once; the same Message-ID makes a duplicate recognisable) or ``hold`` (at most once; it is shown as
+failed for the secretariat to decide).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import smtplib
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from meetcore.database import utcnow
+from meetcore.extensions import db
+from meetcore.mail.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+IN_DOUBT_NOTE = "in doubt: the sender stopped during this message's transfer"
+MAX_RECONNECTS = 3
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    deferred: int = 0  # 4xx or connection trouble: tried again later
+    failed: int = 0  # 5xx, or 4xx too many times
+    batches: int = 0
+    connections: int = 0
+    reclaimed: int = 0  # rows of a dead sender put back
+    skipped: str | None = None  # why nothing was tried (no SMTP host configured)
+    seconds: float = 0.0
+    failures: list[tuple[str, int | None, str]] = field(default_factory=list)
+
+    @property
+    def attempted(self) -> int:
+        return self.sent + self.deferred + self.failed
+
+
+@dataclass
+class _Outcome:
+    row_id: int
+    status: str  # sent, deferred, failed, released
+    code: int | None = None
+    error: str | None = None
+
+
+class SmtpConnection:
+    """One SMTP session built from the MEETCORE_SMTP_* settings."""
+
+    def __init__(self, config) -> None:
+        self.host = config["MEETCORE_SMTP_HOST"]
+        self.port = int(config["MEETCORE_SMTP_PORT"])
+        self.security = (config.get("MEETCORE_SMTP_SECURITY") or "none").lower()
+        self.username = config.get("MEETCORE_SMTP_USERNAME")
+        self.password = config.get("MEETCORE_SMTP_PASSWORD")
+        self.timeout = float(config.get("MEETCORE_SMTP_TIMEOUT") or 30)
+
+    def open(self) -> smtplib.SMTP:
+        context = ssl.create_default_context()
+        if self.security == "ssl":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+        else:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        smtp.ehlo()
+        if self.security == "starttls":
+            smtp.starttls(context=context)
+            smtp.ehlo()
+        if self.username:
+            smtp.login(self.username, self.password or "")
+        return smtp
+
+
+def _backoff(config, attempts: int) -> timedelta:
+    base = int(config["MEETCORE_MAIL_RETRY_SECONDS"])
+    ceiling = int(config["MEETCORE_MAIL_RETRY_MAX_SECONDS"])
+    return timedelta(seconds=min(ceiling, base * 2 ** max(0, attempts - 1)))
+
+
+def _classify(code: int | None) -> str:
+    if code is not None and 500 <= code < 600:
+        return "failed"
+    return "deferred"
+
+
+def _text(message) -> str:
+    if isinstance(message, bytes):
+        message = message.decode("utf-8", "replace")
+    return str(message)[:1000]
+
+
+def reclaim_stale(now: datetime) -> int:
+    """Rows a dead sender left behind, older than MEETCORE_MAIL_CLAIM_TIMEOUT: put back, or held."""
+    config = current_app.config
+    cutoff = now - timedelta(seconds=int(config["MEETCORE_MAIL_CLAIM_TIMEOUT"]))
+    table = OutboxMessage
+    released = db.session.execute(
+        sa.update(table)
+        .where(table.status == "claimed", table.claimed_at < cutoff)
+        .values(status="pending", claim_token=None, claimed_at=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    doubtful = db.session.execute(
+        sa.select(table.id, table.recipient, table.message_id).where(
+            table.status == "sending", table.claimed_at < cutoff
+        )
+    ).all()
+    hold = (config.get("MEETCORE_MAIL_IN_DOUBT") or "resend").lower() == "hold"
+    for row in doubtful:
+        log.warning(
+            "outbox message %s to %s (Message-ID <%s>) was in transfer when its sender stopped; %s",
+            row.id, row.recipient, row.message_id, "held as failed" if hold else "sending it again",
+        )  # fmt: skip
+    if doubtful:
+        values = {"claim_token": None, "claimed_at": None, "last_error": IN_DOUBT_NOTE, "last_code": None}
+        values.update({"status": "failed"} if hold else {"status": "pending", "next_attempt_at": now})
+        db.session.execute(
+            sa.update(table)
+            .where(table.id.in_([row.id for row in doubtful]), table.status == "sending")
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
+    if released:
+        log.warning("put %s outbox messages claimed by a stopped sender back in the queue", released)
+    return released + len(doubtful)
+
+
+def _claim(now: datetime, size: int) -> tuple[str, list]:
+    token = secrets.token_hex(16)
+    table = OutboxMessage
+    due = (
+        sa.select(table.id)
+        .where(table.status == "pending", table.next_attempt_at <= now)
+        .order_by(table.next_attempt_at, table.id)
+        .limit(size)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Lock the batch first (rows other senders hold are skipped), then mark it. Not one UPDATE with the
+        # SELECT as its subquery: PostgreSQL may re-run such a subquery and so claim more than the LIMIT.
+        due = list(db.session.scalars(due.with_for_update(skip_locked=True)))
+    db.session.execute(
+        sa.update(table)
+        .where(table.id.in_(due), table.status == "pending")
+        .values(status="claimed", claim_token=token, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    rows = db.session.execute(
+        sa.select(table.id, table.sender, table.recipient, table.body, table.attempts, table.message_id)
+        .where(table.claim_token == token, table.status == "claimed")
+        .order_by(table.id)
+    ).all()
+    db.session.commit()
+    return token, list(rows)
+
+
+def _record(outcome: _Outcome, token: str, attempts: int, now: datetime, report: DeliveryReport) -> None:
+    """Write one row's outcome (in the caller's transaction), guarded by the claim token."""
+    config = current_app.config
+    table = OutboxMessage
+    if outcome.status == "sent":
+        values = {"status": "sent", "sent_at": now, "attempts": attempts + 1, "last_code": outcome.code,
+                  "last_error": None}  # fmt: skip
+        report.sent += 1
+    elif outcome.status == "released":  # never tried: connection trouble before its turn
+        values = {"status": "pending", "next_attempt_at": now + _backoff(config, 1)}
+        if outcome.error:
+            values["last_error"] = outcome.error
+        report.deferred += 1
+    else:
+        tries = attempts + 1
+        values = {"attempts": tries, "last_code": outcome.code, "last_error": outcome.error}
+        if outcome.status == "deferred" and tries < int(config["MEETCORE_MAIL_MAX_ATTEMPTS"]):
+            values.update(status="pending", next_attempt_at=now + _backoff(config, tries))
+            report.deferred += 1
+        else:
+            values.update(status="failed")
+            report.failed += 1
+            report.failures.append((str(outcome.row_id), outcome.code, outcome.error or ""))
+    values.update(claim_token=None, claimed_at=None)
+    db.session.execute(
+        sa.update(table)
+        .where(table.id == outcome.row_id, table.claim_token == token)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _start(row_id: int, token: str, now: datetime) -> bool:
+    """Mark the row in flight; False when another sender has taken it over meanwhile."""
+    result = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(
+            OutboxMessage.id == row_id, OutboxMessage.claim_token == token, OutboxMessage.status == "claimed"
+        )
+        .values(status="sending", claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _send_one(smtp: smtplib.SMTP, row) -> tuple[_Outcome, bool]:
+    """(outcome, whether the connection is still usable)."""
+    try:
+        smtp.sendmail(row.sender, [row.recipient], row.body)
+    except smtplib.SMTPRecipientsRefused as error:
+        code, text = error.recipients.get(row.recipient, (None, b"recipient refused"))
+        return _Outcome(row.id, _classify(code), code, _text(text)), True
+    except smtplib.SMTPServerDisconnected as error:
+        return _Outcome(row.id, "deferred", None, f"connection lost: {error}"[:1000]), False
+    except smtplib.SMTPResponseException as error:  # MAIL FROM or DATA refused, or 421 closing
+        usable = error.smtp_code != 421
+        return _Outcome(row.id, _classify(error.smtp_code), error.smtp_code, _text(error.smtp_error)), usable
+    except (OSError, smtplib.SMTPException) as error:  # timeouts, resets
+        return _Outcome(row.id, "deferred", None, f"{type(error).__name__}: {error}"[:1000]), False
+    return _Outcome(row.id, "sent", 250), True
+
+
+def _close(smtp: smtplib.SMTP | None) -> None:
+    if smtp is None:
+        return
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        smtp.close()
+
+
+def _deliver_batch(token: str, rows: list, now_fn: Callable[[], datetime], report: DeliveryReport) -> None:
+    connection = SmtpConnection(current_app.config)
+    smtp: smtplib.SMTP | None = None
+    previous: tuple[_Outcome, int] | None = None
+    reconnects = 0
+    try:
+        for index, row in enumerate(rows):
+            if smtp is None:
+                try:
+                    smtp = connection.open()
+                    report.connections += 1
+                except (OSError, smtplib.SMTPException) as error:
+                    reason = f"cannot reach the SMTP server: {type(error).__name__}: {error}"[:1000]
+                    log.warning("%s; %s messages stay in the outbox", reason, len(rows) - index)
+                    if previous is not None:
+                        _record(previous[0], token, previous[1], now_fn(), report)
+                        previous = None
+                    for waiting in rows[index:]:
+                        _record(_Outcome(waiting.id, "released", None, reason), token, waiting.attempts,
+                                now_fn(), report)  # fmt: skip
+                    db.session.commit()
+                    return
+            now = now_fn()
+            if previous is not None:
+                _record(previous[0], token, previous[1], now, report)
+                previous = None
+            started = _start(row.id, token, now)
+            db.session.commit()
+            if not started:
+                continue
+            outcome, usable = _send_one(smtp, row)
+            previous = (outcome, row.attempts)
+            if outcome.status != "sent":
+                log.info("outbox message %s to %s: %s %s", row.id, row.recipient, outcome.code, outcome.error)
+            if not usable:
+                _close(smtp)
+                smtp = None
+                reconnects += 1
+                if reconnects > MAX_RECONNECTS:
+                    _record(previous[0], token, previous[1], now_fn(), report)
+                    previous = None
+                    for waiting in rows[index + 1 :]:
+                        _record(_Outcome(waiting.id, "released", None, "connection kept failing"), token,
+                                waiting.attempts, now_fn(), report)  # fmt: skip
+                    db.session.commit()
+                    return
+        if previous is not None:
+            _record(previous[0], token, previous[1], now_fn(), report)
+            db.session.commit()
+    finally:
+        _close(smtp)
+
+
+def deliver_outbox(
+    *, now: datetime | None = None, batch_size: int | None = None, max_batches: int | None = None
+) -> DeliveryReport:
+    """Send every message that is due, batch after batch, each batch over one SMTP connection.
+
+    ``now`` pins the clock (tests use it to step through back-off); by default the real time is used.
+    Without MEETCORE_SMTP_HOST nothing is sent: the mail stays in the outbox.
+    """
+    config = current_app.config
+    report = DeliveryReport()
+    started = time.perf_counter()
+    if not config.get("MEETCORE_SMTP_HOST"):
+        report.skipped = "MEETCORE_SMTP_HOST is not set"
+        return report
+    now_fn: Callable[[], datetime] = (lambda: now) if now is not None else utcnow
+    size = batch_size or int(config["MEETCORE_MAIL_BATCH_SIZE"])
+    report.reclaimed = reclaim_stale(now_fn())
+    while max_batches is None or report.batches < max_batches:
+        token, rows = _claim(now_fn(), size)
+        if not rows:
+            break
+        report.batches += 1
+        _deliver_batch(token, rows, now_fn, report)
+        if len(rows) < size:
+            break
+    report.seconds = time.perf_counter() - started
+    if report.attempted:
+        log.info(
+            "outbox: %s sent, %s deferred, %s failed in %s batches (%.2f s)",
+            report.sent, report.deferred, report.failed, report.batches, report.seconds,
+        )  # fmt: skip
+    return report
+
+
+# --- running it periodically ------------------------------------------------------------------------------
+
+
+def run_once(app: Flask) -> DeliveryReport:
+    """One round of the mail worker: due reminders into the outbox, then the outbox out."""
+    from meetcore.invitations.services import enqueue_reminders
+
+    with app.app_context():
+        try:
+            enqueue_reminders()
+            return deliver_outbox()
+        finally:
+            db.session.remove()
+
+
+def run_forever(app: Flask, *, interval: float | None = None, stop: threading.Event | None = None) -> None:
+    """The mail worker's loop (``meetcore mail send --loop``; the demo runs it in a thread)."""
+    stop = stop or threading.Event()
+    interval = interval if interval is not None else float(app.config["MEETCORE_MAIL_SEND_INTERVAL"])
+    while not stop.is_set():
+        try:
+            run_once(app)
+        except Exception:  # keep the worker alive; the next round retries
+            log.exception("mail worker round failed")
+        stop.wait(interval)
+
+
+def start_background_sender(app: Flask, *, interval: float | None = None) -> threading.Event:
+    """Run the mail worker in a daemon thread of this process (the demo); set the returned event to stop."""
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run_forever, args=(app,), kwargs={"interval": interval, "stop": stop}, daemon=True,
+        name="meetcore-mail",
+    )  # fmt: skip
+    thread.start()
+    return stop

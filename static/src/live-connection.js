@@ -1,0 +1,236 @@
+// The live protocol's client side (docs/protocol.md): connect over websocket, join, take the snapshot or
+// the replay, then apply numbered events in order, never twice and never with a gap:
+//
+//   1. keep lastSeq, the highest seq applied;
+//   2. while a join is waiting for its acknowledgement, buffer `event` messages; once the snapshot or replay
+//      is applied, apply the buffered ones whose seq > lastSeq, in order;
+//   3. ignore an event with seq <= lastSeq;
+//   4. an event with seq > lastSeq + 1 means a message was lost: join again with lastSeq;
+//   5. on reconnect, join again with lastSeq (replay when the gap is small, else a fresh snapshot).
+//
+// Commands go out with an acknowledgement; the promise resolves with the server's {ok, error} (or a local
+// error when offline or when no answer came in time).
+
+import { io } from 'socket.io-client';
+import { applyEvent, RESYNC } from './live-state.js';
+
+const COMMAND_TIMEOUT_MS = 15000;
+const JOIN_RETRY_MS = 2000;
+// Errors after which joining again cannot help.
+const FINAL_JOIN_ERRORS = ['forbidden', 'not_found', 'unauthenticated'];
+const LINK_ERRORS = ['unauthenticated', 'link_unknown', 'link_revoked', 'link_expired'];
+
+export class LiveConnection {
+  /**
+   * @param {object} options
+   * @param {number} options.meetingId
+   * @param {object} [options.auth]        Socket.IO auth (seat_token...); the session cookie otherwise
+   * @param {boolean} [options.participant] a seat's reader (see applyEvent)
+   * @param {object} [options.strings]     translated messages for local errors
+   * @param {function} [options.onState]   (state, why) after every change of the state
+   * @param {function} [options.onStatus]  ('connecting'|'connected'|'reconnecting'|'offline')
+   * @param {function} [options.onJoined]  (mode: 'snapshot'|'replay', state) after each successful join
+   * @param {function} [options.onRefused] ({code, message}) when the meeting cannot be opened
+   * @param {string} [options.url]         server origin (default: this page's)
+   */
+  constructor(options) {
+    this.meetingId = options.meetingId;
+    this.participant = !!options.participant;
+    this.strings = options.strings || {};
+    this.onState = options.onState || (() => {});
+    this.onStatus = options.onStatus || (() => {});
+    this.onJoined = options.onJoined || (() => {});
+    this.onRefused = options.onRefused || (() => {});
+    this.state = null;
+    this.lastSeq = null;
+    this.status = 'connecting';
+    this.joining = false;
+    this.joinGeneration = 0;
+    this.buffer = [];
+    this.wantSnapshot = false;
+    this.counters = { events: 0, dropped: 0, gaps: 0, snapshots: 0, replays: 0, resyncs: 0 };
+    this.socket = io(options.url, {
+      transports: ['websocket'],
+      auth: options.auth || {},
+      reconnection: true,
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 5000,
+      randomizationFactor: 0.3,
+      timeout: 10000,
+    });
+    this.socket.on('connect', () => {
+      this._setStatus('connected');
+      this.join();
+    });
+    this.socket.on('disconnect', (reason) => {
+      this.joining = false;
+      this.joinGeneration += 1; // a join in flight will never be answered
+      if (reason === 'io server disconnect') {
+        // The server closed the connection on purpose (e.g. session ended): try once more by hand.
+        setTimeout(() => this.socket.connect(), JOIN_RETRY_MS);
+      }
+      this._setStatus(this._offline() ? 'offline' : 'reconnecting');
+    });
+    this.socket.on('connect_error', (error) => {
+      const data = error && error.data;
+      if (data && LINK_ERRORS.includes(data.code)) {
+        this.socket.disconnect();
+        this.onRefused(data);
+        this._setStatus('offline');
+        return;
+      }
+      this._setStatus(this._offline() ? 'offline' : 'reconnecting');
+    });
+    this.socket.on('event', (message) => this.receive(message));
+    if (typeof window !== 'undefined') {
+      window.addEventListener('offline', () => this._setStatus('offline'));
+      window.addEventListener('online', () => {
+        this._setStatus(this.socket.connected ? 'connected' : 'reconnecting');
+        if (!this.socket.connected && !this.socket.active) this.socket.connect();
+      });
+    }
+  }
+
+  _offline() {
+    return typeof navigator !== 'undefined' && navigator.onLine === false;
+  }
+
+  _setStatus(status) {
+    if (status === 'connected' && !this.socket.connected) status = 'reconnecting';
+    if (this.status === status) return;
+    this.status = status;
+    this.onStatus(status);
+  }
+
+  get connected() { return this.socket.connected && this.status === 'connected'; }
+
+  /** Join the meeting (again): with lastSeq once we have a state, unless a fresh snapshot is wanted. */
+  join() {
+    if (!this.socket.connected) return;
+    const generation = ++this.joinGeneration;
+    this.joining = true;
+    const payload = { meeting_id: this.meetingId };
+    if (this.lastSeq !== null && this.state !== null && !this.wantSnapshot) payload.last_seq = this.lastSeq;
+    this.socket.timeout(COMMAND_TIMEOUT_MS).emit('join', payload, (error, ack) => {
+      if (generation !== this.joinGeneration) return; // superseded by a newer join or a disconnect
+      this.joining = false;
+      if (error || !ack) {
+        this._retryJoin(generation);
+        return;
+      }
+      if (!ack.ok) {
+        const problem = ack.error || {};
+        if (FINAL_JOIN_ERRORS.includes(problem.code)) {
+          this.buffer = [];
+          this.onRefused(problem);
+          return;
+        }
+        this._retryJoin(generation);
+        return;
+      }
+      this._joined(ack);
+    });
+  }
+
+  _retryJoin(generation) {
+    setTimeout(() => {
+      if (generation === this.joinGeneration && !this.joining) this.join();
+    }, JOIN_RETRY_MS);
+  }
+
+  _joined(ack) {
+    if (ack.mode === 'snapshot') {
+      this.state = ack.snapshot;
+      this.lastSeq = ack.snapshot.last_seq;
+      this.wantSnapshot = false;
+      this.counters.snapshots += 1;
+    } else {
+      this.counters.replays += 1;
+      const outcome = this._applyAll(ack.events || []);
+      if (outcome !== 'ok') return;
+      if (this.lastSeq < ack.last_seq) {
+        // The replay did not reach what the server says it has: start over from a snapshot.
+        this.wantSnapshot = true;
+        this.join();
+        return;
+      }
+    }
+    const buffered = this.buffer.sort((a, b) => a.seq - b.seq);
+    this.buffer = [];
+    this.onJoined(ack.mode, this.state);
+    if (this._applyAll(buffered) === 'ok') this.onState(this.state, ack.mode);
+  }
+
+  /** Apply events in order; on a gap or a resync, keep the rest for after the join that follows. */
+  _applyAll(events) {
+    for (let index = 0; index < events.length; index++) {
+      const outcome = this._apply(events[index]);
+      if (outcome === 'ok') continue;
+      if (outcome === 'gap') this.buffer.push(...events.slice(index));
+      this.join();
+      return outcome;
+    }
+    return 'ok';
+  }
+
+  /** An `event` message from the server. */
+  receive(message) {
+    if (!message || message.meeting_id !== this.meetingId || typeof message.seq !== 'number') return;
+    if (this.joining || this.state === null) {
+      this.buffer.push(message);
+      return;
+    }
+    const outcome = this._apply(message);
+    if (outcome === 'ok') {
+      this.onState(this.state, message.kind);
+      return;
+    }
+    if (outcome === 'gap') this.buffer.push(message);
+    this.join();
+  }
+
+  /**
+   * Apply one numbered event: 'ok' (applied, or already had), 'gap' (an earlier one is missing) or
+   * 'resync' (its payload needs a fresh snapshot). The caller joins again for the last two.
+   */
+  _apply(event) {
+    if (event.seq <= this.lastSeq) {
+      this.counters.dropped += 1;
+      return 'ok';
+    }
+    if (event.seq > this.lastSeq + 1) {
+      this.counters.gaps += 1;
+      return 'gap';
+    }
+    const outcome = applyEvent(this.state, event, { participant: this.participant });
+    this.lastSeq = event.seq;
+    this.counters.events += 1;
+    if (outcome === RESYNC) {
+      this.counters.resyncs += 1;
+      this.wantSnapshot = true;
+      return 'resync';
+    }
+    return 'ok';
+  }
+
+  /**
+   * Send a command; resolves with the acknowledgement {ok, error?: {code, message}, ...}.
+   * Refused at once when offline: a command must never leave later than the person pressed it.
+   */
+  command(name, payload) {
+    return new Promise((resolve) => {
+      if (!this.socket.connected) {
+        resolve({ ok: false, error: { code: 'offline', message: this.strings.not_sent_offline || 'offline' } });
+        return;
+      }
+      this.socket.timeout(COMMAND_TIMEOUT_MS).emit(name, { meeting_id: this.meetingId, ...payload },
+        (error, ack) => {
+          if (error || !ack) {
+            resolve({ ok: false, error: { code: 'no_answer', message: this.strings.no_answer || 'timeout' } });
+            return;
+          }
+          resolve(ack);
+        });
+    });
+  }
+}

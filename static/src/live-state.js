@@ -1,0 +1,226 @@
+// The live meeting's state in the browser: the join snapshot, kept current by numbered events
+// (docs/protocol.md). Pure functions on plain objects; no DOM, no socket.
+//
+// applyEvent(state, event) changes `state` in place and answers:
+//   APPLIED  the event was folded in (or carried nothing this reader keeps: unknown kinds, "redacted");
+//   RESYNC   the payload does not say the resulting state (e.g. the agenda was restructured) or does not
+//            fit what we hold: the caller asks the server for a fresh snapshot.
+
+export const APPLIED = 'applied';
+export const RESYNC = 'resync';
+
+const OPEN_ASSIGNMENT = ['open', 'in_progress'];
+
+function walkAgenda(nodes, visit) {
+  for (const node of nodes || []) {
+    visit(node);
+    walkAgenda(node.children, visit);
+  }
+}
+
+export function findItem(state, itemId) {
+  let found = null;
+  walkAgenda(state.agenda, (node) => { if (node.id === itemId) found = node; });
+  return found;
+}
+
+/** Every agenda item in order, with its depth: [{node, depth}]. */
+export function flatAgenda(state) {
+  const out = [];
+  const visit = (nodes, depth) => (nodes || []).forEach((node) => {
+    out.push({ node, depth });
+    visit(node.children, depth + 1);
+  });
+  visit(state.agenda, 0);
+  return out;
+}
+
+export function currentItem(state) {
+  let found = null;
+  walkAgenda(state.agenda, (node) => { if (!found && node.state === 'current') found = node; });
+  return found;
+}
+
+/** Apply a `minutes.text` splice (UTF-16 offsets, like JS strings) to the reader's text of an item. */
+function spliceMinutes(state, p) {
+  if (!Array.isArray(state.minutes)) state.minutes = [];
+  let block = state.minutes.find((entry) => entry.item_id === p.item_id);
+  const before = block ? block.text : '';
+  if (typeof p.at !== 'number' || typeof p.delete !== 'number' || p.at + p.delete > before.length) return RESYNC;
+  const after = before.slice(0, p.at) + (p.insert || '') + before.slice(p.at + p.delete);
+  if (typeof p.length === 'number' && after.length !== p.length) return RESYNC;
+  if (!block) {
+    block = { item_id: p.item_id, text: '' };
+    state.minutes.push(block);
+  }
+  block.text = after;
+  return APPLIED;
+}
+
+function upsertById(list, entry) {
+  const index = list.findIndex((other) => other.id === entry.id);
+  if (index >= 0) list[index] = { ...list[index], ...entry };
+  else list.push(entry);
+}
+
+function actionsPart(state) {
+  if (!state.actions || typeof state.actions !== 'object') state.actions = { agency_id: null, items: [] };
+  if (!Array.isArray(state.actions.items)) state.actions.items = [];
+  return state.actions;
+}
+
+/** Is this reader one whose snapshot lists only its own agency's actions (a participant's seat)? */
+function readsOwnAgencyOnly(state, participant) {
+  return participant || (state.actions && state.actions.agency_id != null);
+}
+
+function actionCreated(state, p, at, participant) {
+  const part = actionsPart(state);
+  const own = readsOwnAgencyOnly(state, participant);
+  const agencies = Array.isArray(p.agency_ids) ? p.agency_ids : [];
+  if (own && !agencies.includes(part.agency_id)) return APPLIED; // another agency's
+  const ids = own ? [part.agency_id] : agencies.slice().sort((a, b) => a - b);
+  const previous = part.items.find((item) => item.id === p.id);
+  upsertById(part.items, {
+    id: p.id,
+    item_id: p.item_id,
+    title: p.title,
+    description: p.description,
+    due_date: p.due_date,
+    role_code: p.role_code,
+    created_at: previous ? previous.created_at : at,
+    cancelled_at: previous ? previous.cancelled_at : null,
+    assignments: previous ? previous.assignments
+      : ids.map((agencyId) => ({ agency_id: agencyId, status: 'open', due_date: p.due_date })),
+  });
+  part.items.sort((a, b) => a.id - b.id);
+  return APPLIED;
+}
+
+function actionUpdated(state, p) {
+  const part = actionsPart(state);
+  const action = part.items.find((item) => item.id === p.id);
+  if (!action) return APPLIED; // not one this reader lists
+  const fields = Array.isArray(p.fields) ? p.fields : ['title', 'description', 'due_date'];
+  if (fields.includes('due_date')) {
+    // The assignments that still had the action's old date move with it (meetcore/actions/services.py).
+    (action.assignments || []).forEach((assignment) => {
+      if (assignment.due_date === action.due_date && OPEN_ASSIGNMENT.includes(assignment.status)) {
+        assignment.due_date = p.due_date;
+      }
+    });
+  }
+  fields.forEach((name) => { if (name in p) action[name] = p[name]; });
+  return APPLIED;
+}
+
+function actionCancelled(state, p, at) {
+  const action = actionsPart(state).items.find((item) => item.id === p.id);
+  if (!action) return APPLIED;
+  action.cancelled_at = action.cancelled_at || at;
+  (action.assignments || []).forEach((assignment) => {
+    if (OPEN_ASSIGNMENT.includes(assignment.status)) assignment.status = 'cancelled';
+  });
+  return APPLIED;
+}
+
+function attendanceBoard(state, p) {
+  if (!state.attendance) state.attendance = {};
+  const before = state.attendance.counts || {};
+  state.attendance.counts = {
+    ...p,
+    // The payload names only the provinces whose tally changed.
+    provinces: { ...(before.provinces || {}), ...(p.provinces || {}) },
+  };
+  return APPLIED;
+}
+
+function attendanceChanged(state, p) {
+  if (!state.attendance) state.attendance = {};
+  if (!state.attendance.seats) return APPLIED; // not a staff reader: nothing to keep
+  (p.seats || []).forEach((entry) => {
+    const key = String(entry.seat_id);
+    if (entry.present) state.attendance.seats[key] = entry.kind;
+    else delete state.attendance.seats[key];
+  });
+  return APPLIED;
+}
+
+const HANDLERS = {
+  'meeting.started': (state, p) => { state.meeting.status = p.status || 'live'; return APPLIED; },
+  'meeting.ended': (state, p) => { state.meeting.status = p.status || 'ended'; return APPLIED; },
+  'meeting.cancelled': (state) => { state.meeting.status = 'cancelled'; return APPLIED; },
+  'meeting.updated': () => RESYNC, // names the fields, not their values
+
+  'agenda.current': (state, p) => {
+    const item = findItem(state, p.item_id);
+    if (!item) return RESYNC;
+    (p.previous || []).forEach((id) => {
+      const other = findItem(state, id);
+      if (other) other.state = 'pending';
+    });
+    item.state = 'current';
+    return APPLIED;
+  },
+  'agenda.state': (state, p) => {
+    const item = findItem(state, p.item_id);
+    if (!item) return RESYNC;
+    item.state = p.state;
+    return APPLIED;
+  },
+  // Structural changes renumber the tree: the snapshot says it best.
+  'agenda.added': () => RESYNC,
+  'agenda.updated': () => RESYNC,
+  'agenda.moved': () => RESYNC,
+  'agenda.deleted': () => RESYNC,
+  'agenda.sections_inserted': () => RESYNC,
+
+  'minutes.text': (state, p) => spliceMinutes(state, p),
+
+  'decision.recorded': (state, p) => {
+    if (!Array.isArray(state.decisions)) state.decisions = [];
+    upsertById(state.decisions, { ...p });
+    return APPLIED;
+  },
+  'decision.updated': (state, p) => {
+    const decision = (state.decisions || []).find((entry) => entry.id === p.id);
+    if (!decision) return RESYNC;
+    decision.text = p.text;
+    return APPLIED;
+  },
+  'decision.deleted': (state, p) => {
+    state.decisions = (state.decisions || []).filter((entry) => entry.id !== p.id);
+    return APPLIED;
+  },
+
+  'attendance.board': attendanceBoard,
+  'attendance.changed': attendanceChanged,
+};
+
+/**
+ * Fold one event into the state.
+ * @param {object} state        the snapshot, as changed by the events applied so far
+ * @param {object} event        {seq, kind, payload, at}
+ * @param {object} [options]    {participant: true} for a seat's reader (actions of its agency only)
+ */
+export function applyEvent(state, event, options = {}) {
+  const payload = event.payload || {};
+  if (event.kind && event.kind.startsWith('floor.')) {
+    // Every floor event carries the whole resulting floor (meetcore/floor/services.py).
+    if (payload.floor && typeof payload.floor === 'object') {
+      state.floor = payload.floor;
+      return APPLIED;
+    }
+    return APPLIED;
+  }
+  if (event.kind === 'action.created') return actionCreated(state, payload, event.at, options.participant);
+  if (event.kind === 'action.updated') return actionUpdated(state, payload);
+  if (event.kind === 'action.cancelled') return actionCancelled(state, payload, event.at);
+  const handler = HANDLERS[event.kind];
+  if (!handler) return APPLIED; // a kind this client does not know: counted, nothing to draw
+  try {
+    return handler(state, payload) || APPLIED;
+  } catch (error) {
+    return RESYNC;
+  }
+}

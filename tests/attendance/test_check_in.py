@@ -1,0 +1,158 @@
+"""Checking in over Socket.IO: one interval per connection and seat, closed when the connection ends; the seat
+is present while any of its connections holds it; coalesced board events; the snapshot's attendance part."""
+
+from __future__ import annotations
+
+from meetcore.attendance import services
+from meetcore.seats.services import board
+from tests.attendance.helpers import events_of, intervals, last_seq, logged, present
+
+
+def test_a_seat_joining_opens_an_interval_and_leaving_closes_it(seat_socket, seats, scheduled, users):
+    seat = seats["cm_sd"]
+    sio = seat_socket(seat, user_agent="Mozilla/5.0 (Thai official's laptop)")
+    [row] = intervals(scheduled)
+    assert row.seat_id == seat.id and row.kind == "self" and row.left_at is None
+    assert row.connection_id.startswith(services.PROCESS_ID + ":")
+    assert row.attendee_name == seat.name and row.attendee_position == seat.position
+    assert row.remote_addr == "127.0.0.1" and row.user_agent == "Mozilla/5.0 (Thai official's laptop)"
+    assert present(scheduled) == {seat.id: "self"}
+    matrix = board(scheduled, by=users["secretariat"])
+    assert matrix.totals.present == 1
+
+    sio.disconnect()
+    [row] = intervals(scheduled)
+    assert row.left_at is not None and row.left_at >= row.joined_at
+    assert present(scheduled) == {}
+    assert board(scheduled, by=users["secretariat"]).totals.present == 0
+
+
+def test_two_connections_of_one_seat(seat_socket, seats, scheduled, instant_board):
+    seat = seats["cm_sd"]
+    first = seat_socket(seat)
+    second = seat_socket(seat)
+    rows = intervals(scheduled)
+    assert len(rows) == 2 and rows[0].connection_id != rows[1].connection_id
+    first.disconnect()
+    assert present(scheduled) == {seat.id: "self"}  # the other connection still holds the seat
+    second.disconnect()
+    assert present(scheduled) == {}
+    assert all(row.left_at is not None for row in intervals(scheduled))
+    # Presence changed twice (arrived, left): two publications, not four.
+    changes = [event.payload["seats"] for event in logged(scheduled, "attendance.changed")]
+    assert changes == [[{"seat_id": seat.id, "present": True, "kind": "self"}],
+                       [{"seat_id": seat.id, "present": False, "kind": None}]]  # fmt: skip
+
+
+def test_joining_again_on_the_same_connection_opens_no_second_interval(seat_socket, seats, scheduled):
+    sio = seat_socket(seats["cm_sd"])
+    for _ in range(3):
+        assert sio.emit("join", {"meeting_id": scheduled.id, "last_seq": 0}, callback=True)["ok"]
+    assert len(intervals(scheduled)) == 1
+
+
+def test_staff_connections_are_not_attendance(staff_socket, scheduled):
+    staff_socket("secretariat", scheduled)
+    staff_socket("chair", scheduled)
+    assert intervals(scheduled) == []
+
+
+def test_no_interval_once_the_meeting_has_ended(seat_socket, seats, scheduled, users):
+    from meetcore.meetings.services import end_meeting, start_meeting
+
+    end_meeting(start_meeting(scheduled, by=users["secretariat"]), by=users["secretariat"])
+    seat_socket(seats["cm_sd"])  # may still read the meeting
+    assert intervals(scheduled) == []
+
+
+def test_staff_see_which_seats_changed_participants_see_counts_only(
+    seat_socket, staff_socket, seats, scheduled, instant_board
+):
+    staff = staff_socket("secretariat", scheduled)
+    watcher = seat_socket(seats["sk_sd"])
+    staff.get_received()
+    seat_socket(seats["cm_sd"])  # (issuing its link is an event too)
+    staff_events = [event for event in events_of(staff) if event["kind"].startswith("attendance.")]
+    kinds = [event["kind"] for event in staff_events]
+    assert kinds == ["attendance.changed", "attendance.board"]
+    arrived = {"seat_id": seats["cm_sd"].id, "present": True, "kind": "self"}
+    assert staff_events[0]["payload"] == {"seats": [arrived]}
+    counts = staff_events[1]["payload"]
+    assert counts["totals"] == {"seats": 15, "present": 2, "substitute": 0, "absent": 13}
+    assert counts["provinces"] == {"TH-50": {"seats": 7, "present": 1, "substitute": 0, "absent": 6}}
+    assert counts["roles"]["social_development"]["present"] == 2
+    assert counts["regions"]["north"]["present"] == 1 and counts["central"]["absent"] == 1
+
+    seqs = {event["seq"] for event in staff_events}
+    participant_events = [event for event in events_of(watcher) if event["seq"] in seqs]
+    assert [event["kind"] for event in participant_events] == ["redacted", "attendance.board"]
+    assert participant_events[0]["payload"] == {}
+    assert [e["seq"] for e in participant_events] == [e["seq"] for e in staff_events]
+
+
+def test_snapshot_part(seat_socket, staff_socket, seats, scheduled):
+    seat_socket(seats["cm_sd"])
+    staff = staff_socket("chair", scheduled)
+    snapshot = staff.emit("join", {"meeting_id": scheduled.id}, callback=True)["snapshot"]["attendance"]
+    assert snapshot["seats"] == {str(seats["cm_sd"].id): "self"}
+    assert snapshot["counts"]["totals"]["present"] == 1
+    participant = seat_socket(seats["sk_sd"])
+    mine = participant.emit("join", {"meeting_id": scheduled.id}, callback=True)["snapshot"]["attendance"]
+    assert "seats" not in mine and set(mine) == {"counts"}
+    assert mine["counts"]["totals"]["present"] == 2
+
+
+def _make_due(meeting) -> None:
+    """As if the coalescing interval had passed since the last publication."""
+    from datetime import timedelta
+
+    from meetcore.attendance.models import AttendanceBoard
+    from meetcore.extensions import db
+
+    board_row = db.session.get(AttendanceBoard, meeting.id, populate_existing=True)
+    board_row.published_at -= timedelta(hours=1)
+    db.session.commit()
+
+
+def test_bursts_are_coalesced(app, seat_socket, link_for, live, seats, scheduled, _no_timers):
+    """Within the interval, changes wait for one publication; publish_owed makes it when it is due."""
+    app.config["MEETCORE_BOARD_INTERVAL_MS"] = 60_000
+    try:
+        seat_socket(seats["cm_sd"])  # published at once: the board was quiet
+        tokens = [link_for(seats[key]) for key in ("cm_lab", "cm_vg", "sk_sd")]
+        seq_before = last_seq(scheduled)
+        for token in tokens:
+            live(auth={"seat_token": token}).emit("join", {"meeting_id": scheduled.id}, callback=True)
+        assert last_seq(scheduled) == seq_before  # nothing published yet
+        assert _no_timers == [scheduled.id] * 3  # each deferred change made sure a timer runs
+        assert services.publish_owed(scheduled.id) > 50  # owed, not due: seconds to wait
+        _make_due(scheduled)
+        assert services.publish_owed(scheduled.id) is None
+    finally:
+        app.config["MEETCORE_BOARD_INTERVAL_MS"] = 500
+    [first, second] = logged(scheduled, "attendance.changed")
+    assert [s["seat_id"] for s in second.payload["seats"]] == sorted(
+        seats[key].id for key in ("cm_lab", "cm_vg", "sk_sd")
+    )
+    [_, board_event] = logged(scheduled, "attendance.board")
+    assert board_event.payload["totals"]["present"] == 4
+    assert last_seq(scheduled) == seq_before + 2
+    assert services.publish_owed(scheduled.id) is None  # nothing owed any more
+    assert len(logged(scheduled, "attendance.changed")) == 2
+
+
+def test_a_change_and_its_reversal_within_the_interval_publish_nothing(app, seat_socket, link_for, live,
+                                                                       seats, scheduled):  # fmt: skip
+    seat_socket(seats["sk_sd"])
+    token = link_for(seats["cm_sd"])
+    before = last_seq(scheduled)
+    app.config["MEETCORE_BOARD_INTERVAL_MS"] = 60_000
+    try:
+        sio = live(auth={"seat_token": token})
+        sio.emit("join", {"meeting_id": scheduled.id}, callback=True)
+        sio.disconnect()
+        _make_due(scheduled)
+        assert services.publish_owed(scheduled.id) is None
+    finally:
+        app.config["MEETCORE_BOARD_INTERVAL_MS"] = 500
+    assert last_seq(scheduled) == before

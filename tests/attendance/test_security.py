@@ -1,0 +1,105 @@
+"""A seat token acts only in its own meeting and for its own seat; bad payloads to the attendance events get
+invalid_input acknowledgements and change nothing, whoever sends them."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from meetcore.attendance import sites
+from meetcore.extensions import db
+from meetcore.seats.models import Attendance
+from tests.attendance.helpers import intervals, last_seq
+
+BAD_ROLL_CALLS = [
+    None, "x", 7, [], {},
+    {"meeting_id": 1},
+    {"meeting_id": 1, "seat_id": 1},
+    {"meeting_id": 1, "seat_id": 1, "present": "yes"},
+    {"meeting_id": 1, "seat_id": 1, "present": 1},
+    {"meeting_id": 1, "seat_id": 1, "present": None},
+    {"meeting_id": "1", "seat_id": 1, "present": True},
+    {"meeting_id": 1, "seat_id": "1", "present": True},
+    {"meeting_id": 1, "seat_id": 1.5, "present": True},
+    {"meeting_id": 1, "seat_id": True, "present": True},
+    {"meeting_id": 0, "seat_id": 1, "present": True},
+    {"meeting_id": 1, "seat_id": -1, "present": False},
+    {"meeting_id": 1, "seat_id": 2**70, "present": True},
+    {"meeting_id": 1, "seat_id": 1, "present": True, "extra": 1},
+    {"meeting_id": [1], "seat_id": {"a": 1}, "present": [True]},
+]  # fmt: skip
+
+
+@pytest.fixture()
+def every_actor(seat_socket, staff_socket, live, seats, scheduled, users) -> dict:
+    token = sites.issue_site_link(scheduled, {"province_code": "TH-50"}, by=users["secretariat"]).token
+    site = live(auth={"site_token": token})
+    assert site.emit("join", {"meeting_id": scheduled.id}, callback=True)["ok"]
+    return {
+        "seat": seat_socket(seats["cm_sd"]),
+        "site": site,
+        "secretariat": staff_socket("secretariat", scheduled),
+        "chair": staff_socket("chair", scheduled),
+    }
+
+
+def _state(meeting) -> tuple:
+    db.session.expire_all()
+    rows = db.session.execute(sa.select(Attendance.id, Attendance.left_at).order_by(Attendance.id)).all()
+    return last_seq(meeting), rows
+
+
+def test_bad_roll_call_payloads_get_invalid_input_and_change_nothing(every_actor, scheduled):
+    before = _state(scheduled)
+    for name, sio in every_actor.items():
+        for payload in BAD_ROLL_CALLS:
+            ack = sio.emit("site.roll_call", payload, callback=True)
+            assert ack["ok"] is False, (name, payload, ack)
+            assert ack["error"]["code"] == "invalid_input" and ack["error"]["message"], (name, payload, ack)
+    assert _state(scheduled) == before
+
+
+def test_a_seat_token_cannot_act_in_another_meeting(live, link_for, seats, scheduled, other_meeting):
+    from tests.attendance.helpers import seat_at
+
+    sio = live(auth={"seat_token": link_for(seats["cm_sd"])})
+    ack = sio.emit("join", {"meeting_id": other_meeting.id}, callback=True)
+    assert ack["ok"] is False and ack["error"]["code"] == "forbidden"
+    theirs = seat_at(other_meeting, "TH-50", "social_development")
+    for payload in (
+        {"meeting_id": other_meeting.id, "seat_id": theirs.id, "present": True},
+        {"meeting_id": scheduled.id, "seat_id": theirs.id, "present": True},
+        {"meeting_id": scheduled.id, "seat_id": seats["cm_lab"].id, "present": True},  # another seat
+        {"meeting_id": scheduled.id, "seat_id": seats["cm_sd"].id, "present": True},  # even its own
+    ):
+        assert sio.emit("site.roll_call", payload, callback=True)["error"]["code"] == "forbidden"
+    assert intervals() == []
+
+
+def test_a_confirmed_identity_is_bound_to_its_seat_and_meeting(
+    client, live, link_for, seats, scheduled, other_meeting
+):
+    token = link_for(seats["cm_sd"])
+    client.post(
+        f"/join/{token}/identity", data={"attending": "self", "attendee_name": "ก", "attendee_position": "ข"}
+    )
+    sio = live(client)
+    assert sio.emit("join", {"meeting_id": other_meeting.id}, callback=True)["error"]["code"] == "forbidden"
+    assert sio.emit("join", {"meeting_id": scheduled.id}, callback=True)["ok"]
+    [row] = intervals()
+    assert row.seat_id == seats["cm_sd"].id and row.meeting_id == scheduled.id
+
+
+def test_a_tampered_session_cookie_is_not_an_identity(app_ctx, live, seats, scheduled):
+    """The identity lives in the signed session: a cookie signed with another key is ignored."""
+    from flask import Flask
+    from flask.sessions import SecureCookieSessionInterface
+
+    forger = Flask("forger")
+    forger.secret_key = "not-the-secret"
+    serializer = SecureCookieSessionInterface().get_signing_serializer(forger)
+    forged = serializer.dumps({"seat_access": {"seat_id": seats["cm_sd"].id, "meeting_id": scheduled.id}})
+    http = app_ctx.test_client()
+    http.set_cookie("session", forged, domain="meetcore.test")
+    assert not live(http).is_connected()
+    assert intervals() == []

@@ -1,0 +1,191 @@
+"""Decisions (มติที่ประชุม): recorded in session with the seats present at that moment, corrected or
+removed until the minutes are certified, by the secretariat only."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from meetcore.database import utcnow
+from meetcore.extensions import db
+from meetcore.minutes.models import Decision
+from tests.minutes.conftest import items_of, received, seat_at
+
+RESOLUTION = "ที่ประชุมรับทราบ และมอบหมายให้ พมจ. ทุกจังหวัดจัดทำแผนที่ทางสังคมให้แล้วเสร็จภายในเดือนมิถุนายน"
+
+
+def _attend(meeting, seat, *, left: bool = False, kind: str = "self"):
+    from meetcore.seats.models import Attendance
+
+    joined = utcnow() - timedelta(minutes=30)
+    db.session.add(
+        Attendance(
+            meeting_id=meeting.id,
+            seat_id=seat.id,
+            kind=kind,
+            joined_at=joined,
+            left_at=joined + timedelta(minutes=10) if left else None,
+        )
+    )
+    db.session.commit()
+
+
+def _join(sio, meeting) -> dict:
+    return sio.emit("join", {"meeting_id": meeting.id}, callback=True)["snapshot"]
+
+
+def test_a_decision_keeps_the_seats_present_when_it_was_taken(live, in_session, item):
+    cm_sd = seat_at(in_session, "TH-50", "social_development")
+    sk_sd = seat_at(in_session, "TH-90", "social_development")
+    cm_lab = seat_at(in_session, "TH-50", "labour")
+    _attend(in_session, cm_sd)
+    _attend(in_session, sk_sd, kind="substitute")
+    _attend(in_session, cm_lab, left=True)  # came and went before the decision
+    participant = live(seat=seat_at(in_session, "TH-90", "labour"))
+    _join(participant, in_session)
+    secretary = live("secretariat")
+    ack = secretary.emit(
+        "decision.record",
+        {"meeting_id": in_session.id, "item_id": item.id, "text": f"  {RESOLUTION}  "},
+        callback=True,
+    )
+    assert ack["ok"], ack
+    decision = db.session.get(Decision, ack["decision_id"])
+    assert decision.text == RESOLUTION and decision.agenda_item_id == item.id
+    assert decision.present_seat_ids == sorted([cm_sd.id, sk_sd.id])
+    [event] = received(participant)
+    assert event["kind"] == "decision.recorded" and event["seq"] == ack["seq"]
+    assert event["payload"] == {
+        "id": decision.id,
+        "item_id": item.id,
+        "text": RESOLUTION,
+        "taken_at": decision.taken_at.isoformat(),
+        "present_count": 2,
+    }
+    # Who was present stays as it was, whoever joins later.
+    _attend(in_session, cm_lab)
+    db.session.expire_all()
+    assert db.session.get(Decision, decision.id).present_seat_ids == sorted([cm_sd.id, sk_sd.id])
+    staff_view = _join(secretary, in_session)["decisions"]
+    assert staff_view[0]["present_seat_ids"] == sorted([cm_sd.id, sk_sd.id])
+    [seen] = _join(participant, in_session)["decisions"]
+    assert seen["present_count"] == 2 and "present_seat_ids" not in seen
+
+
+def test_correct_and_remove_a_decision_also_after_the_meeting(live, in_session, item, users):
+    from meetcore.meetings.services import end_meeting
+
+    secretary = live("secretariat")
+    ack = secretary.emit(
+        "decision.record", {"meeting_id": in_session.id, "item_id": item.id, "text": "ร่าง"}, callback=True
+    )
+    decision_id = ack["decision_id"]
+    end_meeting(in_session, by=users["secretariat"])
+    late = secretary.emit(
+        "decision.record", {"meeting_id": in_session.id, "item_id": item.id, "text": "x"}, callback=True
+    )
+    assert late["error"]["code"] == "conflict"
+    fixed = secretary.emit(
+        "decision.update",
+        {"meeting_id": in_session.id, "decision_id": decision_id, "text": RESOLUTION},
+        callback=True,
+    )
+    assert fixed["ok"]
+    db.session.expire_all()
+    assert db.session.get(Decision, decision_id).text == RESOLUTION
+    same = secretary.emit(
+        "decision.update",
+        {"meeting_id": in_session.id, "decision_id": decision_id, "text": RESOLUTION},
+        callback=True,
+    )
+    assert same["ok"] and same["seq"] == fixed["seq"]  # nothing changed, nothing recorded
+    gone = secretary.emit(
+        "decision.delete", {"meeting_id": in_session.id, "decision_id": decision_id}, callback=True
+    )
+    assert gone["ok"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Decision)) == 0
+    again = secretary.emit(
+        "decision.delete", {"meeting_id": in_session.id, "decision_id": decision_id}, callback=True
+    )
+    assert again["error"]["code"] == "not_found"
+
+
+def test_certified_minutes_freeze_the_decisions(live, in_session, item):
+    secretary = live("secretariat")
+    ack = secretary.emit(
+        "decision.record", {"meeting_id": in_session.id, "item_id": item.id, "text": "มติ"}, callback=True
+    )
+    in_session.status = "certified"
+    db.session.commit()
+    refused = secretary.emit(
+        "decision.update",
+        {"meeting_id": in_session.id, "decision_id": ack["decision_id"], "text": "แก้"},
+        callback=True,
+    )
+    assert refused["error"]["code"] == "conflict"
+
+
+def test_only_the_secretariat_records_decisions(live, in_session, item):
+    for sio in (live("chair"), live(seat=seat_at(in_session, "TH-50", "labour"))):
+        ack = sio.emit(
+            "decision.record", {"meeting_id": in_session.id, "item_id": item.id, "text": "มติ"}, callback=True
+        )
+        assert ack["ok"] is False and ack["error"]["code"] == "forbidden"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Decision)) == 0
+
+
+def test_a_decision_of_another_meeting_cannot_be_touched(live, in_session, item, users):
+    from meetcore.meetings.services import start_meeting
+    from tests.minutes.conftest import schedule
+
+    other = start_meeting(schedule(users, "อีกการประชุม", 2), by=users["secretariat"])
+    secretary = live("secretariat")
+    ack = secretary.emit(
+        "decision.record", {"meeting_id": in_session.id, "item_id": item.id, "text": "มติ"}, callback=True
+    )
+    for command in ("decision.update", "decision.delete"):
+        payload = {"meeting_id": other.id, "decision_id": ack["decision_id"]}
+        if command == "decision.update":
+            payload["text"] = "แก้"
+        assert secretary.emit(command, payload, callback=True)["error"]["code"] == "not_found"
+    wrong_item = secretary.emit(
+        "decision.record", {"meeting_id": other.id, "item_id": item.id, "text": "มติ"}, callback=True
+    )
+    assert wrong_item["error"]["code"] == "invalid_input" and wrong_item["error"]["field"] == "item_id"
+
+
+@pytest.mark.parametrize(
+    "command,payload",
+    [
+        ("decision.record", {}),
+        ("decision.record", {"meeting_id": 1, "item_id": 1}),
+        ("decision.record", {"meeting_id": 1, "item_id": 1, "text": "   "}),
+        ("decision.record", {"meeting_id": 1, "item_id": 1, "text": "x" * 20_001}),
+        ("decision.record", {"meeting_id": 1, "item_id": 1, "text": 5}),
+        ("decision.update", {"meeting_id": 1, "decision_id": "1", "text": "x"}),
+        ("decision.update", {"meeting_id": 1, "decision_id": 1}),
+        ("decision.delete", {"meeting_id": 1}),
+        ("decision.delete", {"meeting_id": 1, "decision_id": 1, "text": "x"}),
+        ("decision.delete", [1, 2]),
+    ],
+)
+def test_bad_decision_payloads(live, in_session, command, payload):
+    ack = live("secretariat").emit(command, payload, callback=True)
+    assert ack["ok"] is False and ack["error"]["code"] == "invalid_input" and ack["error"]["message"]
+
+
+def test_decisions_are_recorded_per_item(live, in_session):
+    first, second = items_of(in_session)
+    secretary = live("secretariat")
+    for item, text in ((first, "รับทราบ"), (second, "เห็นชอบ"), (second, "มอบหมาย")):
+        assert secretary.emit(
+            "decision.record", {"meeting_id": in_session.id, "item_id": item.id, "text": text}, callback=True
+        )["ok"]
+    decisions = _join(secretary, in_session)["decisions"]
+    assert [(d["item_id"], d["text"]) for d in decisions] == [
+        (first.id, "รับทราบ"),
+        (second.id, "เห็นชอบ"),
+        (second.id, "มอบหมาย"),
+    ]
