@@ -1,8 +1,8 @@
 """Building and delivering the reference meeting's invitations to a local SMTP server.
 
 Builds a fresh database with the migrations (SQLite by default), loads the reference series' next meeting
-(542 seats with example.org addresses), starts an aiosmtpd server on a free loopback port that accepts and
-counts every message, then times the two halves of an invitation round:
+(542 seats with example.org addresses), starts an aiosmtpd server (its own process) on a free loopback port
+that accepts and counts every message, then times the two halves of an invitation round:
 
 - build: ``send_invitations`` — one personal join link, one iCalendar REQUEST and one MIME message per seat,
   written to the outbox in one transaction;
@@ -20,9 +20,9 @@ from __future__ import annotations
 import argparse
 import os
 import socket
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -30,19 +30,28 @@ from pathlib import Path
 TARGET_SECONDS = 10.0
 
 
-class _Sink:
-    """aiosmtpd handler: accepts everything, counts messages and bytes."""
+# The SMTP server runs in a process of its own, as a real mail server would: in this process its asyncio
+# loop would compete with the sender for the GIL and the figures would measure both.
+SINK = """
+import os, sys
+from aiosmtpd.controller import Controller
 
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.messages = 0
-        self.bytes = 0
-
+class Sink:
+    messages = 0
+    size = 0
     async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.messages += 1
-            self.bytes += len(envelope.original_content or envelope.content)
+        Sink.messages += 1
+        Sink.size += len(envelope.original_content or envelope.content)
         return "250 2.0.0 OK"
+
+controller = Controller(Sink(), hostname="127.0.0.1", port=int(sys.argv[1]))
+controller.start()
+print("ready", flush=True)
+sys.stdin.readline()
+controller.stop()
+times = os.times()
+print(Sink.messages, Sink.size, times.user + times.system, flush=True)
+"""
 
 
 def _free_port() -> int:
@@ -99,16 +108,18 @@ def _round(app, day: date) -> dict:
             user = create_user("bench.secretariat@example.org", role="secretariat", password="bench password")
         loaded = load_reference_meeting(today=day)
         meeting = db.session.get(Meeting, loaded["next_meeting_id"])
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = send_invitations(meeting, by=user)
-        built = time.perf_counter()
+        built, built_cpu = time.perf_counter(), time.process_time()
         report = deliver_outbox()
-        delivered = time.perf_counter()
+        delivered, delivered_cpu = time.perf_counter(), time.process_time()
         db.session.remove()
     return {
         "messages": result.sent,
         "build": built - start,
         "deliver": delivered - built,
+        "build_cpu": built_cpu - start_cpu,
+        "deliver_cpu": delivered_cpu - built_cpu,
         "sent": report.sent,
         "connections": report.connections,
     }
@@ -121,40 +132,42 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from aiosmtpd.controller import Controller
-
-    sink = _Sink()
     port = _free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
+    sink = subprocess.Popen(
+        [sys.executable, "-c", SINK, str(port)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
+        if sink.stdout.readline().strip() != "ready":
+            raise SystemExit("the SMTP server did not start")
         with tempfile.TemporaryDirectory(prefix="meetcore-bench-") as tmp:
             app = _build_app(args.database_url, Path(tmp), port)
             with app.app_context():
                 from meetcore.extensions import db
 
                 dialect = db.engine.dialect.name
-            print(f"MeetCore invitations · {dialect} · aiosmtpd on 127.0.0.1:{port}")
-            print(f"{'round':>5} {'messages':>9} {'build s':>8} {'deliver s':>10} {'total s':>8} "
-                  f"{'ms/message':>11} {'connections':>12}")  # fmt: skip
+            print(f"MeetCore invitations · {dialect} · aiosmtpd (own process) on 127.0.0.1:{port} · "
+                  f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")  # fmt: skip
+            print(f"{'round':>5} {'messages':>8} {'build s':>8} {'deliver s':>9} {'total s':>8} {'ms/msg':>7} "
+                  f"{'CPU build s':>11} {'CPU deliver s':>13} {'connections':>11}")  # fmt: skip
             worst = 0.0
-            # The series' next meeting is "number 2"; only the first round can load it on a fresh database,
-            # so later rounds re-send on new copies through the same loader by giving each its own day.
             for index in range(args.rounds):
                 if index:
-                    _reset(app)
-                result = _round(app, date.today() + timedelta(days=30 + index))
-                total = result["build"] + result["deliver"]
+                    _reset(app)  # the next round loads the meeting afresh, on another day
+                r = _round(app, date.today() + timedelta(days=30 + index))
+                total = r["build"] + r["deliver"]
                 worst = max(worst, total)
-                print(f"{index + 1:>5} {result['messages']:>9} {result['build']:>8.2f} {result['deliver']:>10.2f} "
-                      f"{total:>8.2f} {total / max(1, result['messages']) * 1000:>11.2f} "
-                      f"{result['connections']:>12}")  # fmt: skip
-            print(f"received by the SMTP server: {sink.messages} messages, {sink.bytes / 1024 / 1024:.1f} MiB "
-                  f"({sink.bytes / max(1, sink.messages) / 1024:.1f} KiB each)")  # fmt: skip
-            verdict = "within" if worst < TARGET_SECONDS else "OVER"
-            print(f"slowest round {worst:.2f} s: {verdict} the {TARGET_SECONDS:.0f} s target")
+                print(f"{index + 1:>5} {r['messages']:>8} {r['build']:>8.2f} {r['deliver']:>9.2f} {total:>8.2f} "
+                      f"{total / max(1, r['messages']) * 1000:>7.2f} {r['build_cpu']:>11.2f} "
+                      f"{r['deliver_cpu']:>13.2f} {r['connections']:>11}")  # fmt: skip
     finally:
-        controller.stop()
+        out, _ = sink.communicate("stop\n", timeout=30)
+    received, size, server_cpu = out.split()[:3]
+    received, size = int(received), int(size)
+    print(f"received by the SMTP server: {received} messages, {size / 1024 / 1024:.1f} MiB "
+          f"({size / max(1, received) / 1024:.1f} KiB each); its CPU time {float(server_cpu):.2f} s")  # fmt: skip
+    print(f"load average now {os.getloadavg()[0]:.1f}: wall times on a busy machine exceed the CPU times")
+    verdict = "within" if worst < TARGET_SECONDS else "OVER"
+    print(f"slowest round {worst:.2f} s: {verdict} the {TARGET_SECONDS:.0f} s target")
     return 0
 
 

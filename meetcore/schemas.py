@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_app_context
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from marshmallow import RAISE, Schema, ValidationError, fields
+from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 
 from meetcore.errors import InvalidInput
 
@@ -45,11 +45,28 @@ MARSHMALLOW_MESSAGES = (
 )
 
 
+# Every integer column is 32-bit on PostgreSQL (and a larger number is no id of ours anywhere).
+INT_LIMIT = 2**31 - 1
+
+
 class InputSchema(Schema):
-    """Refuses unknown fields: a typo in a field name is an error, not silently ignored."""
+    """Refuses unknown fields (a typo in a field name is an error, not silently ignored) and integers no
+    database column could hold."""
 
     class Meta:
         unknown = RAISE
+
+    @validates_schema
+    def _integers_fit_the_database(self, data, **kwargs):
+        too_big = {
+            name: [str(_l("Must be less than or equal to %(max)s.", max=INT_LIMIT))]
+            for name, field in self.fields.items()
+            if isinstance(field, fields.Integer)
+            and isinstance(data.get(name), int)
+            and abs(data[name]) > INT_LIMIT
+        }
+        if too_big:
+            raise ValidationError(too_big)
 
 
 class LocalDateTime(fields.DateTime):

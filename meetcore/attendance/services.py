@@ -453,19 +453,19 @@ def publish_all_owed(now: datetime | None = None) -> int:
 
 
 def _beat(now: datetime) -> None:
-    """This process is alive (its row is created on its first connection)."""
-    updated = db.session.execute(
-        sa.update(ServerProcess)
-        .where(ServerProcess.id == PROCESS_ID)
-        .values(heartbeat_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not updated:
-        db.session.add(
-            ServerProcess(id=PROCESS_ID, hostname=socket.gethostname()[:255], pid=os.getpid(), started_at=now,
-                          heartbeat_at=now)
-        )  # fmt: skip
-        db.session.flush()
+    """This process is alive: its row is created on its first connection, and beaten by later ones and by the
+    heartbeat (one upsert: the heartbeat and a check-in may beat at the same moment)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(ServerProcess)
+    # Never backwards: a beat computed earlier may commit after a later one.
+    latest = sa.case((ServerProcess.heartbeat_at > now, ServerProcess.heartbeat_at), else_=now)
+    db.session.execute(
+        insert.values(id=PROCESS_ID, hostname=socket.gethostname()[:255], pid=os.getpid(), started_at=now,
+                      heartbeat_at=now)
+        .on_conflict_do_update(index_elements=[ServerProcess.id], set_={"heartbeat_at": latest})
+    )  # fmt: skip
 
 
 def _close(rows: list[Attendance], at: datetime) -> set[int]:
@@ -563,10 +563,12 @@ def ensure_heartbeat() -> None:
 
 
 def _heartbeat_loop(app) -> None:
+    with app.app_context():
+        interval = heartbeat_interval()
     first = True
     while True:
         if not first:
-            socketio.sleep(heartbeat_interval())
+            socketio.sleep(interval)
         first = False
         try:
             with app.app_context():

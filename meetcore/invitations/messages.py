@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from flask import current_app
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from meetcore.database import utcnow
 from meetcore.i18n.dates import be_date, be_date_long, local_time
@@ -190,6 +191,48 @@ def _shared_calendar(context: MeetingContext, method: str, sequence: int, summar
     return context.cache[key]
 
 
+# Mail merge: each variant of a message (language, kind, attendee, which optional parts it has) is rendered
+# once with these markers in place of the recipient's own values, which are then put in by str.replace
+# (HTML-escaped in the HTML body). Private-use characters: they never occur in real text.
+SLOT_OPEN, SLOT_CLOSE = "\ue000", "\ue001"
+PERSONAL = ("name", "seat_label", "join", "rsvp", "accept", "decline", "substitute", "substitute_name")
+
+
+def _slot(name: str) -> str:
+    return f"{SLOT_OPEN}{name}{SLOT_CLOSE}"
+
+
+def _variant(context: MeetingContext, fixed: dict, kind: str, personal: dict[str, str | None], flags: tuple):
+    """(text, html, description) of one variant, rendered once per round."""
+    key = ("variant", id(fixed), kind, flags)
+    if key not in context.cache:
+        attendee, partstat = flags[0], flags[1]
+        present = {name for name, value in personal.items() if value}
+        slots = {name: (_slot(name) if name in present else None) for name in PERSONAL}
+        values = {
+            **fixed,
+            "kind": kind,
+            "invitation": SimpleNamespace(name=slots["name"], email="", attendee=attendee, partstat=partstat),
+            "seat_label": slots["seat_label"],
+            "substitute_name": slots["substitute_name"],
+            "links": {name: slots[name] for name in ("join", "rsvp", "accept", "decline", "substitute")},
+        }
+        method = METHOD_OF_KIND[kind]
+        template = "request" if method == "REQUEST" else "cancel" if method == "CANCEL" else "reminder"
+        text = _render(f"invitations/email/{template}.txt", **values)
+        html = _render(f"invitations/email/{template}.html", **values)
+        description = _render("invitations/email/description.txt", **values).strip() if method else None
+        context.cache[key] = (text, html, description)
+    return context.cache[key]
+
+
+def _fill(body: str, personal: dict[str, str | None], *, html: bool) -> str:
+    for name, value in personal.items():
+        if value:
+            body = body.replace(_slot(name), str(escape(value)) if html else value)
+    return body
+
+
 def compose(
     context: MeetingContext,
     invitation: Invitation,
@@ -207,30 +250,30 @@ def compose(
     meeting = context.meeting
     method = METHOD_OF_KIND[kind]
     fixed = _fragments(context, kind, tuple(changes), reason, reminder_offset)
-    links = {"join": join_url}
+    personal: dict[str, str | None] = dict.fromkeys(PERSONAL)
+    personal.update(
+        name=invitation.name or invitation.email,
+        seat_label=seat_label,
+        join=join_url,
+        substitute_name=substitute_name,
+    )
     if method != "CANCEL" and invitation.status == "active":
-        links.update(
-            rsvp=rsvp_url(invitation),
-            accept=rsvp_url(invitation, "accept"),
-            decline=rsvp_url(invitation, "decline"),
-            substitute=rsvp_url(invitation, "substitute"),
+        reply = rsvp_url(invitation)
+        personal.update(
+            rsvp=reply,
+            accept=f"{reply}?answer=accept",
+            decline=f"{reply}?answer=decline",
+            substitute=f"{reply}?answer=substitute",
         )
-    values = {
-        **fixed,
-        "kind": kind,
-        "invitation": invitation,
-        "seat_label": seat_label,
-        "links": links,
-        "substitute_name": substitute_name,
-    }
-    template = "request" if method == "REQUEST" else "cancel" if method == "CANCEL" else "reminder"
-    subject = fixed["subject"]
-    text = _render(f"invitations/email/{template}.txt", **values)
-    html = _render(f"invitations/email/{template}.html", **values)
+    for name, value in personal.items():
+        if value:
+            personal[name] = value.replace(SLOT_OPEN, "").replace(SLOT_CLOSE, "")
+    flags = (invitation.attendee, invitation.partstat, *(bool(personal[name]) for name in PERSONAL))
+    text, html, description = _variant(context, fixed, kind, personal, flags)
     calendar = None
     if method is not None:
         shared = _shared_calendar(context, method, sequence, fixed["summary"])
-        personal = ical.EventData(
+        event = ical.EventData(
             uid=context.calendar.uid,
             sequence=sequence,
             start=meeting.start_at,
@@ -239,7 +282,7 @@ def compose(
             dtstamp=context.dtstamp,
             organizer=ical.Party(context.organizer_email, fixed["organizer_name"]),
             location=meeting.venue or (join_url if meeting.video_conference else None),
-            description=_render("invitations/email/description.txt", **values).strip(),
+            description=_fill(description, personal, html=False),
             url=join_url if method == "REQUEST" else None,
             attendees=[
                 ical.Party(
@@ -249,16 +292,16 @@ def compose(
                 )
             ],
         )
-        calendar = Calendar(method, shared.personal(personal))
+        calendar = Calendar(method, shared.personal(event))
     organizer = context.organizer_email
     built = build_message(
         to=invitation.email,
         to_name=invitation.name,
-        subject=subject,
-        text=text,
-        html=html,
+        subject=fixed["subject"],
+        text=_fill(text, personal, html=False),
+        html=_fill(html, personal, html=True),
         calendar=calendar,
         from_name=fixed["organizer_name"],
         reply_to=organizer if organizer != sender_address() else None,
     )
-    return subject, built
+    return fixed["subject"], built

@@ -57,8 +57,9 @@ def seat_actor_from_token(token: str) -> SeatActor:
     from meetcore.seats.services import seat_for_link
 
     seat = seat_for_link(token)
-    return SeatActor(seat_id=seat.id, meeting_id=seat.meeting_id, attendee_name=seat.name,
-                     attendee_position=seat.position)
+    return SeatActor(
+        seat_id=seat.id, meeting_id=seat.meeting_id, attendee_name=seat.name, attendee_position=seat.position
+    )
 
 
 def actor_for_connection(auth: dict | None):

@@ -25,5 +25,10 @@ def is_staff_only(kind: str) -> bool:
 
 
 def redacted(message: dict) -> dict:
-    return {"meeting_id": message["meeting_id"], "seq": message["seq"], "kind": "redacted", "payload": {},
-            "at": message["at"]}
+    return {
+        "meeting_id": message["meeting_id"],
+        "seq": message["seq"],
+        "kind": "redacted",
+        "payload": {},
+        "at": message["at"],
+    }

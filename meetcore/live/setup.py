@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from urllib.parse import urlsplit
 
 from flask import Flask
@@ -17,15 +18,27 @@ def _allowed_origins(app: Flask) -> list[str]:
     return sorted(origins)
 
 
-def init_live(app: Flask) -> None:
-    from meetcore.actions import events as action_events  # noqa: F401
-    from meetcore.agenda import events as agenda_events  # noqa: F401  (handlers register themselves)
-    from meetcore.attendance import events as attendance_events  # noqa: F401
-    from meetcore.floor import events as floor_events  # noqa: F401
-    from meetcore.live import broadcast, events  # noqa: F401
-    from meetcore.meetings import events as meeting_events  # noqa: F401
-    from meetcore.minutes import events as minutes_events  # noqa: F401
+HANDLER_MODULES = (
+    "meetcore.live.events",
+    "meetcore.meetings.events",
+    "meetcore.agenda.events",
+    "meetcore.attendance.events",
+    "meetcore.floor.events",
+    "meetcore.minutes.events",
+    "meetcore.actions.events",
+)
 
+
+def import_handlers() -> None:
+    """Every domain's socket handlers register themselves (and their COMMANDS entry) when imported."""
+    for name in HANDLER_MODULES:
+        importlib.import_module(name)
+
+
+def init_live(app: Flask) -> None:
+    from meetcore.live import broadcast
+
+    import_handlers()
     socketio.init_app(
         app,
         async_mode=app.config["MEETCORE_ASYNC_MODE"],

@@ -234,8 +234,8 @@ def _seat_identity(meeting_id: int) -> dict | None:
     return None
 
 
-def _refused(status: int, message: str, *, meeting: Meeting | None = None) -> Response:
-    page = render_template("live/refused.html", status=status, message=message, meeting=meeting)
+def _refused(status: int, message: str, reason: str) -> Response:
+    page = render_template("live/refused.html", status=status, message=message, reason=reason)
     response = Response(page, status=status)
     response.headers["Referrer-Policy"] = "no-referrer"
     return _private(response)
@@ -253,16 +253,21 @@ def participant(meeting_id: int):
     if identity is None:
         stored = session.get(SEAT_SESSION_KEY)
         if isinstance(stored, dict) and stored.get("meeting_id"):
-            message = _("Your personal link in this browser belongs to another meeting. Open the link from "
-                        "this meeting's invitation e-mail.")
-        else:
-            message = _("This page opens from your personal link. Open the link in your invitation e-mail; "
-                        "it asks you to confirm who you are and then brings you here.")
-        return _refused(403, message)
+            message = _(
+                "Your personal link in this browser belongs to another meeting. Open the link from "
+                "this meeting's invitation e-mail."
+            )
+            return _refused(403, message, "other_meeting")
+        message = _(
+            "This page opens from your personal link. Open the link in your invitation e-mail; "
+            "it asks you to confirm who you are and then brings you here."
+        )
+        return _refused(403, message, "no_identity")
     meeting = db.session.get(Meeting, meeting_id)
     seat = db.session.get(Seat, identity["seat_id"])
     if meeting is None or seat is None or seat.meeting_id != meeting.id:
-        return _refused(404, _("This meeting or your seat in it no longer exists. Ask the secretariat."))
+        message = _("This meeting or your seat in it no longer exists. Ask the secretariat.")
+        return _refused(404, message, "no_seat")
     config = _config(meeting, "participant", can_edit=False, can_run_floor=False, seat_id=seat.id)
     return _private(Response(render_template("live/participant.html", meeting=meeting, seat=seat,
                                              identity=identity, config=config)))  # fmt: skip

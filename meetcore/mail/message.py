@@ -15,9 +15,9 @@ The MIME ``method`` parameter always equals the METHOD inside the calendar.
 from __future__ import annotations
 
 import base64
+import functools
 import secrets
 from dataclasses import dataclass
-from email.header import Header
 from email.utils import format_datetime, formataddr
 from urllib.parse import urlsplit
 
@@ -57,19 +57,38 @@ def new_message_id() -> str:
 
 def public_url(endpoint: str, **values) -> str:
     """An absolute link for an e-mail, built from MEETCORE_BASE_URL (works without a request)."""
-    base = urlsplit(current_app.config["MEETCORE_BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
+    return _url_adapter(current_app.url_map, current_app.config["MEETCORE_BASE_URL"]).build(
+        endpoint, values, force_external=True
     )
-    return adapter.build(endpoint, values, force_external=True)
+
+
+@functools.lru_cache(maxsize=8)
+def _url_adapter(url_map, base_url: str):
+    base = urlsplit(base_url)
+    return url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https")
+
+
+# An encoded word may be 75 characters: "=?utf-8?b?" + base64 of at most 45 bytes (60 characters) + "?=".
+ENCODED_WORD_BYTES = 45
 
 
 def _header(value: str) -> str:
-    """A header value: as is when ASCII, else RFC 2047 encoded words folded at 76 characters."""
+    """A header value: as is when ASCII, else RFC 2047 encoded words ("B" encoding, whole characters in
+    each word so every word decodes on its own), one per folded line."""
     value = " ".join(value.split())  # no line breaks can reach a header
     if value.isascii():
         return value
-    return Header(value, "utf-8", maxlinelen=76).encode(linesep=CRLF)
+    words, chunk, size = [], [], 0
+    for char in value:
+        width = len(char.encode("utf-8"))
+        if size + width > ENCODED_WORD_BYTES:
+            words.append("".join(chunk))
+            chunk, size = [], 0
+        chunk.append(char)
+        size += width
+    words.append("".join(chunk))
+    encoded = (base64.b64encode(word.encode("utf-8")).decode("ascii") for word in words)
+    return f"{CRLF} ".join(f"=?utf-8?b?{word}?=" for word in encoded)
 
 
 def _mailbox(email: str, name: str | None) -> str:

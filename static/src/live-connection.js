@@ -32,6 +32,7 @@ export class LiveConnection {
    * @param {function} [options.onJoined]  (mode: 'snapshot'|'replay', state) after each successful join
    * @param {function} [options.onRefused] ({code, message}) when the meeting cannot be opened
    * @param {string} [options.url]         server origin (default: this page's)
+   * @param {object} [options.socket]      a Socket.IO client to use instead of opening one (tests)
    */
   constructor(options) {
     this.meetingId = options.meetingId;
@@ -49,7 +50,7 @@ export class LiveConnection {
     this.buffer = [];
     this.wantSnapshot = false;
     this.counters = { events: 0, dropped: 0, gaps: 0, snapshots: 0, replays: 0, resyncs: 0 };
-    this.socket = io(options.url, {
+    this.socket = options.socket || io(options.url, {
       transports: ['websocket'],
       auth: options.auth || {},
       reconnection: true,
@@ -151,7 +152,7 @@ export class LiveConnection {
       if (this.lastSeq < ack.last_seq) {
         // The replay did not reach what the server says it has: start over from a snapshot.
         this.wantSnapshot = true;
-        this.join();
+        this._rejoin();
         return;
       }
     }
@@ -167,10 +168,25 @@ export class LiveConnection {
       const outcome = this._apply(events[index]);
       if (outcome === 'ok') continue;
       if (outcome === 'gap') this.buffer.push(...events.slice(index));
-      this.join();
+      this._rejoin();
       return outcome;
     }
     return 'ok';
+  }
+
+  /** Join again after a gap or for a snapshot; at most once a second, so a gap that persists (an event
+   * overtaken by a later one between server processes) never makes a storm of joins. */
+  _rejoin() {
+    const now = Date.now();
+    const wait = this.lastRejoinAt && now - this.lastRejoinAt < JOIN_RETRY_MS / 2 ? JOIN_RETRY_MS / 2 : 0;
+    this.lastRejoinAt = now + wait;
+    if (!wait) {
+      this.join();
+      return;
+    }
+    this.joining = true; // keep buffering until the delayed join has been answered
+    const generation = ++this.joinGeneration;
+    setTimeout(() => { if (generation === this.joinGeneration) this.join(); }, wait);
   }
 
   /** An `event` message from the server. */
@@ -186,7 +202,7 @@ export class LiveConnection {
       return;
     }
     if (outcome === 'gap') this.buffer.push(message);
-    this.join();
+    this._rejoin();
   }
 
   /**

@@ -108,8 +108,8 @@ def test_unknown_meeting_is_a_clear_404(as_secretariat):
 def test_participant_page_without_a_seat_identity_is_refused_clearly(client, meeting):
     response = client.get(f"/live/{meeting.id}")
     assert response.status_code == 403
-    assert b'id="live-refused"' in response.data
-    assert b"personal link" in response.data
+    assert b'id="live-refused" data-reason="no_identity"' in response.data
+    assert b"/join/" in response.data  # what a personal link looks like
     assert b"live-config" not in response.data
 
 
@@ -131,14 +131,14 @@ def test_a_seat_identity_of_one_meeting_cannot_open_another(client, seat, other_
     _as_seat(client, seat)
     response = client.get(f"/live/{other_meeting.id}")
     assert response.status_code == 403
-    assert b"another meeting" in response.data
+    assert b'data-reason="other_meeting"' in response.data and b"live-config" not in response.data
 
 
 def test_a_forged_identity_naming_a_seat_of_another_meeting_is_refused(client, seat, other_meeting):
     _as_seat(client, seat, meeting_id=other_meeting.id)  # the session says meeting B, the seat is of A
     response = client.get(f"/live/{other_meeting.id}")
     assert response.status_code == 404
-    assert b"live-config" not in response.data
+    assert b'data-reason="no_seat"' in response.data and b"live-config" not in response.data
 
 
 def test_staff_opening_a_participant_address_go_to_their_own_page(as_secretariat, meeting):

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pycrdt
 import pytest
 import sqlalchemy as sa
+from flask import g
 
 from meetcore.extensions import db, socketio
 from tests.conftest import sign_in
@@ -131,6 +132,9 @@ def live(app_ctx, users):
     accounts = dict(users)
 
     def connect(role: str | None = None, *, seat=None):
+        # The test's app context (and so flask.g) is shared by every client: forget the account Flask-Login
+        # cached there for the previous one, or this client would connect as that account.
+        g.pop("_login_user", None)
         http = app_ctx.test_client()
         auth = None
         if seat is not None:
@@ -141,7 +145,9 @@ def live(app_ctx, users):
                     f"{role}@example.org", role="secretariat", password=PASSWORD, display_name=role
                 )
             sign_in(http, accounts[role])
+            g.pop("_login_user", None)
         sio = socketio.test_client(app_ctx, flask_test_client=http, auth=auth)
+        g.pop("_login_user", None)
         assert sio.is_connected()
         opened.append(sio)
         return sio
@@ -154,6 +160,11 @@ def live(app_ctx, users):
 
 def received(sio, name: str = "event") -> list[dict]:
     return [packet["args"][0] for packet in sio.get_received() if packet["name"] == name]
+
+
+def events_of(sio, *kinds: str) -> list[dict]:
+    """The numbered events a client received, of the kinds named (others, e.g. attendance, are left)."""
+    return [event for event in received(sio) if event["kind"] in kinds]
 
 
 def split_received(sio) -> dict[str, list[dict]]:

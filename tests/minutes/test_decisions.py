@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from meetcore.database import utcnow
 from meetcore.extensions import db
 from meetcore.minutes.models import Decision
-from tests.minutes.conftest import items_of, received, seat_at
+from tests.minutes.conftest import events_of, items_of, seat_at
 
 RESOLUTION = "ที่ประชุมรับทราบ และมอบหมายให้ พมจ. ทุกจังหวัดจัดทำแผนที่ทางสังคมให้แล้วเสร็จภายในเดือนมิถุนายน"
 
@@ -43,8 +43,8 @@ def test_a_decision_keeps_the_seats_present_when_it_was_taken(live, in_session, 
     _attend(in_session, cm_sd)
     _attend(in_session, sk_sd, kind="substitute")
     _attend(in_session, cm_lab, left=True)  # came and went before the decision
-    participant = live(seat=seat_at(in_session, "TH-90", "labour"))
-    _join(participant, in_session)
+    chair = live("chair")
+    _join(chair, in_session)
     secretary = live("secretariat")
     ack = secretary.emit(
         "decision.record",
@@ -55,7 +55,7 @@ def test_a_decision_keeps_the_seats_present_when_it_was_taken(live, in_session, 
     decision = db.session.get(Decision, ack["decision_id"])
     assert decision.text == RESOLUTION and decision.agenda_item_id == item.id
     assert decision.present_seat_ids == sorted([cm_sd.id, sk_sd.id])
-    [event] = received(participant)
+    [event] = events_of(chair, "decision.recorded")
     assert event["kind"] == "decision.recorded" and event["seq"] == ack["seq"]
     assert event["payload"] == {
         "id": decision.id,
@@ -70,6 +70,7 @@ def test_a_decision_keeps_the_seats_present_when_it_was_taken(live, in_session, 
     assert db.session.get(Decision, decision.id).present_seat_ids == sorted([cm_sd.id, sk_sd.id])
     staff_view = _join(secretary, in_session)["decisions"]
     assert staff_view[0]["present_seat_ids"] == sorted([cm_sd.id, sk_sd.id])
+    participant = live(seat=seat_at(in_session, "TH-90", "labour"))  # present from now on
     [seen] = _join(participant, in_session)["decisions"]
     assert seen["present_count"] == 2 and "present_seat_ids" not in seen
 

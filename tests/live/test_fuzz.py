@@ -1,0 +1,126 @@
+"""Random payloads to every live command, as every kind of connection: only error acknowledgements, never
+an internal error, and nothing changes in the database."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from flask import g
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from marshmallow import fields
+
+from meetcore.extensions import db, socketio
+from meetcore.live.events import COMMANDS
+from meetcore.live.setup import import_handlers
+from tests.conftest import sign_in
+
+import_handlers()
+
+JSON_LEAVES = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20)
+)
+ANY_JSON = st.recursive(
+    JSON_LEAVES,
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+MISSING_ID = st.sampled_from([0, -1, 10**9, 2**63])
+
+
+def _wrong_type(field) -> st.SearchStrategy:
+    """A value the field can never accept."""
+    containers = st.one_of(
+        st.lists(JSON_LEAVES, max_size=2), st.dictionaries(st.text(max_size=4), JSON_LEAVES, max_size=2)
+    )
+    if isinstance(field, fields.String):
+        return st.one_of(st.integers(), st.floats(allow_nan=False), containers)
+    if isinstance(field, fields.Integer | fields.Float | fields.Decimal):
+        return st.one_of(
+            st.text(alphabet="abcxyzก", min_size=1, max_size=5),
+            containers,
+            st.floats(allow_nan=False).filter(lambda x: x != int(x) if x == x and abs(x) < 1e15 else True),
+        )
+    return containers
+
+
+def _state() -> tuple:
+    """Everything a command could change, reduced to numbers."""
+    tables = [t for t in db.metadata.sorted_tables if t.name != "alembic_version"]
+    counts = tuple(db.session.scalar(sa.select(sa.func.count()).select_from(t)) for t in tables)
+    seqs = tuple(db.session.scalars(sa.text("SELECT last_seq FROM meetings ORDER BY id")).all())
+    return counts + seqs
+
+
+@st.composite
+def payloads(draw, schema_class, meeting_id: int):
+    schema = schema_class()
+    kind = draw(st.sampled_from(["not_an_object", "unknown_meeting", "bad_field"]))
+    if kind == "not_an_object":
+        return draw(st.one_of(JSON_LEAVES, st.lists(JSON_LEAVES, max_size=3)))
+    data = {}
+    for name, field in schema.fields.items():
+        if name != "meeting_id" and draw(st.booleans()):
+            data[name] = draw(ANY_JSON)
+    if kind == "unknown_meeting":
+        data["meeting_id"] = draw(MISSING_ID)
+        return data
+    # The real meeting, with at least one field of a type it can never accept.
+    data["meeting_id"] = meeting_id
+    others = [name for name in schema.fields if name != "meeting_id"]
+    if not others:
+        data["meeting_id"] = draw(st.one_of(st.text(max_size=3), st.lists(JSON_LEAVES, max_size=2)))
+        return data
+    name = draw(st.sampled_from(others))
+    data[name] = draw(_wrong_type(schema.fields[name]))
+    return data
+
+
+@pytest.fixture()
+def connections(app_ctx, users, meeting):
+    """A live meeting with two seats, and one connection per kind of user, each already joined."""
+    from meetcore.directory.reference import seed_reference_data
+    from meetcore.meetings.services import start_meeting
+    from meetcore.seats.services import add_seats, issue_seat_link, ordered_seats
+
+    seed_reference_data()
+    add_seats(
+        meeting, {"provinces": ["TH-50"], "roles": ["social_development", "labour"]}, by=users["secretariat"]
+    )
+    start_meeting(meeting, by=users["secretariat"])
+    token = issue_seat_link(ordered_seats(meeting, by=users["secretariat"])[0])
+    opened = {}
+    for role in ("secretariat", "chair", "participant"):
+        http = app_ctx.test_client()
+        g.pop("_login_user", None)
+        sign_in(http, users[role])
+        g.pop("_login_user", None)
+        opened[role] = socketio.test_client(app_ctx, flask_test_client=http)
+        g.pop("_login_user", None)
+    opened["seat"] = socketio.test_client(app_ctx, auth={"seat_token": token})
+    for sio in opened.values():
+        assert sio.is_connected()
+        sio.emit("join", {"meeting_id": meeting.id}, callback=True)
+    yield meeting, opened
+    for sio in opened.values():
+        sio.disconnect()
+
+
+@pytest.mark.parametrize("command", sorted(name for name in COMMANDS if name != "join"))
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_payloads_only_get_error_acks_and_change_nothing(connections, command, data):
+    meeting, opened = connections
+    schema_class, _ = COMMANDS[command]
+    payload = data.draw(payloads(schema_class, meeting.id))
+    who = data.draw(st.sampled_from(sorted(opened)))
+    before = _state()
+    g.pop("_login_user", None)
+    ack = opened[who].emit(command, payload, callback=True)
+    db.session.rollback()
+    assert isinstance(ack, dict) and ack["ok"] is False, (command, who, payload, ack)
+    assert ack["error"]["code"] != "internal_error", (command, who, payload, ack)
+    assert ack["error"]["message"]
+    assert _state() == before, (command, who, payload)

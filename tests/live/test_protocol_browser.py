@@ -1,0 +1,213 @@
+"""The browser module's side of the live protocol (docs/protocol.md), in Chromium: the bundled LiveConnection
+(static/dist/live-client.js) driven through a scripted Socket.IO client, so that every rule can be provoked
+exactly: buffer while the join is unanswered, drop what is already applied, rejoin with last_seq on a gap
+and on reconnect, a fresh snapshot when an event does not say the resulting state, unknown kinds counted
+without error, commands refused at once while offline. And, against a real server, a refused command's
+message shown next to its control."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.live.browsers import chromium, live_value, sign_in, wait_until
+from tests.live.servers import LiveClient, ServerProcess, scratch_database_url
+
+BUNDLE = Path(__file__).resolve().parents[2] / "static" / "dist" / "live-client.js"
+
+FAKE_SOCKET = """
+window.FakeSocket = class {
+  constructor() { this.connected = false; this.active = true; this.handlers = {}; this.sent = []; }
+  on(name, handler) { (this.handlers[name] = this.handlers[name] || []).push(handler); return this; }
+  fire(name, ...args) { (this.handlers[name] || []).forEach((handler) => handler(...args)); }
+  timeout() { return { emit: (name, payload, callback) => this.sent.push({ name, payload, callback }) }; }
+  connect() { this.connected = true; this.fire('connect'); }
+  drop() { this.connected = false; this.fire('disconnect', 'transport close'); }
+};
+window.answer = (index, ack) => window.fake.sent[index].callback(null, ack);
+window.event = (seq, kind, payload) => window.fake.fire('event',
+  { meeting_id: 7, seq, kind, payload: payload || {}, at: '2026-11-26T03:00:00+00:00' });
+window.snapshot = (lastSeq) => ({
+  last_seq: lastSeq,
+  meeting: { id: 7, status: 'scheduled' },
+  agenda: [{ id: 1, number: '1', title: 'หนึ่ง', presenter: null, state: 'pending', children: [] },
+           { id: 2, number: '2', title: 'สอง', presenter: null, state: 'pending', children: [] }],
+  floor: { holder: null, queue: [], default_time_limit_seconds: null },
+  minutes: [], decisions: [], actions: { agency_id: null, items: [] }, attendance: { counts: {} },
+});
+"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as chromium_browser:
+        yield chromium_browser
+
+
+@pytest.fixture(scope="module")
+def page(browser):
+    if not BUNDLE.exists():
+        pytest.fail(f"{BUNDLE} is missing: build the browser modules first (make assets / npm run build)")
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.set_content("<!doctype html><meta charset=utf-8><title>protocol</title>")
+    page.add_script_tag(path=str(BUNDLE))
+    page.add_script_tag(content=FAKE_SOCKET)
+    page.errors = errors
+    yield page
+    page.close()
+
+
+def _start(page) -> None:
+    page.evaluate("""() => {
+      window.fake = new FakeSocket();
+      window.states = [];
+      window.conn = new MeetCoreLive.LiveConnection({ meetingId: 7, socket: window.fake,
+        onState: (state, why) => window.states.push(why) });
+      window.fake.connect();
+    }""")
+
+
+def sent(page) -> list[dict]:
+    return page.evaluate("() => window.fake.sent.map((m) => ({ name: m.name, payload: m.payload }))")
+
+
+def conn(page, expression: str):
+    return page.evaluate(f"() => {{ const c = window.conn; return {expression}; }}")
+
+
+def test_join_buffers_until_answered_then_applies_in_order(page):
+    _start(page)
+    assert sent(page) == [{"name": "join", "payload": {"meeting_id": 7}}]  # no last_seq: nothing held yet
+    page.evaluate("""() => {
+      event(7, 'agenda.state', { item_id: 2, state: 'done' });  // out of order, before the answer
+      event(5, 'meeting.started', { status: 'live' });           // already in the snapshot
+      event(6, 'agenda.current', { item_id: 1, previous: [] });
+      answer(0, { ok: true, mode: 'snapshot', snapshot: snapshot(5) });
+    }""")
+    assert conn(page, "c.lastSeq") == 7
+    assert conn(page, "c.state.meeting.status") == "scheduled"  # seq 5 was dropped: the snapshot had it
+    assert conn(page, "c.state.agenda.map((n) => n.state)") == ["current", "done"]
+    assert conn(page, "c.counters.dropped") == 1
+
+
+def test_duplicates_are_dropped_and_unknown_kinds_are_counted(page):
+    _start(page)
+    page.evaluate("() => answer(0, { ok: true, mode: 'snapshot', snapshot: snapshot(10) })")
+    before = conn(page, "JSON.stringify(c.state)")
+    page.evaluate("""() => {
+      event(10, 'meeting.ended', { status: 'ended' });  // seq <= last_seq: ignored
+      event(11, 'something.new', { anything: [1, 2] });  // a kind this client does not know
+      event(12, 'redacted', {});                         // a staff-only event, as participants get it
+    }""")
+    assert conn(page, "c.lastSeq") == 12
+    assert conn(page, "JSON.stringify(c.state)") == before
+    assert conn(page, "c.counters.events") == 2 and conn(page, "c.counters.dropped") == 1
+    assert [m["name"] for m in sent(page)] == ["join"]  # no rejoin for any of these
+    assert page.errors == []
+
+
+def test_a_gap_rejoins_with_last_seq_and_keeps_what_came_meanwhile(page):
+    _start(page)
+    page.evaluate("() => answer(0, { ok: true, mode: 'snapshot', snapshot: snapshot(3) })")
+    page.evaluate("() => event(6, 'agenda.state', { item_id: 2, state: 'done' })")  # 4 and 5 lost
+    assert sent(page)[1] == {"name": "join", "payload": {"meeting_id": 7, "last_seq": 3}}
+    assert conn(page, "c.counters.gaps") == 1
+    page.evaluate("""() => {
+      event(7, 'agenda.current', { item_id: 1, previous: [] });  // arrives while the rejoin is unanswered
+      answer(1, { ok: true, mode: 'replay', last_seq: 6, events: [
+        { meeting_id: 7, seq: 4, kind: 'meeting.started', payload: { status: 'live' } },
+        { meeting_id: 7, seq: 5, kind: 'redacted', payload: {} },
+        { meeting_id: 7, seq: 6, kind: 'agenda.state', payload: { item_id: 2, state: 'done' } },
+      ] });
+    }""")
+    assert conn(page, "c.lastSeq") == 7
+    assert conn(page, "c.state.meeting.status") == "live"
+    assert conn(page, "c.state.agenda.map((n) => n.state)") == ["current", "done"]
+    assert conn(page, "c.counters.replays") == 1
+
+
+def test_reconnect_rejoins_with_last_seq(page):
+    _start(page)
+    page.evaluate("() => answer(0, { ok: true, mode: 'snapshot', snapshot: snapshot(20) })")
+    page.evaluate("() => { fake.drop(); }")
+    assert conn(page, "c.status") in ("reconnecting", "offline")
+    assert conn(page, "c.connected") is False
+    page.evaluate("() => fake.connect()")
+    assert sent(page)[-1] == {"name": "join", "payload": {"meeting_id": 7, "last_seq": 20}}
+    page.evaluate("() => answer(1, { ok: true, mode: 'replay', last_seq: 21, events: ["
+                  "{ meeting_id: 7, seq: 21, kind: 'meeting.started', payload: { status: 'live' } }] })")
+    assert conn(page, "c.lastSeq") == 21 and conn(page, "c.status") == "connected"
+
+
+def test_an_event_that_does_not_state_the_result_brings_a_fresh_snapshot(page):
+    _start(page)
+    page.evaluate("() => answer(0, { ok: true, mode: 'snapshot', snapshot: snapshot(2) })")
+    page.evaluate("() => event(3, 'agenda.added', { item_id: 9, parent_id: null, position: 2, title: 'x' })")
+    assert sent(page)[1] == {"name": "join", "payload": {"meeting_id": 7}}  # no last_seq: a snapshot
+    page.evaluate("""() => {
+      const fresh = snapshot(3);
+      fresh.agenda.push({ id: 9, number: '3', title: 'x', presenter: null, state: 'pending', children: [] });
+      answer(1, { ok: true, mode: 'snapshot', snapshot: fresh });
+    }""")
+    assert conn(page, "c.lastSeq") == 3 and conn(page, "c.state.agenda.length") == 3
+    assert conn(page, "c.counters.resyncs") == 1
+
+
+def test_commands_are_acknowledged_or_refused_at_once_offline(page):
+    _start(page)
+    page.evaluate("() => answer(0, { ok: true, mode: 'snapshot', snapshot: snapshot(1) })")
+    page.evaluate("() => { window.reply = null; conn.command('floor.grant', { request_id: 4 })"
+                  ".then((ack) => { window.reply = ack; }); }")
+    assert sent(page)[-1] == {"name": "floor.grant", "payload": {"meeting_id": 7, "request_id": 4}}
+    page.evaluate("() => answer(1, { ok: false, error: { code: 'conflict', message: 'ไม่มีผู้รอคิว' } })")
+    wait_until(lambda: page.evaluate("() => window.reply"), message="the acknowledgement")
+    assert page.evaluate("() => window.reply.error") == {"code": "conflict", "message": "ไม่มีผู้รอคิว"}
+    page.evaluate("() => { fake.drop(); window.reply = null; conn.command('floor.revoke', {})"
+                  ".then((ack) => { window.reply = ack; }); }")
+    wait_until(lambda: page.evaluate("() => window.reply"), message="the local refusal")
+    assert page.evaluate("() => window.reply.error.code") == "offline"
+    assert sent(page)[-1]["name"] == "floor.grant"  # nothing was sent while disconnected
+
+
+# --- against a real server --------------------------------------------------------------------------------
+
+
+def test_a_refused_command_shows_the_servers_message_next_to_its_control(tmp_path, browser):
+    from tests.live.test_servers import _prepare
+
+    url = scratch_database_url(tmp_path, "protocol_browser")
+    data = _prepare(url, items=2)
+    server = ServerProcess(url, tmp_path, name="protocol").start()
+    actor = LiveClient(server, {"api_token": data["token"]})
+    try:
+        meeting_id, item = data["meeting_id"], data["items"][0]
+        assert actor.call("meeting.start", {"meeting_id": meeting_id})["ok"]
+        assert actor.call("agenda.set_current", {"meeting_id": meeting_id, "item_id": item})["ok"]
+        context = browser.new_context()
+        try:
+            page = context.new_page()
+            sign_in(page, server.base_url, "sec@example.org")
+            page.goto(f"{server.base_url}/meetings/{meeting_id}/live")
+            wait_until(lambda: live_value(page, "live.connected"), message="the console to join")
+            control = f"decision-new-{item}-send"
+            page.click(f"[data-key={control}]")  # an empty decision: the server refuses it
+            error = page.locator(f"[data-error-for={control}]")
+            error.wait_for()
+            refusal = actor.call("decision.record", {"meeting_id": meeting_id, "item_id": item, "text": ""})
+            assert refusal["ok"] is False and refusal["error"]["message"]
+            assert error.inner_text() == refusal["error"]["message"]
+            assert error.get_attribute("role") == "alert"
+            assert page.get_attribute(f"[data-key={control}]", "aria-describedby") == f"err-{control}"
+            # Corrected, the same control succeeds and its error goes away.
+            page.fill(f"#f-decision-new-{item}", "ที่ประชุมรับทราบ")
+            page.click(f"[data-key={control}]")
+            page.locator("#live-decisions li").wait_for()
+            assert page.locator(f"[data-error-for={control}]").count() == 0
+        finally:
+            context.close()
+    finally:
+        actor.close()
+        server.stop()
