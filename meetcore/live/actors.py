@@ -64,8 +64,11 @@ def seat_actor_from_token(token: str) -> SeatActor:
 
 def actor_for_connection(auth: dict | None):
     """The connecting account (session cookie) or seat (confirmed identity in the session, or a token)."""
-    if current_user and current_user.is_authenticated:
-        return current_user._get_current_object()
+    from meetcore.auth.permissions import STAFF
+
+    user = current_user._get_current_object() if current_user and current_user.is_authenticated else None
+    if user is not None and (user.role in STAFF or not session.get(SEAT_SESSION_KEY)):
+        return user  # staff act as staff; a non-staff account with no confirmed seat is refused later
     if isinstance(auth, dict) and isinstance(auth.get("site_token"), str):  # a provincial hall's screen
         from meetcore.attendance.sites import site_actor_from_token
 

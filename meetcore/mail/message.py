@@ -78,16 +78,14 @@ def _header(value: str) -> str:
     value = " ".join(value.split())  # no line breaks can reach a header
     if value.isascii():
         return value
-    words, chunk, size = [], [], 0
-    for char in value:
-        width = len(char.encode("utf-8"))
-        if size + width > ENCODED_WORD_BYTES:
-            words.append("".join(chunk))
-            chunk, size = [], 0
-        chunk.append(char)
-        size += width
-    words.append("".join(chunk))
-    encoded = (base64.b64encode(word.encode("utf-8")).decode("ascii") for word in words)
+    data, words, start = value.encode("utf-8"), [], 0
+    while start < len(data):
+        end = min(start + ENCODED_WORD_BYTES, len(data))
+        while end < len(data) and (data[end] & 0xC0) == 0x80:  # never cut a character
+            end -= 1
+        words.append(data[start:end])
+        start = end
+    encoded = (base64.b64encode(word).decode("ascii") for word in words)
     return f"{CRLF} ".join(f"=?utf-8?b?{word}?=" for word in encoded)
 
 

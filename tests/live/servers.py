@@ -22,7 +22,7 @@ def free_port() -> int:
 
 
 def scratch_database_url(tmp_path, name: str) -> str:
-    """A new, empty database for one test: a SQLite file, or a PostgreSQL database when the suite runs there."""
+    """A new, empty database for one test: a SQLite file, or PostgreSQL when the suite runs there."""
     url = os.environ.get("MEETCORE_TEST_DATABASE_URL")
     if not url:
         return f"sqlite:///{tmp_path / (name + '.sqlite3')}"
@@ -40,8 +40,15 @@ def scratch_database_url(tmp_path, name: str) -> str:
 class ServerProcess:
     """`python -m meetcore run` (gevent, websocket) on a free loopback port."""
 
-    def __init__(self, database_url: str, tmp_path, *, redis_url: str | None = None, channel: str | None = None,
-                 name: str = "server"):
+    def __init__(
+        self,
+        database_url: str,
+        tmp_path,
+        *,
+        redis_url: str | None = None,
+        channel: str | None = None,
+        name: str = "server",
+    ):
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("MEETCORE_")}

@@ -86,8 +86,17 @@ def test_rejoin_too_far_behind_or_ahead_gets_a_snapshot(app, live, as_secretaria
 
 @pytest.mark.parametrize(
     "payload",
-    [None, "x", 5, [], {}, {"meeting_id": "1"}, {"meeting_id": -1}, {"meeting_id": 1, "extra": 1},
-     {"meeting_id": 1, "last_seq": "a"}],
+    [
+        None,
+        "x",
+        5,
+        [],
+        {},
+        {"meeting_id": "1"},
+        {"meeting_id": -1},
+        {"meeting_id": 1, "extra": 1},
+        {"meeting_id": 1, "last_seq": "a"},
+    ],
 )
 def test_bad_join_payloads_get_an_error_ack(live, as_secretariat, meeting, payload):
     ack = live(as_secretariat).emit("join", payload, callback=True)
@@ -119,7 +128,9 @@ def test_start_move_through_the_agenda_and_end(live, as_secretariat, users, meet
     assert early["error"]["code"] == "conflict"  # not in session yet
     assert sio.emit("meeting.start", {"meeting_id": meeting.id}, callback=True)["ok"]
     assert sio.emit("meeting.start", {"meeting_id": meeting.id}, callback=True)["error"]["code"] == "conflict"
-    assert sio.emit("agenda.set_current", {"meeting_id": meeting.id, "item_id": first.id}, callback=True)["ok"]
+    assert sio.emit("agenda.set_current", {"meeting_id": meeting.id, "item_id": first.id}, callback=True)[
+        "ok"
+    ]
     sio.emit("agenda.mark_done", {"meeting_id": meeting.id, "item_id": first.id}, callback=True)
     sio.emit("agenda.set_current", {"meeting_id": meeting.id, "item_id": second.id}, callback=True)
     kinds = [(e["kind"], e["payload"].get("item_id")) for e in events_of(sio)]
