@@ -60,12 +60,6 @@ DECISION_RECORD_STATUSES = ("live",)
 DECISION_EDIT_STATUSES = ("live", "ended")
 
 MAX_TEXT_LENGTH = 100_000
-# Defaults of the tuning settings (app config MEETCORE_<name> overrides them).
-DEFAULTS = {
-    "MINUTES_TEXT_INTERVAL_MS": 500,  # readers get a block's text at most this often
-    "MINUTES_COMPACT_UPDATES": 100,  # compact a block's log past this many updates...
-    "MINUTES_COMPACT_BYTES": 64 * 1024,  # ...or this many bytes
-}
 # A publication timer may wake this much early and still publish.
 TIMER_SLACK = timedelta(milliseconds=20)
 # Socket.IO event (not a numbered MeetingEvent) that carries CRDT updates to the staff room.
@@ -82,7 +76,7 @@ class MinutesOutOfStep(Conflict):
 
 
 def setting(name: str) -> int:
-    return int(current_app.config.get(f"MEETCORE_{name}", DEFAULTS[name]))
+    return int(current_app.config[f"MEETCORE_{name}"])  # defaults in meetcore/config.py
 
 
 def text_interval() -> timedelta:

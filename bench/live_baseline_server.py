@@ -1,0 +1,66 @@
+"""The bare python-socketio baseline of bench/live_fanout.py: the same Socket.IO stack as `meetcore run`
+(python-socketio in gevent mode on gevent's pywsgi, websocket only through simple-websocket, the same ping
+settings, gc.freeze() after start-up) with no application around it.
+
+    join {staff?}         enter the "staff" or the "participants" room; acknowledges {ok: true}
+    broadcast {seq, ...}  emit the payload as it came, as an "event" message, to both rooms (the way
+                          meetcore.live.broadcast emits a public event); acknowledges {ok: true, seq}
+
+No database, no authentication, no validation: what is left is python-socketio's own cost of delivering
+one message to every connection of a room.
+"""
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import argparse  # noqa: E402
+import gc  # noqa: E402
+
+import socketio  # noqa: E402
+from gevent import pywsgi  # noqa: E402
+
+ROOMS = ["staff", "participants"]
+
+
+def health(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"ok"]
+
+
+def build() -> socketio.WSGIApp:
+    sio = socketio.Server(
+        async_mode="gevent",
+        transports=["websocket"],
+        cors_allowed_origins="*",
+        ping_interval=20,
+        ping_timeout=20,
+        max_http_buffer_size=256 * 1024,
+    )
+
+    @sio.on("join")
+    def join(sid, data=None):
+        staff = isinstance(data, dict) and bool(data.get("staff"))
+        sio.enter_room(sid, ROOMS[0] if staff else ROOMS[1])
+        return {"ok": True}
+
+    @sio.on("broadcast")
+    def broadcast(sid, data=None):
+        sio.emit("event", data, to=ROOMS)
+        return {"ok": True, "seq": data.get("seq") if isinstance(data, dict) else None}
+
+    return socketio.WSGIApp(sio, wsgi_app=health)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    app = build()
+    gc.collect()
+    gc.freeze()
+    pywsgi.WSGIServer(("127.0.0.1", args.port), app, log=None).serve_forever()
+
+
+if __name__ == "__main__":
+    main()
