@@ -11,8 +11,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     """The application factory: configuration, extensions, blueprints, error pages, CLI."""
     from meetcore import config, models  # noqa: F401  (models: every table registered before migrations)
     from meetcore.extensions import api, babel, csrf, db, limiter, login_manager, migrate
-    from meetcore.live.setup import init_live
     from meetcore.i18n.setup import init_i18n
+    from meetcore.live.setup import init_live
     from meetcore.web import init_web
 
     app = Flask(

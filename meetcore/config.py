@@ -24,18 +24,28 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("DATABASE_URL", None, "SQLAlchemy database URL; default a SQLite file instance/meetcore.sqlite3"),
     Setting("SECRET_KEY", None, "Key that signs sessions and tokens; default a random key kept in instance/"),
-    Setting("BASE_URL", None, "Public address used in links in e-mails and exports; default http://HOST:PORT"),
+    Setting(
+        "BASE_URL", None, "Public address used in links in e-mails and exports; default http://HOST:PORT"
+    ),
     Setting("HOST", "127.0.0.1", "Address `meetcore run` listens on"),
     Setting("PORT", "5000", "Port `meetcore run` listens on", int),
     Setting("DEFAULT_LOCALE", "th", "Language for visitors who have not chosen one (th or en)"),
     Setting("TIMEZONE", "Asia/Bangkok", "Time zone in which times are shown and entered"),
     Setting("REDIS_URL", None, "Redis URL; when set, rate limits and Socket.IO messages go through Redis"),
     Setting("SOCKETIO_CHANNEL", "meetcore", "Redis channel the app processes of one installation share"),
-    Setting("ASYNC_MODE", "gevent", "Socket.IO server mode: gevent (production) or threading (tests, debugging)"),
-    Setting("MINUTES_TEXT_INTERVAL_MS", "500", "Participants get a minutes block's text at most this often", int),
-    Setting("MINUTES_COMPACT_UPDATES", "100", "Compact a minutes block's CRDT log past this many updates", int),
+    Setting(
+        "ASYNC_MODE", "gevent", "Socket.IO server mode: gevent (production) or threading (tests, debugging)"
+    ),
+    Setting(
+        "MINUTES_TEXT_INTERVAL_MS", "500", "Participants get a minutes block's text at most this often", int
+    ),
+    Setting(
+        "MINUTES_COMPACT_UPDATES", "100", "Compact a minutes block's CRDT log past this many updates", int
+    ),
     Setting("MINUTES_COMPACT_BYTES", "65536", "... or past this many bytes", int),
-    Setting("REPLAY_LIMIT", "1000", "Most events replayed to a reconnecting client before a fresh snapshot", int),
+    Setting(
+        "REPLAY_LIMIT", "1000", "Most events replayed to a reconnecting client before a fresh snapshot", int
+    ),
     Setting("LOGIN_RATE_LIMIT", "10 per minute", "Sign-in attempts allowed per address"),
     Setting("PAGE_SIZE", "25", "Rows per page in console lists", int),
     Setting("SESSION_COOKIE_SECURE", "0", "1 to send the session cookie over HTTPS only", int),

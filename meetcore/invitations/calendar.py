@@ -72,7 +72,8 @@ def vtimezone(name: str) -> Timezone:
 def _address(party: Party, *, attendee: bool) -> vCalAddress:
     address = vCalAddress(f"mailto:{party.email}")
     if party.name:
-        address.params["CN"] = vText(party.name)
+        # A double quote would need RFC 6868's ^' which Outlook and many readers show as is.
+        address.params["CN"] = vText(" ".join(party.name.replace('"', "'").replace("^", " ").split()))
     if attendee:
         address.params["CUTYPE"] = "INDIVIDUAL"
         address.params["ROLE"] = party.role

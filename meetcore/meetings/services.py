@@ -167,7 +167,10 @@ def cancel_meeting(meeting: Meeting, data: dict | None = None, *, by) -> Meeting
 def _locked(meeting: Meeting) -> Meeting:
     """The meeting re-read under its row lock: two secretaries pressing "start" at once start it once."""
     locked = db.session.scalars(
-        sa.select(Meeting).where(Meeting.id == meeting.id).with_for_update().execution_options(populate_existing=True)
+        sa.select(Meeting)
+        .where(Meeting.id == meeting.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).one()
     return locked
 

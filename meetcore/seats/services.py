@@ -770,7 +770,9 @@ def agenda_outline(meeting: Meeting) -> list[dict]:
     from meetcore.agenda.services import public_tree
 
     def plain(nodes: list[dict]) -> list[dict]:
-        return [{"title": n["item"].title, "number": n["number"], "children": plain(n["children"])} for n in nodes]
+        return [
+            {"title": n["item"].title, "number": n["number"], "children": plain(n["children"])} for n in nodes
+        ]
 
     return plain(public_tree(meeting.id))
 

@@ -1,5 +1,7 @@
-"""invitations and mail outbox: each meeting's calendar UID and SEQUENCE, one row per invited address, the
-calendar replies read back, calendar feeds, and the outbox of outgoing mail (issue 5)
+"""invitations and mail outbox (issue 5)
+
+Each meeting's calendar UID and SEQUENCE, one row per invited address, the calendar replies read back,
+calendar feeds, and the outbox of outgoing mail.
 
 Revision ID: 6974d0ca4e54
 Revises: 69770ba4d271

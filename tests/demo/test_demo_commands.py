@@ -47,7 +47,10 @@ def test_demo_commands_then_sign_in_and_see_the_reference_meeting(demo_env):
     assert Path(demo_env["MEETCORE_INSTANCE_DIR"], "meetcore.sqlite3").exists()
 
     server = subprocess.Popen(
-        [sys.executable, "-m", "meetcore", "run"], env=demo_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "meetcore", "run"],
+        env=demo_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{demo_env['MEETCORE_PORT']}"
     try:

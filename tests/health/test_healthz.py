@@ -26,4 +26,6 @@ def test_healthz_says_when_schema_is_behind(client):
         with db.engine.begin() as connection:
             connection.execute(sa.text("DELETE FROM alembic_version"))
             for version in versions:
-                connection.execute(sa.text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": version})
+                connection.execute(
+                    sa.text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": version}
+                )

@@ -7,7 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import vobject
 from icalendar import Calendar
-from icalendar.parser.string import _foldline
+
+try:  # icalendar 7
+    from icalendar.parser.string import _foldline
+except ImportError:  # icalendar 6
+    from icalendar.parser import foldline as _foldline
 
 from meetcore.invitations import calendar as ical
 
@@ -52,9 +56,7 @@ def test_shared_and_personal_parts_make_the_same_calendar():
         assert [c.name for c in fast_event.subcomponents] == [c.name for c in slow_event.subcomponents]
         parsed = vobject.readOne(fast.decode())
         assert parsed.method.value == method
-        assert parsed.vevent.attendee.params["CN"] == [
-            'ตัวอย่าง "รองผู้ว่าฯ" เชียงใหม่'
-        ] or parsed.vevent.attendee.params["CN"] == ["ตัวอย่าง 'รองผู้ว่าฯ' เชียงใหม่"]
+        assert parsed.vevent.attendee.params["CN"] == ["ตัวอย่าง 'รองผู้ว่าฯ' เชียงใหม่"]
         assert parsed.vevent.description.value.endswith("join/abc\\def")
         # Properties come before the VALARM, as RFC 5545 orders a VEVENT.
         text = fast.decode()

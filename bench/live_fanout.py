@@ -1,0 +1,953 @@
+"""Live fan-out: how fast and at what cost one change reaches every participant of a big live meeting.
+
+Builds a scratch database with the reference meeting (542 seats), starts its next meeting, issues a
+personal link per seat and a secretariat API token, then runs real server processes (`python -m meetcore
+run`, gevent, websocket only) and python-socketio AsyncClients (aiohttp websockets) in a few client
+processes, all on loopback, and prints:
+
+1. one process, N participants (default 2,000; several connections per seat): the delay from the driver's
+   send to each participant's receipt of an agenda change (agenda.set_current -> agenda.current) and of a
+   minutes update (minutes.update -> the numbered minutes.text readers get), p50 / p99 / max over R rounds;
+   the server's CPU time per broadcast (psutil) and its memory per connection;
+2. the bare python-socketio baseline (bench/live_baseline_server.py) with the same clients, the same
+   payloads and the same rounds, and the protocol's cost per delivery relative to it;
+3. the same fan-out across two processes sharing Redis (clients split between them, driver on the first);
+4. a join burst (default 600 connections evenly within 60 s), then whether the attendance board shows
+   exactly the seats connected, and after they leave, none.
+
+    .venv/bin/python bench/live_fanout.py                     # full size: 2,000 clients, 20 rounds
+    .venv/bin/python bench/live_fanout.py --clients 500       # quick check
+    .venv/bin/python bench/live_fanout.py --database-url postgresql://postgres@127.0.0.1:5432/bench
+
+See docs/performance.md ("Live fan-out") for what is measured, the figures and the targets. Bounded in
+count and time, loopback only; it stops by itself and stops every process it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import multiprocessing
+import os
+import platform
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import live_clients
+import psutil
+from live_servers import SECRET_KEY, ServerProcess, baseline_server, meetcore_server
+
+TARGET_P99_MS = 150.0
+TARGET_RATIO = 1.2
+EXPECT_TIMEOUT = 20.0  # seconds a round waits for every client before counting the missing
+BASELINE_SEQ = 10_000_000  # seq numbers of the baseline's messages (never a meeting's)
+MINUTES_LINE = "ที่ประชุมรับทราบความคืบหน้าการจัดทำแผนที่ทางสังคมของจังหวัด รอบที่ {}"
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+# --- the scratch database ---
+
+
+@dataclass
+class Meeting:
+    app: object
+    url: str
+    meeting_id: int
+    token: str
+    seats: list[tuple[int, str]]  # (seat id, personal link token), in roster order
+    items: list[int]  # agenda item ids, in agenda order
+
+
+def prepare(database_url: str | None, workdir: Path) -> Meeting:
+    os.environ["MEETCORE_INSTANCE_DIR"] = str(workdir / "instance-prepare")
+    from datetime import UTC, datetime, timedelta
+
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from meetcore import create_app
+    from meetcore.agenda.services import public_tree, walk
+    from meetcore.auth.services import create_api_token, create_user
+    from meetcore.demo.reference_meeting import load_reference_meeting
+    from meetcore.extensions import db
+    from meetcore.meetings.models import Meeting as MeetingRow
+    from meetcore.meetings.services import start_meeting
+    from meetcore.seats.services import issue_seat_link, ordered_seats
+
+    url = database_url or f"sqlite:///{workdir / 'live.sqlite3'}"
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET_KEY, "MEETCORE_ASYNC_MODE": "threading"}
+    )
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade(revision="heads")
+        loaded = load_reference_meeting()
+        user = create_user("bench.live@example.org", role="secretariat", display_name="Live bench")
+        token = create_api_token(user, label="bench/live_fanout.py")
+        meeting = db.session.get(MeetingRow, loaded["next_meeting_id"])
+        start_meeting(meeting, by=user)
+        # The reference meeting is today: its links' default expiry (end + 12 h) may be near or past.
+        expires_at = datetime.now(UTC) + timedelta(days=1)
+        seats = [
+            (seat.id, issue_seat_link(seat, expires_at=expires_at, by=user, commit=False))
+            for seat in ordered_seats(meeting, by=user)
+        ]
+        db.session.commit()
+        items = [node["item"].id for node, _depth in walk(public_tree(meeting.id))]
+        result = Meeting(app, url, meeting.id, token, seats, items)
+        db.session.remove()
+        db.engine.dispose()
+    return result
+
+
+def open_seats(meeting: Meeting) -> set[int]:
+    """The seats with an open attendance interval, read from the database."""
+    import sqlalchemy as sa
+
+    from meetcore.extensions import db
+    from meetcore.seats.models import Attendance
+
+    with meeting.app.app_context():
+        rows = db.session.scalars(
+            sa.select(Attendance.seat_id)
+            .where(Attendance.meeting_id == meeting.meeting_id, Attendance.left_at.is_(None))
+            .distinct()
+        ).all()
+        db.session.remove()
+    return set(rows)
+
+
+def wait_until_no_one_present(meeting: Meeting, timeout: float = 120) -> int:
+    """After the clients left: wait for the server to close every interval; returns how many stay open."""
+    deadline = time.monotonic() + timeout
+    while True:
+        still = len(open_seats(meeting))
+        if still == 0 or time.monotonic() > deadline:
+            return still
+        time.sleep(0.5)
+
+
+# --- the driver (the secretariat's connection) and the client processes ---
+
+
+class Driver:
+    """The secretariat's connection (sync python-socketio client in this process): sends the commands and
+    records the events it receives."""
+
+    def __init__(self, url: str, auth: dict | None):
+        import socketio
+
+        self.events: list[tuple[float, dict]] = []
+        self.condition = threading.Condition()
+        self.sio = socketio.Client(reconnection=False)
+        self.sio.on("event", self._on_event)
+        self.sio.connect(url, transports=["websocket"], auth=auth, wait_timeout=30)
+
+    def _on_event(self, data) -> None:
+        with self.condition:
+            self.events.append((time.monotonic(), data))
+            self.condition.notify_all()
+
+    def call(self, name: str, data: dict, timeout: float = 60) -> dict:
+        ack = self.sio.call(name, data, timeout=timeout)
+        if not isinstance(ack, dict) or not ack.get("ok"):
+            raise RuntimeError(f"{name} refused: {ack!r}"[:500])
+        return ack
+
+    def wait_event(self, predicate, timeout: float) -> dict | None:
+        deadline = time.monotonic() + timeout
+        with self.condition:
+            while True:
+                for _, data in self.events:
+                    if isinstance(data, dict) and predicate(data):
+                        return data
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                self.condition.wait(remaining)
+
+    def event_with_seq(self, seq: int) -> dict | None:
+        return self.wait_event(lambda data: data.get("seq") == seq, timeout=10)
+
+    def close(self) -> None:
+        try:
+            self.sio.disconnect()
+        except Exception:
+            pass
+
+
+class Clients:
+    """The client processes (bench/live_clients.py), each an asyncio loop of AsyncClients."""
+
+    def __init__(self, count: int):
+        context = multiprocessing.get_context("spawn")
+        self.pipes = []
+        self.processes = []
+        for index in range(count):
+            parent, child = context.Pipe()
+            process = context.Process(
+                target=live_clients.run, args=(child,), daemon=True, name=f"live-clients-{index}"
+            )
+            process.start()
+            child.close()
+            self.pipes.append(parent)
+            self.processes.append(process)
+        self.ps = [psutil.Process(process.pid) for process in self.processes]
+
+    def ask(self, name: str, per_process: list[dict]) -> list[dict]:
+        for pipe, arguments in zip(self.pipes, per_process, strict=True):
+            pipe.send((name, arguments))
+        answers = [pipe.recv() for pipe in self.pipes]
+        for answer in answers:
+            if "error" in answer:
+                raise RuntimeError(f"client process: {name}: {answer['error']}")
+        return answers
+
+    def ask_all(self, name: str, **arguments) -> list[dict]:
+        return self.ask(name, [arguments] * len(self.pipes))
+
+    def cpu(self) -> float:
+        total = 0.0
+        for process in self.ps:
+            times = process.cpu_times()
+            total += times.user + times.system
+        return total
+
+    def connect(self, targets: list[tuple], *, concurrency: int, schedule: list[float] | None = None) -> dict:
+        """Spread the targets over the processes (round robin) and connect them; join times in ms."""
+        count = len(self.pipes)
+        per_process = []
+        for index in range(count):
+            arguments: dict = {"targets": targets[index::count], "concurrency": concurrency}
+            if schedule is not None:
+                arguments["schedule"] = schedule[index::count]
+            per_process.append(arguments)
+        answers = self.ask("connect", per_process)
+        return {
+            "connected": sum(a["connected"] for a in answers),
+            "failed": sum(a["failed"] for a in answers),
+            "errors": [error for a in answers for error in a["errors"]][:5],
+            "join_ms": [ms for a in answers for ms in a["join_ms"]],
+            "seconds": max(a["seconds"] for a in answers),
+        }
+
+    def disconnect(self) -> int:
+        return sum(answer["disconnected"] for answer in self.ask_all("disconnect"))
+
+    def close(self) -> None:
+        for pipe in self.pipes:
+            try:
+                pipe.send(("quit", {}))
+            except OSError:
+                pass
+        for process in self.processes:
+            process.join(timeout=30)
+            if process.is_alive():
+                process.terminate()
+                process.join(timeout=5)
+
+
+# --- rounds of broadcasts ---
+
+
+@dataclass
+class Rounds:
+    """The figures of R broadcasts of one kind."""
+
+    label: str
+    recipients: int  # deliveries per broadcast: the participants and the driver
+    payload_bytes: int = 0
+    delays: dict[int, list[float]] = field(default_factory=dict)  # group -> delays in ms
+    completion: list[float] = field(default_factory=list)  # per round: ms until the last participant
+    server_cpu: list[float] = field(default_factory=list)  # per server: CPU seconds, all rounds
+    client_cpu: float = 0.0
+    rounds: int = 0
+    missing: int = 0
+    deferred: int = 0
+
+    def all_delays(self) -> list[float]:
+        return [delay for group in self.delays.values() for delay in group]
+
+    def cpu_per_broadcast_ms(self, server: int | None = None) -> float:
+        total = sum(self.server_cpu) if server is None else self.server_cpu[server]
+        return total / max(self.rounds, 1) * 1000
+
+    def cpu_per_delivery_us(self) -> float:
+        return self.cpu_per_broadcast_ms() * 1000 / max(self.recipients, 1)
+
+    def summary(self) -> dict:
+        delays = self.all_delays()
+        result = {
+            "label": self.label,
+            "rounds": self.rounds,
+            "recipients": self.recipients,
+            "payload_bytes": self.payload_bytes,
+            "p50_ms": percentile(delays, 0.50),
+            "p99_ms": percentile(delays, 0.99),
+            "max_ms": max(delays, default=float("nan")),
+            "all_reached_median_ms": statistics.median(self.completion) if self.completion else None,
+            "server_cpu_per_broadcast_ms": [s / max(self.rounds, 1) * 1000 for s in self.server_cpu],
+            "server_cpu_per_delivery_us": self.cpu_per_delivery_us(),
+            "client_cpu_per_broadcast_ms": self.client_cpu / max(self.rounds, 1) * 1000,
+            "missing_deliveries": self.missing,
+            "deferred_publications": self.deferred,
+        }
+        if len(self.delays) > 1:
+            result["by_server"] = {
+                group: {
+                    "p50_ms": percentile(values, 0.5),
+                    "p99_ms": percentile(values, 0.99),
+                    "max_ms": max(values, default=float("nan")),
+                }
+                for group, values in sorted(self.delays.items())
+            }
+        return result
+
+
+def run_rounds(
+    label: str,
+    send,
+    *,
+    rounds: int,
+    gap: float,
+    clients: Clients,
+    servers: list[ServerProcess],
+    recipients: int,
+) -> Rounds:
+    """`send(r)` makes the driver send one command and returns (send time, seq of the message the
+    participants receive, deferred?). Each round waits until every participant has it, then `gap`."""
+    result = Rounds(label, recipients, server_cpu=[0.0] * len(servers))
+    sent: dict[int, float] = {}
+    for round_number in range(rounds):
+        cpu_before = [server.cpu() for server in servers]
+        clients_before = clients.cpu()
+        started, seq, deferred = send(round_number)
+        answers = clients.ask_all("expect", seq=seq, timeout=EXPECT_TIMEOUT)
+        for index, server in enumerate(servers):
+            result.server_cpu[index] += server.cpu() - cpu_before[index]
+        result.client_cpu += clients.cpu() - clients_before
+        result.missing += sum(max(0, a["expected"] - a["got"]) for a in answers)
+        result.deferred += bool(deferred)
+        sent[seq] = started
+        result.rounds += 1
+        time.sleep(gap)
+    last: dict[int, float] = {}
+    for answer in clients.ask_all("collect", seqs=list(sent)):
+        for seq, receipts in answer.items():
+            for received, group in receipts:
+                result.delays.setdefault(group, []).append((received - sent[seq]) * 1000)
+                last[seq] = max(last.get(seq, received), received)
+    result.completion = [(last[seq] - sent[seq]) * 1000 for seq in last]
+    return result
+
+
+class MinutesWriter:
+    """The secretariat's Yjs document of one agenda item's minutes (pycrdt), kept across phases so that
+    every update it sends builds on everything it sent before."""
+
+    def __init__(self, meeting_id: int, item_id: int):
+        import pycrdt
+
+        self.meeting_id, self.item_id = meeting_id, item_id
+        self.doc = pycrdt.Doc()
+        self.text = self.doc.get("minutes", type=pycrdt.Text)
+        self.count = 0
+
+    def next_update(self) -> str:
+        state = self.doc.get_state()
+        self.count += 1
+        self.text += (" " if self.count > 1 else "") + MINUTES_LINE.format(self.count)
+        return base64.b64encode(self.doc.get_update(state)).decode("ascii")
+
+
+def agenda_sender(driver: Driver, meeting: Meeting, templates: dict):
+    items = meeting.items
+
+    def send(round_number: int):
+        item_id = items[(round_number + 1) % len(items)]
+        started = time.monotonic()
+        ack = driver.call("agenda.set_current", {"meeting_id": meeting.meeting_id, "item_id": item_id})
+        event = driver.event_with_seq(ack["seq"])
+        if event is not None:
+            templates.setdefault("agenda", event)
+        return started, ack["seq"], False
+
+    return send
+
+
+def minutes_sender(driver: Driver, meeting: Meeting, writer: MinutesWriter, templates: dict):
+    def send(round_number: int):
+        update = writer.next_update()
+        started = time.monotonic()
+        ack = driver.call(
+            "minutes.update", {"meeting_id": meeting.meeting_id, "item_id": writer.item_id, "update": update}
+        )
+        # Readers get the numbered minutes.text: at once when the block's last publication is older than
+        # MINUTES_TEXT_INTERVAL_MS (then in the update's own transaction: seq == ack seq), else later.
+        event = driver.wait_event(
+            lambda d: (
+                d.get("kind") == "minutes.text"
+                and d.get("seq", 0) >= ack["seq"]
+                and (d.get("payload") or {}).get("item_id") == writer.item_id
+            ),
+            timeout=10,
+        )
+        if event is None:
+            raise RuntimeError(f"no minutes.text after minutes.update (ack {ack})")
+        templates.setdefault("minutes", event)
+        return started, event["seq"], event["seq"] != ack["seq"]
+
+    return send
+
+
+def baseline_sender(driver: Driver, template: dict, counter: list[int]):
+    def send(round_number: int):
+        counter[0] += 1
+        message = {**template, "seq": BASELINE_SEQ + counter[0]}
+        started = time.monotonic()
+        ack = driver.call("broadcast", message)
+        return started, ack["seq"], False
+
+    return send
+
+
+def wire_bytes(message: dict | None) -> int:
+    if not message:
+        return 0
+    return len(json.dumps(["event", message], separators=(",", ":")).encode())
+
+
+# --- the phases ---
+
+
+def seat_targets(
+    meeting: Meeting,
+    urls: list[str],
+    count: int,
+    seats: list[tuple[int, str]] | None = None,
+    per_process: int = 1,
+) -> list[tuple]:
+    """`count` participant connections over the seats (round robin), spread evenly over `urls`."""
+    seats = seats or meeting.seats
+    targets = []
+    for index in range(count):
+        seat_id, token = seats[index % len(seats)]
+        group = (index // per_process) % len(urls)
+        targets.append((urls[group], {"seat_token": token}, {"meeting_id": meeting.meeting_id}, group))
+    return targets
+
+
+def connect_all(clients: Clients, targets: list[tuple], concurrency: int, what: str) -> dict:
+    log(f"connecting {len(targets)} {what} ...")
+    outcome = clients.connect(targets, concurrency=concurrency)
+    joins = outcome["join_ms"]
+    log(
+        f"  {outcome['connected']} joined in {outcome['seconds']:.1f} s, {outcome['failed']} failed; "
+        f"join p50 {percentile(joins, 0.5):.0f} ms, p99 {percentile(joins, 0.99):.0f} ms"
+    )
+    for error in outcome["errors"]:
+        log(f"  error: {error}")
+    return outcome
+
+
+def memory_per_connection(server: ServerProcess, before: int, connected: int) -> dict:
+    time.sleep(1.0)
+    after = server.rss()
+    return {
+        "rss_before_mib": before / 2**20,
+        "rss_after_mib": after / 2**20,
+        "per_connection_kib": (after - before) / max(connected, 1) / 1024,
+    }
+
+
+def phase_single(
+    args,
+    meeting: Meeting,
+    clients: Clients,
+    workdir: Path,
+    writer: MinutesWriter,
+    templates: dict,
+    started: list,
+) -> dict:
+    log(f"== one process: {args.clients} participants ==")
+    server = meetcore_server("single", meeting.url, workdir).start()
+    started.append(server)
+    driver = Driver(server.url, {"api_token": meeting.token})
+    try:
+        driver.call("join", {"meeting_id": meeting.meeting_id})
+        rss_before = server.rss()
+        targets = seat_targets(meeting, [server.url], args.clients)
+        outcome = connect_all(clients, targets, args.concurrency, "participants")
+        memory = memory_per_connection(server, rss_before, outcome["connected"])
+        log(
+            f"  server RSS {memory['rss_before_mib']:.0f} -> {memory['rss_after_mib']:.0f} MiB: "
+            f"{memory['per_connection_kib']:.1f} KiB per connection"
+        )
+        time.sleep(1.0)  # let the last attendance board publication pass
+        recipients = outcome["connected"] + 1
+        common = {
+            "rounds": args.rounds,
+            "gap": args.gap,
+            "clients": clients,
+            "servers": [server],
+            "recipients": recipients,
+        }
+        agenda = run_rounds("agenda change", agenda_sender(driver, meeting, templates), **common)
+        agenda.payload_bytes = wire_bytes(templates.get("agenda"))
+        show(agenda)
+        minutes = run_rounds("minutes update", minutes_sender(driver, meeting, writer, templates), **common)
+        minutes.payload_bytes = wire_bytes(templates.get("minutes"))
+        show(minutes)
+        clients.disconnect()
+        still = wait_until_no_one_present(meeting)
+        log(f"  participants left; seats still present after the disconnects: {still}")
+        return {
+            "connect": summarize_connect(outcome),
+            "memory": memory,
+            "agenda": agenda.summary(),
+            "minutes": minutes.summary(),
+            "left_open": still,
+        }
+    finally:
+        driver.close()
+        server.stop()
+
+
+def phase_baseline(args, clients: Clients, workdir: Path, templates: dict, started: list) -> dict:
+    log(f"== bare python-socketio baseline: {args.clients} clients ==")
+    server = baseline_server("baseline", workdir).start()
+    started.append(server)
+    driver = Driver(server.url, None)
+    try:
+        driver.call("join", {"staff": True})
+        rss_before = server.rss()
+        targets = [(server.url, None, {}, 0) for _ in range(args.clients)]
+        outcome = connect_all(clients, targets, args.concurrency, "baseline clients")
+        memory = memory_per_connection(server, rss_before, outcome["connected"])
+        log(
+            f"  server RSS {memory['rss_before_mib']:.0f} -> {memory['rss_after_mib']:.0f} MiB: "
+            f"{memory['per_connection_kib']:.1f} KiB per connection"
+        )
+        recipients = outcome["connected"] + 1
+        common = {
+            "rounds": args.rounds,
+            "gap": args.gap,
+            "clients": clients,
+            "servers": [server],
+            "recipients": recipients,
+        }
+        counter = [0]
+        result = {"connect": summarize_connect(outcome), "memory": memory}
+        for kind in ("agenda", "minutes"):
+            template = templates[kind]
+            rounds = run_rounds(
+                f"baseline, {kind}-size payload", baseline_sender(driver, template, counter), **common
+            )
+            rounds.payload_bytes = wire_bytes(template)
+            show(rounds)
+            result[kind] = rounds.summary()
+        clients.disconnect()
+        return result
+    finally:
+        driver.close()
+        server.stop()
+
+
+def phase_redis(
+    args,
+    meeting: Meeting,
+    clients: Clients,
+    workdir: Path,
+    writer: MinutesWriter,
+    templates: dict,
+    started: list,
+) -> dict:
+    channel = f"meetcore-bench-{uuid.uuid4().hex}"
+    log(f"== two processes over Redis ({args.redis_url}, channel {channel}): {args.clients} participants ==")
+    servers = [
+        meetcore_server(name, meeting.url, workdir, redis_url=args.redis_url, channel=channel).start()
+        for name in ("redis-a", "redis-b")
+    ]
+    started.extend(servers)
+    driver = Driver(servers[0].url, {"api_token": meeting.token})
+    try:
+        driver.call("join", {"meeting_id": meeting.meeting_id})
+        rss_before = [server.rss() for server in servers]
+        targets = seat_targets(
+            meeting, [s.url for s in servers], args.clients, per_process=len(clients.pipes)
+        )
+        outcome = connect_all(clients, targets, args.concurrency, "participants (half on each process)")
+        memory = [
+            memory_per_connection(s, before, outcome["connected"] // 2)
+            for s, before in zip(servers, rss_before, strict=True)
+        ]
+        time.sleep(1.0)
+        recipients = outcome["connected"] + 1
+        common = {
+            "rounds": args.rounds,
+            "gap": args.gap,
+            "clients": clients,
+            "servers": servers,
+            "recipients": recipients,
+        }
+        agenda = run_rounds("agenda change over Redis", agenda_sender(driver, meeting, {}), **common)
+        agenda.payload_bytes = wire_bytes(templates.get("agenda"))
+        show(agenda, servers=["A (driver)", "B"])
+        minutes = run_rounds(
+            "minutes update over Redis", minutes_sender(driver, meeting, writer, {}), **common
+        )
+        minutes.payload_bytes = wire_bytes(templates.get("minutes"))
+        show(minutes, servers=["A (driver)", "B"])
+        clients.disconnect()
+        still = wait_until_no_one_present(meeting)
+        log(f"  participants left; seats still present after the disconnects: {still}")
+        return {
+            "channel": channel,
+            "connect": summarize_connect(outcome),
+            "memory": memory,
+            "agenda": agenda.summary(),
+            "minutes": minutes.summary(),
+            "left_open": still,
+        }
+    finally:
+        driver.close()
+        for server in servers:
+            server.stop()
+
+
+def phase_burst(args, meeting: Meeting, clients: Clients, workdir: Path, started: list) -> dict:
+    seats = meeting.seats[: min(args.burst_seats, len(meeting.seats), args.burst_clients)]
+    expected = {seat_id for seat_id, _ in seats}
+    log(
+        f"== join burst: {args.burst_clients} connections for {len(expected)} seats within "
+        f"{args.burst_seconds:.0f} s =="
+    )
+    before = open_seats(meeting)
+    server = meetcore_server("burst", meeting.url, workdir).start()
+    started.append(server)
+    driver = Driver(server.url, {"api_token": meeting.token})
+    try:
+        snapshot = driver.call("join", {"meeting_id": meeting.meeting_id})["snapshot"]
+        watch = BoardWatch(driver, snapshot)
+        targets = seat_targets(meeting, [server.url], args.burst_clients, seats=seats)
+        first = time.monotonic() + 1.0
+        step = args.burst_seconds / max(args.burst_clients, 1)
+        schedule = [first + index * step for index in range(args.burst_clients)]
+        cpu_before, wall_before = server.cpu(), time.monotonic()
+        outcome = clients.connect(targets, concurrency=args.burst_clients, schedule=schedule)
+        cpu_used, wall = server.cpu() - cpu_before, time.monotonic() - wall_before
+        joins = outcome["join_ms"]
+        log(
+            f"  {outcome['connected']} joined, {outcome['failed']} failed, the last "
+            f"{wall - 1.0:.1f} s after the first; join p50 {percentile(joins, 0.5):.0f} ms, "
+            f"p99 {percentile(joins, 0.99):.0f} ms, max {max(joins, default=0):.0f} ms; "
+            f"server CPU {cpu_used:.1f} s ({cpu_used / wall * 100:.0f} % of a core)"
+        )
+        for error in outcome["errors"]:
+            log(f"  error: {error}")
+        time.sleep(2.0)  # the attendance board publishes at most every MEETCORE_BOARD_INTERVAL_MS (500)
+        connected_seats = expected if outcome["failed"] == 0 else None
+        checks = board_checks(meeting, driver, watch, clients, expected, connected_seats)
+        checks["present_before"] = len(before)
+        clients.disconnect()
+        left_open = wait_until_no_one_present(meeting)
+        after = driver.call("join", {"meeting_id": meeting.meeting_id})["snapshot"]["attendance"]
+        totals = after["counts"]["totals"]
+        gone = left_open == 0 and not after.get("seats") and totals["present"] + totals["substitute"] == 0
+        watch_empty = watch.wait_for(set(), timeout=5)
+        checks["after_leaving"] = {
+            "open_in_database": left_open,
+            "snapshot_seats": len(after.get("seats", {})),
+            "live_board": len(watch.present),
+            "ok": gone and watch_empty,
+        }
+        log(
+            f"  after all left: database {left_open} open, snapshot {len(after.get('seats', {}))} present, "
+            f"live board {len(watch.present)} present: {'OK' if gone and watch_empty else 'FAIL'}"
+        )
+        return {
+            "clients": args.burst_clients,
+            "seats": len(expected),
+            "seconds": args.burst_seconds,
+            "connect": summarize_connect(outcome),
+            "join_max_ms": max(joins, default=None),
+            "server_cpu_s": cpu_used,
+            "server_cpu_share": cpu_used / wall,
+            "checks": checks,
+        }
+    finally:
+        driver.close()
+        server.stop()
+
+
+class BoardWatch:
+    """The secretariat's live board: the staff snapshot's present seats, then every attendance.changed."""
+
+    def __init__(self, driver: Driver, snapshot: dict):
+        self.driver = driver
+        self.present = {int(seat_id) for seat_id in snapshot["attendance"].get("seats", {})}
+        self.seq = snapshot["last_seq"]
+
+    def update(self) -> None:
+        with self.driver.condition:
+            events = [data for _, data in self.driver.events if isinstance(data, dict)]
+        for data in sorted(events, key=lambda d: d.get("seq", 0)):
+            if data.get("seq", 0) <= self.seq:
+                continue
+            self.seq = data["seq"]
+            if data.get("kind") == "attendance.changed":
+                for entry in data["payload"]["seats"]:
+                    if entry["present"]:
+                        self.present.add(entry["seat_id"])
+                    else:
+                        self.present.discard(entry["seat_id"])
+
+    def wait_for(self, expected: set[int], timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while True:
+            self.update()
+            if self.present == expected or time.monotonic() > deadline:
+                return self.present == expected
+            time.sleep(0.1)
+
+
+def board_checks(
+    meeting: Meeting,
+    driver: Driver,
+    watch: BoardWatch,
+    clients: Clients,
+    expected: set[int],
+    connected: set[int] | None,
+) -> dict:
+    """Is the board right? The database, a fresh staff snapshot, the secretariat's live board and every
+    participant's live counts must all show exactly the seats connected as present."""
+    if connected is None:
+        log("  some joins failed: the seats actually connected are unknown, so the checks compare with all")
+    want = connected or expected
+    in_database = open_seats(meeting)
+    snapshot = driver.call("join", {"meeting_id": meeting.meeting_id})["snapshot"]["attendance"]
+    in_snapshot = {int(seat_id) for seat_id in snapshot.get("seats", {})}
+    totals = snapshot["counts"]["totals"]
+    live_ok = watch.wait_for(want, timeout=5)
+    boards = [tuple(pair) for answer in clients.ask_all("boards") for pair in answer["boards"]]
+    right = sum(count for seen, count in boards if seen is not None and sum(seen) == len(want))
+    participants = sum(count for _, count in boards)
+    checks = {
+        "database": {"present": len(in_database), "ok": in_database == want},
+        "snapshot": {
+            "present": len(in_snapshot),
+            "totals": totals,
+            "ok": in_snapshot == want
+            and totals["present"] + totals["substitute"] == len(want)
+            and totals["absent"] == totals["seats"] - len(want),
+        },
+        "live_board": {"present": len(watch.present), "ok": live_ok},
+        "participants_counts": {"right": right, "of": participants, "ok": right == participants},
+    }
+    seats_total = totals["seats"]
+    log(f"  board check: {len(want)} seats connected of {seats_total}")
+    for name, check in checks.items():
+        detail = ", ".join(f"{k} {v}" for k, v in check.items() if k not in ("ok", "totals"))
+        log(f"    {name:<20} {'OK' if check['ok'] else 'FAIL'} ({detail})")
+    checks["ok"] = all(check["ok"] for check in checks.values())
+    log(f"  board after the burst: {'OK' if checks['ok'] else 'FAIL'}")
+    return checks
+
+
+def summarize_connect(outcome: dict) -> dict:
+    joins = outcome["join_ms"]
+    return {
+        "connected": outcome["connected"],
+        "failed": outcome["failed"],
+        "seconds": outcome["seconds"],
+        "join_p50_ms": percentile(joins, 0.5),
+        "join_p99_ms": percentile(joins, 0.99),
+    }
+
+
+def show(rounds: Rounds, servers: list[str] | None = None) -> None:
+    s = rounds.summary()
+    cpu = ", ".join(
+        f"{name} {ms:.1f}"
+        for name, ms in zip(servers or ["server"], s["server_cpu_per_broadcast_ms"], strict=True)
+    )
+    log(
+        f"  {rounds.label}: {s['rounds']} rounds x {s['recipients']} deliveries ({s['payload_bytes']} B): "
+        f"delay p50 {s['p50_ms']:.0f} ms, p99 {s['p99_ms']:.0f} ms, max {s['max_ms']:.0f} ms; "
+        f"all reached (median) {s['all_reached_median_ms'] or float('nan'):.0f} ms; "
+        f"server CPU per broadcast {cpu} ms ({s['server_cpu_per_delivery_us']:.1f} us per delivery); "
+        f"client processes' CPU per broadcast {s['client_cpu_per_broadcast_ms']:.0f} ms"
+        + (f"; MISSING {s['missing_deliveries']}" if s["missing_deliveries"] else "")
+        + (f"; {s['deferred_publications']} deferred" if s["deferred_publications"] else "")
+    )
+    for group, figures in (s.get("by_server") or {}).items():
+        name = (servers or [])[group] if servers and group < len(servers) else str(group)
+        log(
+            f"    clients of {name}: p50 {figures['p50_ms']:.0f} ms, p99 {figures['p99_ms']:.0f} ms, "
+            f"max {figures['max_ms']:.0f} ms"
+        )
+
+
+def verdicts(results: dict) -> list[str]:
+    lines = []
+    single = results.get("single")
+    if single:
+        for kind in ("agenda", "minutes"):
+            p99 = single[kind]["p99_ms"]
+            met = "met" if p99 <= TARGET_P99_MS else "NOT met"
+            lines.append(
+                f"p99 of one {kind} update to {single[kind]['recipients'] - 1} participants: "
+                f"{p99:.0f} ms (target <= {TARGET_P99_MS:.0f} ms): {met}"
+            )
+    baseline = results.get("baseline")
+    if single and baseline:
+        for kind in ("agenda", "minutes"):
+            ours, bare = single[kind], baseline[kind]
+            cpu_ratio = ours["server_cpu_per_delivery_us"] / bare["server_cpu_per_delivery_us"]
+            p50_ratio = ours["p50_ms"] / bare["p50_ms"]
+            met = "met" if max(cpu_ratio, p50_ratio) <= TARGET_RATIO else "NOT met"
+            lines.append(
+                f"cost per delivery, {kind}: server CPU {ours['server_cpu_per_delivery_us']:.1f} vs "
+                f"{bare['server_cpu_per_delivery_us']:.1f} us = {cpu_ratio:.2f}x; "
+                f"delay p50 {ours['p50_ms']:.0f} vs {bare['p50_ms']:.0f} ms = {p50_ratio:.2f}x "
+                f"(target <= {TARGET_RATIO}x): {met}"
+            )
+    burst = results.get("burst")
+    if burst:
+        lines.append(
+            f"join burst board: {'OK' if burst['checks']['ok'] else 'FAIL'}; after leaving: "
+            f"{'OK' if burst['checks']['after_leaving']['ok'] else 'FAIL'}"
+        )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=2000, help="participant connections (default 2000)")
+    parser.add_argument("--rounds", type=int, default=20, help="broadcasts of each kind (default 20)")
+    parser.add_argument(
+        "--gap",
+        type=float,
+        default=0.6,
+        help="seconds between rounds (default 0.6, above the minutes' 0.5 s coalescing)",
+    )
+    parser.add_argument("--client-processes", type=int, default=2, help="client processes (default 2)")
+    parser.add_argument("--concurrency", type=int, default=20, help="joins in flight per client process")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="default: a scratch SQLite file; a PostgreSQL database given here is emptied",
+    )
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("MEETCORE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+    )
+    parser.add_argument("--burst-clients", type=int, default=600, help="connections of the join burst")
+    parser.add_argument("--burst-seconds", type=float, default=60.0, help="the burst's length (default 60)")
+    parser.add_argument(
+        "--burst-seats",
+        type=int,
+        default=450,
+        help="distinct seats of the burst (default 450 of 542: the rest must stay absent)",
+    )
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=["single", "baseline", "redis", "burst"],
+        help="leave out a phase (repeatable); the baseline needs the single phase",
+    )
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch directory (server logs)")
+    args = parser.parse_args(argv)
+    if args.clients < 1 or args.rounds < 1 or args.client_processes < 1:
+        parser.error("--clients, --rounds and --client-processes must be at least 1")
+    if "single" in args.skip and "baseline" not in args.skip:
+        args.skip.append("baseline")
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the clean-up below
+    workdir = Path(tempfile.mkdtemp(prefix="meetcore-live-bench-"))
+    started: list[ServerProcess] = []
+    clients: Clients | None = None
+    results: dict = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average_start": os.getloadavg(),
+        },
+        "arguments": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+    }
+    try:
+        log(f"scratch directory {workdir}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        meeting = prepare(args.database_url, workdir)
+        log(
+            f"meeting {meeting.meeting_id}: live, {len(meeting.seats)} seats with links, "
+            f"{len(meeting.items)} agenda items; {args.client_processes} client processes"
+        )
+        clients = Clients(args.client_processes)
+        writer = MinutesWriter(meeting.meeting_id, meeting.items[0])
+        templates: dict = {}
+        if "single" not in args.skip:
+            results["single"] = phase_single(args, meeting, clients, workdir, writer, templates, started)
+        if "baseline" not in args.skip:
+            results["baseline"] = phase_baseline(args, clients, workdir, templates, started)
+        if "redis" not in args.skip:
+            if redis_reachable(args.redis_url):
+                results["redis"] = phase_redis(args, meeting, clients, workdir, writer, templates, started)
+            else:
+                log(f"== two processes over Redis: SKIPPED, no Redis at {args.redis_url} ==")
+        if "burst" not in args.skip:
+            results["burst"] = phase_burst(args, meeting, clients, workdir, started)
+        results["machine"]["load_average_end"] = os.getloadavg()
+        log("== verdicts ==")
+        for line in verdicts(results):
+            log("  " + line)
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+            log(f"figures written to {args.json}")
+        return 0
+    finally:
+        if clients is not None:
+            clients.close()
+        for server in started:
+            server.stop()
+        if args.keep:
+            log(f"kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def redis_reachable(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+if __name__ == "__main__":
+    sys.exit(main())
