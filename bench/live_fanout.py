@@ -97,6 +97,8 @@ def prepare(database_url: str | None, workdir: Path) -> Meeting:
     url = database_url or f"sqlite:///{workdir / 'live.sqlite3'}"
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("postgresql"):
+        create_database(url)
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET_KEY, "MEETCORE_ASYNC_MODE": "threading"}
     )
@@ -122,6 +124,22 @@ def prepare(database_url: str | None, workdir: Path) -> Meeting:
         db.session.remove()
         db.engine.dispose()
     return result
+
+
+def create_database(url: str) -> None:
+    """Create the PostgreSQL database named in the URL if it does not exist (through the server's
+    "postgres" database); an existing one is emptied by prepare()."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def open_seats(meeting: Meeting) -> set[int]:
@@ -203,14 +221,14 @@ class Driver:
 class Clients:
     """The client processes (bench/live_clients.py), each an asyncio loop of AsyncClients."""
 
-    def __init__(self, count: int):
+    def __init__(self, count: int, nice: int = 0):
         context = multiprocessing.get_context("spawn")
         self.pipes = []
         self.processes = []
         for index in range(count):
             parent, child = context.Pipe()
             process = context.Process(
-                target=live_clients.run, args=(child,), daemon=True, name=f"live-clients-{index}"
+                target=live_clients.run, args=(child, nice), daemon=True, name=f"live-clients-{index}"
             )
             process.start()
             child.close()
@@ -258,6 +276,18 @@ class Clients:
     def disconnect(self) -> int:
         return sum(answer["disconnected"] for answer in self.ask_all("disconnect"))
 
+    def stats(self) -> dict:
+        """Messages received by kind since the last call, and the connections lost, over all processes."""
+        kinds: dict[str, dict[str, int]] = {}  # cohort -> kind -> messages
+        lost: list[str] = []
+        for answer in self.ask_all("stats"):
+            for cohort, counts in answer["kinds"].items():
+                mine = kinds.setdefault(cohort, {})
+                for kind, count in counts.items():
+                    mine[kind] = mine.get(kind, 0) + count
+            lost.extend(answer["lost"])
+        return {"kinds": kinds, "lost": len(lost), "lost_reasons": sorted(set(lost))[:5]}
+
     def close(self) -> None:
         for pipe in self.pipes:
             try:
@@ -288,6 +318,9 @@ class Rounds:
     rounds: int = 0
     missing: int = 0
     deferred: int = 0
+    lost: int = 0  # connections lost during the rounds
+    round_cpu: list[float] = field(default_factory=list)  # per round: the servers' CPU ms
+    kinds: dict[str, int] = field(default_factory=dict)  # messages the participants received, by kind
 
     def all_delays(self) -> list[float]:
         return [delay for group in self.delays.values() for delay in group]
@@ -301,6 +334,7 @@ class Rounds:
 
     def summary(self) -> dict:
         delays = self.all_delays()
+        reached = [ms for ms in self.completion if ms is not None]
         result = {
             "label": self.label,
             "rounds": self.rounds,
@@ -309,11 +343,17 @@ class Rounds:
             "p50_ms": percentile(delays, 0.50),
             "p99_ms": percentile(delays, 0.99),
             "max_ms": max(delays, default=float("nan")),
-            "all_reached_median_ms": statistics.median(self.completion) if self.completion else None,
+            "all_reached_median_ms": statistics.median(reached) if reached else None,
+            "per_round": [
+                {"all_reached_ms": ms, "server_cpu_ms": cpu}
+                for ms, cpu in zip(self.completion, self.round_cpu, strict=False)
+            ],
             "server_cpu_per_broadcast_ms": [s / max(self.rounds, 1) * 1000 for s in self.server_cpu],
             "server_cpu_per_delivery_us": self.cpu_per_delivery_us(),
             "client_cpu_per_broadcast_ms": self.client_cpu / max(self.rounds, 1) * 1000,
             "missing_deliveries": self.missing,
+            "lost_connections": self.lost,
+            "messages_by_kind": self.kinds,
             "deferred_publications": self.deferred,
         }
         if len(self.delays) > 1:
@@ -328,41 +368,53 @@ class Rounds:
         return result
 
 
-def run_rounds(
-    label: str,
-    send,
-    *,
-    rounds: int,
-    gap: float,
-    clients: Clients,
-    servers: list[ServerProcess],
-    recipients: int,
-) -> Rounds:
-    """`send(r)` makes the driver send one command and returns (send time, seq of the message the
-    participants receive, deferred?). Each round waits until every participant has it, then `gap`."""
-    result = Rounds(label, recipients, server_cpu=[0.0] * len(servers))
-    sent: dict[int, float] = {}
-    for round_number in range(rounds):
-        cpu_before = [server.cpu() for server in servers]
-        clients_before = clients.cpu()
-        started, seq, deferred = send(round_number)
-        answers = clients.ask_all("expect", seq=seq, timeout=EXPECT_TIMEOUT)
-        for index, server in enumerate(servers):
-            result.server_cpu[index] += server.cpu() - cpu_before[index]
-        result.client_cpu += clients.cpu() - clients_before
-        result.missing += sum(max(0, a["expected"] - a["got"]) for a in answers)
-        result.deferred += bool(deferred)
-        sent[seq] = started
-        result.rounds += 1
-        time.sleep(gap)
-    last: dict[int, float] = {}
-    for answer in clients.ask_all("collect", seqs=list(sent)):
-        for seq, receipts in answer.items():
-            for received, group in receipts:
-                result.delays.setdefault(group, []).append((received - sent[seq]) * 1000)
-                last[seq] = max(last.get(seq, received), received)
-    result.completion = [(last[seq] - sent[seq]) * 1000 for seq in last]
-    return result
+@dataclass
+class Series:
+    """One kind of broadcast measured over the rounds: `send(r)` makes a driver send one command and
+    returns (send time, seq of the message the participants receive, deferred?)."""
+
+    result: Rounds
+    send: object
+    servers: list[ServerProcess]
+    cohort: str
+    sent: dict[int, float] = field(default_factory=dict)
+
+
+def run_rounds(series: list[Series], *, rounds: int, gap: float, clients: Clients) -> None:
+    """R rounds; in each, every series in turn sends one broadcast, waits until every client of its cohort
+    has it, then `gap` seconds. Interleaving MeetCore and the baseline round by round means a change in
+    the machine's load weighs on both alike."""
+    clients.stats()
+    for _ in range(rounds):
+        for one in series:
+            result = one.result
+            cpu_before = [server.cpu() for server in one.servers]
+            clients_before = clients.cpu()
+            started, seq, deferred = one.send(result.rounds)
+            answers = clients.ask_all("expect", seq=seq, cohort=one.cohort, timeout=EXPECT_TIMEOUT)
+            used = [server.cpu() - before for server, before in zip(one.servers, cpu_before, strict=True)]
+            for index, seconds in enumerate(used):
+                result.server_cpu[index] += seconds
+            result.round_cpu.append(sum(used) * 1000)
+            result.client_cpu += clients.cpu() - clients_before
+            result.missing += sum(max(0, a["expected"] - a["got"]) for a in answers)
+            result.deferred += bool(deferred)
+            one.sent[seq] = started
+            result.rounds += 1
+            time.sleep(gap)
+    stats = clients.stats()
+    for one in series:
+        last: dict[int, float] = {}
+        for answer in clients.ask_all("collect", seqs=list(one.sent)):
+            for seq, receipts in answer.items():
+                for received, group in receipts:
+                    one.result.delays.setdefault(group, []).append((received - one.sent[seq]) * 1000)
+                    last[seq] = max(last.get(seq, received), received)
+        one.result.completion = [
+            (last[seq] - one.sent[seq]) * 1000 if seq in last else None for seq in one.sent
+        ]
+        one.result.kinds = stats["kinds"].get(one.cohort, {})
+        one.result.lost = stats["lost"]
 
 
 class MinutesWriter:
@@ -424,10 +476,13 @@ def minutes_sender(driver: Driver, meeting: Meeting, writer: MinutesWriter, temp
     return send
 
 
-def baseline_sender(driver: Driver, template: dict, counter: list[int]):
+def baseline_sender(driver: Driver, templates: dict, kind: str, counter: list[int]):
+    """The baseline's driver sends the very message MeetCore sent in its last round of the same kind,
+    renumbered, and the server emits it as it came."""
+
     def send(round_number: int):
         counter[0] += 1
-        message = {**template, "seq": BASELINE_SEQ + counter[0]}
+        message = {**templates[kind], "seq": BASELINE_SEQ + counter[0]}
         started = time.monotonic()
         ack = driver.call("broadcast", message)
         return started, ack["seq"], False
@@ -446,6 +501,7 @@ def wire_bytes(message: dict | None) -> int:
 
 def seat_targets(
     meeting: Meeting,
+    cohort: str,
     urls: list[str],
     count: int,
     seats: list[tuple[int, str]] | None = None,
@@ -457,21 +513,55 @@ def seat_targets(
     for index in range(count):
         seat_id, token = seats[index % len(seats)]
         group = (index // per_process) % len(urls)
-        targets.append((urls[group], {"seat_token": token}, {"meeting_id": meeting.meeting_id}, group))
+        targets.append(
+            (urls[group], {"seat_token": token}, {"meeting_id": meeting.meeting_id}, cohort, group)
+        )
     return targets
 
 
-def connect_all(clients: Clients, targets: list[tuple], concurrency: int, what: str) -> dict:
+def connect_all(
+    clients: Clients, targets: list[tuple], concurrency: int, what: str, servers: list[ServerProcess]
+) -> dict:
+    """Connect and join every target; also the servers' CPU time per join and what the clients were sent
+    meanwhile (attendance board publications go to every participant already in)."""
     log(f"connecting {len(targets)} {what} ...")
+    clients.stats()
+    cpu_before = sum(server.cpu() for server in servers)
     outcome = clients.connect(targets, concurrency=concurrency)
+    outcome["server_cpu_s"] = sum(server.cpu() for server in servers) - cpu_before
+    outcome.update(clients.stats())
     joins = outcome["join_ms"]
     log(
-        f"  {outcome['connected']} joined in {outcome['seconds']:.1f} s, {outcome['failed']} failed; "
-        f"join p50 {percentile(joins, 0.5):.0f} ms, p99 {percentile(joins, 0.99):.0f} ms"
+        f"  {outcome['connected']} joined in {outcome['seconds']:.1f} s, {outcome['failed']} failed, "
+        f"{outcome['lost']} lost; join p50 {percentile(joins, 0.5):.0f} ms, "
+        f"p99 {percentile(joins, 0.99):.0f} ms; server CPU {outcome['server_cpu_s']:.1f} s "
+        f"({outcome['server_cpu_s'] / max(outcome['connected'], 1) * 1000:.0f} ms per join)"
     )
-    for error in outcome["errors"]:
+    received = {kind: n for counts in outcome["kinds"].values() for kind, n in counts.items()}
+    log(f"  messages the participants received meanwhile: {received}")
+    for error in outcome["errors"] + outcome["lost_reasons"]:
         log(f"  error: {error}")
     return outcome
+
+
+def idle_cpu(servers: list[ServerProcess], seconds: float) -> list[dict]:
+    """Each server's CPU time over `seconds` of no command (pings, the heartbeat...), as a share of one
+    core, and its busiest second (a periodic task shows as one busy second)."""
+    if seconds <= 0:
+        return [{"share": float("nan"), "busiest_second_ms": float("nan")} for _ in servers]
+    first = [server.cpu() for server in servers]
+    previous, busiest = list(first), [0.0] * len(servers)
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        time.sleep(1.0)
+        now = [server.cpu() for server in servers]
+        busiest = [max(b, (n - p) * 1000) for b, n, p in zip(busiest, now, previous, strict=True)]
+        previous = now
+    wall = time.monotonic() - started
+    return [
+        {"share": (last - cpu) / wall, "busiest_second_ms": most}
+        for last, cpu, most in zip(previous, first, busiest, strict=True)
+    ]
 
 
 def memory_per_connection(server: ServerProcess, before: int, connected: int) -> dict:
@@ -490,91 +580,108 @@ def phase_single(
     clients: Clients,
     workdir: Path,
     writer: MinutesWriter,
-    templates: dict,
+    results: dict,
     started: list,
-) -> dict:
-    log(f"== one process: {args.clients} participants ==")
-    server = meetcore_server("single", meeting.url, workdir).start()
+) -> None:
+    """One MeetCore process with N participants and, unless skipped, the bare baseline with N clients of
+    its own, their rounds interleaved. The same rounds are first run with no participant (the drivers
+    alone), which gives each server's fixed cost of one command, apart from its cost per delivery."""
+    with_baseline = "baseline" not in args.skip
+    log(
+        f"== one process: {args.clients} participants"
+        + (", and the bare baseline ==" if with_baseline else " ==")
+    )
+    server = meetcore_server("single", meeting.url, workdir, settings=args.server_env).start()
     started.append(server)
     driver = Driver(server.url, {"api_token": meeting.token})
+    bare = bare_driver = None
     try:
         driver.call("join", {"meeting_id": meeting.meeting_id})
+        if with_baseline:
+            bare = baseline_server("baseline", workdir).start()
+            started.append(bare)
+            bare_driver = Driver(bare.url, None)
+            bare_driver.call("join", {"staff": True})
+        templates: dict = {}
+        counter = [0]
+
+        def rounds_of(kind: str, label: str, participants: int, loaded: bool) -> list[Series]:
+            if kind == "agenda":
+                send = agenda_sender(driver, meeting, templates)
+            else:
+                send = minutes_sender(driver, meeting, writer, templates)
+            suffix = "" if loaded else ", no participant"
+            series = [
+                Series(Rounds(label + suffix, participants + 1, server_cpu=[0.0]), send, [server], "meetcore")
+            ]
+            if bare is not None:
+                bare_rounds = Rounds(
+                    f"baseline, {kind}-size payload{suffix}", participants + 1, server_cpu=[0.0]
+                )
+                bare_send = baseline_sender(bare_driver, templates, kind, counter)
+                series.append(Series(bare_rounds, bare_send, [bare], "baseline"))
+            run_rounds(series, rounds=args.rounds, gap=args.gap, clients=clients)
+            for one in series:
+                one.result.payload_bytes = wire_bytes(templates.get(kind))
+                show(one.result)
+            return series
+
+        kinds = (("agenda", "agenda change"), ("minutes", "minutes update"))
+        log("  the drivers alone (the fixed cost of one command):")
+        unloaded = {kind: rounds_of(kind, label, 0, loaded=False) for kind, label in kinds}
+
         rss_before = server.rss()
-        targets = seat_targets(meeting, [server.url], args.clients)
-        outcome = connect_all(clients, targets, args.concurrency, "participants")
+        targets = seat_targets(meeting, "meetcore", [server.url], args.clients)
+        outcome = connect_all(clients, targets, args.concurrency, "participants", [server])
         memory = memory_per_connection(server, rss_before, outcome["connected"])
         log(
-            f"  server RSS {memory['rss_before_mib']:.0f} -> {memory['rss_after_mib']:.0f} MiB: "
+            f"  MeetCore server RSS {memory['rss_before_mib']:.0f} -> {memory['rss_after_mib']:.0f} MiB: "
             f"{memory['per_connection_kib']:.1f} KiB per connection"
         )
+        single = results["single"] = {"connect": summarize_connect(outcome), "memory": memory}
+        if bare is not None:
+            bare_rss = bare.rss()
+            targets = [(bare.url, None, {}, "baseline", 0) for _ in range(args.clients)]
+            bare_outcome = connect_all(clients, targets, args.concurrency, "baseline clients", [bare])
+            bare_memory = memory_per_connection(bare, bare_rss, bare_outcome["connected"])
+            log(
+                f"  baseline server RSS {bare_memory['rss_before_mib']:.0f} -> "
+                f"{bare_memory['rss_after_mib']:.0f} MiB: "
+                f"{bare_memory['per_connection_kib']:.1f} KiB per connection"
+            )
+            results["baseline"] = {"connect": summarize_connect(bare_outcome), "memory": bare_memory}
+            if bare_outcome["connected"] != outcome["connected"]:
+                log("  WARNING: MeetCore and the baseline have different numbers of clients connected")
         time.sleep(1.0)  # let the last attendance board publication pass
-        recipients = outcome["connected"] + 1
-        common = {
-            "rounds": args.rounds,
-            "gap": args.gap,
-            "clients": clients,
-            "servers": [server],
-            "recipients": recipients,
-        }
-        agenda = run_rounds("agenda change", agenda_sender(driver, meeting, templates), **common)
-        agenda.payload_bytes = wire_bytes(templates.get("agenda"))
-        show(agenda)
-        minutes = run_rounds("minutes update", minutes_sender(driver, meeting, writer, templates), **common)
-        minutes.payload_bytes = wire_bytes(templates.get("minutes"))
-        show(minutes)
+        idle_servers = [server] + ([bare] if bare is not None else [])
+        idle = idle_cpu(idle_servers, args.idle_seconds)
+        single["idle"] = idle[0]
+        if bare is not None:
+            results["baseline"]["idle"] = idle[1]
+        shown = [
+            f"{name} {one['share'] * 100:.1f} % of a core (busiest second {one['busiest_second_ms']:.0f} ms)"
+            for name, one in zip(("MeetCore", "baseline"), idle, strict=False)
+        ]
+        log(f"  idle for {args.idle_seconds:.0f} s with everyone connected, server CPU: " + "; ".join(shown))
+        log(f"  with the participants connected ({args.rounds} rounds of each, interleaved):")
+        for kind, label in kinds:
+            series = rounds_of(kind, label, outcome["connected"], loaded=True)
+            single[kind] = series[0].result.summary()
+            single[kind]["unloaded"] = unloaded[kind][0].result.summary()
+            if bare is not None:
+                results["baseline"][kind] = series[1].result.summary()
+                results["baseline"][kind]["unloaded"] = unloaded[kind][1].result.summary()
         clients.disconnect()
         still = wait_until_no_one_present(meeting)
+        single["left_open"] = still
         log(f"  participants left; seats still present after the disconnects: {still}")
-        return {
-            "connect": summarize_connect(outcome),
-            "memory": memory,
-            "agenda": agenda.summary(),
-            "minutes": minutes.summary(),
-            "left_open": still,
-        }
     finally:
-        driver.close()
-        server.stop()
-
-
-def phase_baseline(args, clients: Clients, workdir: Path, templates: dict, started: list) -> dict:
-    log(f"== bare python-socketio baseline: {args.clients} clients ==")
-    server = baseline_server("baseline", workdir).start()
-    started.append(server)
-    driver = Driver(server.url, None)
-    try:
-        driver.call("join", {"staff": True})
-        rss_before = server.rss()
-        targets = [(server.url, None, {}, 0) for _ in range(args.clients)]
-        outcome = connect_all(clients, targets, args.concurrency, "baseline clients")
-        memory = memory_per_connection(server, rss_before, outcome["connected"])
-        log(
-            f"  server RSS {memory['rss_before_mib']:.0f} -> {memory['rss_after_mib']:.0f} MiB: "
-            f"{memory['per_connection_kib']:.1f} KiB per connection"
-        )
-        recipients = outcome["connected"] + 1
-        common = {
-            "rounds": args.rounds,
-            "gap": args.gap,
-            "clients": clients,
-            "servers": [server],
-            "recipients": recipients,
-        }
-        counter = [0]
-        result = {"connect": summarize_connect(outcome), "memory": memory}
-        for kind in ("agenda", "minutes"):
-            template = templates[kind]
-            rounds = run_rounds(
-                f"baseline, {kind}-size payload", baseline_sender(driver, template, counter), **common
-            )
-            rounds.payload_bytes = wire_bytes(template)
-            show(rounds)
-            result[kind] = rounds.summary()
-        clients.disconnect()
-        return result
-    finally:
-        driver.close()
-        server.stop()
+        for one in (driver, bare_driver):
+            if one is not None:
+                one.close()
+        for one in (server, bare):
+            if one is not None:
+                one.stop()
 
 
 def phase_redis(
@@ -583,13 +690,15 @@ def phase_redis(
     clients: Clients,
     workdir: Path,
     writer: MinutesWriter,
-    templates: dict,
+    results: dict,
     started: list,
-) -> dict:
+) -> None:
     channel = f"meetcore-bench-{uuid.uuid4().hex}"
     log(f"== two processes over Redis ({args.redis_url}, channel {channel}): {args.clients} participants ==")
     servers = [
-        meetcore_server(name, meeting.url, workdir, redis_url=args.redis_url, channel=channel).start()
+        meetcore_server(
+            name, meeting.url, workdir, redis_url=args.redis_url, channel=channel, settings=args.server_env
+        ).start()
         for name in ("redis-a", "redis-b")
     ]
     started.extend(servers)
@@ -597,42 +706,37 @@ def phase_redis(
     try:
         driver.call("join", {"meeting_id": meeting.meeting_id})
         rss_before = [server.rss() for server in servers]
-        targets = seat_targets(
-            meeting, [s.url for s in servers], args.clients, per_process=len(clients.pipes)
+        urls = [s.url for s in servers]
+        targets = seat_targets(meeting, "meetcore", urls, args.clients, per_process=len(clients.pipes))
+        outcome = connect_all(
+            clients, targets, args.concurrency, "participants (half on each process)", servers
         )
-        outcome = connect_all(clients, targets, args.concurrency, "participants (half on each process)")
         memory = [
             memory_per_connection(s, before, outcome["connected"] // 2)
             for s, before in zip(servers, rss_before, strict=True)
         ]
-        time.sleep(1.0)
-        recipients = outcome["connected"] + 1
-        common = {
-            "rounds": args.rounds,
-            "gap": args.gap,
-            "clients": clients,
-            "servers": servers,
-            "recipients": recipients,
-        }
-        agenda = run_rounds("agenda change over Redis", agenda_sender(driver, meeting, {}), **common)
-        agenda.payload_bytes = wire_bytes(templates.get("agenda"))
-        show(agenda, servers=["A (driver)", "B"])
-        minutes = run_rounds(
-            "minutes update over Redis", minutes_sender(driver, meeting, writer, {}), **common
-        )
-        minutes.payload_bytes = wire_bytes(templates.get("minutes"))
-        show(minutes, servers=["A (driver)", "B"])
-        clients.disconnect()
-        still = wait_until_no_one_present(meeting)
-        log(f"  participants left; seats still present after the disconnects: {still}")
-        return {
+        redis = results["redis"] = {
             "channel": channel,
             "connect": summarize_connect(outcome),
             "memory": memory,
-            "agenda": agenda.summary(),
-            "minutes": minutes.summary(),
-            "left_open": still,
         }
+        time.sleep(1.0)
+        for kind, label in (("agenda", "agenda change over Redis"), ("minutes", "minutes update over Redis")):
+            captured: dict = {}
+            if kind == "agenda":
+                send = agenda_sender(driver, meeting, captured)
+            else:
+                send = minutes_sender(driver, meeting, writer, captured)
+            rounds = Rounds(label, outcome["connected"] + 1, server_cpu=[0.0, 0.0])
+            series = Series(rounds, send, servers, "meetcore")
+            run_rounds([series], rounds=args.rounds, gap=args.gap, clients=clients)
+            rounds.payload_bytes = wire_bytes(captured.get(kind))
+            show(rounds, servers=["A (driver)", "B"])
+            redis[kind] = rounds.summary()
+        clients.disconnect()
+        still = wait_until_no_one_present(meeting)
+        redis["left_open"] = still
+        log(f"  participants left; seats still present after the disconnects: {still}")
     finally:
         driver.close()
         for server in servers:
@@ -647,19 +751,21 @@ def phase_burst(args, meeting: Meeting, clients: Clients, workdir: Path, started
         f"{args.burst_seconds:.0f} s =="
     )
     before = open_seats(meeting)
-    server = meetcore_server("burst", meeting.url, workdir).start()
+    server = meetcore_server("burst", meeting.url, workdir, settings=args.server_env).start()
     started.append(server)
     driver = Driver(server.url, {"api_token": meeting.token})
     try:
         snapshot = driver.call("join", {"meeting_id": meeting.meeting_id})["snapshot"]
         watch = BoardWatch(driver, snapshot)
-        targets = seat_targets(meeting, [server.url], args.burst_clients, seats=seats)
+        targets = seat_targets(meeting, "burst", [server.url], args.burst_clients, seats=seats)
         first = time.monotonic() + 1.0
         step = args.burst_seconds / max(args.burst_clients, 1)
         schedule = [first + index * step for index in range(args.burst_clients)]
+        clients.stats()
         cpu_before, wall_before = server.cpu(), time.monotonic()
         outcome = clients.connect(targets, concurrency=args.burst_clients, schedule=schedule)
         cpu_used, wall = server.cpu() - cpu_before, time.monotonic() - wall_before
+        outcome.update(clients.stats())
         joins = outcome["join_ms"]
         log(
             f"  {outcome['connected']} joined, {outcome['failed']} failed, the last "
@@ -667,8 +773,11 @@ def phase_burst(args, meeting: Meeting, clients: Clients, workdir: Path, started
             f"p99 {percentile(joins, 0.99):.0f} ms, max {max(joins, default=0):.0f} ms; "
             f"server CPU {cpu_used:.1f} s ({cpu_used / wall * 100:.0f} % of a core)"
         )
-        for error in outcome["errors"]:
+        log(f"  messages the participants received meanwhile: {outcome['kinds'].get('burst', {})}")
+        for error in outcome["errors"] + outcome["lost_reasons"]:
             log(f"  error: {error}")
+        if outcome["lost"]:
+            log(f"  LOST {outcome['lost']} connections during the burst")
         time.sleep(2.0)  # the attendance board publishes at most every MEETCORE_BOARD_INTERVAL_MS (500)
         connected_seats = expected if outcome["failed"] == 0 else None
         checks = board_checks(meeting, driver, watch, clients, expected, connected_seats)
@@ -694,6 +803,8 @@ def phase_burst(args, meeting: Meeting, clients: Clients, workdir: Path, started
             "seats": len(expected),
             "seconds": args.burst_seconds,
             "connect": summarize_connect(outcome),
+            "lost": outcome["lost"],
+            "messages": outcome["kinds"].get("burst", {}),
             "join_max_ms": max(joins, default=None),
             "server_cpu_s": cpu_used,
             "server_cpu_share": cpu_used / wall,
@@ -711,6 +822,7 @@ class BoardWatch:
         self.driver = driver
         self.present = {int(seat_id) for seat_id in snapshot["attendance"].get("seats", {})}
         self.seq = snapshot["last_seq"]
+        self.gaps = 0  # events missing from the numbered sequence (none, if the protocol holds)
 
     def update(self) -> None:
         with self.driver.condition:
@@ -718,6 +830,7 @@ class BoardWatch:
         for data in sorted(events, key=lambda d: d.get("seq", 0)):
             if data.get("seq", 0) <= self.seq:
                 continue
+            self.gaps += data["seq"] != self.seq + 1
             self.seq = data["seq"]
             if data.get("kind") == "attendance.changed":
                 for entry in data["payload"]["seats"]:
@@ -765,7 +878,11 @@ def board_checks(
             and totals["present"] + totals["substitute"] == len(want)
             and totals["absent"] == totals["seats"] - len(want),
         },
-        "live_board": {"present": len(watch.present), "ok": live_ok},
+        "live_board": {
+            "present": len(watch.present),
+            "seq_gaps": watch.gaps,
+            "ok": live_ok and not watch.gaps,
+        },
         "participants_counts": {"right": right, "of": participants, "ok": right == participants},
     }
     seats_total = totals["seats"]
@@ -795,13 +912,17 @@ def show(rounds: Rounds, servers: list[str] | None = None) -> None:
         f"{name} {ms:.1f}"
         for name, ms in zip(servers or ["server"], s["server_cpu_per_broadcast_ms"], strict=True)
     )
+    head = f"  {rounds.label}: {s['rounds']} rounds x {s['recipients']} deliveries ({s['payload_bytes']} B): "
+    if s["recipients"] <= 1:  # the driver alone: only the server's cost is of interest
+        log(head + f"server CPU per command {cpu} ms")
+        return
     log(
-        f"  {rounds.label}: {s['rounds']} rounds x {s['recipients']} deliveries ({s['payload_bytes']} B): "
-        f"delay p50 {s['p50_ms']:.0f} ms, p99 {s['p99_ms']:.0f} ms, max {s['max_ms']:.0f} ms; "
+        head + f"delay p50 {s['p50_ms']:.0f} ms, p99 {s['p99_ms']:.0f} ms, max {s['max_ms']:.0f} ms; "
         f"all reached (median) {s['all_reached_median_ms'] or float('nan'):.0f} ms; "
         f"server CPU per broadcast {cpu} ms ({s['server_cpu_per_delivery_us']:.1f} us per delivery); "
         f"client processes' CPU per broadcast {s['client_cpu_per_broadcast_ms']:.0f} ms"
         + (f"; MISSING {s['missing_deliveries']}" if s["missing_deliveries"] else "")
+        + (f"; LOST {s['lost_connections']} connections" if s["lost_connections"] else "")
         + (f"; {s['deferred_publications']} deferred" if s["deferred_publications"] else "")
     )
     for group, figures in (s.get("by_server") or {}).items():
@@ -810,6 +931,16 @@ def show(rounds: Rounds, servers: list[str] | None = None) -> None:
             f"    clients of {name}: p50 {figures['p50_ms']:.0f} ms, p99 {figures['p99_ms']:.0f} ms, "
             f"max {figures['max_ms']:.0f} ms"
         )
+
+
+def split_cost(figures: dict) -> tuple[float, float]:
+    """(fixed server CPU per command in ms, server CPU per further delivery in us): from the rounds with
+    the drivers alone and the rounds with every participant connected."""
+    unloaded = figures["unloaded"]
+    fixed = unloaded["server_cpu_per_broadcast_ms"][0]
+    extra = figures["recipients"] - unloaded["recipients"]
+    marginal = (figures["server_cpu_per_broadcast_ms"][0] - fixed) * 1000 / max(extra, 1)
+    return fixed, marginal
 
 
 def verdicts(results: dict) -> list[str]:
@@ -836,6 +967,12 @@ def verdicts(results: dict) -> list[str]:
                 f"delay p50 {ours['p50_ms']:.0f} vs {bare['p50_ms']:.0f} ms = {p50_ratio:.2f}x "
                 f"(target <= {TARGET_RATIO}x): {met}"
             )
+            fixed, marginal = split_cost(ours), split_cost(bare)
+            lines.append(
+                f"  of which fixed per command (drivers alone): {fixed[0]:.1f} vs {marginal[0]:.1f} ms; "
+                f"per further delivery: {fixed[1]:.1f} vs {marginal[1]:.1f} us = "
+                f"{fixed[1] / marginal[1] if marginal[1] > 0 else float('nan'):.2f}x"
+            )
     burst = results.get("burst")
     if burst:
         lines.append(
@@ -856,7 +993,27 @@ def main(argv: list[str] | None = None) -> int:
         help="seconds between rounds (default 0.6, above the minutes' 0.5 s coalescing)",
     )
     parser.add_argument("--client-processes", type=int, default=2, help="client processes (default 2)")
-    parser.add_argument("--concurrency", type=int, default=20, help="joins in flight per client process")
+    parser.add_argument("--concurrency", type=int, default=10, help="joins in flight per client process")
+    parser.add_argument(
+        "--idle-seconds",
+        type=float,
+        default=31.0,
+        help="measure the servers' CPU with everyone connected and nothing sent for this long "
+        "(default 31: one MeetCore heartbeat, MEETCORE_HEARTBEAT_SECONDS=30; 0 skips)",
+    )
+    parser.add_argument(
+        "--client-nice",
+        type=int,
+        default=0,
+        help="niceness of the client processes (default 0; e.g. 10 gives the server the CPU first)",
+    )
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="MEETCORE_NAME=VALUE",
+        help="a setting for the MeetCore server processes (repeatable), e.g. MEETCORE_BOARD_INTERVAL_MS=2000",
+    )
     parser.add_argument(
         "--database-url",
         default=None,
@@ -885,6 +1042,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.clients < 1 or args.rounds < 1 or args.client_processes < 1:
         parser.error("--clients, --rounds and --client-processes must be at least 1")
+    try:
+        args.server_env = dict(item.split("=", 1) for item in args.server_env)
+    except ValueError:
+        parser.error("--server-env takes MEETCORE_NAME=VALUE")
     if "single" in args.skip and "baseline" not in args.skip:
         args.skip.append("baseline")
 
@@ -907,16 +1068,13 @@ def main(argv: list[str] | None = None) -> int:
             f"meeting {meeting.meeting_id}: live, {len(meeting.seats)} seats with links, "
             f"{len(meeting.items)} agenda items; {args.client_processes} client processes"
         )
-        clients = Clients(args.client_processes)
+        clients = Clients(args.client_processes, args.client_nice)
         writer = MinutesWriter(meeting.meeting_id, meeting.items[0])
-        templates: dict = {}
         if "single" not in args.skip:
-            results["single"] = phase_single(args, meeting, clients, workdir, writer, templates, started)
-        if "baseline" not in args.skip:
-            results["baseline"] = phase_baseline(args, clients, workdir, templates, started)
+            phase_single(args, meeting, clients, workdir, writer, results, started)
         if "redis" not in args.skip:
             if redis_reachable(args.redis_url):
-                results["redis"] = phase_redis(args, meeting, clients, workdir, writer, templates, started)
+                phase_redis(args, meeting, clients, workdir, writer, results, started)
             else:
                 log(f"== two processes over Redis: SKIPPED, no Redis at {args.redis_url} ==")
         if "burst" not in args.skip:

@@ -91,8 +91,10 @@ def meetcore_server(
     *,
     redis_url: str | None = None,
     channel: str | None = None,
+    settings: dict[str, str] | None = None,
 ) -> ServerProcess:
-    """`python -m meetcore run` as deployed (gevent, websocket only), on a scratch instance directory."""
+    """`python -m meetcore run` as deployed (gevent, websocket only), on a scratch instance directory;
+    `settings` are extra MEETCORE_* variables."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEETCORE_")}
     env.update(
@@ -101,6 +103,7 @@ def meetcore_server(
         MEETCORE_SECRET_KEY=SECRET_KEY,
         MEETCORE_PORT=str(port),
     )
+    env.update(settings or {})
     if redis_url:
         env["MEETCORE_REDIS_URL"] = redis_url
         env["MEETCORE_SOCKETIO_CHANNEL"] = channel or "meetcore"

@@ -91,11 +91,12 @@ def app(database_url):
             "SERVER_NAME": "meetcore.test",
             "MEETCORE_BASE_URL": "http://meetcore.test",
             "MEETCORE_ASYNC_MODE": "threading",
+            "MEETCORE_BOARD_INTERVAL_MS": 0,  # attendance events at once, no timer thread outliving a test
         }
     )
     with app.app_context():
         _drop_everything(db)
-        upgrade(revision="heads")
+        upgrade(revision="head")
     yield app
     with app.app_context():
         db.engine.dispose()

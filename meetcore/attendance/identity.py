@@ -121,6 +121,7 @@ class ConfirmedIdentity:
     attendee_name: str
     attendee_position: str
     as_substitute: bool
+    link: str = ""  # the SHA-256 of the personal link it came through: withdrawing the link ends it
 
     def session_value(self) -> dict:
         """What the join flow keeps in flask.session[SEAT_SESSION_KEY] (read by the Socket.IO connect)."""
@@ -130,6 +131,7 @@ class ConfirmedIdentity:
             "attendee_name": self.attendee_name,
             "attendee_position": self.attendee_position,
             "as_substitute": self.as_substitute,
+            "link": self.link,
         }
 
 
@@ -161,11 +163,15 @@ def _identity(seat: Seat, data) -> dict:
     }
 
 
-def _confirmed(seat: Seat, meeting: Meeting, identity: dict, *, code_checked: bool) -> ConfirmedIdentity:
+def _confirmed(
+    seat: Seat, meeting: Meeting, identity: dict, token: str, *, code_checked: bool
+) -> ConfirmedIdentity:
+    from meetcore.auth.services import hash_token
+
     record_event(meeting, "attendance.identity_confirmed", {
         "seat_id": seat.id, **identity, "code_checked": code_checked,
     }, seat=seat)  # fmt: skip
-    return ConfirmedIdentity(seat_id=seat.id, meeting_id=meeting.id, **identity)
+    return ConfirmedIdentity(seat_id=seat.id, meeting_id=meeting.id, link=hash_token(token), **identity)
 
 
 def confirm_identity(
@@ -182,7 +188,7 @@ def confirm_identity(
     seat, meeting = check.seat, check.meeting
     identity = _identity(seat, data)
     if not check.requires_code:
-        confirmed = _confirmed(seat, meeting, identity, code_checked=False)
+        confirmed = _confirmed(seat, meeting, identity, token, code_checked=False)
         db.session.commit()
         return confirmed
     recent = _waiting_challenge(seat, challenge_id)
@@ -277,10 +283,9 @@ def resend_code(token: str, challenge_id, *, client=(None, None)) -> CodeSent:
     return CodeSent(challenge=challenge, sent_now=True)
 
 
-def waiting_challenge(token: str, challenge_id) -> tuple[IdentityCheck, IdentityChallenge | None]:
-    """The link's seat and the code this browser waits for (None when there is none, or it is used up)."""
-    check = open_identity_check(token)
-    return check, _waiting_challenge(check.seat, challenge_id)
+def pending_challenge(seat: Seat, challenge_id) -> IdentityChallenge | None:
+    """The code this browser waits for (None when there is none, or it is used up or expired)."""
+    return _waiting_challenge(seat, challenge_id)
 
 
 def _normalized_code(data) -> dict:
@@ -328,6 +333,6 @@ def verify_code(token: str, challenge_id, data) -> ConfirmedIdentity:
     identity = {
         name: getattr(challenge, name) for name in ("attendee_name", "attendee_position", "as_substitute")
     }
-    confirmed = _confirmed(seat, meeting, identity, code_checked=True)
+    confirmed = _confirmed(seat, meeting, identity, token, code_checked=True)
     db.session.commit()
     return confirmed

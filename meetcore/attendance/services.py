@@ -56,7 +56,7 @@ from meetcore.attendance.models import AttendanceBoard, ServerProcess
 from meetcore.auth.permissions import require_staff
 from meetcore.database import utcnow
 from meetcore.directory.models import Province, Role
-from meetcore.errors import NotFound, PermissionDenied
+from meetcore.errors import DomainError, NotFound, PermissionDenied
 from meetcore.eventlog.models import MeetingEvent
 from meetcore.eventlog.services import record_event
 from meetcore.extensions import db, socketio
@@ -179,6 +179,27 @@ def _open_intervals(**where) -> sa.Select:
 # --- checking in and out -------------------------------------------------------------------------------
 
 
+def _require_live_link(actor: SeatActor) -> None:
+    """A browser that confirmed its identity through a personal link is let in only while that link is live:
+    the secretariat withdraws a link (say, the invitee changed) and the browsers behind it stop joining."""
+    from meetcore.seats.models import SeatLink
+
+    stored = session.get(SEAT_SESSION_KEY)
+    if not isinstance(stored, dict) or stored.get("seat_id") != actor.seat_id or not stored.get("link"):
+        return  # not this session's identity (a link token, checked when the connection was made)
+    link = db.session.scalar(
+        sa.select(SeatLink).where(
+            SeatLink.token_hash == str(stored["link"]), SeatLink.seat_id == actor.seat_id
+        )
+    )
+    if link is None or link.revoked_at is not None or link.expires_at <= utcnow():
+        raise PermissionDenied(
+            _l("The personal link you came through has been withdrawn or has expired. Open the newest link "
+               "the secretariat sent you."),
+            details={"reason": "link_withdrawn"},
+        )  # fmt: skip
+
+
 def _require_confirmed_identity(actor: SeatActor, meeting: Meeting) -> None:
     """A meeting that asks for the identity code admits only browsers that went through the identity check
     (the confirmed identity is in their session); a bare link token does not do."""
@@ -206,18 +227,19 @@ def connection_joined(actor, meeting: Meeting, sid: str, environ: dict) -> Atten
         return None
     if actor.meeting_id != meeting.id:
         raise PermissionDenied(_l("This link belongs to another meeting."))
+    if meeting.status not in ATTENDING_STATUSES:
+        return None
     try:
+        _require_live_link(actor)
         _require_confirmed_identity(actor, meeting)
-    except PermissionDenied:
+        return check_in(seat_of(meeting, actor.seat_id), via=seat_connection(actor, sid, environ))
+    except DomainError:  # refused: out of the room it was just put in
         from flask_socketio import leave_room
 
         from meetcore.live.rooms import participants_room
 
         leave_room(participants_room(meeting.id))
         raise
-    if meeting.status not in ATTENDING_STATUSES:
-        return None
-    return check_in(seat_of(meeting, actor.seat_id), via=seat_connection(actor, sid, environ))
 
 
 def check_in(seat: Seat, *, via: Connection) -> Attendance:
@@ -525,6 +547,27 @@ def sweep_stale_connections(now: datetime | None = None) -> Sweep:
     return result
 
 
+def close_finished_roll_calls(now: datetime | None = None) -> int:
+    """A provincial hall's ticks end with the meeting: close the open site intervals of meetings that have
+    ended (at their end) or were cancelled."""
+    now = now or utcnow()
+    rows = db.session.scalars(
+        sa.select(Attendance)
+        .join(Meeting, Attendance.meeting_id == Meeting.id)
+        .where(
+            Attendance.kind == "site", Attendance.left_at.is_(None), Meeting.status.not_in(ATTENDING_STATUSES)
+        )
+    ).all()
+    ended: dict[int, datetime] = {}
+    for row in rows:
+        if row.meeting_id not in ended:
+            ended[row.meeting_id] = meeting_times(db.session.get(Meeting, row.meeting_id)).ended_at or now
+        _close([row], ended[row.meeting_id])
+    db.session.commit()
+    _republish(set(ended), now)
+    return len(rows)
+
+
 def close_lost_connections(now: datetime | None = None) -> int:
     """Close this process's intervals whose connection the Socket.IO server no longer has."""
     server = getattr(socketio, "server", None)
@@ -547,6 +590,7 @@ def heartbeat(now: datetime | None = None) -> None:
     db.session.commit()
     close_lost_connections(now)
     sweep_stale_connections(now)
+    close_finished_roll_calls(now)
     publish_all_owed(now)
 
 

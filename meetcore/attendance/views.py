@@ -50,8 +50,8 @@ LOG_PAGE_SIZE = 50
 
 
 def live_page_url(meeting_id: int) -> str:
-    """The participant's live page (meetcore live pages)."""
-    return f"/live/{meeting_id}"
+    """The participant's live page (meetcore.live.views)."""
+    return url_for("live.participant", meeting_id=meeting_id)
 
 
 @bp.context_processor
@@ -164,9 +164,9 @@ def _code_page(check, challenge, status: int = 200, error_field: str | None = No
 @limiter.limit("30 per minute")
 def identity_code(token: str):
     try:
-        check, challenge = identity.waiting_challenge(token, None)
+        check = identity.open_identity_check(token)
         challenge_id = _challenge_id(check.seat.id)
-        check, challenge = identity.waiting_challenge(token, challenge_id)
+        challenge = identity.pending_challenge(check.seat, challenge_id)
     except LINK_ERRORS as error:
         return _refused(error)
     if request.method == "GET":
@@ -208,7 +208,7 @@ def resend_code(token: str):
 
 
 # The Socket.IO browser client, where the live pages vendor it; without it the site page is a plain form.
-SOCKETIO_CLIENT = "js/socket.io.min.js"
+SOCKETIO_CLIENT = "dist/socket.io.min.js"
 
 
 def _socketio_client() -> str | None:
@@ -443,6 +443,7 @@ def site_revoke_command(meeting_id: int, province_code: str) -> None:
 def sweep_command() -> None:
     """Close the intervals of app processes that stopped without closing them (e.g. after SIGKILL)."""
     result = services.sweep_stale_connections()
+    services.close_finished_roll_calls()
     services.publish_all_owed()
     click.echo(f"{result.closed} intervals closed; {len(result.processes)} stopped processes forgotten")
 

@@ -537,8 +537,12 @@ def _sync_seat(seat: Seat, *, by=None, actor_seat: Seat | None = None) -> int:
     active = [i for i in invitations if i.status == "active"]
     keep = [i for i in active if target is not None and i.email == target.email]
     to_cancel = [i for i in active if i not in keep]
-    for invitation in keep:  # same address, perhaps a corrected name
+    for invitation in keep:  # same address: a corrected name, or a reply the secretariat recorded
         invitation.name, invitation.position = target.name, target.position
+        if invitation.attendee == "invitee" and not (
+            seat.rsvp == "pending" and invitation.partstat == "TENTATIVE"
+        ):
+            invitation.partstat = _initial_partstat(seat, target)
     if not to_cancel and (keep or target is None):
         return 0
     calendar = _ensure_calendar(meeting)

@@ -1,7 +1,7 @@
 """minutes: the CRDT update log of each block and the text last sent to readers; actions: cancellation
 
 Revision ID: 0a677454f887
-Revises: 69770ba4d271
+Revises: 6974d0ca4e54
 Create Date: 2026-11-26 15:44:43.495416
 
 """
@@ -13,7 +13,7 @@ import meetcore.database
 
 # revision identifiers, used by Alembic.
 revision = '0a677454f887'
-down_revision = '69770ba4d271'
+down_revision = '6974d0ca4e54'
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@
 Also: meetings.requires_identity_code, and a partial index of the open attendance intervals by connection.
 
 Revision ID: 643f3f5aa162
-Revises: 69770ba4d271
+Revises: 0a677454f887
 Create Date: 2026-11-26 16:07:14.545493
 
 """
@@ -15,7 +15,7 @@ import meetcore.database
 
 # revision identifiers, used by Alembic.
 revision = '643f3f5aa162'
-down_revision = '69770ba4d271'
+down_revision = '0a677454f887'
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,7 @@ Each meeting's calendar UID and SEQUENCE, one row per invited address, the calen
 calendar feeds, and the outbox of outgoing mail.
 
 Revision ID: 6974d0ca4e54
-Revises: 69770ba4d271
+Revises: 10a1dd97142e
 Create Date: 2026-11-26 15:47:31.327140
 
 """
@@ -16,7 +16,7 @@ import meetcore.database
 
 # revision identifiers, used by Alembic.
 revision = '6974d0ca4e54'
-down_revision = '69770ba4d271'
+down_revision = '10a1dd97142e'
 branch_labels = None
 depends_on = None
 

@@ -7,6 +7,8 @@ from meetcore.attendance import services
 from meetcore.seats.services import board
 from tests.attendance.helpers import events_of, intervals, last_seq, logged, present
 
+REAL_PUBLISH_LATER = services.publish_later  # the tests' fixture stands in for it; one test runs it
+
 
 def test_a_seat_joining_opens_an_interval_and_leaving_closes_it(seat_socket, seats, scheduled, users):
     seat = seats["cm_sd"]
@@ -114,22 +116,19 @@ def _make_due(meeting) -> None:
     db.session.commit()
 
 
-def test_bursts_are_coalesced(app, seat_socket, link_for, live, seats, scheduled, _no_timers):
+def test_bursts_are_coalesced(app, monkeypatch, seat_socket, link_for, live, seats, scheduled, _no_timers):
     """Within the interval, changes wait for one publication; publish_owed makes it when it is due."""
-    app.config["MEETCORE_BOARD_INTERVAL_MS"] = 60_000
-    try:
-        seat_socket(seats["cm_sd"])  # published at once: the board was quiet
-        tokens = [link_for(seats[key]) for key in ("cm_lab", "cm_vg", "sk_sd")]
-        seq_before = last_seq(scheduled)
-        for token in tokens:
-            live(auth={"seat_token": token}).emit("join", {"meeting_id": scheduled.id}, callback=True)
-        assert last_seq(scheduled) == seq_before  # nothing published yet
-        assert _no_timers == [scheduled.id] * 3  # each deferred change made sure a timer runs
-        assert services.publish_owed(scheduled.id) > 50  # owed, not due: seconds to wait
-        _make_due(scheduled)
-        assert services.publish_owed(scheduled.id) is None
-    finally:
-        app.config["MEETCORE_BOARD_INTERVAL_MS"] = 500
+    monkeypatch.setitem(app.config, "MEETCORE_BOARD_INTERVAL_MS", 60_000)
+    seat_socket(seats["cm_sd"])  # published at once: the board was quiet
+    tokens = [link_for(seats[key]) for key in ("cm_lab", "cm_vg", "sk_sd")]
+    seq_before = last_seq(scheduled)
+    for token in tokens:
+        live(auth={"seat_token": token}).emit("join", {"meeting_id": scheduled.id}, callback=True)
+    assert last_seq(scheduled) == seq_before  # nothing published yet
+    assert _no_timers == [scheduled.id] * 3  # each deferred change made sure a timer runs
+    assert services.publish_owed(scheduled.id) > 50  # owed, not due: seconds to wait
+    _make_due(scheduled)
+    assert services.publish_owed(scheduled.id) is None
     [first, second] = logged(scheduled, "attendance.changed")
     assert [s["seat_id"] for s in second.payload["seats"]] == sorted(
         seats[key].id for key in ("cm_lab", "cm_vg", "sk_sd")
@@ -141,18 +140,37 @@ def test_bursts_are_coalesced(app, seat_socket, link_for, live, seats, scheduled
     assert len(logged(scheduled, "attendance.changed")) == 2
 
 
-def test_a_change_and_its_reversal_within_the_interval_publish_nothing(app, seat_socket, link_for, live,
-                                                                       seats, scheduled):  # fmt: skip
+def test_a_change_and_its_reversal_within_the_interval_publish_nothing(
+    app, monkeypatch, seat_socket, link_for, live, seats, scheduled
+):
     seat_socket(seats["sk_sd"])
     token = link_for(seats["cm_sd"])
     before = last_seq(scheduled)
-    app.config["MEETCORE_BOARD_INTERVAL_MS"] = 60_000
-    try:
-        sio = live(auth={"seat_token": token})
-        sio.emit("join", {"meeting_id": scheduled.id}, callback=True)
-        sio.disconnect()
-        _make_due(scheduled)
-        assert services.publish_owed(scheduled.id) is None
-    finally:
-        app.config["MEETCORE_BOARD_INTERVAL_MS"] = 500
+    monkeypatch.setitem(app.config, "MEETCORE_BOARD_INTERVAL_MS", 60_000)
+    sio = live(auth={"seat_token": token})
+    sio.emit("join", {"meeting_id": scheduled.id}, callback=True)
+    sio.disconnect()
+    _make_due(scheduled)
+    assert services.publish_owed(scheduled.id) is None
     assert last_seq(scheduled) == before
+
+
+def test_the_timer_publishes_what_was_deferred(
+    app, monkeypatch, seat_socket, link_for, live, seats, scheduled
+):
+    """The real timer (a background task): started once per meeting and process, it publishes when due."""
+    import time as clock
+
+    seat_socket(seats["sk_sd"])
+    monkeypatch.setitem(app.config, "MEETCORE_BOARD_INTERVAL_MS", 300)
+    token = link_for(seats["cm_sd"])
+    before = last_seq(scheduled)
+    live(auth={"seat_token": token}).emit("join", {"meeting_id": scheduled.id}, callback=True)
+    assert last_seq(scheduled) == before
+    REAL_PUBLISH_LATER(scheduled.id, 0.3)
+    REAL_PUBLISH_LATER(scheduled.id, 0.3)  # one timer per meeting and process
+    deadline = clock.monotonic() + 10
+    while (services._timers or last_seq(scheduled) == before) and clock.monotonic() < deadline:
+        clock.sleep(0.05)
+    assert not services._timers and last_seq(scheduled) == before + 2
+    assert logged(scheduled, "attendance.changed")[-1].payload["seats"][0]["seat_id"] == seats["cm_sd"].id

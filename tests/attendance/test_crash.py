@@ -65,18 +65,15 @@ def test_a_heartbeat_closes_its_own_lost_connections(seat_socket, seats, schedul
     assert utcnow() - row.heartbeat_at < timedelta(seconds=5)
 
 
-def test_a_heartbeat_publishes_what_a_dead_process_owed(seat_socket, seats, scheduled, app):
-    app.config["MEETCORE_BOARD_INTERVAL_MS"] = 60_000
-    try:
-        seat_socket(seats["sk_sd"])
-        seat_socket(seats["cm_sd"])  # deferred; pretend the process that owed it died long ago
-        board = db.session.get(AttendanceBoard, scheduled.id, populate_existing=True)
-        board.pending_since -= timedelta(hours=2)
-        board.published_at -= timedelta(hours=2)
-        db.session.commit()
-        assert services.publish_all_owed() == 1
-    finally:
-        app.config["MEETCORE_BOARD_INTERVAL_MS"] = 500
+def test_a_heartbeat_publishes_what_a_dead_process_owed(seat_socket, seats, scheduled, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MEETCORE_BOARD_INTERVAL_MS", 60_000)
+    seat_socket(seats["sk_sd"])
+    seat_socket(seats["cm_sd"])  # deferred; pretend the process that owed it died long ago
+    board = db.session.get(AttendanceBoard, scheduled.id, populate_existing=True)
+    board.pending_since -= timedelta(hours=2)
+    board.published_at -= timedelta(hours=2)
+    db.session.commit()
+    assert services.publish_all_owed() == 1
     assert logged(scheduled, "attendance.changed")[-1].payload["seats"][0]["seat_id"] == seats["cm_sd"].id
 
 
@@ -103,7 +100,7 @@ def _prepare(database_url: str) -> dict:
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "MEETCORE_ASYNC_MODE": "threading"})
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade(revision="head")
         seed_reference_data()
         user = create_user("sec@example.org", role="secretariat", password="long enough password")
         meeting = schedule_meeting(dict(MEETING_INPUT), by=user)

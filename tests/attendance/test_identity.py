@@ -52,12 +52,15 @@ def test_the_page_shows_the_seat_and_asks_who_is_joining(client, seats, link_for
 
 
 def test_attending_myself(client, live, seats, scheduled, link_for):
+    from meetcore.auth.services import hash_token
+
     seat = seats["cm_sd"]
-    response = client.post(f"/join/{link_for(seat)}/identity", data=_form(name=seat.name, position="พมจ."))
+    token = link_for(seat)
+    response = client.post(f"/join/{token}/identity", data=_form(name=seat.name, position="พมจ."))
     assert response.status_code == 302 and response.headers["Location"] == f"/live/{scheduled.id}"
     assert _session_identity(client) == {
         "seat_id": seat.id, "meeting_id": scheduled.id, "attendee_name": seat.name,
-        "attendee_position": "พมจ.", "as_substitute": False,
+        "attendee_position": "พมจ.", "as_substitute": False, "link": hash_token(token),
     }  # fmt: skip
     [event] = logged(scheduled, "attendance.identity_confirmed")
     assert event.actor_seat_id == seat.id and event.payload["code_checked"] is False
@@ -276,6 +279,12 @@ def test_a_bare_link_token_cannot_join_a_meeting_that_asks_for_the_code(
     assert ack["ok"] is False and ack["error"]["code"] == "forbidden"
     assert ack["error"]["details"] == {"reason": "identity_check_required"}
     assert intervals(scheduled) == []
+    # Refused, it is not left in the meeting's room either: it hears nothing of the meeting.
+    sio.get_received()
+    from meetcore.attendance.services import update_settings
+
+    update_settings(scheduled, {"requires_identity_code": False}, by=users["secretariat"])
+    assert [p for p in sio.get_received() if p["name"] == "event"] == []
 
 
 def test_the_secretariat_turns_the_code_on_and_off(as_secretariat, scheduled):
@@ -296,3 +305,16 @@ def test_the_chair_cannot_change_the_setting(as_chair, scheduled):
         f"/meetings/{scheduled.id}/attendance/settings", data={"requires_identity_code": "1"}
     )
     assert response.status_code == 403
+
+
+def test_withdrawing_the_link_ends_the_confirmed_identity(client, live, seats, scheduled, link_for, users):
+    from meetcore.seats.services import revoke_seat_links
+
+    seat = seats["cm_sd"]
+    client.post(f"/join/{link_for(seat)}/identity", data=_form())
+    revoke_seat_links(seat, by=users["secretariat"])
+    link_for(seat)  # a new link for someone else does not bring the old browser back
+    sio = live(client)
+    ack = sio.emit("join", {"meeting_id": scheduled.id}, callback=True)
+    assert ack["ok"] is False and ack["error"]["details"] == {"reason": "link_withdrawn"}
+    assert intervals(scheduled) == []

@@ -261,3 +261,20 @@ def test_the_api_issues_and_withdraws(client, api_token, scheduled):
     assert chair.status_code == 403
     gone = client.delete(f"/api/v1/meetings/{scheduled.id}/site-links/TH-50", headers=headers)
     assert gone.get_json() == {"revoked": 1}
+
+
+def test_the_ticks_end_with_the_meeting(client, site_token, scheduled, users):
+    from meetcore.attendance import services
+    from meetcore.meetings.services import end_meeting, start_meeting
+    from tests.attendance.helpers import logged
+
+    seat = seat_at(scheduled, "TH-50", "labour")
+    start_meeting(scheduled, by=users["secretariat"])
+    client.post(f"/site/{site_token}", data={"present": [str(seat.id)]})
+    end_meeting(scheduled, by=users["secretariat"])
+    assert present(scheduled) == {seat.id: "site"}  # until a heartbeat (or `meetcore attendance sweep`)
+    assert services.close_finished_roll_calls() == 1
+    [row] = intervals(scheduled)
+    [ended] = logged(scheduled, "meeting.ended")
+    assert row.left_at == ended.created_at and present(scheduled) == {}
+    assert services.close_finished_roll_calls() == 0

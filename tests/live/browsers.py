@@ -68,7 +68,7 @@ def prepare_reference(database_url: str) -> ReferenceData:
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "MEETCORE_ASYNC_MODE": "threading"})
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade(revision="head")
         secretariat = [
             create_user(f"sec{n}@example.org", role="secretariat", password=PASSWORD, display_name=f"Sec {n}")
             for n in (1, 2)

@@ -27,7 +27,7 @@ def _prepare(database_url: str, items: int = 5) -> dict:
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "MEETCORE_ASYNC_MODE": "threading"})
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade(revision="head")
         user = create_user("sec@example.org", role="secretariat", password="long enough password")
         meeting = schedule_meeting(dict(MEETING_INPUT), by=user)
         item_ids = [add_item(meeting, {"title": f"วาระ {n}"}, by=user).id for n in range(items)]

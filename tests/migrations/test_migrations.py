@@ -53,7 +53,7 @@ def _tables(db) -> set[str]:
 def test_models_and_migrations_agree(scratch_app):
     from meetcore.extensions import db
 
-    upgrade(revision="heads")
+    upgrade(revision="head")
     assert _differences(db) == []
     assert _tables(db) == set(db.metadata.tables)
 
@@ -61,10 +61,10 @@ def test_models_and_migrations_agree(scratch_app):
 def test_downgrade_to_base_and_upgrade_again(scratch_app):
     from meetcore.extensions import db
 
-    upgrade(revision="heads")
+    upgrade(revision="head")
     downgrade(revision="base")
     assert _tables(db) == set()
-    upgrade(revision="heads")
+    upgrade(revision="head")
     assert _tables(db) == set(db.metadata.tables)
     assert _differences(db) == []
 
@@ -140,3 +140,12 @@ def test_agenda_parent_must_be_in_the_same_meeting(app_ctx, users, meeting):
     with pytest.raises(sa.exc.IntegrityError):
         db.session.commit()
     db.session.rollback()
+
+
+def test_the_migrations_form_one_line(scratch_app):
+    """`meetcore db upgrade` (target "head") refuses to run when two branches each have a head."""
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+
+    config = current_app.extensions["migrate"].migrate.get_config()
+    assert len(ScriptDirectory.from_config(config).get_heads()) == 1
