@@ -246,6 +246,7 @@ def publish_owed_text(meeting_id: int, block_id: int) -> float | None:
 # Blocks with a publication timer running in this process. Only an optimization (one timer per block and
 # process instead of one per update): the state that says a publication is owed is in the database.
 _timers: set[int] = set()
+TIMER_ATTEMPTS = 8
 
 
 def _ensure_timer(meeting_id: int, block_id: int, delay: float) -> None:
@@ -257,21 +258,31 @@ def _ensure_timer(meeting_id: int, block_id: int, delay: float) -> None:
 
 
 def _publication_timer(app, meeting_id: int, block_id: int, delay: float | None) -> None:
-    try:
-        while delay is not None:
-            socketio.sleep(max(delay, 0.0))
+    failures = 0
+    while True:
+        try:
+            while delay is not None:
+                socketio.sleep(max(delay, 0.0))
+                with app.app_context():
+                    delay = publish_owed_text(meeting_id, block_id)
+            _timers.discard(block_id)
+            # An update deferred between the last look and the discard found this timer still listed:
+            # look once more, now that a new update would start its own timer.
             with app.app_context():
                 delay = publish_owed_text(meeting_id, block_id)
-        _timers.discard(block_id)
-        # An update deferred between the last look and the discard found this timer still listed:
-        # look once more, now that a new update would start its own timer.
-        with app.app_context():
-            delay = publish_owed_text(meeting_id, block_id)
-            if delay is not None:
-                _ensure_timer(meeting_id, block_id, delay)
-    except Exception:
-        _timers.discard(block_id)
-        log.exception("publishing the minutes text of block %s failed", block_id)
+                if delay is not None:
+                    _ensure_timer(meeting_id, block_id, delay)
+            return
+        except Exception:
+            # A busy database (SQLite's lock, a PostgreSQL restart) must not leave the text owed forever:
+            # the readers would stay behind until the next keystroke.
+            failures += 1
+            log.exception("publishing the minutes text of block %s failed (attempt %s)", block_id, failures)
+            if failures >= TIMER_ATTEMPTS:
+                _timers.discard(block_id)
+                return
+            _timers.add(block_id)
+            delay = min(2.0**failures * 0.1, 5.0)
 
 
 # --- writing the minutes --------------------------------------------------------------------------------

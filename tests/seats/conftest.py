@@ -50,3 +50,14 @@ def small_roster(upcoming, users):
 @pytest.fixture()
 def count_queries(app_ctx):
     return lambda: QueryCounter(db.engine)
+
+
+@pytest.fixture(autouse=True)
+def english(app, monkeypatch):
+    """These tests read the English messages; the Thai catalogue is checked by tests/i18n."""
+    monkeypatch.setitem(app.config, "BABEL_DEFAULT_LOCALE", "en")
+    from flask import has_app_context
+    from flask_babel import refresh
+
+    if has_app_context():
+        refresh()

@@ -95,12 +95,13 @@ def test_issuing_and_revoking_are_logged(seat, small_roster, users):
 
 def test_the_join_page_shows_meeting_seat_and_agenda_without_signing_in(seat, small_roster, client):
     token = services.issue_seat_link(seat)
+    client.get("/lang/th")  # the invitee's page in Thai, as the invitation sends them
     response = client.get(f"/join/{token}")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert small_roster.title in html
     assert re.search(r"พ\.ศ\. 25\d\d", html)  # the date in the Buddhist Era
-    assert "hrs" in html and "เชียงใหม่" in html
+    assert "น." in html and "เชียงใหม่" in html
     assert "พัฒนาสังคมและความมั่นคงของมนุษย์จังหวัด" in html and "นางสาวพัฒนา สังคมดี" in html
     assert "นโยบายเร่งด่วน" in html and "1.1" in html and "เรื่องรับรองรายงานการประชุม" in html
     assert response.headers["Cache-Control"] == "no-store"

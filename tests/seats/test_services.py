@@ -120,10 +120,10 @@ def test_a_duplicate_seat_is_refused_naming_it(small_roster, users):
         services.add_seat(
             small_roster, {"province_code": "TH-50", "role_code": "labour"}, by=users["secretariat"]
         )
-    assert "“แรงงานจังหวัดเชียงใหม่” is already on the roster" in str(caught.value.message)
+    assert "“Provincial Labour Officer, Chiang Mai” is already on the roster" in str(caught.value.message)
     with pytest.raises(Conflict) as caught:
         services.add_seat(small_roster, {"role_code": "secretariat"}, by=users["secretariat"])
-    assert "“ฝ่ายเลขานุการ” is already on the roster" in str(caught.value.message)
+    assert "“Secretariat” is already on the roster" in str(caught.value.message)
 
 
 def test_the_database_refuses_a_duplicate_the_check_missed(small_roster, users, monkeypatch):
