@@ -26,6 +26,15 @@ def run_command(host: str | None, port: int | None) -> None:
     host = host or app.config["MEETCORE_HOST"]
     port = port or app.config["MEETCORE_PORT"]
     click.echo(f"MeetCore on http://{host}:{port}/ ({socketio.async_mode})", err=True)
+    if app.config.get("MEETCORE_SMTP_HOST"):
+        from meetcore.mail.sender import start_background_sender
+
+        # One process (the demo, a small office): the outbox drains from here. Bigger set-ups run
+        # `meetcore mail send --loop` beside the web processes instead.
+        start_background_sender(app)
+        click.echo(f"sending the outbox through {app.config['MEETCORE_SMTP_HOST']}", err=True)
+    else:
+        click.echo("no MEETCORE_SMTP_HOST: mail waits in the outbox", err=True)
     # Everything loaded at start-up lives for the process's life: keep it out of the collector's full
     # passes, which otherwise add ~100 ms pauses to big pages (docs/performance.md).
     gc.collect()

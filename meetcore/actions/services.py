@@ -134,8 +134,11 @@ def _owning_agencies(owner: dict) -> tuple[list[Agency], Role | None]:
     return [agency for agency, _code in found], role
 
 
-def agency_of_seat(seat_id: int) -> int | None:
-    """The agency behind a seat: the office of its role in its province, or the central unit of its role."""
+def agency_of_seat(seat_id: int | None) -> int | None:
+    """The agency behind a seat: the office of its role in its province, or the central unit of its role.
+    None for a connection with no seat of its own (a provincial site carries several)."""
+    if seat_id is None:
+        return None
     seat = db.session.get(Seat, seat_id)
     if seat is None:
         return None

@@ -308,6 +308,12 @@ def add_seat(meeting: Meeting, data: dict, *, by) -> Seat:
 # --- changing and removing one seat ----------------------------------------------------------------------
 
 
+# Fields that decide who attends the seat: a change re-sends the calendar invitation to the right person.
+ATTENDEE_FIELDS = frozenset(
+    {"name", "position", "email", "substitute_name", "substitute_position", "substitute_email", "rsvp"}
+)
+
+
 def update_seat(seat: Seat, data: dict, *, by) -> Seat:
     """Change the invitee, the substitute, or the reply of one seat (only the fields given)."""
     require_editor(by)
@@ -330,6 +336,11 @@ def update_seat(seat: Seat, data: dict, *, by) -> Seat:
         setattr(seat, name, values[name])
     if changed:
         record_event(meeting, "seats.updated", {"seat_id": seat.id, "fields": changed}, by=by)
+    if set(changed) & ATTENDEE_FIELDS:
+        from meetcore.invitations.services import hand_over_to_substitute
+
+        # Same transaction: the CANCEL to the invitee and the REQUEST to the substitute leave with the change.
+        hand_over_to_substitute(seat, by=by)
     db.session.commit()
     return _load_seats([seat.id])[0]
 
@@ -347,6 +358,9 @@ def remove_seat(seat: Seat, *, by) -> None:
         "province_code": seat.province.code if seat.province is not None else None,
         "role_code": seat.role.code,
     }
+    from meetcore.invitations.services import cancel_invitation_for_seat
+
+    cancel_invitation_for_seat(seat, by=by)  # before the row goes: the CANCEL names this seat's attendee
     db.session.delete(seat)
     record_event(meeting, "seats.removed", payload, by=by)
     db.session.commit()

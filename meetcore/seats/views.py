@@ -347,5 +347,5 @@ def join(token: str):
         page = render_template("seats/join_refused.html", status=error.status, message=error.message)
         return _private(Response(page, status=error.status))
     page = render_template("seats/join.html", seat=invitation.seat, meeting=invitation.meeting,
-                           agenda=invitation.agenda)  # fmt: skip
+                           agenda=invitation.agenda, token=token)  # fmt: skip
     return _private(Response(page))

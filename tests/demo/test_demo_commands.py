@@ -71,3 +71,25 @@ def test_demo_commands_then_sign_in_and_see_the_reference_meeting(demo_env):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_the_demo_server_sends_the_outbox_when_an_smtp_host_is_set(demo_env):
+    from tests.mail.smtp_server import SmtpServer
+
+    for args in (("db", "upgrade"), ("seed",), ("demo-data",)):
+        assert _meetcore(demo_env, *args).returncode == 0
+    with SmtpServer() as smtp:
+        demo_env.update(MEETCORE_SMTP_HOST="127.0.0.1", MEETCORE_SMTP_PORT=str(smtp.port))
+        server = subprocess.Popen([sys.executable, "-m", "meetcore", "run"], env=demo_env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+        try:
+            # The secretariat sends the invitations from another process; the server's sender delivers.
+            sent = _meetcore(demo_env, "invites", "send", "2", "--as", "secretariat@example.org", "--yes")
+            assert sent.returncode == 0, sent.stderr
+            deadline = time.monotonic() + 60
+            while not smtp.recorder.received and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert smtp.recorder.received, "the server's sender delivered nothing"
+        finally:
+            server.terminate()
+            server.wait(timeout=10)

@@ -98,15 +98,11 @@ def test_cancellation_sends_cancel_to_everyone(invited, users, smtp):
 
 
 def test_removing_one_seat_cancels_for_that_invitee_only(invited, users, smtp):
-    from meetcore.extensions import db
-    from meetcore.invitations.services import cancel_invitation_for_seat
+    from meetcore.seats.services import remove_seat
 
     seat = _seats(invited)[2]
     address = seat.email
-    # What the seats service does: the hook, then the delete, then one commit.
-    assert cancel_invitation_for_seat(seat, by=users["secretariat"]) == 1
-    db.session.delete(seat)
-    db.session.commit()
+    remove_seat(seat, by=users["secretariat"])  # the roster's own path: the CANCEL goes with the removal
     deliver()
     received = only_invite(smtp)
     assert set(received) == {address}
@@ -136,17 +132,17 @@ def test_removing_a_seat_never_invited_sends_nothing(small_meeting, users, smtp)
 def test_hand_over_cancels_for_the_invitee_and_invites_the_substitute(invited, users, smtp):
     from meetcore.extensions import db
     from meetcore.invitations.services import hand_over_to_substitute
-    from meetcore.seats.services import seat_for_link
+    from meetcore.seats.services import seat_for_link, update_seat
 
     seat = _seats(invited)[1]
     original = seat.email
-    # What the seats service does: the seat's new state, the hook, one commit.
-    seat.substitute_name = "ตัวอย่าง ผู้แทน"
-    seat.substitute_position = "ผู้อำนวยการกลุ่มงาน"
-    seat.substitute_email = "Deputy.One@Example.org"
-    seat.rsvp = "substitute"
-    assert hand_over_to_substitute(seat, by=users["secretariat"]) == 2
-    db.session.commit()
+    update_seat(  # the roster's own path: the hand-over goes with the change
+        seat,
+        {"substitute_name": "ตัวอย่าง ผู้แทน", "substitute_position": "ผู้อำนวยการกลุ่มงาน",
+         "substitute_email": "Deputy.One@Example.org", "rsvp": "substitute"},
+        by=users["secretariat"],
+    )
+    seat = _seats(invited)[1]
     deliver()
     received = only_invite(smtp)
     assert set(received) == {original, "deputy.one@example.org"}

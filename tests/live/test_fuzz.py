@@ -80,7 +80,7 @@ def payloads(draw, schema_class, meeting_id: int):
 
 @pytest.fixture()
 def connections(app_ctx, users, meeting):
-    """A live meeting with two seats, and one connection per kind of user, each already joined."""
+    """A live meeting with two seats, and one connection per kind of user (a site too), each joined."""
     from meetcore.directory.reference import seed_reference_data
     from meetcore.meetings.services import start_meeting
     from meetcore.seats.services import add_seats, issue_seat_link, ordered_seats
@@ -100,6 +100,11 @@ def connections(app_ctx, users, meeting):
         opened[role] = socketio.test_client(app_ctx, flask_test_client=http)
         g.pop("_login_user", None)
     opened["seat"] = socketio.test_client(app_ctx, auth={"seat_token": token})
+    # A provincial hall's screen: a connection that carries a province, not one seat.
+    from meetcore.attendance.sites import issue_site_link
+
+    site_token = issue_site_link(meeting, {"province_code": "TH-50"}, by=users["secretariat"]).token
+    opened["site"] = socketio.test_client(app_ctx, auth={"site_token": site_token})
     for sio in opened.values():
         assert sio.is_connected()
         sio.emit("join", {"meeting_id": meeting.id}, callback=True)

@@ -106,6 +106,8 @@ def test_the_join_page_shows_meeting_seat_and_agenda_without_signing_in(seat, sm
     assert "นโยบายเร่งด่วน" in html and "1.1" in html and "เรื่องรับรองรายงานการประชุม" in html
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Referrer-Policy"] == "no-referrer"
+    # The way in: the identity check of the same link, as the decree asks before joining.
+    assert f'href="/join/{token}/identity"' in html
 
 
 def test_the_join_page_refuses_bad_links_clearly(seat, client, users):
