@@ -520,22 +520,24 @@ def sweep_stale_connections(now: datetime | None = None) -> Sweep:
     now = now or utcnow()
     stale_before = now - timedelta(seconds=heartbeat_interval() * MISSED_BEATS)
     alive = dict(db.session.execute(sa.select(ServerProcess.id, ServerProcess.heartbeat_at)).all())
+    beating = {pid for pid, beat in alive.items() if beat >= stale_before} | {PROCESS_ID}
+    # Only the intervals of processes that stopped beating are read: a beat stays cheap however many
+    # connections the live processes hold.
     rows = db.session.scalars(
         sa.select(Attendance).where(
             Attendance.left_at.is_(None),
             Attendance.kind.in_(CONNECTION_KINDS),
             Attendance.joined_at < stale_before,
+            sa.or_(
+                Attendance.connection_id.is_(None),
+                sa.and_(*(Attendance.connection_id.not_like(f"{pid}:%") for pid in sorted(beating))),
+            ),
         )
     ).all()
     result = Sweep(processes=sorted(pid for pid, beat in alive.items() if beat < stale_before))
     touched: set[int] = set()
     for row in rows:
-        process = (row.connection_id or "").partition(":")[0]
-        if process == PROCESS_ID:
-            continue
-        last_beat = alive.get(process)
-        if last_beat is not None and last_beat >= stale_before:
-            continue
+        last_beat = alive.get((row.connection_id or "").partition(":")[0])
         touched |= _close([row], last_beat or row.joined_at)
         result.closed += 1
     if result.processes:
@@ -574,8 +576,15 @@ def close_lost_connections(now: datetime | None = None) -> int:
     if server is None:
         return 0
     now = now or utcnow()
-    rows = db.session.scalars(_open_intervals().where(Attendance.connection_id.like(f"{PROCESS_ID}:%"))).all()
-    lost = [row for row in rows if not server.manager.is_connected(row.connection_id.partition(":")[2], "/")]
+    own = db.session.execute(
+        sa.select(Attendance.id, Attendance.connection_id).where(
+            Attendance.left_at.is_(None), Attendance.connection_id.like(f"{PROCESS_ID}:%")
+        )
+    ).all()  # plain rows: only the lost ones are loaded as entities
+    lost_ids = [
+        row.id for row in own if not server.manager.is_connected(row.connection_id.partition(":")[2], "/")
+    ]
+    lost = db.session.scalars(_open_intervals().where(Attendance.id.in_(lost_ids))).all() if lost_ids else []
     touched = _close(lost, now)
     db.session.commit()
     _republish(touched, now)

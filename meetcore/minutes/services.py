@@ -245,14 +245,14 @@ def publish_owed_text(meeting_id: int, block_id: int) -> float | None:
 
 # Blocks with a publication timer running in this process. Only an optimization (one timer per block and
 # process instead of one per update): the state that says a publication is owed is in the database.
-_timers: set[int] = set()
+_timers: set[tuple[int, int]] = set()  # (meeting id, block id)
 TIMER_ATTEMPTS = 8
 
 
 def _ensure_timer(meeting_id: int, block_id: int, delay: float) -> None:
-    if block_id in _timers:
+    if (meeting_id, block_id) in _timers:
         return
-    _timers.add(block_id)
+    _timers.add((meeting_id, block_id))
     socketio.start_background_task(_publication_timer, current_app._get_current_object(), meeting_id,
                                    block_id, delay)
 
@@ -265,7 +265,7 @@ def _publication_timer(app, meeting_id: int, block_id: int, delay: float | None)
                 socketio.sleep(max(delay, 0.0))
                 with app.app_context():
                     delay = publish_owed_text(meeting_id, block_id)
-            _timers.discard(block_id)
+            _timers.discard((meeting_id, block_id))
             # An update deferred between the last look and the discard found this timer still listed:
             # look once more, now that a new update would start its own timer.
             with app.app_context():
@@ -279,9 +279,9 @@ def _publication_timer(app, meeting_id: int, block_id: int, delay: float | None)
             failures += 1
             log.exception("publishing the minutes text of block %s failed (attempt %s)", block_id, failures)
             if failures >= TIMER_ATTEMPTS:
-                _timers.discard(block_id)
+                _timers.discard((meeting_id, block_id))
                 return
-            _timers.add(block_id)
+            _timers.add((meeting_id, block_id))
             delay = min(2.0**failures * 0.1, 5.0)
 
 
