@@ -816,7 +816,8 @@ def phase_burst(args, meeting: Meeting, clients: Clients, workdir: Path, started
 
 
 class BoardWatch:
-    """The secretariat's live board: the staff snapshot's present seats, then every attendance.changed."""
+    """The secretariat's live board: the staff snapshot's present seats, then the seats of every
+    attendance.board (the staff's copy)."""
 
     def __init__(self, driver: Driver, snapshot: dict):
         self.driver = driver
@@ -832,8 +833,8 @@ class BoardWatch:
                 continue
             self.gaps += data["seq"] != self.seq + 1
             self.seq = data["seq"]
-            if data.get("kind") == "attendance.changed":
-                for entry in data["payload"]["seats"]:
+            if data.get("kind") == "attendance.board":
+                for entry in data["payload"].get("seats", ()):
                     if entry["present"]:
                         self.present.add(entry["seat_id"])
                     else:

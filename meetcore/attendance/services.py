@@ -33,9 +33,9 @@ published, when, and whether a change waits), so any process can make the next p
   the meeting that publishes when the interval is over (``publish_owed``); a heartbeat publishes what a dead
   process's timer owed.
 
-A publication compares the seats present now with those last published and records two events:
-"attendance.changed" (staff only: every seat whose presence changed) and "attendance.board" (everyone: the
-counts). Attendance rows, not events, are the record of who came and went.
+A publication compares the seats present now with those last published and records one event,
+"attendance.board": the counts (everyone) and every seat whose presence changed (its "seats", staff only).
+Attendance rows, not events, are the record of who came and went.
 """
 
 from __future__ import annotations
@@ -387,18 +387,21 @@ def _publish(meeting: Meeting, board: AttendanceBoard, now: datetime) -> None:
                      if current.get(seat_id) != previous.get(seat_id))  # fmt: skip
     if not changed:
         return
-    record_event(meeting, "attendance.changed", {
-        "seats": [
-            {"seat_id": seat_id, "present": seat_id in current, "kind": current.get(seat_id)}
-            for seat_id in changed
-        ],
-    })  # fmt: skip
     facts = seat_facts(meeting.id)
     before, after = counts(facts, previous), counts(facts, current)
     provinces = {
         code: tally for code, tally in after["provinces"].items() if before["provinces"].get(code) != tally
     }
-    record_event(meeting, "attendance.board", {**after, "provinces": provinces})
+    # One numbered event per publication: its "seats" (who changed) reach the staff only
+    # (live.rooms.STAFF_ONLY_FIELDS), so participants get one delivery, not a count and a placeholder.
+    record_event(meeting, "attendance.board", {
+        **after,
+        "provinces": provinces,
+        "seats": [
+            {"seat_id": seat_id, "present": seat_id in current, "kind": current.get(seat_id)}
+            for seat_id in changed
+        ],
+    })  # fmt: skip
     board.published = {str(seat_id): kind for seat_id, kind in current.items()}
     board.published_at = now
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from meetcore.extensions import db, socketio
-from meetcore.live.rooms import is_staff_only, participants_room, redacted, staff_room
+from meetcore.live.rooms import for_participants, participants_room, staff_room
 
 OUTGOING = "meetcore.outgoing_events"
 
@@ -34,11 +34,12 @@ def _after_commit(session) -> None:
 
 def emit_event(message: dict) -> None:
     meeting_id = message["meeting_id"]
-    if is_staff_only(message["kind"]):
-        socketio.emit("event", message, to=staff_room(meeting_id))
-        socketio.emit("event", redacted(message), to=participants_room(meeting_id))
-    else:
+    public = for_participants(message)
+    if public is message:
         socketio.emit("event", message, to=[staff_room(meeting_id), participants_room(meeting_id)])
+    else:
+        socketio.emit("event", message, to=staff_room(meeting_id))
+        socketio.emit("event", public, to=participants_room(meeting_id))
 
 
 def _after_rollback(session) -> None:

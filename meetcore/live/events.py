@@ -16,7 +16,7 @@ from meetcore.eventlog.services import events_since
 from meetcore.extensions import db, socketio
 from meetcore.live.actors import SeatActor, SiteActor, actor_for_connection
 from meetcore.live.broadcast import wire_event
-from meetcore.live.rooms import is_staff_only, participants_room, redacted, staff_room
+from meetcore.live.rooms import for_participants, participants_room, staff_room
 from meetcore.live.snapshot import build_snapshot
 from meetcore.meetings.models import Meeting
 from meetcore.schemas import InputSchema, load_input
@@ -127,7 +127,7 @@ def _replay(meeting: Meeting, actor, last_seq: int) -> list[dict] | None:
         return None
     staff = not isinstance(actor, SeatActor)
     events = [wire_event(event) for event in events_since(meeting.id, last_seq, limit=missing)]
-    return [e if staff or not is_staff_only(e["kind"]) else redacted(e) for e in events]
+    return events if staff else [for_participants(e) for e in events]
 
 
 @live_command("join", JoinInput)

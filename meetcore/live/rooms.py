@@ -24,6 +24,22 @@ def is_staff_only(kind: str) -> bool:
     return kind.startswith(STAFF_ONLY_PREFIXES)
 
 
+# Events everyone reads but with fields only staff may see: participants get the event without them.
+STAFF_ONLY_FIELDS = {"attendance.board": ("seats",)}
+
+
+def for_participants(message: dict) -> dict:
+    """The message as a participant may read it: whole, without its staff-only fields, or redacted."""
+    kind = message["kind"]
+    if is_staff_only(kind):
+        return redacted(message)
+    hidden = STAFF_ONLY_FIELDS.get(kind)
+    if hidden and any(name in (message.get("payload") or {}) for name in hidden):
+        payload = {key: value for key, value in message["payload"].items() if key not in hidden}
+        return {**message, "payload": payload}
+    return message
+
+
 def redacted(message: dict) -> dict:
     return {
         "meeting_id": message["meeting_id"],

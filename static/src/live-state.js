@@ -127,11 +127,14 @@ function actionCancelled(state, p, at) {
 function attendanceBoard(state, p) {
   if (!state.attendance) state.attendance = {};
   const before = state.attendance.counts || {};
+  const { seats, ...counts } = p;
   state.attendance.counts = {
-    ...p,
+    ...counts,
     // The payload names only the provinces whose tally changed.
-    provinces: { ...(before.provinces || {}), ...(p.provinces || {}) },
+    provinces: { ...(before.provinces || {}), ...(counts.provinces || {}) },
   };
+  // Staff readers also get the seats whose presence changed (participants' copy has none).
+  if (seats) attendanceChanged(state, { seats });
   return APPLIED;
 }
 

@@ -41,7 +41,7 @@ def test_two_connections_of_one_seat(seat_socket, seats, scheduled, instant_boar
     assert present(scheduled) == {}
     assert all(row.left_at is not None for row in intervals(scheduled))
     # Presence changed twice (arrived, left): two publications, not four.
-    changes = [event.payload["seats"] for event in logged(scheduled, "attendance.changed")]
+    changes = [event.payload["seats"] for event in logged(scheduled, "attendance.board")]
     assert changes == [[{"seat_id": seat.id, "present": True, "kind": "self"}],
                        [{"seat_id": seat.id, "present": False, "kind": None}]]  # fmt: skip
 
@@ -76,10 +76,10 @@ def test_staff_see_which_seats_changed_participants_see_counts_only(
     seat_socket(seats["cm_sd"])  # (issuing its link is an event too)
     staff_events = [event for event in events_of(staff) if event["kind"].startswith("attendance.")]
     kinds = [event["kind"] for event in staff_events]
-    assert kinds == ["attendance.changed", "attendance.board"]
+    assert kinds == ["attendance.board"]  # one numbered event per publication
     arrived = {"seat_id": seats["cm_sd"].id, "present": True, "kind": "self"}
-    assert staff_events[0]["payload"] == {"seats": [arrived]}
-    counts = staff_events[1]["payload"]
+    assert staff_events[0]["payload"]["seats"] == [arrived]
+    counts = staff_events[0]["payload"]
     assert counts["totals"] == {"seats": 15, "present": 2, "substitute": 0, "absent": 13}
     assert counts["provinces"] == {"TH-50": {"seats": 7, "present": 1, "substitute": 0, "absent": 6}}
     assert counts["roles"]["social_development"]["present"] == 2
@@ -87,9 +87,16 @@ def test_staff_see_which_seats_changed_participants_see_counts_only(
 
     seqs = {event["seq"] for event in staff_events}
     participant_events = [event for event in events_of(watcher) if event["seq"] in seqs]
-    assert [event["kind"] for event in participant_events] == ["redacted", "attendance.board"]
-    assert participant_events[0]["payload"] == {}
+    assert [event["kind"] for event in participant_events] == ["attendance.board"]
+    assert "seats" not in participant_events[0]["payload"]  # who came is the staff's to see
+    assert participant_events[0]["payload"] == {k: v for k, v in counts.items() if k != "seats"}
     assert [e["seq"] for e in participant_events] == [e["seq"] for e in staff_events]
+    # A participant catching up by replay reads the same, without the seats.
+    replay = watcher.emit("join", {"meeting_id": scheduled.id, "last_seq": staff_events[0]["seq"] - 1},
+                          callback=True)  # fmt: skip
+    assert replay["mode"] == "replay"
+    [replayed] = [e for e in replay["events"] if e["seq"] in seqs]
+    assert replayed["kind"] == "attendance.board" and "seats" not in replayed["payload"]
 
 
 def test_snapshot_part(seat_socket, staff_socket, seats, scheduled):
@@ -129,15 +136,14 @@ def test_bursts_are_coalesced(app, monkeypatch, seat_socket, link_for, live, sea
     assert services.publish_owed(scheduled.id) > 50  # owed, not due: seconds to wait
     _make_due(scheduled)
     assert services.publish_owed(scheduled.id) is None
-    [first, second] = logged(scheduled, "attendance.changed")
-    assert [s["seat_id"] for s in second.payload["seats"]] == sorted(
+    [_, board_event] = logged(scheduled, "attendance.board")
+    assert [s["seat_id"] for s in board_event.payload["seats"]] == sorted(
         seats[key].id for key in ("cm_lab", "cm_vg", "sk_sd")
     )
-    [_, board_event] = logged(scheduled, "attendance.board")
     assert board_event.payload["totals"]["present"] == 4
-    assert last_seq(scheduled) == seq_before + 2
+    assert last_seq(scheduled) == seq_before + 1
     assert services.publish_owed(scheduled.id) is None  # nothing owed any more
-    assert len(logged(scheduled, "attendance.changed")) == 2
+    assert len(logged(scheduled, "attendance.board")) == 2
 
 
 def test_a_change_and_its_reversal_within_the_interval_publish_nothing(
@@ -172,5 +178,5 @@ def test_the_timer_publishes_what_was_deferred(
     deadline = clock.monotonic() + 10
     while (services._timers or last_seq(scheduled) == before) and clock.monotonic() < deadline:
         clock.sleep(0.05)
-    assert not services._timers and last_seq(scheduled) == before + 2
-    assert logged(scheduled, "attendance.changed")[-1].payload["seats"][0]["seat_id"] == seats["cm_sd"].id
+    assert not services._timers and last_seq(scheduled) == before + 1
+    assert logged(scheduled, "attendance.board")[-1].payload["seats"][0]["seat_id"] == seats["cm_sd"].id

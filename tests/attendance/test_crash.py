@@ -50,7 +50,7 @@ def test_the_sweep_closes_the_intervals_of_stopped_processes(seat_socket, seats,
     assert set(db.session.scalars(sa.select(ServerProcess.id))) == {"alive", services.PROCESS_ID}
     assert present(scheduled) == {seats["sk_sd"].id: "self", seats["cm_vg"].id: "self"}
     # The board heard about it.
-    last = logged(scheduled, "attendance.changed")[-1].payload["seats"]
+    last = logged(scheduled, "attendance.board")[-1].payload["seats"]
     assert {s["seat_id"] for s in last if not s["present"]} == {seats["cm_sd"].id, seats["cm_lab"].id}
     assert services.sweep_stale_connections().closed == 0  # running it again changes nothing
 
@@ -74,7 +74,7 @@ def test_a_heartbeat_publishes_what_a_dead_process_owed(seat_socket, seats, sche
     board.published_at -= timedelta(hours=2)
     db.session.commit()
     assert services.publish_all_owed() == 1
-    assert logged(scheduled, "attendance.changed")[-1].payload["seats"][0]["seat_id"] == seats["cm_sd"].id
+    assert logged(scheduled, "attendance.board")[-1].payload["seats"][0]["seat_id"] == seats["cm_sd"].id
 
 
 def test_the_sweep_command(app, scheduled, seats):
