@@ -42,3 +42,33 @@ class AgendaItem(db.Model):
     duration_minutes: Mapped[int | None] = mapped_column()
     state: Mapped[str] = mapped_column(choice_type(*ITEM_STATES, name="agenda_item_state"), default="pending")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AgendaDocument(db.Model):
+    """A document of one agenda item (a report, slides, a draft resolution) for everyone in the meeting."""
+
+    __tablename__ = "agenda_documents"
+    __table_args__ = (
+        # The item must be of the same meeting: the database refuses a document filed across meetings.
+        sa.ForeignKeyConstraint(
+            ["agenda_item_id", "meeting_id"],
+            ["agenda_items.id", "agenda_items.meeting_id"],
+            name="fk_agenda_documents_item_same_meeting",
+            ondelete="CASCADE",
+        ),
+        sa.CheckConstraint("size > 0", name="size_positive"),
+        sa.Index("ix_agenda_documents_item_position", "agenda_item_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    agenda_item_id: Mapped[int] = mapped_column()
+    title: Mapped[str] = mapped_column(sa.String(300))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(120))
+    size: Mapped[int] = mapped_column()
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    storage_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))

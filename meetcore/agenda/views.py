@@ -6,14 +6,14 @@ translated error and status 422 (409 when the meeting no longer allows changes) 
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from meetcore.agenda import services
+from meetcore.agenda import documents, services
 from meetcore.auth.permissions import can_edit, require_editor
-from meetcore.errors import Conflict, InvalidInput, NotFound
+from meetcore.errors import Conflict, DomainError, InvalidInput, NotFound
 from meetcore.extensions import db
 from meetcore.meetings.services import get_meeting
 
@@ -84,6 +84,8 @@ def _item_page(meeting, item, *, form=None, error_field=None, status: int = 200)
         form=form,
         error_field=error_field,
         parent_options=_parent_options(agenda, exclude=subtree),
+        documents=documents.item_documents(item.id),
+        max_mb=documents.STORE.max_bytes() // (1024 * 1024),
     ), status
 
 
@@ -201,3 +203,88 @@ def standard_sections(meeting_id: int):
     else:
         flash(_("All six standard sections are already on the agenda."), "info")
     return redirect(url_for("agenda.editor", meeting_id=meeting.id))
+
+
+# --- documents of an item --------------------------------------------------------------------------------
+
+
+@bp.post("/meetings/<int:meeting_id>/agenda/items/<int:item_id>/documents")
+@login_required
+def upload_document(meeting_id: int, item_id: int):
+    meeting = get_meeting(meeting_id, by=current_user)
+    require_editor(current_user)
+    item = _item_of(meeting, item_id)
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise InvalidInput(_("Choose the file to upload."), field="file")
+        title = request.form.get("title")
+        documents.add_document(item, upload.stream, upload.filename, title, by=current_user)
+    except (InvalidInput, Conflict) as error:
+        return _failed(error, lambda e: _item_page(meeting, _item_of(meeting, item_id), error_field=e.field,
+                                                    status=e.status))  # fmt: skip
+    flash(_("The document has been added."), "success")
+    return redirect(url_for("agenda.edit", meeting_id=meeting.id, item_id=item_id, _anchor="documents"))
+
+
+@bp.route("/meetings/<int:meeting_id>/agenda/documents/<int:document_id>/remove", methods=["GET", "POST"])
+@login_required
+def remove_document(meeting_id: int, document_id: int):
+    """GET: which document, and a confirmation button. POST: remove it."""
+    meeting = get_meeting(meeting_id, by=current_user)
+    require_editor(current_user)
+    document = documents.get_document(meeting.id, document_id)
+    if request.method == "POST":
+        item_id = document.agenda_item_id
+        try:
+            documents.remove_document(document, by=current_user)
+        except (InvalidInput, Conflict) as error:
+            return _failed(error, lambda e: _editor_page(meeting, status=e.status))
+        flash(_("The document has been removed."), "success")
+        return redirect(url_for("agenda.edit", meeting_id=meeting.id, item_id=item_id, _anchor="documents"))
+    return render_template("agenda/remove_document.html", meeting=meeting, document=document)
+
+
+# Shown in the browser; anything else is downloaded (never rendered as a page of this site).
+INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
+
+
+def _document_response(readable: documents.ReadableDocument) -> Response:
+    document = readable.document
+    response = send_file(readable.path, mimetype=document.content_type, download_name=document.filename,
+                         as_attachment=document.content_type not in INLINE_TYPES, etag=document.sha256,
+                         conditional=True, max_age=0)  # fmt: skip
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _refused(error: DomainError) -> Response:
+    db.session.rollback()
+    page = render_template("seats/join_refused.html", status=error.status, message=error.message)
+    return Response(page, status=error.status)
+
+
+@bp.get("/meetings/<int:meeting_id>/documents/<int:document_id>")
+def document(meeting_id: int, document_id: int):
+    """A document, to staff accounts and to the seats and sites that joined this meeting in this browser."""
+    from meetcore.live.actors import actor_for_connection
+
+    try:
+        reader = actor_for_connection(None)
+        return _document_response(documents.open_document(meeting_id, document_id, reader=reader))
+    except DomainError as error:
+        return _refused(error)
+
+
+@bp.get("/join/<token>/documents/<int:document_id>")
+def document_by_link(token: str, document_id: int):
+    """A document through the personal link of a seat of its meeting (the invitation's links)."""
+    from meetcore.live.actors import seat_actor_from_token
+
+    try:
+        reader = seat_actor_from_token(token)
+        return _document_response(documents.open_document(reader.meeting_id, document_id, reader=reader))
+    except DomainError as error:
+        return _refused(error)

@@ -155,6 +155,8 @@ def _fragments(context: MeetingContext, kind: str, changes: tuple[str, ...], rea
             "organizer_email": context.organizer_email,
             "seat_label": None,
             "current_locale": str(get_locale()),
+            # Documents are read through the recipient's own join link: its mail-merge slot.
+            "join_slot": _slot("join"),
         }
         values.update(
             subject=_subject(kind, meeting),
@@ -228,8 +230,7 @@ def _variant(context: MeetingContext, fixed: dict, kind: str, personal: dict[str
 
 def _fill(body: str, personal: dict[str, str | None], *, html: bool) -> str:
     for name, value in personal.items():
-        if value:
-            body = body.replace(_slot(name), str(escape(value)) if html else value)
+        body = body.replace(_slot(name), (str(escape(value)) if html else value) if value else "")
     return body
 
 

@@ -43,7 +43,10 @@ def meeting_state(meeting: Meeting) -> dict:
 
 
 def agenda_state(meeting_id: int) -> list[dict]:
+    from meetcore.agenda.documents import document_out, meeting_documents
     from meetcore.agenda.services import public_tree
+
+    documents = meeting_documents(meeting_id)
 
     def node(entry: dict) -> dict:
         item = entry["item"]
@@ -53,6 +56,7 @@ def agenda_state(meeting_id: int) -> list[dict]:
             "title": item.title,
             "presenter": item.presenter,
             "state": item.state,
+            "documents": [document_out(document) for document in documents.get(item.id, ())],
             "children": [node(child) for child in entry["children"]],
         }
 

@@ -57,6 +57,7 @@ def _strings() -> dict[str, str]:
         # agenda
         "agenda": _("Agenda"),
         "no_agenda": _("The agenda has no items yet."),
+        "documents": _("Documents"),
         "current_item": _("Current item"),
         "no_current_item": _("No agenda item is being discussed yet."),
         "state_current": _("now"),

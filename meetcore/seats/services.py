@@ -780,12 +780,22 @@ def live_link_count(seat: Seat) -> int:
 
 
 def agenda_outline(meeting: Meeting) -> list[dict]:
-    """The meeting's agenda as [{"title", "number", "children"}], for invitees (no staff check); one query."""
+    """The meeting's agenda as [{"title", "number", "documents": [{"id", "title"}], "children"}], for
+    invitees (no staff check); two queries."""
+    from meetcore.agenda.documents import meeting_documents
     from meetcore.agenda.services import public_tree
+
+    documents = meeting_documents(meeting.id)
 
     def plain(nodes: list[dict]) -> list[dict]:
         return [
-            {"title": n["item"].title, "number": n["number"], "children": plain(n["children"])} for n in nodes
+            {
+                "title": n["item"].title,
+                "number": n["number"],
+                "documents": [{"id": d.id, "title": d.title} for d in documents.get(n["item"].id, ())],
+                "children": plain(n["children"]),
+            }
+            for n in nodes
         ]
 
     return plain(public_tree(meeting.id))

@@ -296,7 +296,8 @@ class LivePage {
       h('span', { class: 'agenda-number' }, node.number),
       h('span', { class: 'agenda-title' }, node.title,
         node.presenter ? h('small', { class: 'agenda-presenter' }, ` · ${node.presenter}`) : null),
-      node.state !== 'pending' ? h('span', { class: `badge badge-${node.state}` }, this.s[`state_${node.state}`]) : null);
+      node.state !== 'pending' ? h('span', { class: `badge badge-${node.state}` }, this.s[`state_${node.state}`]) : null,
+      this.drawDocuments(node));
       if (controls) {
         const buttons = h('span', { class: 'agenda-actions' });
         if (node.state !== 'current') {
@@ -310,6 +311,15 @@ class LivePage {
       }
       return row;
     }));
+  }
+
+  drawDocuments(node) {
+    const documents = node.documents || [];
+    if (!documents.length) return null;
+    const base = `/meetings/${this.state.meeting.id}/documents/`;
+    return h('ul', { class: 'item-documents', 'aria-label': this.s.documents },
+      documents.map((d) => h('li', { dataset: { documentId: String(d.id) } },
+        h('a', { href: base + d.id, target: '_blank', rel: 'noopener' }, d.title))));
   }
 
   // attendance ------------------------------------------------------------------------------------------

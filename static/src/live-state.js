@@ -172,6 +172,12 @@ const HANDLERS = {
     return APPLIED;
   },
   // Structural changes renumber the tree: the snapshot says it best.
+  'agenda.documents': (state, p) => {
+    const item = findItem(state, p.item_id);
+    if (!item || !Array.isArray(p.documents)) return RESYNC;
+    item.documents = p.documents;
+    return APPLIED;
+  },
   'agenda.added': () => RESYNC,
   'agenda.updated': () => RESYNC,
   'agenda.moved': () => RESYNC,

@@ -156,6 +156,24 @@ def test_an_event_that_does_not_state_the_result_brings_a_fresh_snapshot(page):
     assert conn(page, "c.counters.resyncs") == 1
 
 
+def test_document_lists_and_staff_only_board_seats_are_applied(page):
+    _start(page)
+    page.evaluate("""() => {
+      const first = snapshot(4);
+      first.attendance = { counts: { provinces: { 'TH-10': { seats: 7 } } }, seats: { '5': 'self' } };
+      answer(0, { ok: true, mode: 'snapshot', snapshot: first });
+      event(5, 'agenda.documents', { item_id: 2, documents: [{ id: 3, item_id: 2, title: 'รายงาน' }] });
+      event(6, 'attendance.board', { totals: { present: 1 }, provinces: { 'TH-50': { seats: 7 } },
+                                     seats: [{ seat_id: 5, present: false, kind: null },
+                                             { seat_id: 8, present: true, kind: 'site' }] });
+    }""")
+    assert conn(page, "c.lastSeq") == 6 and conn(page, "c.counters.resyncs") == 0
+    assert conn(page, "c.state.agenda[1].documents.map((d) => d.title)") == ["รายงาน"]
+    assert conn(page, "c.state.attendance.seats") == {"8": "site"}
+    assert conn(page, "Object.keys(c.state.attendance.counts.provinces).sort()") == ["TH-10", "TH-50"]
+    assert conn(page, "'seats' in c.state.attendance.counts") is False
+
+
 def test_commands_are_acknowledged_or_refused_at_once_offline(page):
     _start(page)
     page.evaluate("() => answer(0, { ok: true, mode: 'snapshot', snapshot: snapshot(1) })")

@@ -1,0 +1,149 @@
+"""Documents of agenda items: the only writers of AgendaDocument rows, and the one check of who may read them.
+
+The secretariat files a document under an item until the meeting ends; everyone in the meeting reads it:
+staff accounts, a seat (its personal link, or the identity it confirmed) and a provincial hall's screen.
+Every change appends "agenda.documents" with the item's whole list, so a live page simply replaces it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from meetcore.agenda.models import AgendaDocument, AgendaItem
+from meetcore.agenda.services import _load, _lock_for_editing
+from meetcore.auth.permissions import STAFF, require_editor, require_staff
+from meetcore.errors import InvalidInput, NotFound, PermissionDenied
+from meetcore.eventlog.services import record_event
+from meetcore.extensions import db
+from meetcore.meetings.models import Meeting
+from meetcore.storage import FileStore
+
+STORE = FileStore(folder="agenda", max_mb_setting="MEETCORE_AGENDA_DOCUMENT_MAX_MB", field="file")
+TITLE_LIMIT = 300
+PER_ITEM_LIMIT = 50
+
+
+def document_out(document: AgendaDocument) -> dict:
+    """A document as live pages and the API show it (no storage key: files are read through the app)."""
+    return {
+        "id": document.id,
+        "item_id": document.agenda_item_id,
+        "title": document.title,
+        "filename": document.filename,
+        "content_type": document.content_type,
+        "size": document.size,
+    }
+
+
+def item_documents(item_id: int) -> list[AgendaDocument]:
+    return list(
+        db.session.scalars(
+            sa.select(AgendaDocument)
+            .where(AgendaDocument.agenda_item_id == item_id)
+            .order_by(AgendaDocument.position, AgendaDocument.id)
+        )
+    )
+
+
+def meeting_documents(meeting_id: int) -> dict[int, list[AgendaDocument]]:
+    """Every document of the meeting by item id, in each item's order, from one query."""
+    found: dict[int, list[AgendaDocument]] = {}
+    rows = db.session.scalars(
+        sa.select(AgendaDocument)
+        .where(AgendaDocument.meeting_id == meeting_id)
+        .order_by(AgendaDocument.agenda_item_id, AgendaDocument.position, AgendaDocument.id)
+    )
+    for document in rows:
+        found.setdefault(document.agenda_item_id, []).append(document)
+    return found
+
+
+def _clean_title(title: str | None, filename: str) -> str:
+    title = " ".join((title or "").split())
+    if len(title) > TITLE_LIMIT:
+        raise InvalidInput(_l("The title may have at most %(n)s characters.", n=TITLE_LIMIT), field="title")
+    return title or filename.rpartition(".")[0] or filename
+
+
+def _announce(item: AgendaItem, *, by) -> None:
+    """The item's whole list, as the event every live page applies (the meeting row is locked already)."""
+    documents = [document_out(d) for d in item_documents(item.id)]
+    record_event(db.session.get(Meeting, item.meeting_id), "agenda.documents",
+                 {"item_id": item.id, "documents": documents}, by=by)  # fmt: skip
+
+
+def add_document(item: AgendaItem, stream: BinaryIO, filename: str | None, title: str | None = None,
+                 *, by) -> AgendaDocument:  # fmt: skip
+    """File an uploaded document under an agenda item (secretariat; until the meeting ends)."""
+    require_editor(by)
+    _lock_for_editing(item.meeting_id)
+    item = _load(item.id)
+    if len(item_documents(item.id)) >= PER_ITEM_LIMIT:
+        raise InvalidInput(
+            _l("An agenda item can have at most %(n)s documents.", n=PER_ITEM_LIMIT), field="file"
+        )
+    stored = STORE.store(stream, filename)
+    try:
+        document = AgendaDocument(
+            meeting_id=item.meeting_id, agenda_item_id=item.id, title=_clean_title(title, stored.name),
+            filename=stored.name, content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
+            storage_key=stored.key, position=len(item_documents(item.id)),
+            uploaded_by_id=getattr(by, "id", None),
+        )  # fmt: skip
+        db.session.add(document)
+        db.session.flush()
+        _announce(item, by=by)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        STORE.discard(stored.key)  # nothing acknowledged, nothing kept
+        raise
+    return document
+
+
+def get_document(meeting_id: int, document_id: int) -> AgendaDocument:
+    document = db.session.get(AgendaDocument, document_id)
+    if document is None or document.meeting_id != meeting_id:
+        raise NotFound(_l("Document %(id)s does not exist.", id=document_id))
+    return document
+
+
+def remove_document(document: AgendaDocument, *, by) -> None:
+    """Take a document off its item (secretariat; until the meeting ends). The file goes after the commit."""
+    require_editor(by)
+    _lock_for_editing(document.meeting_id)
+    document = get_document(document.meeting_id, document.id)
+    item, key = _load(document.agenda_item_id), document.storage_key
+    db.session.delete(document)
+    db.session.flush()
+    for position, other in enumerate(item_documents(item.id)):
+        other.position = position
+    _announce(item, by=by)
+    db.session.commit()
+    STORE.discard(key)
+
+
+@dataclass
+class ReadableDocument:
+    document: AgendaDocument
+    path: Path
+
+
+def open_document(meeting_id: int, document_id: int, *, reader) -> ReadableDocument:
+    """The document and its file, for a reader of that meeting: a staff account, or a seat or provincial
+    site of the meeting (a participant's account alone is not enough)."""
+    if getattr(reader, "role", None) in ("seat", "site"):
+        if reader.meeting_id != meeting_id:
+            raise PermissionDenied(_l("This link belongs to another meeting."))
+    elif getattr(reader, "role", None) not in STAFF:
+        require_staff(reader)
+    document = get_document(meeting_id, document_id)
+    path = STORE.path_of(document.storage_key)
+    if not path.is_file():
+        raise NotFound(_l("The file of this document is missing; ask the secretariat to upload it again."))
+    return ReadableDocument(document=document, path=path)
