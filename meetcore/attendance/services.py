@@ -40,6 +40,7 @@ Attendance rows, not events, are the record of who came and went.
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import secrets
@@ -786,8 +787,39 @@ def status_counts(statuses: list[SeatAttendance]) -> dict[str, int]:
 # --- the live snapshot's part ----------------------------------------------------------------------------
 
 
+# Participants' counts by (meeting, publication time, roster version): derived, any process can rebuild them,
+# so a mass join does not tally the roster once per participant.
+_published_counts: dict[tuple, dict] = {}
+PUBLISHED_COUNTS_KEPT = 64
+
+
+def _roster_version(meeting_id: int) -> tuple:
+    return tuple(db.session.execute(
+        sa.select(sa.func.count(Seat.id), sa.func.max(Seat.id)).where(Seat.meeting_id == meeting_id)
+    ).one())  # fmt: skip
+
+
+def published_counts(meeting_id: int) -> dict:
+    """The counts of the board's last publication: exactly what a participant's event stream has said up to
+    the snapshot's seq (the next attendance.board brings what is pending)."""
+    board = db.session.get(AttendanceBoard, meeting_id, populate_existing=True)
+    published = board.published if board is not None else {}
+    key = (meeting_id, board.published_at if board is not None else None, _roster_version(meeting_id))
+    found = _published_counts.get(key)
+    if found is None:
+        present = {int(seat_id): kind for seat_id, kind in (published or {}).items()}
+        found = counts(seat_facts(meeting_id), present)
+        if len(_published_counts) >= PUBLISHED_COUNTS_KEPT:
+            _published_counts.clear()
+        _published_counts[key] = found
+    return copy.deepcopy(found)
+
+
 def snapshot_state(meeting: Meeting, actor) -> dict:
-    """Counts for everyone; each present seat and how it is held for the staff; a site sees its seats."""
+    """Counts for everyone (participants: as last published); each present seat and how it is held for the
+    staff; a site sees its seats."""
+    if isinstance(actor, SeatActor) and not isinstance(actor, SiteActor):
+        return {"counts": published_counts(meeting.id)}
     present = present_seats(meeting)
     state = {"counts": counts(seat_facts(meeting.id), present)}
     if isinstance(actor, SiteActor):

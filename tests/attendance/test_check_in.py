@@ -111,6 +111,28 @@ def test_snapshot_part(seat_socket, staff_socket, seats, scheduled):
     assert mine["counts"]["totals"]["present"] == 2
 
 
+def test_a_participants_snapshot_counts_what_was_last_published(
+    app, monkeypatch, seat_socket, staff_socket, link_for, live, seats, scheduled, _no_timers
+):
+    """Consistent with its seq: a change still waiting for the board's next publication is not in a
+    participant's counts yet (it comes with the next attendance.board), though the staff see it at once."""
+    seat_socket(seats["cm_sd"])  # published at once: the board was quiet
+    monkeypatch.setitem(app.config, "MEETCORE_BOARD_INTERVAL_MS", 60_000)
+    arriving = live(auth={"seat_token": link_for(seats["cm_lab"])})
+    arriving.emit("join", {"meeting_id": scheduled.id}, callback=True)
+    reader = live(auth={"seat_token": link_for(seats["sk_sd"])})
+    mine = reader.emit("join", {"meeting_id": scheduled.id}, callback=True)["snapshot"]["attendance"]
+    assert mine["counts"]["totals"]["present"] == 1  # cm_lab and sk_sd itself wait for the publication
+    staff = staff_socket("chair", scheduled)
+    theirs = staff.emit("join", {"meeting_id": scheduled.id}, callback=True)["snapshot"]["attendance"]
+    assert theirs["counts"]["totals"]["present"] == 3
+    _make_due(scheduled)
+    assert services.publish_owed(scheduled.id) is None
+    again = reader.emit("join", {"meeting_id": scheduled.id}, callback=True)["snapshot"]["attendance"]
+    assert again["counts"]["totals"]["present"] == 3
+    assert again["counts"] == theirs["counts"]
+
+
 def _make_due(meeting) -> None:
     """As if the coalescing interval had passed since the last publication."""
     from datetime import timedelta
