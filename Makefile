@@ -29,7 +29,7 @@ demo: setup
 	$(BIN)/meetcore db upgrade
 	$(BIN)/meetcore seed
 	$(BIN)/meetcore demo-data
-	$(BIN)/meetcore run
+	$(BIN)/meetcore video demo-run
 
 test: setup lint test-sqlite test-postgres
 

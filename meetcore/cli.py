@@ -9,6 +9,22 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, routes_command, shell_command
 
 
+def fail(error) -> None:
+    """A domain error as the command's error: its translated message, exit status 1, nothing changed."""
+    raise click.ClickException(str(error.message))
+
+
+def acting_user(email: str):
+    """The account a command acts as (`--as EMAIL`), refused clearly when there is none."""
+    from meetcore.auth.services import user_by_email
+    from meetcore.errors import DomainError
+
+    try:
+        return user_by_email(email)
+    except DomainError as error:
+        fail(error)
+
+
 def _create_app():
     from meetcore import create_app
 
@@ -67,6 +83,18 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(invites_cli)
     app.cli.add_command(mail_cli)
+    # official minutes (issue 6): `meetcore minutes ...`
+    from meetcore.reports.cli import minutes_cli
+
+    app.cli.add_command(minutes_cli)
+    # action follow-up (issue 6): `meetcore actions ...`
+    from meetcore.actions.cli import actions_cli
+
+    app.cli.add_command(actions_cli)
+    # video (issue 4): `meetcore video ...`
+    from meetcore.video.cli import video_cli
+
+    app.cli.add_command(video_cli)
 
 
 main = FlaskGroup(create_app=_create_app, add_default_commands=False, help="MeetCore administration.")

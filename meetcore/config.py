@@ -76,6 +76,25 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LATE_GRACE_MINUTES", "15", "Minutes after start (before end) a join (leave) is on time", int),
     Setting("BOARD_INTERVAL_MS", "500", "Least time between two live attendance board updates", int),
     Setting("HEARTBEAT_SECONDS", "30", "App process heartbeat; 3 missed beats close its connections", int),
+    # --- following actions up (meetcore/actions) ---
+    Setting("ACTION_REMINDER_DAYS", "7,1", "Days before an action is due that its owners are reminded"),
+    Setting("ACTION_ATTACHMENT_MAX_MB", "5", "Largest file attached to a progress report, in MB", int),
+    Setting("AGENDA_DOCUMENT_MAX_MB", "25", "Largest document of an agenda item, in MB", int),
+    Setting("AGENCY_LINK_DAYS", "180", "Days an agency's follow-up link works after it is issued", int),
+    # --- video (meetcore/video: Janus VideoRoom; README "Video") ---
+    Setting("JANUS_URLS", None, "Janus HTTP API addresses (loopback), comma-separated; unset: no video"),
+    Setting("JANUS_PUBLIC_URL", "/janus-ws", "Janus for browsers; a path: its WebSocket proxied here"),
+    Setting("JANUS_TOKEN_SECRET", None, "Janus token_auth_secret: signs browsers' short-lived tokens"),
+    Setting("JANUS_ADMIN_KEY", None, "Janus VideoRoom admin_key: creates rooms (never sent to browsers)"),
+    Setting("JANUS_API_SECRET", None, "Janus api_secret, when the Janus servers have one"),
+    Setting("JANUS_ADMIN_SECRET", None, "Janus Admin API secret (the local Janus of `make demo` uses it)"),
+    Setting("JANUS_RTP_PORT_RANGE", "20000-40000", "Media (RTP/ICE) ports of the demo's local Janus"),
+    Setting("VIDEO_TOKEN_TTL", "3600", "Seconds a page's video token is valid (it reconnects before)", int),
+    Setting("VIDEO_TALKING_LEVEL", "40", "Active speaker: average audio level over -N dBov", int),
+    Setting("VIDEO_RECORD", "1", "1 to record every meeting's publishers at Janus (decree), 0 not to", int),
+    Setting("VIDEO_RECORDINGS_DIR", None, "Where Janus writes recordings; default instance/recordings"),
+    Setting("TURN_URLS", None, "TURN servers for browsers, comma-separated (turn:host:3478?transport=udp)"),
+    Setting("TURN_SECRET", None, "coturn static-auth-secret: the app mints time-limited TURN credentials"),
 )
 
 

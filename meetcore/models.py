@@ -1,7 +1,15 @@
 """Imports every domain's models so SQLAlchemy's metadata (and Alembic) sees all tables."""
 
-from meetcore.actions.models import ActionAssignment, ActionItem
-from meetcore.agenda.models import AgendaItem
+from meetcore.actions.models import (
+    ActionAssignment,
+    ActionCarryOver,
+    ActionItem,
+    ActionReminder,
+    AgencyLink,
+    FocalPoint,
+    ProgressReport,
+)
+from meetcore.agenda.models import AgendaDocument, AgendaItem
 from meetcore.attendance.models import AttendanceBoard, IdentityChallenge, ServerProcess, SiteLink  # noqa: F401
 from meetcore.auth.models import ApiToken, User
 from meetcore.directory.models import Agency, Person, Province, Role
@@ -11,11 +19,17 @@ from meetcore.invitations.models import CalendarFeed, CalendarReply, Invitation,
 from meetcore.mail.models import OutboxMessage
 from meetcore.meetings.models import Meeting, Series
 from meetcore.minutes.models import Decision, MinutesBlock, MinutesUpdate
+from meetcore.reports.models import MinutesAmendment, OfficialMinutes
 from meetcore.seats.models import Attendance, Seat, SeatLink
+from meetcore.video.models import VideoRecording, VideoRoom
 
 __all__ = [
     "ActionAssignment",
+    "ActionCarryOver",
     "ActionItem",
+    "ActionReminder",
+    "AgencyLink",
+    "AgendaDocument",
     "AgendaItem",
     "Agency",
     "ApiToken",
@@ -25,18 +39,24 @@ __all__ = [
     "Decision",
     "FloorRequest",
     "FloorSettings",
+    "FocalPoint",
     "Invitation",
     "Meeting",
     "MeetingCalendar",
     "MeetingEvent",
+    "MinutesAmendment",
     "MinutesBlock",
     "MinutesUpdate",
+    "OfficialMinutes",
     "OutboxMessage",
     "Person",
+    "ProgressReport",
     "Province",
     "Role",
     "Seat",
     "SeatLink",
     "Series",
     "User",
+    "VideoRecording",
+    "VideoRoom",
 ]

@@ -55,6 +55,20 @@ def _register_blueprints(app: Flask) -> None:
     from meetcore.attendance.views import bp as attendance_bp
 
     app.register_blueprint(attendance_bp)
+    # official minutes and the attendance report (issue 6)
+    from meetcore.reports.views import bp as reports_bp
+
+    app.register_blueprint(reports_bp)
+    # video (issue 4): join settings and tokens for browsers, janus.js, recordings
+    from meetcore.video.views import bp as video_bp
+
+    app.register_blueprint(video_bp)
+    # action follow-up and search (issue 6): the dashboard, the agencies' pages and links; search
+    from meetcore.actions.views import bp as actions_bp
+    from meetcore.search.views import bp as search_bp
+
+    app.register_blueprint(actions_bp)
+    app.register_blueprint(search_bp)
     register_api(app)
 
 

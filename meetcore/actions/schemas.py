@@ -83,3 +83,35 @@ class ActionUpdate(ActionCommand):
     def _something_to_change(self, data, **kwargs):
         if not {"title", "description", "due_date"} & data.keys():
             raise ValidationError(str(_l("Give at least one of title, description and due date.")))
+
+
+# --- following actions up (issue 6) -------------------------------------------------------------------------
+
+
+class ProgressInput(InputSchema):
+    """A progress report on one assignment: its new status, a note, and who reports (links only)."""
+
+    status = fields.String(required=True, validate=validate.OneOf(("open", "in_progress", "done")),
+                           metadata={"label": _l("Status")})
+    note = TrimmedString(load_default=None, allow_none=True, validate=validate.Length(max=5000),
+                         metadata={"label": _l("Progress note")})
+    reporter_name = TrimmedString(load_default=None, allow_none=True, validate=validate.Length(max=200),
+                                  metadata={"label": _l("Your name")})
+
+
+class FocalPointInput(InputSchema):
+    """An account that reports for an agency: an existing participant account, or a new one."""
+
+    email = TrimmedString(required=True, validate=validate.Length(min=3, max=254),
+                          metadata={"label": _l("E-mail")})
+    display_name = TrimmedString(load_default=None, allow_none=True, validate=validate.Length(max=200),
+                                 metadata={"label": _l("Name")})
+    password = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200),
+                             metadata={"label": _l("Password")})
+
+
+class AgencyLinkInput(InputSchema):
+    label = TrimmedString(load_default=None, allow_none=True, validate=validate.Length(max=120),
+                          metadata={"label": _l("Label")})
+    days = fields.Integer(load_default=None, allow_none=True, strict=False,
+                          validate=validate.Range(min=1, max=730), metadata={"label": _l("Valid for (days)")})

@@ -67,3 +67,9 @@ def register_api(app: Flask) -> None:
 
     for blueprint in (directory_blp, meetings_blp, agenda_blp, seats_blp, attendance_blp):
         api.register_blueprint(blueprint)
+    from meetcore.reports.api import blp as reports_blp  # issue 6: official minutes, attendance report
+
+    api.register_blueprint(reports_blp)
+    from meetcore.video.api import blp as video_blp  # issue 4: video rooms, placement, recordings
+
+    api.register_blueprint(video_blp)

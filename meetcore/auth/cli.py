@@ -6,11 +6,8 @@ import click
 
 from meetcore.auth import services
 from meetcore.auth.models import USER_ROLES
+from meetcore.cli import fail
 from meetcore.errors import DomainError
-
-
-def _fail(error: DomainError) -> None:
-    raise click.ClickException(str(error.message))
 
 
 @click.group("users")
@@ -30,7 +27,7 @@ def create_user(email: str, role: str, display_name: str | None, password: str |
     try:
         user = services.create_user(email, role=role, password=password, display_name=display_name)
     except DomainError as error:
-        _fail(error)
+        fail(error)
     click.echo(f"created {user.role} account {user.email}")
 
 
@@ -47,5 +44,5 @@ def create_token(email: str, label: str | None) -> None:
     try:
         user = services.user_by_email(email)
     except DomainError as error:
-        _fail(error)
+        fail(error)
     click.echo(services.create_api_token(user, label=label))

@@ -12,9 +12,11 @@ from meetcore.extensions import limiter
 bp = Blueprint("auth", __name__)
 
 
-def _safe_next(target: str | None) -> str:
+def _safe_next(target: str | None, user=None) -> str:
     if target and target.startswith("/") and not target.startswith("//"):
         return target
+    if user is not None and user.role == "participant":  # an agency's focal point: its action items
+        return url_for("actions.my_assignments")
     return url_for("meetings.index")
 
 
@@ -26,13 +28,13 @@ def _login_limit() -> str:
 @limiter.limit(_login_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(_safe_next(request.args.get("next"), current_user))
     email = request.form.get("email", "")
     if request.method == "POST":
         user = authenticate(email, request.form.get("password", ""))
         if user is not None:
             login_user(user, remember=bool(request.form.get("remember")))
-            return redirect(_safe_next(request.form.get("next")))
+            return redirect(_safe_next(request.form.get("next"), user))
         flash(_("The e-mail or password is not correct."), "error")
         return render_template("auth/login.html", email=email, next=request.form.get("next")), 401
     return render_template("auth/login.html", email=email, next=request.args.get("next"))

@@ -281,6 +281,11 @@ def _record(meeting: Meeting, kind: str, payload: dict, *, by, seat: Seat | None
     acting_seat = seat if _own_seat_id(by) is not None else None  # a seat acting through its own link
     record_event(meeting, kind, {**payload, "floor": floor_state(meeting.id)}, by=by, seat=acting_seat)
     db.session.commit()
+    if kind in ("floor.granted", "floor.revoked", "floor.withdrawn"):
+        # Hook (video, issue 4): whoever lost the floor stops publishing, enforced at Janus (kick).
+        from meetcore.video.services import floor_changed
+
+        floor_changed(meeting)
 
 
 def _user_id(by) -> int | None:

@@ -4,20 +4,8 @@ from __future__ import annotations
 
 import click
 
+from meetcore.cli import acting_user, fail
 from meetcore.errors import DomainError
-
-
-def _fail(error: DomainError) -> None:
-    raise click.ClickException(str(error.message))
-
-
-def _user(email: str):
-    from meetcore.auth.services import user_by_email
-
-    try:
-        return user_by_email(email)
-    except DomainError as error:
-        _fail(error)
 
 
 @click.group("invites")
@@ -34,7 +22,7 @@ def send_command(meeting_id: int, acting: str, yes: bool) -> None:
     from meetcore.invitations.services import plan_invitations, send_invitations
     from meetcore.meetings.services import get_meeting
 
-    user = _user(acting)
+    user = acting_user(acting)
     try:
         meeting = get_meeting(meeting_id, by=user)
         plan = plan_invitations(meeting, by=user)
@@ -46,7 +34,7 @@ def send_command(meeting_id: int, acting: str, yes: bool) -> None:
             click.confirm(f"Send {plan.count} invitations?", abort=True)
         result = send_invitations(meeting, {"expected": plan.count}, by=user)
     except DomainError as error:
-        _fail(error)
+        fail(error)
     click.echo(f"queued {result.sent} invitations (SEQUENCE {result.sequence})")
 
 
@@ -68,6 +56,6 @@ def feed_command(email: str | None, agency_id: int | None, acting: str) -> None:
     from meetcore.invitations.services import issue_feed
 
     try:
-        click.echo(issue_feed({"email": email, "agency_id": agency_id}, by=_user(acting)))
+        click.echo(issue_feed({"email": email, "agency_id": agency_id}, by=acting_user(acting)))
     except DomainError as error:
-        _fail(error)
+        fail(error)

@@ -360,12 +360,14 @@ def deliver_outbox(
 
 
 def run_once(app: Flask) -> DeliveryReport:
-    """One round of the mail worker: due reminders into the outbox, then the outbox out."""
+    """One mail worker round: due reminders (meetings, actions) into the outbox, then the outbox out."""
+    from meetcore.actions.reminders import enqueue_action_reminders
     from meetcore.invitations.services import enqueue_reminders
 
     with app.app_context():
         try:
             enqueue_reminders()
+            enqueue_action_reminders()
             return deliver_outbox()
         finally:
             db.session.remove()

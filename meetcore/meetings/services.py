@@ -111,6 +111,11 @@ def schedule_meeting(data: dict, *, by) -> Meeting:
     db.session.add(meeting)
     db.session.flush()
     record_event(meeting, "meeting.created", {"title": meeting.title}, by=by)
+    # Hook (action follow-up, issue 6): the series' open actions go under "เรื่องสืบเนื่อง" with their latest
+    # progress, in this same transaction.
+    from meetcore.actions.followup import carry_open_actions_into
+
+    carry_open_actions_into(meeting, by=by)
     db.session.commit()
     return meeting
 
@@ -186,6 +191,10 @@ def start_meeting(meeting: Meeting, *, by) -> Meeting:
     meeting.status = "live"
     record_event(meeting, "meeting.started", {"status": "live", "at": utcnow().isoformat()}, by=by)
     db.session.commit()
+    # Hook (video, issue 4): the meeting's Janus room, after commit (video trouble never stops a meeting).
+    from meetcore.video.services import meeting_went_live
+
+    meeting_went_live(meeting)
     return meeting
 
 
@@ -200,4 +209,8 @@ def end_meeting(meeting: Meeting, *, by) -> Meeting:
     close_floor(meeting, by=by)
     record_event(meeting, "meeting.ended", {"status": "ended", "at": utcnow().isoformat()}, by=by)
     db.session.commit()
+    # Hook (video, issue 4): close the Janus room and turn its recordings into files, after commit.
+    from meetcore.video.services import meeting_ended
+
+    meeting_ended(meeting)
     return meeting

@@ -368,7 +368,16 @@ def test_an_item_of_another_meeting_or_none_at_all(live, in_session, users):
     assert ack["error"]["code"] == "not_found"
 
 
-def test_the_owed_text_is_published_by_the_timer(live, in_session, item, instant_text):
+def _timer_stacks() -> list[str]:
+    """Where every publication timer thread is now."""
+    import sys
+    import traceback
+
+    stacks = ["".join(traceback.format_stack(frame)) for frame in sys._current_frames().values()]
+    return [stack for stack in stacks if "_publication_timer" in stack]
+
+
+def test_the_owed_text_is_published_by_the_timer(live, in_session, item, instant_text, caplog):
     import time
 
     from meetcore.minutes import services
@@ -384,7 +393,12 @@ def test_the_owed_text_is_published_by_the_timer(live, in_session, item, instant
         for event in events_of(seat_client, "minutes.text"):
             text = apply_splice(text, event["payload"])
         time.sleep(0.05)
-    assert text == FIRST
+    block = _block(item)
+    assert text == FIRST, (  # what the timer did, should this ever fail again
+        text, sorted(services._timers), block.text_pending_since, block.published_at,
+        [record.getMessage() for record in caplog.records if record.levelname in ("WARNING", "ERROR")],
+        _timer_stacks(),
+    )
     deadline = time.monotonic() + 10
     mine = (in_session.id, _block(item).id)
     while mine in services._timers and time.monotonic() < deadline:

@@ -1,0 +1,267 @@
+"""The official minutes as files: PDF (WeasyPrint, Sarabun embedded) and DOCX (python-docx, Thai fonts set).
+
+PDF: the same HTML as the console's view, with the bundled Sarabun faces (PyPI ``fontpkg-sarabun``) declared
+by @font-face with file URLs, so no system font is needed and the PDF embeds the subset it uses. Pango breaks
+Thai lines at word boundaries through libthai (Debian ``libthai0``).
+
+DOCX: Word picks the font of Thai text from the run's complex-script slot (w:rFonts/@w:cs) and its size
+from w:szCs, not from the Latin font and w:sz; and it shapes the text as Thai when w:lang says so. Every
+run therefore carries all three, and the document's default run properties too.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from flask import render_template
+
+from meetcore.reports.services import MinutesDocument
+
+# The faces the PDF uses (FONT_FILES of meetcore.i18n.setup, with their CSS weight and style).
+PDF_FACES = (
+    ("Sarabun-Regular.ttf", 400, "normal"),
+    ("Sarabun-Italic.ttf", 400, "italic"),
+    ("Sarabun-SemiBold.ttf", 600, "normal"),
+    ("Sarabun-Bold.ttf", 700, "normal"),
+)
+DOCX_FONT = "TH Sarabun New"  # the government's standard Thai face, as Word knows it
+DOCX_SIZE_PT = 16  # TH Sarabun New 16 pt: the regulation's usual body size
+THAI = "th-TH"
+# The order of w:rPr's children in the WordprocessingML schema (CT_RPr).
+RPR_ORDER = (
+    "rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike", "outline", "shadow",
+    "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden", "color", "spacing", "w", "kern",
+    "position", "sz", "szCs", "highlight", "u", "effect", "bdr", "shd", "fitText", "vertAlign", "rtl", "cs",
+    "em", "lang", "eastAsianLayout", "specVanish", "oMath",
+)  # fmt: skip
+
+
+def _font_dir() -> Path:
+    import fontpkg_sarabun
+
+    return Path(fontpkg_sarabun.ROOT) / "files"
+
+
+def pdf_html(doc: MinutesDocument) -> str:
+    from meetcore.i18n.setup import FONT_FILES
+
+    faces = [
+        {"url": (_font_dir() / name).as_uri(), "weight": weight, "style": style}
+        for name, weight, style in PDF_FACES
+        if name in FONT_FILES
+    ]
+    return render_template("reports/pdf.html", doc=doc, font_faces=faces, links=False)
+
+
+def render_pdf(doc: MinutesDocument) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=pdf_html(doc), base_url=str(_font_dir())).write_pdf()
+
+
+# --- DOCX ---------------------------------------------------------------------------------------------------
+
+
+def _thai_run_properties(run, *, size_pt: float = DOCX_SIZE_PT, bold: bool = False, italic: bool = False):
+    from docx.shared import Pt
+
+    run.font.name = DOCX_FONT
+    run.font.size = Pt(size_pt)
+    run.font.bold = bold or None
+    run.font.italic = italic or None
+    _thai_rpr(run._element.get_or_add_rPr(), size_pt=size_pt, bold=bold, italic=italic)
+    return run
+
+
+def _thai_rpr(rpr, *, size_pt: float, bold: bool = False, italic: bool = False) -> None:
+    """w:rFonts (ascii, hAnsi, cs, eastAsia), w:b/w:bCs, w:sz/w:szCs and w:lang on one rPr element."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for slot in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(slot), DOCX_FONT)
+    fonts.set(qn("w:hint"), "cs")
+    if bold and rpr.find(qn("w:bCs")) is None:
+        rpr.append(OxmlElement("w:bCs"))
+    if italic and rpr.find(qn("w:iCs")) is None:
+        rpr.append(OxmlElement("w:iCs"))
+    half_points = str(int(round(size_pt * 2)))
+    for tag in ("w:sz", "w:szCs"):
+        element = rpr.find(qn(tag))
+        if element is None:
+            element = OxmlElement(tag)
+            rpr.append(element)
+        element.set(qn("w:val"), half_points)
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    lang.set(qn("w:val"), THAI)
+    lang.set(qn("w:eastAsia"), THAI)
+    lang.set(qn("w:bidi"), THAI)
+    # Word refuses a document whose run properties are out of the schema's order.
+    order = {qn(f"w:{tag}"): rank for rank, tag in enumerate(RPR_ORDER)}
+    children = sorted(rpr, key=lambda child: order.get(child.tag, len(order)))
+    for child in children:
+        rpr.append(child)  # moves it to the end: the children end up in schema order
+
+
+def _paragraph(
+    document,
+    text: str = "",
+    *,
+    bold: bool = False,
+    align=None,
+    indent_cm: float = 0,
+    first_line_cm: float = 0,
+    space_after_pt: float = 0,
+    size_pt: float = DOCX_SIZE_PT,
+):
+    from docx.shared import Cm, Pt
+
+    paragraph = document.add_paragraph()
+    fmt = paragraph.paragraph_format
+    fmt.space_after = Pt(space_after_pt)
+    fmt.space_before = Pt(0)
+    if indent_cm:
+        fmt.left_indent = Cm(indent_cm)
+    if first_line_cm:
+        fmt.first_line_indent = Cm(first_line_cm)
+    if align is not None:
+        paragraph.alignment = align
+    if text:
+        _thai_run_properties(paragraph.add_run(text), bold=bold, size_pt=size_pt)
+    return paragraph
+
+
+def _add(paragraph, text: str, *, bold: bool = False, italic: bool = False):
+    return _thai_run_properties(paragraph.add_run(text), bold=bold, italic=italic)
+
+
+def _people(document, groups) -> None:
+    number = 0
+    for group in groups:
+        if group.title:
+            _paragraph(document, group.title, bold=True, indent_cm=0.75)
+        for entry in group.entries:
+            number += 1
+            paragraph = _paragraph(document, indent_cm=1.5)
+            _add(paragraph, f"{number}. {entry.name}")
+            if entry.position:
+                _add(paragraph, f"\t{entry.position}")
+            if entry.on_behalf_of:
+                _add(paragraph, f" แทน {entry.on_behalf_of}")
+            if entry.note:
+                _add(paragraph, f" {entry.note}", italic=True)
+
+
+def _label(document, text: str) -> None:
+    paragraph = _paragraph(document, space_after_pt=2)
+    run = _add(paragraph, text, bold=True)
+    run.font.underline = True
+
+
+def render_docx(doc: MinutesDocument) -> bytes:
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Cm
+
+    document = Document()
+    section = document.sections[0]
+    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
+    section.top_margin, section.bottom_margin = Cm(2.5), Cm(2)
+    section.left_margin, section.right_margin = Cm(3), Cm(2)
+    normal = document.styles["Normal"]
+    normal.font.name = DOCX_FONT
+    _thai_rpr(normal.element.get_or_add_rPr(), size_pt=DOCX_SIZE_PT)
+    # The document's defaults too (docDefaults): text typed later in Word stays Thai Sarabun 16.
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    if defaults is not None:
+        rpr_default = defaults.find(qn("w:rPrDefault"))
+        rpr = rpr_default.find(qn("w:rPr")) if rpr_default is not None else None
+        if rpr is not None:
+            _thai_rpr(rpr, size_pt=DOCX_SIZE_PT)
+    document.core_properties.title = f"{doc.title} ครั้งที่ {doc.number_label}"
+    document.core_properties.language = THAI
+
+    center = WD_ALIGN_PARAGRAPH.CENTER
+    _paragraph(document, doc.title, bold=True, align=center, size_pt=DOCX_SIZE_PT + 2)
+    if doc.subtitle:
+        _paragraph(document, doc.subtitle, align=center)
+    _paragraph(document, f"ครั้งที่ {doc.number_label}", align=center)
+    _paragraph(document, f"เมื่อ{doc.date_text}", align=center)
+    _paragraph(document, f"ณ {doc.venue}", align=center, space_after_pt=6)
+    _paragraph(document, "-" * 40, align=center, space_after_pt=6)
+
+    _label(document, "ผู้มาประชุม")
+    _people(document, doc.present)
+    _label(document, "ผู้ไม่มาประชุม")
+    if doc.absent:
+        _people(document, doc.absent)
+    else:
+        _paragraph(document, "-", indent_cm=1.5)
+    _label(document, "ผู้เข้าร่วมประชุม")
+    if doc.supporting:
+        _people(document, doc.supporting)
+    else:
+        _paragraph(document, "-", indent_cm=1.5)
+
+    start = _paragraph(document, space_after_pt=6)
+    _add(start, "เริ่มประชุมเวลา", bold=True)
+    _add(start, f" {doc.started_text}")
+
+    for item in doc.items:
+        indent = 0.0 if item.depth == 0 else 0.75 * min(item.depth, 3)
+        title = (
+            f"ระเบียบวาระที่ {item.number} {item.title}" if item.depth == 0 else f"{item.number} {item.title}"
+        )
+        _paragraph(document, title, bold=True, indent_cm=indent)
+        if item.previous_minutes is not None:
+            previous = item.previous_minutes
+            _paragraph(
+                document, f"รายงานการประชุม ครั้งที่ {previous.number}/{previous.year_be}", indent_cm=indent + 0.75
+            )
+        for text in item.text.splitlines():
+            if text.strip():
+                _paragraph(document, text.strip(), indent_cm=indent, first_line_cm=2.5)
+        if item.decisions:
+            decision = _paragraph(document, indent_cm=indent + 0.75, space_after_pt=4)
+            _add(decision, "มติที่ประชุม", bold=True)
+            _add(decision, " " + " ".join(item.decisions))
+
+    end = _paragraph(document, space_after_pt=18)
+    _add(end, "เลิกประชุมเวลา", bold=True)
+    _add(end, f" {doc.ended_text}")
+
+    for name, position, label in (
+        (doc.row.recorder_name, doc.row.recorder_position, "ผู้จดรายงานการประชุม"),
+        (doc.row.reviewer_name, doc.row.reviewer_position, "ผู้ตรวจรายงานการประชุม"),
+    ):
+        _paragraph(document, name or "......................................", indent_cm=8)
+        if position:
+            _paragraph(document, position, indent_cm=8)
+        _paragraph(document, label, indent_cm=8, space_after_pt=12)
+
+    if doc.amendments:
+        _label(document, "การแก้ไขเพิ่มเติมหลังการรับรองรายงานการประชุม")
+        from meetcore.i18n.dates import be_datetime
+
+        for number, line in enumerate(doc.amendments, start=1):
+            where = f"ระเบียบวาระที่ {line.number} {line.item_title}: " if line.number else ""
+            paragraph = _paragraph(document, indent_cm=0.75)
+            _add(paragraph, f"{number}. {where}{line.text}")
+            _add(paragraph, f" (แก้ไขโดย {line.by} เมื่อ {be_datetime(line.at, 'th')} น.)", italic=True)
+
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def file_name(doc: MinutesDocument, extension: str) -> str:
+    return f"minutes-{doc.meeting.number}-{doc.meeting.year_be}-meeting-{doc.meeting.id}.{extension}"

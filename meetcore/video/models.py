@@ -1,0 +1,51 @@
+"""The video room of each meeting: which Janus server it was placed on (the placement survives restarts),
+its room id and secret, and the recordings turned into playable files after the meeting."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from meetcore.database import UTCDateTime, utcnow
+from meetcore.extensions import db
+
+
+class VideoRoom(db.Model):
+    """One Janus VideoRoom per meeting. open while closed_at is NULL; the load of a server is the number
+    of its open rooms."""
+
+    __tablename__ = "video_rooms"
+    __table_args__ = (sa.Index("ix_video_rooms_server_open", "server_url", "closed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"), unique=True)
+    server_url: Mapped[str] = mapped_column(sa.String(500))
+    janus_room_id: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
+    secret: Mapped[str] = mapped_column(sa.String(100))  # the room's secret: server side only
+    record: Mapped[bool] = mapped_column(default=False)
+    rec_dir: Mapped[str | None] = mapped_column(sa.String(1000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    recordings_processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class VideoRecording(db.Model):
+    """One playable file made by janus-pp-rec from one publisher's recorded stream."""
+
+    __tablename__ = "video_recordings"
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "file_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    file_name: Mapped[str] = mapped_column(sa.String(300))
+    kind: Mapped[str] = mapped_column(sa.String(10))  # audio | video
+    publisher: Mapped[str | None] = mapped_column(sa.String(200))  # the publisher's display name
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    size_bytes: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,608 @@
+"""The video domain's services: the only writers of VideoRoom and VideoRecording rows, and the only code
+that talks to Janus.
+
+* one VideoRoom per meeting, created when the meeting goes live (idempotent: a restarted app, or a
+  restarted Janus, finds or re-creates the same room on the same server) and destroyed when it ends;
+* placement: each meeting on the least loaded Janus (fewest open rooms), kept in the table;
+* browsers get Janus's signed tokens (short-lived, VideoRoom only) and a per-endpoint room token that the
+  room's ACL (`allowed`) admits; the admin key and the room secret stay on the server;
+* the floor is enforced at Janus: after every floor change, publishers that may not publish are kicked;
+* recordings: .mjr files turned into playable files with janus-pp-rec after the meeting.
+
+Endpoints (who is on the other end of a browser's video): the studio (a staff account), a seat (a personal
+link), or a provincial site (one hall carrying all the roles checked in there). Each endpoint publishes under
+a fixed Janus participant id, so the app knows whom to kick.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from meetcore.auth.permissions import STAFF, require_editor, require_staff
+from meetcore.database import utcnow
+from meetcore.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from meetcore.extensions import db
+from meetcore.meetings.models import Meeting
+from meetcore.video.janus_api import JanusError, JanusServer, signed_token
+from meetcore.video.models import VideoRecording, VideoRoom
+
+log = logging.getLogger(__name__)
+
+# Janus participant ids of publishing endpoints; listeners (every page's handle that only receives the
+# room's events) get ids chosen by Janus, which must never publish.
+SEAT_BASE = 1_000_000_000
+SITE_BASE = 2_000_000_000
+STUDIO_BASE = 3_000_000_000
+ENDPOINT_END = 4_000_000_000
+ROOM_PUBLISHERS = 20  # the studio, the floor holder, and a margin for hand-overs and reconnects
+
+
+class VideoUnavailable(DomainError):
+    code = "video_unavailable"
+    status = 503
+    default_message = _l("The video server cannot be reached. The meeting goes on without video.")
+
+
+# --- settings ---------------------------------------------------------------------------------------------
+
+
+def _config(name: str):
+    return current_app.config.get("MEETCORE_" + name)
+
+
+def janus_urls() -> list[str]:
+    return [url.strip() for url in (_config("JANUS_URLS") or "").split(",") if url.strip()]
+
+
+def video_enabled() -> bool:
+    return bool(janus_urls())
+
+
+def _token_secret() -> str:
+    secret = _config("JANUS_TOKEN_SECRET")
+    if not secret:
+        raise VideoUnavailable(_l("Video is not configured on this server."))
+    return secret
+
+
+def janus_server(url: str) -> JanusServer:
+    return JanusServer(
+        url,
+        token_secret=_token_secret(),
+        admin_key=_config("JANUS_ADMIN_KEY"),
+        api_secret=_config("JANUS_API_SECRET"),
+    )
+
+
+def public_url(server_url: str) -> str:
+    """The address browsers use for this server: JANUS_PUBLIC_URL's entry at the server's position in
+    JANUS_URLS (the last entry serves the rest); default the server's own address."""
+    urls = janus_urls()
+    public = [url.strip() for url in (_config("JANUS_PUBLIC_URL") or "").split(",") if url.strip()]
+    if not public:
+        return server_url
+    index = urls.index(server_url) if server_url in urls else len(public) - 1
+    return public[min(index, len(public) - 1)]
+
+
+# --- rooms ------------------------------------------------------------------------------------------------
+
+
+def room_of(meeting: Meeting) -> VideoRoom | None:
+    return db.session.scalar(sa.select(VideoRoom).where(VideoRoom.meeting_id == meeting.id))
+
+
+def server_loads() -> dict[str, int]:
+    """Open rooms per configured server (0 for a server with none)."""
+    counts = dict(
+        db.session.execute(
+            sa.select(VideoRoom.server_url, sa.func.count(VideoRoom.id))
+            .where(VideoRoom.closed_at.is_(None))
+            .group_by(VideoRoom.server_url)
+        ).all()
+    )
+    return {url: counts.get(url, 0) for url in janus_urls()}
+
+
+def _recordings_root() -> Path:
+    configured = _config("VIDEO_RECORDINGS_DIR")
+    return Path(configured) if configured else Path(current_app.instance_path) / "recordings"
+
+
+def _create_at_janus(room: VideoRoom, meeting: Meeting) -> None:
+    body = {
+        "request": "create",
+        "room": room.janus_room_id,
+        "admin_key": _config("JANUS_ADMIN_KEY"),
+        "secret": room.secret,
+        "description": f"meeting {meeting.id}",
+        "permanent": False,
+        "is_private": True,
+        "publishers": ROOM_PUBLISHERS,
+        "bitrate": 1_024_000,
+        "fir_freq": 10,
+        "audiocodec": "opus",
+        "videocodec": "vp8",
+        "notify_joining": False,
+        "audiolevel_event": True,
+        "audio_active_packets": 50,
+        "audio_level_average": int(_config("VIDEO_TALKING_LEVEL") or 40),
+        "allowed": [_room_token(room, "service")],
+    }
+    if room.record:
+        Path(room.rec_dir).mkdir(parents=True, exist_ok=True)
+        body.update(record=True, rec_dir=room.rec_dir)
+    try:
+        janus_server(room.server_url).videoroom(body)
+    except JanusError as error:
+        if error.code != 427:  # 427: the room exists already (another process, or an earlier call)
+            raise
+
+
+def _new_room(meeting: Meeting, server_url: str) -> VideoRoom:
+    room_id = secrets.randbelow(2**52 - 1_000_000) + 1_000_000
+    record = bool(_config("VIDEO_RECORD"))
+    return VideoRoom(
+        meeting_id=meeting.id,
+        server_url=server_url,
+        janus_room_id=room_id,
+        secret=secrets.token_urlsafe(24),
+        record=record,
+        rec_dir=str(_recordings_root() / str(meeting.id)) if record else None,
+    )
+
+
+def create_room(meeting: Meeting) -> VideoRoom | None:
+    """The meeting's open room, created at Janus when needed. Idempotent: the row (its server, room id and
+    secret) is kept, so after a restart of the app or of Janus the same room is found or made again.
+    None when video is off (no Janus configured, or the meeting has no video conference)."""
+    if not video_enabled() or not meeting.video_conference:
+        return None
+    room = room_of(meeting)
+    if room is not None:
+        if room.is_open:
+            _create_at_janus(room, meeting)
+        return room
+    loads = server_loads()
+    order = sorted(loads, key=lambda url: (loads[url], janus_urls().index(url)))
+    last_error: JanusError | None = None
+    for server_url in order:  # the least loaded first; an unreachable server is passed over
+        room = _new_room(meeting, server_url)
+        try:
+            _create_at_janus(room, meeting)
+        except JanusError as error:
+            if error.code != 0:
+                raise
+            last_error = error
+            log.warning("video: %s unreachable, placing meeting %s elsewhere", server_url, meeting.id)
+            continue
+        db.session.add(room)
+        try:
+            db.session.commit()
+        except IntegrityError:  # another process placed this meeting at the same moment: keep theirs
+            db.session.rollback()
+            _destroy_at_janus(room)
+            return room_of(meeting)
+        return room
+    raise VideoUnavailable() from last_error
+
+
+def _destroy_at_janus(room: VideoRoom) -> None:
+    try:
+        janus_server(room.server_url).videoroom(
+            {"request": "destroy", "room": room.janus_room_id, "secret": room.secret, "permanent": False}
+        )
+    except JanusError as error:
+        if error.code not in (426,):  # 426: no such room (Janus restarted, or destroyed already)
+            raise
+
+
+def close_room(meeting: Meeting) -> VideoRoom | None:
+    """Destroy the meeting's room at Janus and mark it closed; then turn its recordings into files."""
+    room = room_of(meeting)
+    if room is None or not room.is_open:
+        return room
+    try:
+        _destroy_at_janus(room)
+    except JanusError:
+        log.warning("video: could not destroy room %s of meeting %s", room.janus_room_id, meeting.id)
+    room.closed_at = utcnow()
+    db.session.commit()
+    if room.record:
+        process_recordings_later(meeting)
+    return room
+
+
+def process_recordings_later(meeting: Meeting) -> None:
+    """janus-pp-rec can take minutes after a long meeting: it runs beside the request (a greenlet, or a
+    thread in threading mode), so ending the meeting is acknowledged at once. Should this process die
+    first, the room keeps recordings_processed_at NULL and `meetcore video recordings` does it."""
+    from meetcore.extensions import socketio
+
+    app = current_app._get_current_object()
+
+    def run(meeting_id: int) -> None:
+        with app.app_context():
+            try:
+                process_recordings(db.session.get(Meeting, meeting_id))
+            except Exception:  # noqa: BLE001  (logged; a background task has nobody else to tell)
+                log.exception("video: recordings of meeting %s", meeting_id)
+            finally:
+                db.session.remove()
+
+    socketio.start_background_task(run, meeting.id)
+
+
+def meeting_went_live(meeting: Meeting) -> None:
+    """After start_meeting commits. Video trouble never stops a meeting: it is logged, and the pages retry."""
+    try:
+        create_room(meeting)
+    except (JanusError, DomainError) as error:
+        db.session.rollback()
+        log.warning("video: no room for meeting %s yet: %s", meeting.id, error)
+
+
+def meeting_ended(meeting: Meeting) -> None:
+    """After end_meeting commits."""
+    try:
+        close_room(meeting)
+    except (JanusError, DomainError, OSError) as error:
+        db.session.rollback()
+        log.warning("video: closing the room of meeting %s: %s", meeting.id, error)
+
+
+# --- endpoints and tokens --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    kind: str  # studio | seat | site
+    key: str  # e.g. "seat-12"
+    publisher_id: int
+    display: str
+
+
+def studio_endpoint(user) -> Endpoint:
+    return Endpoint("studio", f"studio-{user.id}", STUDIO_BASE + user.id, user.display_name or user.email)
+
+
+def seat_endpoint(seat) -> Endpoint:
+    from meetcore.seats.services import seat_label
+
+    label = seat_label(seat.province, seat.role, "th") if seat.role is not None else f"seat {seat.id}"
+    return Endpoint("seat", f"seat-{seat.id}", SEAT_BASE + seat.id, label)
+
+
+def site_endpoint(province) -> Endpoint:
+    return Endpoint("site", f"site-{province.id}", SITE_BASE + province.id, province.name_th)
+
+
+def endpoint_of(actor, meeting: Meeting) -> Endpoint:
+    """The endpoint a staff account, a seat or a provincial site is, in this meeting."""
+    from meetcore.directory.models import Province
+    from meetcore.live.actors import SeatActor, SiteActor
+    from meetcore.seats.models import Seat
+
+    if isinstance(actor, SiteActor):
+        if actor.meeting_id != meeting.id:
+            raise PermissionDenied(_l("This link belongs to another meeting."))
+        return site_endpoint(db.session.get(Province, actor.province_id))
+    if isinstance(actor, SeatActor):
+        if actor.meeting_id != meeting.id:
+            raise PermissionDenied(_l("This link belongs to another meeting."))
+        return seat_endpoint(db.session.get(Seat, actor.seat_id))
+    require_staff(actor)
+    return studio_endpoint(actor)
+
+
+def entitled_publisher_ids(meeting: Meeting) -> set[int]:
+    """Endpoint ids other than the studio's that may publish now: the floor holder's seat (from its own
+    device), and the provincial hall of its province when the hall's roll call has the seat in the room
+    (one hall is one endpoint carrying every role checked in there)."""
+    from meetcore.floor.models import FloorRequest
+    from meetcore.seats.models import Attendance, Seat
+
+    holder = db.session.execute(
+        sa.select(Seat.id, Seat.province_id)
+        .join(FloorRequest, FloorRequest.seat_id == Seat.id)
+        .where(FloorRequest.meeting_id == meeting.id, FloorRequest.state == "granted")
+    ).first()
+    if holder is None:
+        return set()
+    ids = {SEAT_BASE + holder.id}
+    at_the_hall = db.session.scalar(
+        sa.select(Attendance.id)
+        .where(
+            Attendance.meeting_id == meeting.id,
+            Attendance.seat_id == holder.id,
+            Attendance.kind == "site",
+            Attendance.left_at.is_(None),
+        )
+        .limit(1)
+    )
+    if holder.province_id is not None and at_the_hall is not None:
+        ids.add(SITE_BASE + holder.province_id)
+    return ids
+
+
+def may_publish(endpoint: Endpoint, meeting: Meeting) -> bool:
+    return endpoint.kind == "studio" or endpoint.publisher_id in entitled_publisher_ids(meeting)
+
+
+def _room_token(room: VideoRoom, endpoint_key: str) -> str:
+    """The room ACL token of one endpoint: derived (HMAC), so every app process computes the same one."""
+    message = f"{room.janus_room_id}:{endpoint_key}".encode()
+    return hmac.new(_token_secret().encode(), message, hashlib.sha256).hexdigest()[:40]
+
+
+def turn_credentials(endpoint_key: str, ttl: int) -> list[dict]:
+    """TURN REST API credentials (coturn use-auth-secret): username "expiry:endpoint", password
+    base64(HMAC-SHA1(secret, username))."""
+    urls = [url.strip() for url in (_config("TURN_URLS") or "").split(",") if url.strip()]
+    secret = _config("TURN_SECRET")
+    if not urls or not secret:
+        return []
+    username = f"{int(time.time()) + ttl}:{endpoint_key}"
+    password = base64.b64encode(hmac.new(secret.encode(), username.encode(), hashlib.sha1).digest()).decode()
+    return [{"urls": urls, "username": username, "credential": password}]
+
+
+def mint_token(
+    meeting: Meeting, seat=None, *, endpoint: Endpoint | None = None, ttl: int | None = None
+) -> dict:
+    """Janus credentials of one endpoint of the meeting's open room: a signed Janus token (VideoRoom only,
+    valid `ttl` seconds) and the endpoint's room token, added to the room's ACL. For a seat, or any endpoint.
+    """
+    room = room_of(meeting)
+    if room is None or not room.is_open:
+        room = create_room(meeting) if meeting.status == "live" else None
+    if room is None or not room.is_open:
+        raise Conflict(_l("There is no video in this meeting now."))
+    if endpoint is None:
+        if seat is None:
+            raise InvalidInput(_l("Choose the seat."), field="seat_id")
+        endpoint = seat_endpoint(seat)
+    ttl = ttl or int(_config("VIDEO_TOKEN_TTL") or 3600)
+    room_token = _room_token(room, endpoint.key)
+    server = janus_server(room.server_url)
+    try:
+        server.videoroom({"request": "allowed", "room": room.janus_room_id, "secret": room.secret,
+                          "action": "add", "allowed": [room_token]})  # fmt: skip
+    except JanusError as error:
+        if error.code == 426:  # Janus restarted and lost the room: make it again, then admit the endpoint
+            _create_at_janus(room, meeting)
+            server.videoroom({"request": "allowed", "room": room.janus_room_id, "secret": room.secret,
+                              "action": "add", "allowed": [room_token]})  # fmt: skip
+        else:
+            raise VideoUnavailable() from error
+    token = signed_token(_token_secret(), ttl)
+    return {
+        "server": public_url(room.server_url),
+        "server_url": room.server_url,
+        "room": room.janus_room_id,
+        "token": token,
+        "room_token": room_token,
+        "expires_at": datetime.fromtimestamp(int(token.split(",", 1)[0]), UTC).isoformat(),
+        "endpoint": endpoint.key,
+        "publisher_id": endpoint.publisher_id,
+        "display": endpoint.display,
+        "ice_servers": turn_credentials(endpoint.key, ttl),
+    }
+
+
+def join_config(meeting: Meeting, *, by) -> dict:
+    """What a browser needs to join the meeting's video, for the account, seat or site `by`."""
+    endpoint = endpoint_of(by, meeting)
+    if not video_enabled() or not meeting.video_conference:
+        return {"enabled": False}
+    if meeting.status != "live":
+        return {"enabled": True, "live": False}
+    try:
+        credentials = mint_token(meeting, endpoint=endpoint)
+    except JanusError as error:
+        raise VideoUnavailable() from error
+    credentials.pop("server_url")  # the app's loopback address of Janus's HTTP API stays on the server
+    return {
+        "enabled": True,
+        "live": True,
+        **credentials,
+        "kind": endpoint.kind,
+        "may_publish": may_publish(endpoint, meeting),
+        "may_moderate": getattr(by, "role", None) in STAFF,
+        "endpoint_ids": {"seat": SEAT_BASE, "site": SITE_BASE, "studio": STUDIO_BASE, "end": ENDPOINT_END},
+    }
+
+
+def publish_status(meeting: Meeting, *, by) -> dict:
+    """Whether the account, seat or site `by` may publish now: what pages ask when the floor changes
+    (cheap: no token, no call to Janus)."""
+    endpoint = endpoint_of(by, meeting)
+    return {"live": meeting.status == "live", "may_publish": may_publish(endpoint, meeting)}
+
+
+# --- the floor at Janus -----------------------------------------------------------------------------------
+
+
+def participants(meeting: Meeting) -> list[dict]:
+    """Janus's listparticipants of the meeting's room ([] when it has no open room)."""
+    room = room_of(meeting)
+    if room is None or not room.is_open:
+        return []
+    answer = janus_server(room.server_url).videoroom(
+        {"request": "listparticipants", "room": room.janus_room_id}
+    )
+    return list(answer.get("participants") or [])
+
+
+def enforce_floor(meeting: Meeting) -> list[int]:
+    """Kick every participant that may not publish now: seats and sites whose turn is over (whether they
+    are publishing or only joined as that endpoint), and any other non-studio participant that publishes.
+    Returns the kicked participant ids."""
+    room = room_of(meeting)
+    if room is None or not room.is_open:
+        return []
+    server = janus_server(room.server_url)
+    entitled = entitled_publisher_ids(meeting)
+    kicked = []
+    for participant in participants(meeting):
+        pid = participant.get("id")
+        if not isinstance(pid, int):
+            continue
+        if STUDIO_BASE <= pid < ENDPOINT_END or pid in entitled:
+            continue
+        if SEAT_BASE <= pid < STUDIO_BASE or participant.get("publisher"):
+            try:
+                server.videoroom({"request": "kick", "room": room.janus_room_id, "secret": room.secret,
+                                  "id": pid})  # fmt: skip
+                kicked.append(pid)
+            except JanusError as error:
+                if error.code != 428:  # 428: it left meanwhile
+                    raise
+    return kicked
+
+
+def floor_changed(meeting: Meeting) -> None:
+    """After a floor change commits (meetcore.floor.services): enforce it at Janus; never raises."""
+    try:
+        if video_enabled():
+            enforce_floor(meeting)
+    except (JanusError, DomainError) as error:
+        log.warning("video: floor of meeting %s not enforced at Janus: %s", meeting.id, error)
+
+
+def mute_publisher(meeting: Meeting, publisher_id: int, mids: list[str], *, mute: bool = True, by) -> None:
+    """The chair mutes (or unmutes) a publisher's streams at Janus ("moderate"); the page names the mids."""
+    require_staff(by)
+    room = room_of(meeting)
+    if room is None or not room.is_open:
+        raise Conflict(_l("There is no video in this meeting now."))
+    if not mids or not all(isinstance(mid, str) and len(mid) < 20 for mid in mids):
+        raise InvalidInput(_l("Choose the streams to mute."), field="mids")
+    server = janus_server(room.server_url)
+    try:
+        for mid in mids:
+            server.videoroom({"request": "moderate", "room": room.janus_room_id, "secret": room.secret,
+                              "id": int(publisher_id), "mid": mid, "mute": bool(mute)})  # fmt: skip
+    except JanusError as error:
+        if error.code == 428:
+            raise NotFound(_l("This participant has left the video.")) from error
+        raise VideoUnavailable() from error
+
+
+# --- recordings -------------------------------------------------------------------------------------------
+
+EXTENSIONS = {"vp8": "webm", "vp9": "webm", "av1": "webm", "h264": "mkv", "opus": "opus", "g711": "wav"}
+
+
+def _header(path: Path) -> dict:
+    result = subprocess.run(["janus-pp-rec", "-j", str(path)], capture_output=True, text=True, timeout=60)
+    for line in reversed(result.stdout.splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            return json.loads(line)
+    return {}
+
+
+def _publisher_label(file_name: str) -> str | None:
+    """The endpoint that published a recording, from Janus's file name (videoroom-ROOM-user-ID-...)."""
+    parts = file_name.split("-")
+    if "user" in parts:
+        try:
+            pid = int(parts[parts.index("user") + 1])
+        except (IndexError, ValueError):
+            return None
+        for base, kind in ((STUDIO_BASE, "studio"), (SITE_BASE, "site"), (SEAT_BASE, "seat")):
+            if base <= pid < base + 1_000_000_000:
+                return f"{kind}-{pid - base}"
+    return None
+
+
+def process_recordings(meeting: Meeting) -> list[VideoRecording]:
+    """Turn the room's .mjr files into playable files (janus-pp-rec) next to them, and list them."""
+    room = room_of(meeting)
+    if room is None or not room.rec_dir or shutil.which("janus-pp-rec") is None:
+        return []
+    made = []
+    known = set(db.session.scalars(sa.select(VideoRecording.file_name).where(
+        VideoRecording.meeting_id == meeting.id)))  # fmt: skip
+    for source in sorted(Path(room.rec_dir).glob("*.mjr")):
+        header = _header(source)
+        codec = str(header.get("c") or "")
+        extension = EXTENSIONS.get(codec)
+        if extension is None:
+            continue
+        target = source.with_suffix("." + extension)
+        if target.name in known:
+            continue
+        subprocess.run(["janus-pp-rec", str(source), str(target)], capture_output=True, timeout=3600)
+        if not target.exists() or target.stat().st_size == 0:
+            continue
+        started = header.get("s") or header.get("u")
+        recording = VideoRecording(
+            meeting_id=meeting.id,
+            file_name=target.name,
+            kind="video" if header.get("t") == "v" else "audio",
+            publisher=_publisher_label(source.name),
+            started_at=datetime.fromtimestamp(started / 1_000_000, UTC) if started else None,
+            size_bytes=target.stat().st_size,
+        )
+        db.session.add(recording)
+        made.append(recording)
+    room.recordings_processed_at = utcnow()
+    db.session.commit()
+    return made
+
+
+def list_recordings(meeting: Meeting, *, by) -> list[VideoRecording]:
+    require_editor(by)
+    return list(db.session.scalars(
+        sa.select(VideoRecording).where(VideoRecording.meeting_id == meeting.id)
+        .order_by(VideoRecording.started_at, VideoRecording.file_name)))  # fmt: skip
+
+
+def publisher_names(recordings: list[VideoRecording]) -> dict[str, str]:
+    """ "studio-3", "seat-12", "site-40" → the account's, the seat's or the province's name."""
+    from meetcore.auth.models import User
+    from meetcore.directory.models import Province
+    from meetcore.seats.models import Seat
+
+    names = {}
+    for key in {row.publisher for row in recordings if row.publisher}:
+        kind, _, number = key.partition("-")
+        if not number.isdigit():
+            continue
+        if kind == "studio" and (user := db.session.get(User, int(number))) is not None:
+            names[key] = studio_endpoint(user).display
+        elif kind == "seat" and (seat := db.session.get(Seat, int(number))) is not None:
+            names[key] = seat_endpoint(seat).display
+        elif kind == "site" and (province := db.session.get(Province, int(number))) is not None:
+            names[key] = site_endpoint(province).display
+    return names
+
+
+def recording_file(meeting: Meeting, recording_id: int, *, by) -> Path:
+    require_editor(by)
+    recording = db.session.get(VideoRecording, recording_id)
+    room = room_of(meeting)
+    if recording is None or recording.meeting_id != meeting.id or room is None or not room.rec_dir:
+        raise NotFound()
+    path = Path(room.rec_dir) / recording.file_name
+    if not path.is_file():
+        raise NotFound(_l("The recording's file is no longer there."))
+    return path

@@ -1,0 +1,134 @@
+"""The reference meeting after a scripted live session: started, some seats checked in (one by a substitute),
+one seat declined with a reason, minutes text and a decision on every agenda item, ended."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pycrdt
+import pytest
+import sqlalchemy as sa
+
+from meetcore.extensions import db
+
+# Seats checked in by their own browser: (province code or None for central, role code).
+PRESENT = [
+    (None, "permanent_secretary"), (None, "strategy_director"), (None, "secretariat"),
+    ("TH-50", "vice_governor"), ("TH-50", "social_development"), ("TH-50", "public_health"),
+    ("TH-90", "labour"), ("TH-90", "red_cross"), ("TH-40", "social_development"), ("TH-30", "labour"),
+]  # fmt: skip
+SUBSTITUTE_SEAT = ("TH-90", "social_development")
+SUBSTITUTE_NAME = "นางสาวตัวอย่าง ผู้แทนพมจ"
+SUBSTITUTE_POSITION = "นักพัฒนาสังคมชำนาญการพิเศษ"
+DECLINED_SEAT = ("TH-50", "labour")
+DECLINE_REASON = "ติดภารกิจตรวจเยี่ยมสถานประกอบการในพื้นที่"
+RECORDER = ("นายตัวอย่าง จดรายงาน", "นักวิเคราะห์นโยบายและแผนชำนาญการ")
+REVIEWER = ("นางตัวอย่าง ตรวจรายงาน", "ผู้อำนวยการกองยุทธศาสตร์และแผนงาน")
+
+
+def seat_at(meeting_id: int, province_code: str | None, role_code: str):
+    from meetcore.directory.models import Province, Role
+    from meetcore.seats.models import Seat
+
+    query = (
+        sa.select(Seat)
+        .join(Role, Seat.role_id == Role.id)
+        .where(Seat.meeting_id == meeting_id, Role.code == role_code)
+    )
+    if province_code is None:
+        query = query.where(Seat.province_id.is_(None))
+    else:
+        query = query.join(Province, Seat.province_id == Province.id).where(Province.code == province_code)
+    return db.session.scalars(query).one()
+
+
+def minutes_update(text: str) -> bytes:
+    """What a minutes editor in a browser sends for typing ``text`` into an empty block (a Yjs update)."""
+    doc = pycrdt.Doc()
+    body = doc.get("minutes", type=pycrdt.Text)
+    before = doc.get_state()
+    body.insert(0, text)
+    return doc.get_update(before)
+
+
+@dataclass
+class Held:
+    meeting_id: int
+    next_meeting_id: int
+    present: list = field(default_factory=list)  # seats checked in themselves
+    substitute: object = None
+    declined: object = None
+    decisions: dict = field(default_factory=dict)  # item id → decision text
+    texts: dict = field(default_factory=dict)  # item id → minutes text
+
+
+def hold_meeting(reference_meeting: dict, users: dict, app) -> Held:
+    from meetcore.agenda.models import AgendaItem
+    from meetcore.attendance.services import Connection, check_in
+    from meetcore.meetings.models import Meeting
+    from meetcore.meetings.services import end_meeting, start_meeting
+    from meetcore.minutes.services import apply_update, record_decision
+    from meetcore.reports.services import update_details
+    from meetcore.seats.services import update_seat
+
+    secretariat = users["secretariat"]
+    meeting = db.session.get(Meeting, reference_meeting["meeting_id"])
+    # The demo loads 1/2560 as already held; here it is held again, live.
+    meeting.status = "scheduled"
+    db.session.commit()
+    held = Held(meeting.id, reference_meeting["next_meeting_id"])
+    held.declined = update_seat(
+        seat_at(meeting.id, *DECLINED_SEAT),
+        {"rsvp": "declined", "absence_reason": DECLINE_REASON},
+        by=secretariat,
+    )
+    held.substitute = update_seat(seat_at(meeting.id, *SUBSTITUTE_SEAT),
+                                  {"rsvp": "substitute", "substitute_name": SUBSTITUTE_NAME,
+                                   "substitute_position": SUBSTITUTE_POSITION}, by=secretariat)  # fmt: skip
+    start_meeting(meeting, by=secretariat)
+    for number, key in enumerate(PRESENT):
+        seat = seat_at(meeting.id, *key)
+        check_in(
+            seat,
+            via=Connection(
+                connection_id=f"test:{number}",
+                remote_addr="192.0.2.10",
+                attendee_name=seat.name,
+                attendee_position=seat.position,
+            ),
+        )
+        held.present.append(seat)
+    check_in(
+        held.substitute,
+        via=Connection(
+            connection_id="test:substitute",
+            attendee_name=SUBSTITUTE_NAME,
+            attendee_position=SUBSTITUTE_POSITION,
+            as_substitute=True,
+        ),
+    )
+    items = db.session.scalars(sa.select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
+                               .order_by(AgendaItem.id)).all()  # fmt: skip
+    interval = app.config.get("MEETCORE_MINUTES_TEXT_INTERVAL_MS")
+    app.config["MEETCORE_MINUTES_TEXT_INTERVAL_MS"] = 0  # readers' text published at once: no timer thread
+    try:
+        for item in items:
+            text = f"ที่ประชุมพิจารณา{item.title} ผู้รับผิดชอบรายงานความก้าวหน้าวาระที่ {item.id}"
+            apply_update(meeting.id, item.id, minutes_update(text), by=secretariat)
+            held.texts[item.id] = text
+            decision = f"ที่ประชุมรับทราบและมอบหมายตามเสนอ (วาระรหัส {item.id})"
+            record_decision(meeting.id, item.id, decision, by=secretariat)
+            held.decisions[item.id] = decision
+    finally:
+        app.config["MEETCORE_MINUTES_TEXT_INTERVAL_MS"] = interval
+    meeting = db.session.get(Meeting, meeting.id)
+    end_meeting(meeting, by=secretariat)
+    update_details(meeting, {"recorder_name": RECORDER[0], "recorder_position": RECORDER[1],
+                             "reviewer_name": REVIEWER[0], "reviewer_position": REVIEWER[1]},
+                   by=secretariat)  # fmt: skip
+    return held
+
+
+@pytest.fixture()
+def held(reference_meeting, users, app) -> Held:
+    return hold_meeting(reference_meeting, users, app)

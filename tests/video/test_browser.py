@@ -1,0 +1,283 @@
+"""End to end, in a network namespace: Janus, the app and three headless Chromium pages with a fake camera
+and microphone. The studio (the chair's page) publishes and two provinces decode its video; the chair gives
+the floor to province A, A publishes and province B decodes A's video; the chair takes the floor back and
+A's publisher is gone at Janus.
+
+Janus ignores loopback when gathering ICE candidates, so the test re-runs itself under `unshare --net`
+(root) with a veth pair (10.200.0.1 <-> 10.200.0.2) and Janus's ICE bound to it. Inside the namespace
+there is no PostgreSQL: the scenario runs on SQLite, once (the PostgreSQL pass skips it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from meetcore.video.janus_api import JanusServer
+from meetcore.video.janus_process import JanusConfig, JanusProcess, janus_binary, janus_lib_dir
+from tests.live.browsers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    chromium,
+    confirm_identity,
+    prepare_reference,
+    sign_in,
+)
+from tests.live.browsers import wait_until as _wait_until
+from tests.live.servers import LiveClient, ServerProcess
+
+IN_NAMESPACE = "MEETCORE_VIDEO_E2E_NETNS"
+VETH = ("mcv0", "mcv1")
+ADDRESSES = ("10.200.0.1", "10.200.0.2")
+FRAMES = 60
+TOKEN_SECRET = "e2e-token-secret"
+ADMIN_KEY = "e2e-admin-key"
+MEDIA_ARGS = [
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",  # plain host candidates Janus can use
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+def wait_until(predicate, timeout: float = 40, message: str = "condition"):
+    return _wait_until(predicate, timeout=timeout, interval=0.25, message=message)
+
+
+def _why_not() -> str | None:
+    if os.environ.get("MEETCORE_TEST_DATABASE_URL") and not os.environ.get(IN_NAMESPACE):
+        return "runs once, on the SQLite pass (the namespace has no PostgreSQL; the scenario is the same)"
+    if janus_binary() is None or janus_lib_dir() is None:
+        return "Janus is not installed (Debian package `janus`)"
+    if os.geteuid() != 0:
+        return "needs root for a network namespace (unshare --net)"
+    if shutil.which("unshare") is None or shutil.which("ip") is None:
+        return "needs unshare (util-linux) and ip (iproute2)"
+    if not os.path.exists(CHROMIUM):
+        return f"Chromium is not installed at {CHROMIUM}"
+    return None
+
+
+def test_studio_floor_and_provinces_in_a_network_namespace(tmp_path):
+    reason = _why_not()
+    if reason:
+        pytest.skip(reason)
+    if os.environ.get(IN_NAMESPACE):
+        scenario(tmp_path)
+        return
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("MEETCORE_TEST_DATABASE_URL", "PYTEST_XDIST_WORKER")
+    }
+    env[IN_NAMESPACE] = "1"
+    node = f"{Path(__file__).resolve()}::test_studio_floor_and_provinces_in_a_network_namespace"
+    result = subprocess.run(
+        ["unshare", "--net", "--", sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:xdist", "-s", node],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0 and " passed" in result.stdout, (
+        result.stdout[-6000:] + result.stderr[-3000:]
+    )
+
+
+def _network() -> None:
+    """Inside the namespace: loopback up, and a veth pair whose two ends carry the media."""
+    a, b = VETH
+    for command in (
+        ["ip", "link", "set", "lo", "up"],
+        ["ip", "link", "add", a, "type", "veth", "peer", "name", b],
+        ["ip", "addr", "add", f"{ADDRESSES[0]}/24", "dev", a],
+        ["ip", "addr", "add", f"{ADDRESSES[1]}/24", "dev", b],
+        ["ip", "link", "set", a, "up"],
+        ["ip", "link", "set", b, "up"],
+    ):
+        subprocess.run(command, check=True)
+
+
+def video(page, expression: str):
+    return page.evaluate(f"() => {{ const v = window.meetcoreVideo; return v ? ({expression}) : null; }}")
+
+
+def video_stats(page) -> dict:
+    return page.evaluate("async () => window.meetcoreVideo ? await window.meetcoreVideo.videoStats() : {}")
+
+
+def frames(page) -> dict:
+    return page.evaluate("async () => window.meetcoreVideo ? await window.meetcoreVideo.framesDecoded() : {}")
+
+
+def scenario(tmp_path) -> None:
+    _network()
+    config = JanusConfig(tmp_path / "janus", token_secret=TOKEN_SECRET, admin_key=ADMIN_KEY,
+                         admin_secret="e2e-admin-secret", ice_interface=VETH[0],
+                         rtp_port_range="30000-30200")  # fmt: skip
+    janus = JanusProcess(config).start()
+    database_url = f"sqlite:///{tmp_path / 'e2e.sqlite3'}"
+    data = prepare_reference(database_url)
+    server = ServerProcess(database_url, tmp_path, name="video-e2e")
+    server.base_url = f"http://localhost:{server.port}"  # a secure context: getUserMedia works
+    server.env.update(
+        MEETCORE_JANUS_URLS=config.http_url,
+        MEETCORE_JANUS_PUBLIC_URL=config.http_url,
+        MEETCORE_JANUS_TOKEN_SECRET=TOKEN_SECRET,
+        MEETCORE_JANUS_ADMIN_KEY=ADMIN_KEY,
+        MEETCORE_VIDEO_RECORD="1",
+        MEETCORE_VIDEO_TALKING_LEVEL="90",  # the fake microphone only beeps
+        MEETCORE_VIDEO_RECORDINGS_DIR=str(tmp_path / "recordings"),
+    )
+    server.start()
+    staff = None
+    try:
+        staff = LiveClient(server, {"api_token": data.api_token})
+        assert staff.call("meeting.start", {"meeting_id": data.meeting_id})["ok"]
+        with chromium_with_media() as browser:
+            pages = {}
+            errors: list[str] = []
+            console: list[str] = []
+            for name in ("chair", "a", "b"):
+                context = browser.new_context(locale="en-GB")
+                page = context.new_page()
+                page.set_default_timeout(20_000)
+                page.on("pageerror", lambda error, name=name: errors.append(f"{name}: {error}"))
+                page.on("console", lambda message, name=name: console.append(f"{name}: {message.text}"))
+                pages[name] = page
+            sign_in(pages["chair"], server.base_url, data.chair)
+            pages["chair"].goto(f"{server.base_url}/meetings/{data.meeting_id}/chair")
+            confirm_identity(pages["a"], server.base_url, data.seat_links["self"], name="A", position="พมจ.")
+            confirm_identity(pages["b"], server.base_url, data.seat_links["substitute"], name="B",
+                             position="ผู้แทน", substitute=True)  # fmt: skip
+
+            try:
+                run_scenario(pages, staff, data, server, config, database_url)
+            except AssertionError as error:
+                states = {name: video(page, "({status: v.status, publishing: v.publishing, feeds: v.feeds})")
+                          for name, page in pages.items()}  # fmt: skip
+                raise AssertionError(
+                    f"{error}\nvideo: {states}\nurls: {[p.url for p in pages.values()]}\n"
+                    f"console: {console[-40:]}\nerrors: {errors}\n"
+                    f"server: {server.log_path.read_text()[-3000:]}\njanus: {janus.log_tail(3000)}"
+                ) from None
+            assert not errors, errors
+    finally:
+        if staff is not None:
+            staff.close()
+        server.stop()
+        janus.stop()
+
+
+def run_scenario(pages, staff, data, server, config, database_url) -> None:
+    if True:
+        if True:
+            chair = pages["chair"]
+            wait_until(lambda: video(chair, "v.publishing"), message="the studio publishing")
+            studio_id = video(chair, "v.config.publisher_id")
+            for name in ("a", "b"):
+                wait_until(lambda name=name: frames(pages[name]).get(str(studio_id), 0) >= FRAMES,
+                           message=f"province {name.upper()} decoding the studio")  # fmt: skip
+
+            # Simulcast: province B on a slow line asks for the low layer and gets a smaller picture.
+            full = video_stats(pages["b"])[str(studio_id)]["width"]
+            pages["b"].click("[data-video-panel] button[aria-pressed]:not([hidden]) >> nth=-1")
+            wait_until(lambda: 0 < video_stats(pages["b"])[str(studio_id)]["width"] < full,
+                       message="B receiving the studio's low layer")  # fmt: skip
+            # The active speaker: Janus's talking events reach the pages (the fake microphone beeps).
+            wait_until(lambda: studio_id in (video(pages["a"], "v.talking") or []), message="studio talking")
+
+            # The chair gives the floor to province A: A publishes, B decodes A's video.
+            a_seat = data.seats["self"]
+            ack = staff.call("floor.grant", {"meeting_id": data.meeting_id, "seat_id": a_seat})
+            assert ack["ok"], ack
+            wait_until(lambda: video(pages["a"], "v.publishing"), message="province A publishing")
+            a_id = video(pages["a"], "v.config.publisher_id")
+            wait_until(lambda: frames(pages["b"]).get(str(a_id), 0) >= FRAMES, message="B decoding A")
+            room = video(chair, "v.config.room")
+            api = JanusServer(config.http_url, token_secret=TOKEN_SECRET, admin_key=ADMIN_KEY)
+
+            def publishing_ids() -> set[int]:
+                answer = api.videoroom({"request": "listparticipants", "room": room})
+                return {p["id"] for p in answer["participants"] if p.get("publisher")}
+
+            assert {studio_id, a_id} <= publishing_ids()
+
+            # The chair mutes A's microphone at Janus (moderate), then unmutes it.
+            mute = chair.locator(f'[data-feed="{a_id}"] button')
+            mute.click()
+            wait_until(lambda: mute.get_attribute("data-muted") == "true", message="A muted by the chair")
+            mute.click()
+            wait_until(lambda: mute.get_attribute("data-muted") == "false", message="A unmuted by the chair")
+
+            # The chair takes the floor back: A's publisher is gone at Janus; the studio goes on.
+            assert staff.call("floor.revoke", {"meeting_id": data.meeting_id})["ok"]
+            wait_until(lambda: a_id not in publishing_ids(), message="A's publisher gone at Janus")
+            assert studio_id in publishing_ids()
+            wait_until(lambda: not video(pages["a"], "v.publishing"), message="A's page no longer publishing")
+
+            # The meeting ends: the room is closed and Janus's recordings become playable files, listed
+            # with their start times (the studio's and A's, audio and video).
+            assert staff.call("meeting.end", {"meeting_id": data.meeting_id}, timeout=120)["ok"]
+            wait_until(lambda: recordings_made(database_url, data.meeting_id), message="recordings processed")
+            assert_recordings(database_url, data.meeting_id, studio_id, a_id)
+
+
+def recordings_made(database_url: str, meeting_id: int) -> bool:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url)
+    with engine.connect() as connection:
+        done = connection.execute(
+            sa.text("SELECT recordings_processed_at FROM video_rooms WHERE meeting_id = :m"),
+            {"m": meeting_id},
+        ).scalar_one()
+    engine.dispose()
+    return done is not None
+
+
+def assert_recordings(database_url: str, meeting_id: int, studio_id: int, a_id: int) -> None:
+    import sqlalchemy as sa
+
+    from meetcore.video.services import SEAT_BASE, STUDIO_BASE
+
+    engine = sa.create_engine(database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT file_name, kind, publisher, started_at, size_bytes FROM video_recordings "
+                    "WHERE meeting_id = :m"), {"m": meeting_id}
+        ).all()  # fmt: skip
+        rec_dir = connection.execute(
+            sa.text("SELECT rec_dir FROM video_rooms WHERE meeting_id = :m"), {"m": meeting_id}
+        ).scalar_one()
+    engine.dispose()
+    found = {(row.publisher, row.kind) for row in rows}
+    studio, speaker = f"studio-{studio_id - STUDIO_BASE}", f"seat-{a_id - SEAT_BASE}"
+    assert {(studio, "video"), (studio, "audio"), (speaker, "video"), (speaker, "audio")} <= found, rows
+    for row in rows:
+        assert row.started_at is not None and row.size_bytes > 0
+        assert (Path(rec_dir) / row.file_name).stat().st_size == row.size_bytes
+
+
+class chromium_with_media:
+    """tests.live.browsers.chromium, with a fake camera and microphone."""
+
+    def __enter__(self):
+        from playwright.sync_api import sync_playwright
+
+        self._playwright = sync_playwright().start()
+        self.browser = self._playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS + MEDIA_ARGS
+        )
+        return self.browser
+
+    def __exit__(self, *exc):
+        self.browser.close()
+        self._playwright.stop()
+
+
+assert chromium  # the plain launcher is the model this one follows

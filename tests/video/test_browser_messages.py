@@ -1,0 +1,80 @@
+"""The video panel's messages in a real browser (no network namespace needed: no media flows): a camera
+the browser refuses, and a video server that cannot be reached; the rest of the live page keeps working."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.live.browsers import CHROMIUM, CHROMIUM_ARGS, live_value, prepare_reference, sign_in, wait_until
+from tests.live.servers import LiveClient, ServerProcess, scratch_database_url
+from tests.video.conftest import ADMIN_KEY, TOKEN_SECRET
+
+
+@pytest.fixture()
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        raise RuntimeError(f"Chromium is not installed at {CHROMIUM} (Debian package `chromium`)")
+    with sync_playwright() as playwright:
+        # A fake camera, but no fake permission prompt: the browser refuses it (as a user who says no).
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS + ["--use-fake-device-for-media-stream"]
+        )
+        yield chromium
+        chromium.close()
+
+
+def run_chair(browser, tmp_path, janus_urls: str):
+    database_url = scratch_database_url(tmp_path, "video_messages")
+    data = prepare_reference(database_url)
+    server = ServerProcess(database_url, tmp_path, name="video-messages")
+    server.env.update(
+        MEETCORE_JANUS_URLS=janus_urls,
+        MEETCORE_JANUS_PUBLIC_URL=janus_urls.split(",")[0],
+        MEETCORE_JANUS_TOKEN_SECRET=TOKEN_SECRET,
+        MEETCORE_JANUS_ADMIN_KEY=ADMIN_KEY,
+        MEETCORE_VIDEO_RECORD="0",
+    )
+    server.start()
+    staff = LiveClient(server, {"api_token": data.api_token})
+    assert staff.call("meeting.start", {"meeting_id": data.meeting_id})["ok"]
+    staff.close()
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    sign_in(page, server.base_url, data.chair)
+    page.goto(f"{server.base_url}/lang/en")
+    page.goto(f"{server.base_url}/meetings/{data.meeting_id}/chair")
+    strings = page.evaluate("() => JSON.parse(document.querySelector('[data-video-panel]').dataset.strings)")
+    return server, page, strings
+
+
+def message(page) -> str:
+    return page.evaluate(
+        "() => { const m = document.querySelector('.video-message');"
+        " return m && !m.hidden ? m.textContent : ''; }"
+    )
+
+
+def test_a_refused_camera_is_explained_and_the_page_keeps_working(browser, janus_pair, tmp_path):
+    server, page, strings = run_chair(browser, tmp_path, janus_pair[0].config.http_url)
+    try:
+        wait_until(lambda: message(page) == strings["camera_refused"], message="the camera refused message")
+        assert live_value(page, "live.state.meeting.status") == "live"
+        assert page.evaluate("() => window.meetcoreVideo.status") == "joined"  # still sees and hears
+    finally:
+        server.stop()
+
+
+def test_an_unreachable_video_server_is_explained_and_the_page_keeps_working(browser, janus_pair, tmp_path):
+    server, page, _strings = run_chair(browser, tmp_path, "http://127.0.0.1:9/janus")
+    try:
+        expected = "The video server cannot be reached. The meeting goes on without video."
+        wait_until(lambda: message(page) == expected, message="the unreachable message")
+        assert page.evaluate("() => window.meetcoreVideo.status") == "unavailable"
+        wait_until(lambda: live_value(page, "live.state.meeting.status") == "live", message="the live page")
+    finally:
+        server.stop()
