@@ -46,8 +46,8 @@ def test_demo_commands_then_sign_in_and_see_the_reference_meeting(demo_env):
     assert _meetcore(demo_env, "demo-data").returncode == 0
     assert Path(demo_env["MEETCORE_INSTANCE_DIR"], "meetcore.sqlite3").exists()
 
-    server = subprocess.Popen(
-        [sys.executable, "-m", "meetcore", "run"],
+    server = subprocess.Popen(  # what `make demo` runs: the server, with a local Janus when installed
+        [sys.executable, "-m", "meetcore", "video", "demo-run"],
         env=demo_env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -71,6 +71,10 @@ def test_demo_commands_then_sign_in_and_see_the_reference_meeting(demo_env):
     finally:
         server.terminate()
         server.wait(timeout=10)
+    said = server.stdout.read().decode()
+    from meetcore.video.janus_process import janus_binary
+
+    assert ("video: local Janus" in said) if janus_binary() else ("WITHOUT video" in said), said
 
 
 def test_the_demo_server_sends_the_outbox_when_an_smtp_host_is_set(demo_env):

@@ -83,6 +83,7 @@ def test_a_participant_cannot_read_draft_minutes_but_can_once_circulated(held, u
     participant = _fresh(app)
     refused = participant.get(f"/minutes/{join_token}")
     assert refused.status_code == 403
+    assert f"/minutes/{join_token}" not in participant.get(f"/join/{join_token}").get_data(as_text=True)
     body = refused.get_data(as_text=True)
     assert "ผู้มาประชุม" not in body and held.decisions[next(iter(held.decisions))] not in body
     assert participant.get(f"/minutes/{join_token}/export.pdf").status_code == 403
@@ -116,8 +117,9 @@ def test_a_participant_cannot_read_draft_minutes_but_can_once_circulated(held, u
     assert "ผู้มาประชุม" in html and held.present[3].name in html
     assert page.headers["Cache-Control"] == "no-store"
     assert reader.get(link + "/export.pdf").status_code == 200
-    # The seat's own join link opens them too, now.
+    # The seat's own join link opens them too, now, and its page leads there.
     assert reader.get(f"/minutes/{join_token}").status_code == 200
+    assert f'href="/minutes/{join_token}"' in reader.get(f"/join/{join_token}").get_data(as_text=True)
     # A link whose signature was tampered with opens nothing.
     assert reader.get(link[:-3] + "abc").status_code == 404
 
