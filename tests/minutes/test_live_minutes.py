@@ -368,6 +368,26 @@ def test_an_item_of_another_meeting_or_none_at_all(live, in_session, users):
     assert ack["error"]["code"] == "not_found"
 
 
+def test_a_listed_timer_whose_task_has_ended_does_not_hold_up_the_next(live, in_session, item, instant_text,
+                                                                        no_timers):  # fmt: skip
+    """The list of running timers is only an optimization: an entry whose task is gone (it ended without
+    taking its entry away) must not stop the next owed publication from getting a timer."""
+    from types import SimpleNamespace
+
+    from meetcore.minutes import services
+
+    instant_text["MEETCORE_MINUTES_TEXT_INTERVAL_MS"] = 60_000
+    a = Browser(live("secretariat"), in_session.id, item.id)
+    assert a.send(a.type(None, "หนึ่ง"))["ok"]  # published at once
+    block_id = _block(item).id
+    services._timers[(in_session.id, block_id)] = SimpleNamespace(is_alive=lambda: False)
+    assert a.send(a.type(None, " สอง"))["ok"]  # owed: a timer must be started
+    assert [started[0] for started in no_timers] == [block_id]
+    services._timers[(in_session.id, block_id)] = SimpleNamespace(is_alive=lambda: True)
+    assert a.send(a.type(None, " สาม"))["ok"]  # a live timer is listed: none more
+    assert len(no_timers) == 1
+
+
 def _timer_stacks() -> list[str]:
     """Where every publication timer thread is now."""
     import sys
