@@ -578,33 +578,23 @@ def dashboard(
 
 def fan_out_summaries(filters: DashboardFilters, *, today: date) -> list[dict]:
     """The fan-out actions within the filters (meeting, role), each with its assignments by state."""
+    grouped_by = (
+        ActionItem.id,
+        ActionItem.title,
+        ActionItem.due_date,
+        Meeting.id,
+        Meeting.number,
+        Meeting.year_be,
+        Role.code,
+        ActionAssignment.status,
+    )
     query = (
-        sa.select(
-            ActionItem.id,
-            ActionItem.title,
-            ActionItem.due_date,
-            Meeting.id,
-            Meeting.number,
-            Meeting.year_be,
-            Role.code,
-            ActionAssignment.status,
-            sa.func.count(),
-            sa.func.sum(sa.case((_overdue_clause(today), 1), else_=0)),
-        )
+        sa.select(*grouped_by, sa.func.count(), sa.func.sum(sa.case((_overdue_clause(today), 1), else_=0)))
         .join(Meeting, ActionItem.meeting_id == Meeting.id)
         .join(Role, ActionItem.fan_out_role_id == Role.id)
         .join(ActionAssignment, ActionAssignment.action_item_id == ActionItem.id)
         .where(Meeting.status != "cancelled")
-        .group_by(
-            ActionItem.id,
-            ActionItem.title,
-            ActionItem.due_date,
-            Meeting.id,
-            Meeting.number,
-            Meeting.year_be,
-            Role.code,
-            ActionAssignment.status,
-        )
+        .group_by(*grouped_by)
     )
     if filters.meeting_id:
         query = query.where(ActionItem.meeting_id == filters.meeting_id)
