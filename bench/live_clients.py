@@ -1,5 +1,11 @@
-"""Client processes of bench/live_fanout.py: many participants, each a python-socketio AsyncClient over a
-websocket (aiohttp), in one asyncio loop per process.
+"""Client processes of bench/live_fanout.py: many participants in one asyncio loop per process, each one
+websocket (aiohttp) to the server, of one of two kinds:
+
+- `lean` (the default): the Socket.IO protocol spoken directly over an aiohttp websocket (`LeanParticipant`):
+  connect with auth, emit with an acknowledgement, answer pings, receive events. A participant costs the
+  client process about a fifth of what an AsyncClient costs, so that on a machine the clients share with
+  the server, the delay measured is the server's more than the load generator's;
+- `socketio`: a python-socketio AsyncClient (`Participant`), the library a Python service would use.
 
 The benchmark starts a few of these processes (multiprocessing, spawn) and talks to each through a pipe:
 it sends a command, the process answers when the command is done. Every client records the monotonic
@@ -12,11 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import logging
 import os
 import time
 from collections import Counter
 
+import aiohttp
 import socketio
 
 CONNECT_TIMEOUT = 60.0
@@ -26,6 +34,10 @@ class Participant:
     """One connection: a seat (or a bare baseline client) in one meeting's room."""
 
     __slots__ = ("worker", "cohort", "group", "sio", "board", "join_ms", "closing")
+
+    @property
+    def connected(self) -> bool:
+        return self.sio.connected
 
     def __init__(self, worker: Worker, cohort: str, group: int):
         self.worker, self.cohort, self.group = worker, cohort, group
@@ -70,14 +82,124 @@ class Participant:
             pass
 
 
+class LeanParticipant:
+    """One connection speaking Engine.IO 4 / Socket.IO 5 text packets over an aiohttp websocket: the open
+    packet, CONNECT with the auth payload, EVENT with an ack id for `join`, its ACK, the server's pings
+    answered with pongs, and EVENT messages handed to `on_event` as the AsyncClient's handler gets them.
+    Only what these clients use: the default namespace, text packets (the server sends no binary here)."""
+
+    __slots__ = (
+        "worker", "cohort", "group", "ws", "reader", "acks", "next_ack", "board", "join_ms", "closing"
+    )
+
+    def __init__(self, worker: Worker, cohort: str, group: int):
+        self.worker, self.cohort, self.group = worker, cohort, group
+        self.ws: aiohttp.ClientWebSocketResponse | None = None
+        self.reader: asyncio.Task | None = None
+        self.acks: dict[int, asyncio.Future] = {}
+        self.next_ack = 0
+        self.board: dict | None = None
+        self.join_ms: float | None = None
+        self.closing = False
+
+    on_event = Participant.on_event
+
+    @property
+    def connected(self) -> bool:
+        reading = self.reader is not None and not self.reader.done()
+        return reading and self.ws is not None and not self.ws.closed
+
+    async def open(self, url: str, auth: dict | None, join: dict) -> None:
+        start = time.monotonic()
+        address = "ws" + url.removeprefix("http") + "/socket.io/?EIO=4&transport=websocket"
+        session = await self.worker.http_session()
+        self.ws = await asyncio.wait_for(session.ws_connect(address, max_msg_size=0), CONNECT_TIMEOUT)
+        opening = await self.ws.receive_str(timeout=CONNECT_TIMEOUT)
+        if not opening.startswith("0"):
+            raise RuntimeError(f"no Engine.IO open packet: {opening[:100]!r}")
+        await self.ws.send_str("40" + (json.dumps(auth) if auth else ""))
+        answer = await self.ws.receive_str(timeout=CONNECT_TIMEOUT)
+        if not answer.startswith("40"):
+            raise ConnectionRefusedError(answer[2:300])
+        self.reader = asyncio.create_task(self.read())
+        ack = await self.call("join", join, CONNECT_TIMEOUT)
+        self.join_ms = (time.monotonic() - start) * 1000
+        if not isinstance(ack, dict) or not ack.get("ok"):
+            raise RuntimeError(f"join refused: {ack!r}"[:300])
+        snapshot = ack.get("snapshot") or {}
+        totals = ((snapshot.get("attendance") or {}).get("counts") or {}).get("totals")
+        if totals is not None and self.board is None:
+            self.board = totals
+
+    async def call(self, name: str, data, timeout: float):
+        self.next_ack += 1
+        ack_id = self.next_ack
+        future = asyncio.get_running_loop().create_future()
+        self.acks[ack_id] = future
+        await self.ws.send_str(f"42{ack_id}" + json.dumps([name, data], separators=(",", ":")))
+        try:
+            answer = await asyncio.wait_for(future, timeout)
+        finally:
+            self.acks.pop(ack_id, None)
+        return answer[0] if answer else None
+
+    async def read(self) -> None:
+        reason = "the server closed the websocket"
+        async for message in self.ws:
+            if message.type != aiohttp.WSMsgType.TEXT:
+                reason = f"websocket {message.type.name}"
+                break
+            text = message.data
+            if text == "2":  # Engine.IO ping
+                await self.ws.send_str("3")
+            elif text.startswith("42"):  # EVENT (the server's broadcasts carry no ack id)
+                name, *arguments = json.loads(text[2:])
+                if name == "event" and arguments:
+                    self.on_event(arguments[0])
+            elif text.startswith("43"):  # ACK: 43<id>[...]
+                bracket = text.index("[")
+                future = self.acks.get(int(text[2:bracket]))
+                if future is not None and not future.done():
+                    future.set_result(json.loads(text[bracket:]))
+            elif text.startswith("41") or text == "1":  # the server disconnected us
+                reason = "the server disconnected the client"
+                break
+        if not self.closing:
+            self.worker.lost.append(reason)
+
+    async def close(self) -> None:
+        self.closing = True
+        if self.ws is None:
+            return
+        try:
+            if not self.ws.closed:
+                await self.ws.send_str("41")
+            await self.ws.close()
+        except Exception:
+            pass
+        if self.reader is not None:
+            await asyncio.gather(self.reader, return_exceptions=True)
+
+
+KINDS = {"lean": LeanParticipant, "socketio": Participant}
+
+
 class Worker:
-    def __init__(self, conn):
+    def __init__(self, conn, kind: str = "lean"):
         self.conn = conn
-        self.clients: list[Participant] = []
+        self.kind = KINDS[kind]
+        self.http: aiohttp.ClientSession | None = None
+        self.clients: list[Participant | LeanParticipant] = []
         self.receipts: dict[int, list[tuple[float, int]]] = {}
         self.waiting: tuple[int, int, asyncio.Future] | None = None
         self.kinds: Counter = Counter()  # messages received, by (cohort, event kind)
         self.lost: list[str] = []  # connections the server (or the library) closed, with the reason
+
+    async def http_session(self) -> aiohttp.ClientSession:
+        """One HTTP session for the lean participants, with no cap on the connections it holds."""
+        if self.http is None:
+            self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+        return self.http
 
     def received(self, seq, now: float, group: int) -> None:
         entries = self.receipts.setdefault(seq, [])
@@ -100,7 +222,7 @@ class Worker:
 
         async def one(index: int, target) -> None:
             url, auth, join, cohort, group = target
-            participant = Participant(self, cohort, group)
+            participant = self.kind(self, cohort, group)
             if schedule is not None:
                 await asyncio.sleep(max(0.0, schedule[index] - time.monotonic()))
                 try:
@@ -136,7 +258,7 @@ class Worker:
 
     async def cmd_expect(self, seq: int, cohort: str, timeout: float) -> dict:
         """Wait until every client of the cohort in this process has received the message numbered seq."""
-        target = sum(1 for p in self.clients if p.cohort == cohort and p.sio.connected)
+        target = sum(1 for p in self.clients if p.cohort == cohort and p.connected)
         entries = self.receipts.get(seq, [])
         if len(entries) < target:
             future = asyncio.get_running_loop().create_future()
@@ -200,6 +322,8 @@ class Worker:
                 name, arguments = "quit", {}
             if name == "quit":
                 await self.cmd_disconnect()
+                if self.http is not None:
+                    await self.http.close()
                 return
             try:
                 result = await getattr(self, f"cmd_{name}")(**arguments)
@@ -208,7 +332,7 @@ class Worker:
             self.conn.send(result)
 
 
-def run(conn, nice: int = 0) -> None:
+def run(conn, nice: int = 0, kind: str = "lean") -> None:
     """Entry point of a client process. `nice` lowers its priority below the server's, so that the clients
     sharing the machine take the CPU the server leaves, not the reverse."""
     if nice:
@@ -216,5 +340,5 @@ def run(conn, nice: int = 0) -> None:
     # A connection the library gives up on is counted (cmd_stats), not printed once per client.
     logging.getLogger("engineio.client").setLevel(logging.CRITICAL)
     logging.getLogger("socketio.client").setLevel(logging.CRITICAL)
-    asyncio.run(Worker(conn).serve())
+    asyncio.run(Worker(conn, kind).serve())
     conn.close()

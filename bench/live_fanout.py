@@ -221,14 +221,14 @@ class Driver:
 class Clients:
     """The client processes (bench/live_clients.py), each an asyncio loop of AsyncClients."""
 
-    def __init__(self, count: int, nice: int = 0):
+    def __init__(self, count: int, nice: int = 0, kind: str = "lean"):
         context = multiprocessing.get_context("spawn")
         self.pipes = []
         self.processes = []
         for index in range(count):
             parent, child = context.Pipe()
             process = context.Process(
-                target=live_clients.run, args=(child, nice), daemon=True, name=f"live-clients-{index}"
+                target=live_clients.run, args=(child, nice, kind), daemon=True, name=f"live-clients-{index}"
             )
             process.start()
             child.close()
@@ -994,6 +994,12 @@ def main(argv: list[str] | None = None) -> int:
         help="seconds between rounds (default 0.6, above the minutes' 0.5 s coalescing)",
     )
     parser.add_argument("--client-processes", type=int, default=2, help="client processes (default 2)")
+    parser.add_argument(
+        "--client-kind",
+        choices=sorted(live_clients.KINDS),
+        default="lean",
+        help="lean: Socket.IO spoken directly over aiohttp websockets (default); socketio: AsyncClients",
+    )
     parser.add_argument("--concurrency", type=int, default=10, help="joins in flight per client process")
     parser.add_argument(
         "--idle-seconds",
@@ -1069,7 +1075,7 @@ def main(argv: list[str] | None = None) -> int:
             f"meeting {meeting.meeting_id}: live, {len(meeting.seats)} seats with links, "
             f"{len(meeting.items)} agenda items; {args.client_processes} client processes"
         )
-        clients = Clients(args.client_processes, args.client_nice)
+        clients = Clients(args.client_processes, args.client_nice, args.client_kind)
         writer = MinutesWriter(meeting.meeting_id, meeting.items[0])
         if "single" not in args.skip:
             phase_single(args, meeting, clients, workdir, writer, results, started)

@@ -62,6 +62,7 @@ from meetcore.eventlog.models import MeetingEvent
 from meetcore.eventlog.services import record_event
 from meetcore.extensions import db, socketio
 from meetcore.live.actors import SEAT_SESSION_KEY, SeatActor, SiteActor
+from meetcore.live.timers import OwedTimers
 from meetcore.meetings.models import Meeting
 from meetcore.meetings.services import Page
 from meetcore.seats.models import Attendance, Seat
@@ -429,33 +430,13 @@ def publish_owed(meeting_id: int) -> float | None:
     return None
 
 
-# Meetings with a publication timer in this process. Only an optimization (one timer per meeting and process
-# instead of one per change): the state that says a publication is owed is in the database.
-_timers: set[int] = set()
+# One publication timer per meeting and process (meetcore.live.timers); what is owed is in the database.
+_timers = OwedTimers(lambda meeting_id: publish_owed(meeting_id), "publishing the attendance board of")
 
 
 def publish_later(meeting_id: int, delay: float | None) -> None:
-    if delay is None or meeting_id in _timers:
-        return
-    _timers.add(meeting_id)
-    socketio.start_background_task(_publication_timer, current_app._get_current_object(), meeting_id, delay)
-
-
-def _publication_timer(app, meeting_id: int, delay: float | None) -> None:
-    try:
-        while delay is not None:
-            socketio.sleep(max(delay, 0.0))
-            with app.app_context():
-                delay = publish_owed(meeting_id)
-        _timers.discard(meeting_id)
-        # A change deferred between the last look and the discard found this timer still listed.
-        with app.app_context():
-            delay = publish_owed(meeting_id)
-            if delay is not None:
-                publish_later(meeting_id, delay)
-    except Exception:
-        _timers.discard(meeting_id)
-        log.exception("publishing the attendance board of meeting %s failed", meeting_id)
+    if delay is not None:
+        _timers.ensure((meeting_id,), delay)
 
 
 def publish_all_owed(now: datetime | None = None) -> int:

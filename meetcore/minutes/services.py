@@ -47,6 +47,7 @@ from meetcore.database import utcnow
 from meetcore.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from meetcore.eventlog.services import record_event
 from meetcore.extensions import db, socketio
+from meetcore.live.timers import OwedTimers
 from meetcore.meetings.models import Meeting
 from meetcore.minutes.crdt import MalformedUpdate, MinutesDocument, UnintegratedUpdate
 from meetcore.minutes.models import Decision, MinutesBlock, MinutesUpdate
@@ -243,61 +244,12 @@ def publish_owed_text(meeting_id: int, block_id: int) -> float | None:
     return None
 
 
-# Blocks with a publication timer running in this process, and its task. Only an optimization (one timer
-# per block and process instead of one per update): the state that says a publication is owed is in the
-# database. A listed task that is no longer alive does not count: a new one starts.
-_timers: dict[tuple[int, int], object] = {}  # (meeting id, block id) -> thread or greenlet
-TIMER_ATTEMPTS = 8
-
-
-def _alive(task) -> bool:
-    if task is None:  # being started
-        return True
-    is_alive = getattr(task, "is_alive", None)
-    return bool(is_alive()) if callable(is_alive) else not getattr(task, "dead", False)
+# One publication timer per block and process (meetcore.live.timers); the owed text is in the database.
+_timers = OwedTimers(publish_owed_text, "publishing the minutes text of (meeting, block)")
 
 
 def _ensure_timer(meeting_id: int, block_id: int, delay: float) -> None:
-    key = (meeting_id, block_id)
-    if key in _timers and _alive(_timers[key]):
-        return
-    _timers[key] = None
-    try:
-        task = socketio.start_background_task(_publication_timer, current_app._get_current_object(),
-                                              meeting_id, block_id, delay)  # fmt: skip
-    except BaseException:
-        _timers.pop(key, None)
-        raise
-    if key in _timers and _timers[key] is None:  # (unless the task has already finished and left)
-        _timers[key] = task
-
-
-def _publication_timer(app, meeting_id: int, block_id: int, delay: float | None) -> None:
-    key, failures = (meeting_id, block_id), 0
-    while True:
-        try:
-            while delay is not None:
-                socketio.sleep(max(delay, 0.0))
-                with app.app_context():
-                    delay = publish_owed_text(meeting_id, block_id)
-            _timers.pop(key, None)
-            # An update deferred between the last look and the removal found this timer still listed:
-            # look once more, now that a new update would start its own timer.
-            with app.app_context():
-                delay = publish_owed_text(meeting_id, block_id)
-                if delay is not None:
-                    _ensure_timer(meeting_id, block_id, delay)
-            return
-        except Exception:
-            # A busy database (SQLite's lock, a PostgreSQL restart) must not leave the text owed forever:
-            # the readers would stay behind until the next keystroke.
-            failures += 1
-            log.exception("publishing the minutes text of block %s failed (attempt %s)", block_id, failures)
-            if failures >= TIMER_ATTEMPTS:
-                _timers.pop(key, None)
-                return
-            _timers.setdefault(key, None)
-            delay = min(2.0**failures * 0.1, 5.0)
+    _timers.ensure((meeting_id, block_id), delay)
 
 
 # --- writing the minutes --------------------------------------------------------------------------------
