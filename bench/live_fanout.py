@@ -44,7 +44,7 @@ from pathlib import Path
 
 import live_clients
 import psutil
-from live_servers import SECRET_KEY, ServerProcess, baseline_server, meetcore_server
+from live_servers import SECRET_KEY, ServerProcess, baseline_server, cpu_seconds, meetcore_server
 
 TARGET_P99_MS = 150.0
 TARGET_RATIO = 1.2
@@ -249,11 +249,7 @@ class Clients:
         return self.ask(name, [arguments] * len(self.pipes))
 
     def cpu(self) -> float:
-        total = 0.0
-        for process in self.ps:
-            times = process.cpu_times()
-            total += times.user + times.system
-        return total
+        return sum(cpu_seconds(process) for process in self.ps)
 
     def connect(self, targets: list[tuple], *, concurrency: int, schedule: list[float] | None = None) -> dict:
         """Spread the targets over the processes (round robin) and connect them; join times in ms."""
@@ -380,10 +376,16 @@ class Series:
     sent: dict[int, float] = field(default_factory=dict)
 
 
-def run_rounds(series: list[Series], *, rounds: int, gap: float, clients: Clients) -> None:
+def run_rounds(series: list[Series], *, rounds: int, gap: float, clients: Clients, warmup: int = 0) -> None:
     """R rounds; in each, every series in turn sends one broadcast, waits until every client of its cohort
     has it, then `gap` seconds. Interleaving MeetCore and the baseline round by round means a change in
-    the machine's load weighs on both alike."""
+    the machine's load weighs on both alike. The `warmup` rounds before them are not counted: the first
+    command of its kind in a process pays one-time costs (imports, compiled statements and schemas)."""
+    for number in range(warmup):
+        for one in series:
+            _started, seq, _deferred = one.send(-1 - number)
+            clients.ask_all("expect", seq=seq, cohort=one.cohort, timeout=EXPECT_TIMEOUT)
+            time.sleep(gap)
     clients.stats()
     for _ in range(rounds):
         for one in series:
@@ -620,7 +622,7 @@ def phase_single(
                 )
                 bare_send = baseline_sender(bare_driver, templates, kind, counter)
                 series.append(Series(bare_rounds, bare_send, [bare], "baseline"))
-            run_rounds(series, rounds=args.rounds, gap=args.gap, clients=clients)
+            run_rounds(series, rounds=args.rounds, gap=args.gap, clients=clients, warmup=args.warmup)
             for one in series:
                 one.result.payload_bytes = wire_bytes(templates.get(kind))
                 show(one.result)
@@ -729,7 +731,7 @@ def phase_redis(
                 send = minutes_sender(driver, meeting, writer, captured)
             rounds = Rounds(label, outcome["connected"] + 1, server_cpu=[0.0, 0.0])
             series = Series(rounds, send, servers, "meetcore")
-            run_rounds([series], rounds=args.rounds, gap=args.gap, clients=clients)
+            run_rounds([series], rounds=args.rounds, gap=args.gap, clients=clients, warmup=args.warmup)
             rounds.payload_bytes = wire_bytes(captured.get(kind))
             show(rounds, servers=["A (driver)", "B"])
             redis[kind] = rounds.summary()
@@ -987,6 +989,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=2000, help="participant connections (default 2000)")
     parser.add_argument("--rounds", type=int, default=20, help="broadcasts of each kind (default 20)")
+    parser.add_argument(
+        "--warmup", type=int, default=3, help="uncounted broadcasts of each kind before them (default 3)"
+    )
     parser.add_argument(
         "--gap",
         type=float,

@@ -37,6 +37,7 @@ def _create_app():
 def run_command(host: str | None, port: int | None) -> None:
     """Serve MeetCore: pages, API and the live meeting's Socket.IO, on one port."""
     from meetcore.extensions import socketio
+    from meetcore.live import heap
 
     app = current_app._get_current_object()
     host = host or app.config["MEETCORE_HOST"]
@@ -55,6 +56,7 @@ def run_command(host: str | None, port: int | None) -> None:
     # passes, which otherwise add ~100 ms pauses to big pages (docs/performance.md).
     gc.collect()
     gc.freeze()
+    heap.enable()  # and the connections' objects as the rooms grow (meetcore.live.heap)
     socketio.run(app, host=host, port=port, use_reloader=False, log_output=False,
                  allow_unsafe_werkzeug=socketio.async_mode == "threading")
 

@@ -10,6 +10,7 @@ from flask import request
 from meetcore.attendance import services, sites
 from meetcore.attendance.schemas import RollCallInput
 from meetcore.extensions import db, socketio
+from meetcore.live import heap
 from meetcore.live.actors import SeatActor
 from meetcore.live.events import live_command, meeting_for
 from meetcore.live.snapshot import snapshot_part
@@ -54,3 +55,4 @@ def on_disconnect(reason=None) -> None:
     ):  # never let a failed close break the server's disconnect handling; the heartbeat retries
         db.session.rollback()
         log.exception("closing the attendance of connection %s failed", request.sid)
+    heap.connections_changed(heap.connection_count() - 1)  # this one is still counted

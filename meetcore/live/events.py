@@ -14,6 +14,7 @@ from marshmallow import fields, validate
 from meetcore.errors import DomainError, NotFound, PermissionDenied
 from meetcore.eventlog.services import events_since
 from meetcore.extensions import db, socketio
+from meetcore.live import heap
 from meetcore.live.actors import SeatActor, SiteActor, actor_for_connection
 from meetcore.live.broadcast import wire_event
 from meetcore.live.rooms import for_participants, participants_room, staff_room
@@ -57,6 +58,7 @@ def on_connect(auth=None):
         db.session.rollback()
         raise ConnectionRefusedError(error.as_dict()) from None
     _remember(actor)
+    heap.connections_changed(heap.connection_count())
 
 
 def acknowledged(function):
