@@ -2,8 +2,9 @@
 
 Builds a scratch database with the reference meeting (542 seats), starts its next meeting, issues a
 personal link per seat and a secretariat API token, then runs real server processes (`python -m meetcore
-run`, gevent, websocket only) and python-socketio AsyncClients (aiohttp websockets) in a few client
-processes, all on loopback, and prints:
+run`, gevent, websocket only) and Socket.IO clients over aiohttp websockets (bench/live_clients.py: lean
+ones by default, python-socketio AsyncClients with --client-kind socketio) in a few client processes, all
+on loopback, and prints:
 
 1. one process, N participants (default 2,000; several connections per seat): the delay from the driver's
    send to each participant's receipt of an agenda change (agenda.set_current -> agenda.current) and of a
@@ -219,7 +220,7 @@ class Driver:
 
 
 class Clients:
-    """The client processes (bench/live_clients.py), each an asyncio loop of AsyncClients."""
+    """The client processes (bench/live_clients.py), each an asyncio loop of participants."""
 
     def __init__(self, count: int, nice: int = 0, kind: str = "lean"):
         context = multiprocessing.get_context("spawn")
@@ -522,14 +523,24 @@ def seat_targets(
 
 
 def connect_all(
-    clients: Clients, targets: list[tuple], concurrency: int, what: str, servers: list[ServerProcess]
+    clients: Clients,
+    targets: list[tuple],
+    concurrency: int,
+    what: str,
+    servers: list[ServerProcess],
+    spread_over: float | None = None,
 ) -> dict:
-    """Connect and join every target; also the servers' CPU time per join and what the clients were sent
-    meanwhile (attendance board publications go to every participant already in)."""
+    """Connect and join every target (evenly spread over `spread_over` seconds if given); also the
+    servers' CPU time per join and what the clients were sent meanwhile (attendance board publications go
+    to every participant already in)."""
     log(f"connecting {len(targets)} {what} ...")
     clients.stats()
     cpu_before = sum(server.cpu() for server in servers)
-    outcome = clients.connect(targets, concurrency=concurrency)
+    schedule = None
+    if spread_over:
+        start = time.monotonic() + 0.5
+        schedule = [start + spread_over * index / len(targets) for index in range(len(targets))]
+    outcome = clients.connect(targets, concurrency=concurrency, schedule=schedule)
     outcome["server_cpu_s"] = sum(server.cpu() for server in servers) - cpu_before
     outcome.update(clients.stats())
     joins = outcome["join_ms"]
@@ -644,7 +655,12 @@ def phase_single(
         if bare is not None:
             bare_rss = bare.rss()
             targets = [(bare.url, None, {}, "baseline", 0) for _ in range(args.clients)]
-            bare_outcome = connect_all(clients, targets, args.concurrency, "baseline clients", [bare])
+            # Joined at MeetCore's pace: the server pings each connection every 25 s from when it came,
+            # so clients that all came within 2 s would be pinged in one burst every 25 s, on the cores
+            # the MeetCore rounds use too (a meeting's participants do not come all in the same second).
+            bare_outcome = connect_all(
+                clients, targets, args.concurrency, "baseline clients", [bare], spread_over=outcome["seconds"]
+            )
             bare_memory = memory_per_connection(bare, bare_rss, bare_outcome["connected"])
             log(
                 f"  baseline server RSS {bare_memory['rss_before_mib']:.0f} -> "
@@ -988,7 +1004,7 @@ def verdicts(results: dict) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=2000, help="participant connections (default 2000)")
-    parser.add_argument("--rounds", type=int, default=20, help="broadcasts of each kind (default 20)")
+    parser.add_argument("--rounds", type=int, default=40, help="broadcasts of each kind (default 40)")
     parser.add_argument(
         "--warmup", type=int, default=3, help="uncounted broadcasts of each kind before them (default 3)"
     )
