@@ -1,6 +1,7 @@
 """The bare python-socketio baseline of bench/live_fanout.py: the same Socket.IO stack as `meetcore run`
 (python-socketio in gevent mode on gevent's pywsgi, websocket only through simple-websocket, the same ping
-settings, gc.freeze() after start-up) with no application around it.
+settings, gc.freeze() after start-up and the same heap policy as the rooms grow, meetcore.live.heap) with no
+application around it.
 
     join {staff?}         enter the "staff" or the "participants" room; acknowledges {ok: true}
     broadcast {seq, ...}  emit the payload as it came, as an "event" message, to both rooms (the way
@@ -20,6 +21,8 @@ import gc  # noqa: E402
 import socketio  # noqa: E402
 from gevent import pywsgi  # noqa: E402
 
+from meetcore.live import heap  # noqa: E402
+
 ROOMS = ["staff", "participants"]
 
 
@@ -37,6 +40,14 @@ def build() -> socketio.WSGIApp:
         ping_timeout=20,
         max_http_buffer_size=256 * 1024,
     )
+
+    @sio.on("connect")
+    def connect(sid, environ, auth=None):
+        heap.connections_changed(len(sio.eio.sockets))
+
+    @sio.on("disconnect")
+    def disconnect(sid, reason=None):
+        heap.connections_changed(len(sio.eio.sockets) - 1)
 
     @sio.on("join")
     def join(sid, data=None):
@@ -59,6 +70,7 @@ def main() -> None:
     app = build()
     gc.collect()
     gc.freeze()
+    heap.enable()
     pywsgi.WSGIServer(("127.0.0.1", args.port), app, log=None).serve_forever()
 
 
