@@ -30,6 +30,7 @@ class OwedTimers:
         self.look, self.what = look, what
         self._running: dict[tuple, object] = {}
         self._lock = threading.Lock()
+        self._generation = 0  # bumped by clear(): the timers started before it stop at their next look
 
     def __contains__(self, key: tuple) -> bool:
         return key in self._running
@@ -41,9 +42,12 @@ class OwedTimers:
         return len(self._running)
 
     def clear(self) -> None:
-        """Forget every entry (tests: ids repeat across them). A timer removes only its own entry."""
+        """Forget every entry, and have the timers running now stop at their next look (tests: the tables
+        are emptied and ids repeat, so an earlier test's timer must not act on, or stand in for, a later
+        test's timer of the same key)."""
         with self._lock:
             self._running.clear()
+            self._generation += 1
 
     def ensure(self, key: tuple, delay: float) -> None:
         """Start a timer for `key` unless one is running."""
@@ -52,22 +56,30 @@ class OwedTimers:
             if key in self._running:
                 return
             self._running[key] = token
+            generation = self._generation
         try:
-            socketio.start_background_task(self._run, current_app._get_current_object(), key, delay, token)
+            socketio.start_background_task(
+                self._run, current_app._get_current_object(), key, delay, (token, generation)
+            )
         except BaseException:
-            self._release(key, token)
+            self._release(key, (token, generation))
             raise
 
-    def _release(self, key: tuple, token: object) -> None:
+    def _current(self, generation: int) -> bool:
+        return generation == self._generation
+
+    def _release(self, key: tuple, ticket: tuple[object, int]) -> None:
         with self._lock:
-            if self._running.get(key) is token:
+            if self._running.get(key) is ticket[0]:
                 del self._running[key]
 
-    def _run(self, app, key: tuple, delay: float, token: object) -> None:
+    def _run(self, app, key: tuple, delay: float, ticket: tuple[object, int]) -> None:
         try:
-            self._until_nothing_owed(app, key, delay)
+            self._until_nothing_owed(app, key, delay, ticket[1])
         finally:
-            self._release(key, token)
+            self._release(key, ticket)
+        if not self._current(ticket[1]):
+            return
         # A change deferred between the last look and the release found this timer still listed and left
         # the work to it: look once more, now that a new change would start a timer of its own.
         with app.app_context():
@@ -79,10 +91,12 @@ class OwedTimers:
             if delay is not None:
                 self.ensure(key, delay)
 
-    def _until_nothing_owed(self, app, key: tuple, delay: float | None) -> None:
+    def _until_nothing_owed(self, app, key: tuple, delay: float | None, generation: int) -> None:
         failures = 0
         while delay is not None:
             socketio.sleep(max(delay, 0.0))
+            if not self._current(generation):
+                return
             try:
                 with app.app_context():
                     delay = self.look(*key)

@@ -48,7 +48,7 @@ def no_timers(monkeypatch):
     monkeypatch.setattr(
         services.socketio,
         "start_background_task",
-        lambda function, app, key, delay, token: started.append((key[1], delay)),
+        lambda function, app, key, delay, ticket: started.append((key[1], delay)),
     )
     yield started
     services._timers.clear()

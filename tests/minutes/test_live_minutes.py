@@ -387,7 +387,7 @@ def test_a_timer_that_dies_takes_its_entry_away(live, in_session, item, instant_
 
     started, died = [], threading.Semaphore(0)
 
-    def killed(app, key, delay):
+    def killed(app, key, delay, generation):
         started.append(key[1])
         raise Killed()
 
@@ -407,7 +407,7 @@ def _timer_stacks() -> list[str]:
     import traceback
 
     stacks = ["".join(traceback.format_stack(frame)) for frame in sys._current_frames().values()]
-    return [stack for stack in stacks if "_publication_timer" in stack]
+    return [stack for stack in stacks if "_until_nothing_owed" in stack or "OwedTimers" in stack]
 
 
 def test_the_owed_text_is_published_by_the_timer(live, in_session, item, instant_text, caplog):
