@@ -88,7 +88,8 @@ class OwedTimers:
             except Exception:  # the next change starts a timer again
                 log.exception("%s %s failed", self.what, key)
                 return
-            if delay is not None:
+            # (A look that waited for a lock may end after clear(): it must not list a key for a later test.)
+            if delay is not None and self._current(ticket[1]):
                 self.ensure(key, delay)
 
     def _until_nothing_owed(self, app, key: tuple, delay: float | None, generation: int) -> None:
