@@ -120,12 +120,18 @@ def _empty_tables(db) -> None:
 def _no_timer_of_another_test():
     """The tables are emptied between tests, so ids repeat: a publication timer still running from an
     earlier test (its meeting 1, block 1) must not be taken for the timer of this test's meeting 1, block
-    1. Its own entry is all it may remove, so forgetting it here is safe."""
+    1; clear() retires it. Afterwards, the test must have left Socket.IO in threading mode."""
     from meetcore.attendance import services as attendance
     from meetcore.minutes import services as minutes
 
     minutes._timers.clear()
     attendance._timers.clear()
+    yield
+    from meetcore.extensions import socketio
+
+    mode = getattr(getattr(socketio, "server", None), "async_mode", "threading")
+    if mode != "threading":  # background tasks of any other mode never run in this threaded process
+        pytest.fail(f"this test bound Socket.IO to {mode} mode: give its app MEETCORE_ASYNC_MODE threading")
 
 
 @pytest.fixture()

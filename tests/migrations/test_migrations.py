@@ -32,7 +32,11 @@ def scratch_app(tmp_path):
     from meetcore import create_app
     from meetcore.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": _scratch_url(tmp_path), "TESTING": True})
+    # Threading, as every app of the suite: create_app binds the one Socket.IO extension to this app's
+    # mode, and a gevent-mode server's background tasks never run in the threaded test process (later
+    # tests' publication timers would be listed but never run).
+    url = _scratch_url(tmp_path)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "MEETCORE_ASYNC_MODE": "threading"})
     with app.app_context():
         yield app
         db.session.remove()
