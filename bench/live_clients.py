@@ -62,10 +62,8 @@ class Participant:
         if not self.closing:
             self.worker.lost.append(str(reason))
 
-    async def open(self, url: str, auth: dict | None, join: dict) -> None:
-        start = time.monotonic()
-        await self.sio.connect(url, transports=["websocket"], auth=auth, wait_timeout=CONNECT_TIMEOUT)
-        ack = await self.sio.call("join", join, timeout=CONNECT_TIMEOUT)
+    def joined(self, ack, start: float) -> None:
+        """The `join` acknowledgement: its time, and the board totals of its snapshot."""
         self.join_ms = (time.monotonic() - start) * 1000
         if not isinstance(ack, dict) or not ack.get("ok"):
             raise RuntimeError(f"join refused: {ack!r}"[:300])
@@ -73,6 +71,12 @@ class Participant:
         totals = ((snapshot.get("attendance") or {}).get("counts") or {}).get("totals")
         if totals is not None and self.board is None:
             self.board = totals
+
+    async def open(self, url: str, auth: dict | None, join: dict) -> None:
+        start = time.monotonic()
+        await self.sio.connect(url, transports=["websocket"], auth=auth, wait_timeout=CONNECT_TIMEOUT)
+        ack = await self.sio.call("join", join, timeout=CONNECT_TIMEOUT)
+        self.joined(ack, start)
 
     async def close(self) -> None:
         self.closing = True
@@ -103,6 +107,7 @@ class LeanParticipant:
         self.closing = False
 
     on_event = Participant.on_event
+    joined = Participant.joined
 
     @property
     def connected(self) -> bool:
@@ -123,13 +128,7 @@ class LeanParticipant:
             raise ConnectionRefusedError(answer[2:300])
         self.reader = asyncio.create_task(self.read())
         ack = await self.call("join", join, CONNECT_TIMEOUT)
-        self.join_ms = (time.monotonic() - start) * 1000
-        if not isinstance(ack, dict) or not ack.get("ok"):
-            raise RuntimeError(f"join refused: {ack!r}"[:300])
-        snapshot = ack.get("snapshot") or {}
-        totals = ((snapshot.get("attendance") or {}).get("counts") or {}).get("totals")
-        if totals is not None and self.board is None:
-            self.board = totals
+        self.joined(ack, start)
 
     async def call(self, name: str, data, timeout: float):
         self.next_ack += 1
