@@ -5,30 +5,32 @@ from __future__ import annotations
 
 from meetcore.actions import services
 from meetcore.actions.schemas import ActionCommand, ActionInput, ActionUpdate
+from meetcore.eventlog.services import seq_after_commit
 from meetcore.live.actors import SeatActor
-from meetcore.live.events import live_command, meeting_for
+from meetcore.live.events import allowed_meeting_id, live_command
 from meetcore.live.snapshot import snapshot_part
 
 
 @live_command("action.create", ActionInput)
 def action_create(actor, values: dict) -> dict:
-    meeting = meeting_for(actor, values["meeting_id"])
-    action = services.create_action(meeting.id, values, by=actor)
-    return {"seq": meeting.last_seq, "action_id": action.id, "assignments": len(action.assignments)}
+    meeting_id = allowed_meeting_id(actor, values["meeting_id"])
+    action = services.create_action(meeting_id, values, by=actor)
+    seq = seq_after_commit(meeting_id)  # first: reading the action after the commit begins a transaction
+    return {"seq": seq, "action_id": action.id, "assignments": len(action.assignments)}
 
 
 @live_command("action.update", ActionUpdate)
 def action_update(actor, values: dict) -> dict:
-    meeting = meeting_for(actor, values["meeting_id"])
-    services.update_action(meeting.id, values["action_id"], values, by=actor)
-    return {"seq": meeting.last_seq}
+    meeting_id = allowed_meeting_id(actor, values["meeting_id"])
+    services.update_action(meeting_id, values["action_id"], values, by=actor)
+    return {"seq": seq_after_commit(meeting_id)}
 
 
 @live_command("action.cancel", ActionCommand)
 def action_cancel(actor, values: dict) -> dict:
-    meeting = meeting_for(actor, values["meeting_id"])
-    services.cancel_action(meeting.id, values["action_id"], by=actor)
-    return {"seq": meeting.last_seq}
+    meeting_id = allowed_meeting_id(actor, values["meeting_id"])
+    services.cancel_action(meeting_id, values["action_id"], by=actor)
+    return {"seq": seq_after_commit(meeting_id)}
 
 
 @snapshot_part("actions")

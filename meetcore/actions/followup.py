@@ -867,12 +867,9 @@ def carry_open_actions_into(meeting: Meeting, *, by) -> list[int]:
 def carry_open_actions(meeting_id: int, *, by) -> list[int]:
     """The console's "bring open actions" button: carry_open_actions_into, committed."""
     require_editor(by)
-    status = db.session.execute(
-        sa.select(Meeting.status).where(Meeting.id == meeting_id).with_for_update()
-    ).scalar_one_or_none()
-    if status is None:
-        raise NotFound(_l("Meeting %(id)s does not exist.", id=meeting_id))
-    meeting = db.session.get(Meeting, meeting_id)
+    from meetcore.eventlog.services import lock_meeting
+
+    meeting = lock_meeting(meeting_id)
     try:
         ids = carry_open_actions_into(meeting, by=by)
         db.session.commit()

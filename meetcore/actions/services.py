@@ -23,10 +23,9 @@ from meetcore.auth.permissions import can_edit, require_signed_in
 from meetcore.database import utcnow
 from meetcore.directory.models import Agency, Province, Role
 from meetcore.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from meetcore.eventlog.services import record_event
+from meetcore.eventlog.services import lock_meeting, record_event
 from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
-from meetcore.minutes.services import take_meeting_lock
 from meetcore.seats.models import Seat
 
 # Actions are given in session, and may still be written up after it until the minutes are certified.
@@ -47,20 +46,12 @@ def _require_writer(by) -> None:
 
 
 def _lock_meeting(meeting_id: int) -> Meeting:
-    take_meeting_lock(meeting_id)
-    status = db.session.execute(
-        sa.select(Meeting.status).where(Meeting.id == meeting_id).with_for_update()
-    ).scalar_one_or_none()
-    if status is None:
-        raise NotFound(_l("Meeting %(id)s does not exist.", id=meeting_id))
-    if status not in ACTION_STATUSES:
+    meeting = lock_meeting(meeting_id)
+    if meeting.status not in ACTION_STATUSES:
         raise Conflict(
             _l("Action items are given once the meeting has started, and until its minutes are certified."),
-            details={"status": status},
+            details={"status": meeting.status},
         )
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting.status != status:
-        db.session.refresh(meeting)
     return meeting
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from meetcore.agenda import services
-from meetcore.live.events import live_command, meeting_for
+from meetcore.eventlog.services import seq_after_commit
+from meetcore.live.events import allowed_meeting_id, live_command
 from meetcore.schemas import InputSchema
 
 
@@ -20,13 +21,13 @@ class ItemStateCommand(ItemCommand):
 
 @live_command("agenda.set_current", ItemCommand)
 def set_current(actor, values: dict) -> dict:
-    meeting = meeting_for(actor, values["meeting_id"])
-    services.set_current_item(meeting.id, values["item_id"], by=actor)
-    return {"seq": meeting.last_seq}
+    meeting_id = allowed_meeting_id(actor, values["meeting_id"])
+    services.set_current_item(meeting_id, values["item_id"], by=actor)
+    return {"seq": seq_after_commit(meeting_id)}
 
 
 @live_command("agenda.mark_done", ItemStateCommand)
 def mark_done(actor, values: dict) -> dict:
-    meeting = meeting_for(actor, values["meeting_id"])
-    services.mark_item_done(meeting.id, values["item_id"], done=values["done"], by=actor)
-    return {"seq": meeting.last_seq}
+    meeting_id = allowed_meeting_id(actor, values["meeting_id"])
+    services.mark_item_done(meeting_id, values["item_id"], done=values["done"], by=actor)
+    return {"seq": seq_after_commit(meeting_id)}

@@ -17,7 +17,7 @@ from meetcore.agenda.models import AgendaItem
 from meetcore.agenda.schemas import AgendaItemInput, AgendaItemUpdate, MoveInput
 from meetcore.auth.permissions import require_editor, require_staff
 from meetcore.errors import Conflict, InvalidInput, NotFound
-from meetcore.eventlog.services import record_event
+from meetcore.eventlog.services import lock_meeting, record_event
 from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
 from meetcore.minutes.models import Decision, MinutesBlock
@@ -150,18 +150,11 @@ def deletion_summary(item: AgendaItem, *, by) -> dict:
 
 def _lock_for_editing(meeting_id: int) -> Meeting:
     """Take the meeting row's write lock and check, on its current status, that the agenda may change."""
-    status = db.session.execute(
-        sa.select(Meeting.status).where(Meeting.id == meeting_id).with_for_update()
-    ).scalar_one_or_none()
-    if status is None:
-        raise NotFound(_l("Meeting %(id)s does not exist.", id=meeting_id))
-    if status not in EDITABLE_STATUSES:
+    meeting = lock_meeting(meeting_id)
+    if meeting.status not in EDITABLE_STATUSES:
         raise Conflict(
             _l("The agenda of a meeting that has ended or was cancelled can no longer be changed.")
         )
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting.status != status:
-        db.session.refresh(meeting)
     return meeting
 
 

@@ -59,7 +59,7 @@ from meetcore.database import utcnow
 from meetcore.directory.models import Province, Role
 from meetcore.errors import DomainError, NotFound, PermissionDenied
 from meetcore.eventlog.models import MeetingEvent
-from meetcore.eventlog.services import record_event
+from meetcore.eventlog.services import lock_meeting, record_event
 from meetcore.extensions import db, socketio
 from meetcore.live.actors import SEAT_SESSION_KEY, SeatActor, SiteActor
 from meetcore.live.timers import OwedTimers
@@ -138,30 +138,6 @@ def seat_connection(actor: SeatActor, sid: str, environ: dict) -> Connection:
 
 
 # --- locking and the seat --------------------------------------------------------------------------------
-
-
-def lock_meeting(meeting_id: int) -> Meeting:
-    """The meeting under its row lock (the lock that numbers its events), read fresh.
-
-    SQLite ignores FOR UPDATE, so a no-op UPDATE takes the database's write lock now rather than at the
-    first real write.
-    """
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(
-            sa.update(Meeting)
-            .where(Meeting.id == meeting_id)
-            .values(last_seq=Meeting.last_seq)
-            .execution_options(synchronize_session=False)
-        )
-    meeting = db.session.scalars(
-        sa.select(Meeting)
-        .where(Meeting.id == meeting_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one_or_none()
-    if meeting is None:
-        raise NotFound(_l("Meeting %(id)s does not exist.", id=meeting_id))
-    return meeting
 
 
 def seat_of(meeting: Meeting, seat_id) -> Seat:

@@ -19,7 +19,6 @@ from meetcore.attendance.schemas import RollCallFormInput, SiteLinkInput
 from meetcore.attendance.services import (
     ATTENDING_STATUSES,
     Connection,
-    lock_meeting,
     presence_changed,
     seat_of,
 )
@@ -29,7 +28,7 @@ from meetcore.auth.services import hash_token
 from meetcore.database import utcnow
 from meetcore.directory.models import Province
 from meetcore.errors import Conflict, DomainError, InvalidInput, PermissionDenied
-from meetcore.eventlog.services import record_event
+from meetcore.eventlog.services import lock_meeting, record_event
 from meetcore.extensions import db
 from meetcore.i18n.dates import be_datetime
 from meetcore.live.actors import SeatActor, SiteActor

@@ -3,12 +3,73 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from meetcore.database import utcnow
+from meetcore.errors import NotFound
 from meetcore.eventlog.models import MeetingEvent
 from meetcore.extensions import db
 from meetcore.live.broadcast import queue_for_broadcast
 from meetcore.meetings.models import Meeting
+
+# session.info key: {meeting id: its last seq as this session's transaction knows it under the lock}
+KNOWN_SEQ = "meetcore.known_seq"
+
+
+def lock_meeting(meeting_id: int) -> Meeting:
+    """The meeting re-read under its row lock: the lock that numbers its events, held until commit.
+
+    PostgreSQL: SELECT ... FOR UPDATE. SQLite has no row locks, and its Python driver starts a transaction
+    only at the first write, so a no-op write comes first: it takes the database's write lock, and what is
+    read after it is the latest committed state, which no other writer can change until this transaction
+    ends.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(
+            sa.text("UPDATE meetings SET last_seq = last_seq WHERE id = :id"), {"id": meeting_id}
+        )
+    meeting = db.session.scalars(
+        sa.select(Meeting)
+        .where(Meeting.id == meeting_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if meeting is None:
+        raise NotFound(_l("Meeting %(id)s does not exist.", id=meeting_id))
+    _know_seq(meeting.id, meeting.last_seq)
+    return meeting
+
+
+def _know_seq(meeting_id: int, seq: int) -> None:
+    db.session.info.setdefault(KNOWN_SEQ, {})[meeting_id] = seq
+
+
+def seq_after_commit(meeting_id: int) -> int:
+    """The meeting's last seq as the transaction just committed left it, for a command's acknowledgement.
+
+    Known without a query when that transaction locked the meeting (no one else could number an event
+    until it committed) and kept up by record_event; read from the database otherwise. Forgotten when the
+    session begins its next transaction, so it never outlives the transaction that learnt it.
+    """
+    known = db.session.info.get(KNOWN_SEQ, {}).get(meeting_id)
+    if known is not None:
+        return known
+    seq = db.session.scalar(sa.select(Meeting.last_seq).where(Meeting.id == meeting_id))
+    if seq is None:
+        raise NotFound(_l("Meeting %(id)s does not exist.", id=meeting_id))
+    return seq
+
+
+def _forget_known_seq(session, *_args) -> None:
+    session.info.pop(KNOWN_SEQ, None)
+
+
+def install() -> None:
+    """Session hooks: what a transaction learnt of the seq is dropped when the next one begins, or when it
+    rolls back."""
+    if not sa.event.contains(db.session, "after_begin", _forget_known_seq):
+        sa.event.listen(db.session, "after_begin", _forget_known_seq)
+        sa.event.listen(db.session, "after_rollback", _forget_known_seq)
 
 
 def record_event(
@@ -29,6 +90,7 @@ def record_event(
     meeting_state = sa.inspect(meeting)
     if not meeting_state.transient and not meeting_state.pending:
         sa.orm.attributes.set_committed_value(meeting, "last_seq", seq)
+    _know_seq(meeting.id, seq)  # the UPDATE holds the row lock until commit: no one numbers after us
     event = MeetingEvent(
         meeting_id=meeting.id,
         seq=seq,

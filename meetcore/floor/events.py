@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from meetcore.eventlog.services import seq_after_commit
 from meetcore.floor import services
 from meetcore.floor.schemas import (
     GrantFloorInput,
@@ -19,21 +20,22 @@ def floor_part(meeting, actor) -> dict:
     return services.floor_state(meeting.id)
 
 
-def _ack(meeting, request) -> dict:
-    return {"seq": meeting.last_seq, "request_id": request.id}
+def _ack(meeting_id: int, request) -> dict:
+    return {"seq": seq_after_commit(meeting_id), "request_id": request.id}
 
 
 @live_command("floor.request", RequestFloorInput)
 def request(actor, values: dict) -> dict:
     meeting = meeting_for(actor, values["meeting_id"])
     made = services.request_floor(meeting, seat_id=values["seat_id"], note=values["note"], by=actor)
-    return _ack(meeting, made)
+    return _ack(values["meeting_id"], made)
 
 
 @live_command("floor.withdraw", WithdrawFloorInput)
 def withdraw(actor, values: dict) -> dict:
     meeting = meeting_for(actor, values["meeting_id"])
-    return _ack(meeting, services.withdraw_floor(meeting, request_id=values["request_id"], by=actor))
+    withdrawn = services.withdraw_floor(meeting, request_id=values["request_id"], by=actor)
+    return _ack(values["meeting_id"], withdrawn)
 
 
 @live_command("floor.grant", GrantFloorInput)
@@ -47,17 +49,18 @@ def grant(actor, values: dict) -> dict:
         time_limit_seconds=limit,
         by=actor,
     )
-    return _ack(meeting, granted)
+    return _ack(values["meeting_id"], granted)
 
 
 @live_command("floor.revoke", RevokeFloorInput)
 def revoke(actor, values: dict) -> dict:
     meeting = meeting_for(actor, values["meeting_id"])
-    return _ack(meeting, services.revoke_floor(meeting, request_id=values["request_id"], by=actor))
+    revoked = services.revoke_floor(meeting, request_id=values["request_id"], by=actor)
+    return _ack(values["meeting_id"], revoked)
 
 
 @live_command("floor.set_limit", SetTimeLimitInput)
 def set_limit(actor, values: dict) -> dict:
     meeting = meeting_for(actor, values["meeting_id"])
-    meeting = services.set_time_limit(meeting, values["seconds"], scope=values["scope"], by=actor)
-    return {"seq": meeting.last_seq}
+    services.set_time_limit(meeting, values["seconds"], scope=values["scope"], by=actor)
+    return {"seq": seq_after_commit(values["meeting_id"])}

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 from meetcore.auth.permissions import require_staff
 from meetcore.database import utcnow
 from meetcore.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from meetcore.eventlog.services import record_event
+from meetcore.eventlog.services import lock_meeting, record_event
 from meetcore.extensions import db
 from meetcore.floor.models import (
     MAX_TIME_LIMIT,
@@ -133,26 +133,9 @@ def floor_state(meeting_id: int) -> dict:
 
 
 def _lock_live_meeting(meeting_id: int) -> Meeting:
-    """The meeting under its row lock, refused unless it is in session.
-
-    PostgreSQL: SELECT ... FOR UPDATE. SQLite ignores FOR UPDATE, so a no-op UPDATE takes the database's
-    write lock now rather than at the first real write, and concurrent floor changes queue behind it.
-    """
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(
-            sa.update(Meeting)
-            .where(Meeting.id == meeting_id)
-            .values(last_seq=Meeting.last_seq)
-            .execution_options(synchronize_session=False)
-        )
-    meeting = db.session.scalars(
-        sa.select(Meeting)
-        .where(Meeting.id == meeting_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one_or_none()
-    if meeting is None:
-        raise NotFound(_l("Meeting %(id)s does not exist.", id=meeting_id))
+    """The meeting under its row lock (concurrent floor changes queue behind it), refused unless it is in
+    session."""
+    meeting = lock_meeting(meeting_id)
     if meeting.status != "live":
         raise Conflict(
             _l("The floor is open only while the meeting is in session."), details={"status": meeting.status}

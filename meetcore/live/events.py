@@ -106,7 +106,10 @@ class JoinInput(InputSchema):
     last_seq = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(min=0))
 
 
-def meeting_for(actor, meeting_id: int) -> Meeting:
+def allowed_meeting_id(actor, meeting_id: int) -> int:
+    """The meeting a command names, once the actor may act in it at all: a seat's link only in its own
+    meeting, anyone else only as staff. Nothing is read: the service that acts reads the meeting under its
+    lock, and refuses one that does not exist."""
     from meetcore.auth.permissions import require_staff
 
     if isinstance(actor, SeatActor):
@@ -114,7 +117,11 @@ def meeting_for(actor, meeting_id: int) -> Meeting:
             raise PermissionDenied(_l("This link belongs to another meeting."))
     else:
         require_staff(actor)
-    meeting = db.session.get(Meeting, meeting_id)
+    return meeting_id
+
+
+def meeting_for(actor, meeting_id: int) -> Meeting:
+    meeting = db.session.get(Meeting, allowed_meeting_id(actor, meeting_id))
     if meeting is None:
         raise NotFound(_l("Meeting %(id)s does not exist.", id=meeting_id))
     return meeting

@@ -36,6 +36,7 @@ def import_handlers() -> None:
 
 
 def init_live(app: Flask) -> None:
+    from meetcore.eventlog import services as eventlog
     from meetcore.live import broadcast
 
     import_handlers()
@@ -51,3 +52,4 @@ def init_live(app: Flask) -> None:
         max_http_buffer_size=256 * 1024,
     )
     broadcast.install()
+    eventlog.install()

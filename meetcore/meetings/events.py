@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
+from meetcore.eventlog.services import seq_after_commit
 from meetcore.live.events import live_command, meeting_for
 from meetcore.meetings import services
 from meetcore.schemas import InputSchema
@@ -15,11 +16,11 @@ class MeetingCommand(InputSchema):
 
 @live_command("meeting.start", MeetingCommand)
 def start(actor, values: dict) -> dict:
-    meeting = services.start_meeting(meeting_for(actor, values["meeting_id"]), by=actor)
-    return {"seq": meeting.last_seq}
+    services.start_meeting(meeting_for(actor, values["meeting_id"]), by=actor)
+    return {"seq": seq_after_commit(values["meeting_id"])}
 
 
 @live_command("meeting.end", MeetingCommand)
 def end(actor, values: dict) -> dict:
-    meeting = services.end_meeting(meeting_for(actor, values["meeting_id"]), by=actor)
-    return {"seq": meeting.last_seq}
+    services.end_meeting(meeting_for(actor, values["meeting_id"]), by=actor)
+    return {"seq": seq_after_commit(values["meeting_id"])}

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from meetcore.auth.permissions import require_editor, require_staff
 from meetcore.database import utcnow
 from meetcore.errors import Conflict, InvalidInput, NotFound
-from meetcore.eventlog.services import record_event
+from meetcore.eventlog.services import lock_meeting, record_event
 from meetcore.extensions import db
 from meetcore.i18n.dates import to_local
 from meetcore.meetings.models import Meeting, Series
@@ -171,13 +171,7 @@ def cancel_meeting(meeting: Meeting, data: dict | None = None, *, by) -> Meeting
 
 def _locked(meeting: Meeting) -> Meeting:
     """The meeting re-read under its row lock: two secretaries pressing "start" at once start it once."""
-    locked = db.session.scalars(
-        sa.select(Meeting)
-        .where(Meeting.id == meeting.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    return locked
+    return lock_meeting(meeting.id)
 
 
 def start_meeting(meeting: Meeting, *, by) -> Meeting:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from flask import request
 
+from meetcore.eventlog.services import seq_after_commit
 from meetcore.live.actors import SeatActor
-from meetcore.live.events import live_command, meeting_for
+from meetcore.live.events import allowed_meeting_id, live_command
 from meetcore.live.snapshot import snapshot_part
 from meetcore.minutes import services
 from meetcore.minutes.schemas import (
@@ -20,37 +21,37 @@ from meetcore.minutes.schemas import (
 
 @live_command("minutes.update", MinutesUpdateInput)
 def minutes_update(actor, values: dict) -> dict:
-    meeting = meeting_for(actor, values["meeting_id"])
-    applied = services.apply_update(meeting.id, values["item_id"], values["update"], by=actor,
+    meeting_id = allowed_meeting_id(actor, values["meeting_id"])
+    applied = services.apply_update(meeting_id, values["item_id"], values["update"], by=actor,
                                     origin=getattr(request, "sid", None))
     return {"seq": applied.seq, "item_id": values["item_id"]}
 
 
 @live_command("minutes.sync", MinutesSyncInput)
 def minutes_sync(actor, values: dict) -> dict:
-    meeting = meeting_for(actor, values["meeting_id"])
-    return services.sync_block(meeting.id, values["item_id"], values["state_vector"], by=actor)
+    meeting_id = allowed_meeting_id(actor, values["meeting_id"])
+    return services.sync_block(meeting_id, values["item_id"], values["state_vector"], by=actor)
 
 
 @live_command("decision.record", DecisionInput)
 def decision_record(actor, values: dict) -> dict:
-    meeting = meeting_for(actor, values["meeting_id"])
-    decision = services.record_decision(meeting.id, values["item_id"], values["text"], by=actor)
-    return {"seq": meeting.last_seq, "decision_id": decision.id}
+    meeting_id = allowed_meeting_id(actor, values["meeting_id"])
+    decision = services.record_decision(meeting_id, values["item_id"], values["text"], by=actor)
+    return {"seq": seq_after_commit(meeting_id), "decision_id": decision.id}
 
 
 @live_command("decision.update", DecisionUpdate)
 def decision_update(actor, values: dict) -> dict:
-    meeting = meeting_for(actor, values["meeting_id"])
-    services.update_decision(meeting.id, values["decision_id"], values["text"], by=actor)
-    return {"seq": meeting.last_seq}
+    meeting_id = allowed_meeting_id(actor, values["meeting_id"])
+    services.update_decision(meeting_id, values["decision_id"], values["text"], by=actor)
+    return {"seq": seq_after_commit(meeting_id)}
 
 
 @live_command("decision.delete", DecisionCommand)
 def decision_delete(actor, values: dict) -> dict:
-    meeting = meeting_for(actor, values["meeting_id"])
-    services.delete_decision(meeting.id, values["decision_id"], by=actor)
-    return {"seq": meeting.last_seq}
+    meeting_id = allowed_meeting_id(actor, values["meeting_id"])
+    services.delete_decision(meeting_id, values["decision_id"], by=actor)
+    return {"seq": seq_after_commit(meeting_id)}
 
 
 @snapshot_part("minutes")

@@ -45,7 +45,7 @@ from meetcore.agenda.models import AgendaItem
 from meetcore.auth.permissions import can_edit, require_signed_in, require_staff
 from meetcore.database import utcnow
 from meetcore.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from meetcore.eventlog.services import record_event
+from meetcore.eventlog.services import lock_meeting, record_event, seq_after_commit
 from meetcore.extensions import db, socketio
 from meetcore.live.timers import OwedTimers
 from meetcore.meetings.models import Meeting
@@ -99,32 +99,11 @@ def _require_writer(by) -> None:
         raise PermissionDenied(_l("Only the secretariat can write the minutes and record decisions."))
 
 
-def take_meeting_lock(meeting_id: int) -> None:
-    """Take the meeting row's write lock before reading what is about to change.
-
-    PostgreSQL: the SELECT ... FOR UPDATE below. SQLite has no row locks, and its Python driver starts a
-    transaction only at the first write, so a write comes first: it takes the database's write lock,
-    and what is read after it is the latest committed state, which no other writer can change until
-    this transaction ends.
-    """
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(sa.text("UPDATE meetings SET last_seq = last_seq WHERE id = :id"),
-                           {"id": meeting_id})
-
-
 def _lock_meeting(meeting_id: int, statuses: tuple[str, ...] | None, refusal=None) -> Meeting:
     """The meeting under its row lock, its status checked on the locked row (None: any status)."""
-    take_meeting_lock(meeting_id)
-    status = db.session.execute(
-        sa.select(Meeting.status).where(Meeting.id == meeting_id).with_for_update()
-    ).scalar_one_or_none()
-    if status is None:
-        raise NotFound(_l("Meeting %(id)s does not exist.", id=meeting_id))
-    if statuses is not None and status not in statuses:
-        raise Conflict(refusal, details={"status": status})
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting.status != status:
-        db.session.refresh(meeting)
+    meeting = lock_meeting(meeting_id)
+    if statuses is not None and meeting.status not in statuses:
+        raise Conflict(refusal, details={"status": meeting.status})
     return meeting
 
 
@@ -196,10 +175,11 @@ def text_change(before: str, after: str) -> dict:
 
 def _publish(meeting: Meeting, block: MinutesBlock, now: datetime, *, by=None) -> None:
     change = text_change(block.published_text or "", block.text or "")
-    record_event(meeting, "minutes.text", {"item_id": block.agenda_item_id, **change}, by=by)
+    # Set before the event is recorded: the flush its statement causes then writes the block once.
     block.published_text = block.text
     block.published_at = now
     block.text_pending_since = None
+    record_event(meeting, "minutes.text", {"item_id": block.agenda_item_id, **change}, by=by)
 
 
 def _coalesce(meeting: Meeting, block: MinutesBlock, now: datetime, *, by) -> float | None:
@@ -310,16 +290,17 @@ def apply_update(
     block.text = text
     block.updated_at = now
     owed = _coalesce(meeting, block, now, by=by)
+    block_id = block.id  # the commit expires the rows: ids read after it would be read again
     db.session.commit()
     socketio.emit(
         EDITOR_EVENT,
-        {"meeting_id": meeting.id, "item_id": item.id, "update": encode(canonical)},
-        to=_staff_room(meeting.id),
+        {"meeting_id": meeting_id, "item_id": item_id, "update": encode(canonical)},
+        to=_staff_room(meeting_id),
         skip_sid=origin,
     )
     if owed is not None:
-        _ensure_timer(meeting.id, block.id, owed)
-    return AppliedUpdate(block=block, seq=meeting.last_seq, update=canonical)
+        _ensure_timer(meeting_id, block_id, owed)
+    return AppliedUpdate(block=block, seq=seq_after_commit(meeting_id), update=canonical)
 
 
 def _staff_room(meeting_id: int) -> str:

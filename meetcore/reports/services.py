@@ -27,7 +27,7 @@ from meetcore.agenda.models import AgendaItem
 from meetcore.auth.permissions import STAFF, require_editor, require_staff
 from meetcore.database import utcnow
 from meetcore.errors import Conflict, DomainError, InvalidInput, NotFound
-from meetcore.eventlog.services import record_event
+from meetcore.eventlog.services import lock_meeting, record_event
 from meetcore.extensions import db
 from meetcore.i18n.dates import be_date_long, to_local
 from meetcore.meetings.models import Meeting
@@ -74,8 +74,6 @@ def minutes_row(meeting: Meeting, *, create: bool = True) -> OfficialMinutes | N
 
 
 def _lock(meeting: Meeting) -> tuple[Meeting, OfficialMinutes]:
-    from meetcore.attendance.services import lock_meeting
-
     meeting = lock_meeting(meeting.id)
     return meeting, minutes_row(meeting)
 
