@@ -1,7 +1,7 @@
 """The bare python-socketio baseline of bench/live_fanout.py: the same Socket.IO stack as `meetcore run`
 (python-socketio in gevent mode on gevent's pywsgi, websocket only through simple-websocket, the same ping
-settings, gc.freeze() after start-up and the same heap policy as the rooms grow, meetcore.live.heap) with no
-application around it.
+settings, TCP_NODELAY on every connection as meetcore.live.serving sets it, gc.freeze() after start-up and
+the same heap policy as the rooms grow, meetcore.live.heap) with no application around it.
 
     join {staff?}         enter the "staff" or the "participants" room; acknowledges {ok: true}
     broadcast {seq, ...}  emit the payload as it came, as an "event" message, to both rooms (the way
@@ -22,6 +22,7 @@ import socketio  # noqa: E402
 from gevent import pywsgi  # noqa: E402
 
 from meetcore.live import heap  # noqa: E402
+from meetcore.live.serving import NoDelayHandler  # noqa: E402
 
 ROOMS = ["staff", "participants"]
 
@@ -71,7 +72,7 @@ def main() -> None:
     gc.collect()
     gc.freeze()
     heap.enable()
-    pywsgi.WSGIServer(("127.0.0.1", args.port), app, log=None).serve_forever()
+    pywsgi.WSGIServer(("127.0.0.1", args.port), app, log=None, handler_class=NoDelayHandler).serve_forever()
 
 
 if __name__ == "__main__":

@@ -57,8 +57,14 @@ def run_command(host: str | None, port: int | None) -> None:
     gc.collect()
     gc.freeze()
     heap.enable()  # and the connections' objects as the rooms grow (meetcore.live.heap)
-    socketio.run(app, host=host, port=port, use_reloader=False, log_output=False,
-                 allow_unsafe_werkzeug=socketio.async_mode == "threading")
+    options = {}
+    if socketio.async_mode == "gevent":
+        from meetcore.live.serving import NoDelayHandler
+
+        options["handler_class"] = NoDelayHandler
+    else:
+        options["allow_unsafe_werkzeug"] = True
+    socketio.run(app, host=host, port=port, use_reloader=False, log_output=False, **options)
 
 
 @click.command("settings")
