@@ -40,10 +40,12 @@ import tempfile
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import live_clients
+import live_servers
 import psutil
 from live_servers import SECRET_KEY, ServerProcess, baseline_server, cpu_seconds, meetcore_server
 
@@ -317,6 +319,7 @@ class Rounds:
     deferred: int = 0
     lost: int = 0  # connections lost during the rounds
     round_cpu: list[float] = field(default_factory=list)  # per round: the servers' CPU ms
+    sent_at: list[float] = field(default_factory=list)  # per round: time.monotonic() at the send
     kinds: dict[str, int] = field(default_factory=dict)  # messages the participants received, by kind
 
     def all_delays(self) -> list[float]:
@@ -342,8 +345,8 @@ class Rounds:
             "max_ms": max(delays, default=float("nan")),
             "all_reached_median_ms": statistics.median(reached) if reached else None,
             "per_round": [
-                {"all_reached_ms": ms, "server_cpu_ms": cpu}
-                for ms, cpu in zip(self.completion, self.round_cpu, strict=False)
+                {"all_reached_ms": ms, "server_cpu_ms": cpu, "sent_at": sent}
+                for ms, cpu, sent in zip(self.completion, self.round_cpu, self.sent_at, strict=False)
             ],
             "server_cpu_per_broadcast_ms": [s / max(self.rounds, 1) * 1000 for s in self.server_cpu],
             "server_cpu_per_delivery_us": self.cpu_per_delivery_us(),
@@ -403,6 +406,7 @@ def run_rounds(series: list[Series], *, rounds: int, gap: float, clients: Client
             result.missing += sum(max(0, a["expected"] - a["got"]) for a in answers)
             result.deferred += bool(deferred)
             one.sent[seq] = started
+            result.sent_at.append(started)  # the machine's monotonic clock: lines up with other logs
             result.rounds += 1
             time.sleep(gap)
     stats = clients.stats()
@@ -585,6 +589,25 @@ def memory_per_connection(server: ServerProcess, before: int, connected: int) ->
         "rss_after_mib": after / 2**20,
         "per_connection_kib": (after - before) / max(connected, 1) / 1024,
     }
+
+
+@contextmanager
+def pinned(pin: bool, clients: Clients):
+    """With --pin, for the one-process phase: its servers on the first CPU, the client processes and this
+    process (the drivers) on the others. The Redis phase's two servers need both cores: it runs unpinned."""
+    if not pin:
+        yield
+        return
+    everything = os.sched_getaffinity(0)
+    live_servers.SERVER_CPUS, others = live_servers.split_cpus()
+    for pid in [0] + [process.pid for process in clients.processes]:
+        os.sched_setaffinity(pid, others)
+    try:
+        yield
+    finally:
+        live_servers.SERVER_CPUS = None
+        for pid in [0] + [process.pid for process in clients.processes]:
+            os.sched_setaffinity(pid, everything)
 
 
 def phase_single(
@@ -1030,6 +1053,12 @@ def main(argv: list[str] | None = None) -> int:
         "(default 31: one MeetCore heartbeat, MEETCORE_HEARTBEAT_SECONDS=30; 0 skips)",
     )
     parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="server processes on the first CPU, the client processes and the drivers on the others: "
+        "the machine's cores shared the way a server and its remote participants would not share them",
+    )
+    parser.add_argument(
         "--client-nice",
         type=int,
         default=0,
@@ -1099,7 +1128,8 @@ def main(argv: list[str] | None = None) -> int:
         clients = Clients(args.client_processes, args.client_nice, args.client_kind)
         writer = MinutesWriter(meeting.meeting_id, meeting.items[0])
         if "single" not in args.skip:
-            phase_single(args, meeting, clients, workdir, writer, results, started)
+            with pinned(args.pin, clients):
+                phase_single(args, meeting, clients, workdir, writer, results, started)
         if "redis" not in args.skip:
             if redis_reachable(args.redis_url):
                 phase_redis(args, meeting, clients, workdir, writer, results, started)

@@ -41,6 +41,19 @@ def cpu_seconds(ps: psutil.Process) -> float:
     return total / 1e9
 
 
+# CPUs the server processes are confined to (os.sched_setaffinity), or None: wherever the kernel puts them.
+SERVER_CPUS: set[int] | None = None
+
+
+def split_cpus() -> tuple[set[int], set[int]]:
+    """(the servers' CPUs, everyone else's): the first CPU for the servers, the rest for the clients, the
+    drivers and this process, so that the clients' work does not interrupt a server's broadcast."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        raise RuntimeError("--pin needs at least 2 CPUs")
+    return {cpus[0]}, set(cpus[1:])
+
+
 class ServerProcess:
     """One server process; `cpu()` is its user + system CPU time in seconds, `rss()` its resident memory."""
 
@@ -54,6 +67,8 @@ class ServerProcess:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(self.argv, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         self.ps = psutil.Process(self.process.pid)
+        if SERVER_CPUS:
+            os.sched_setaffinity(self.process.pid, SERVER_CPUS)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -1,14 +1,22 @@
-"""Keeping a big meeting's connections out of the garbage collector's full passes (the served process).
+"""Keeping a big meeting's garbage collection out of its broadcasts (the served process).
 
 Each websocket connection leaves a few hundred long-lived objects (its engine.io socket, queue, greenlets,
-session). With 2,000 of them, a full (generation 2) collection walks hundreds of thousands of objects and
-stops the process for 150-250 ms, and the broadcast it interrupts reaches everyone that much later
-(docs/performance.md, "Live fan-out"). Start-up already moves what it loaded into the permanent generation
-(`gc.freeze()`, meetcore.cli); this does the same as the room grows: whenever this process's connections
-have grown by a tenth (and at least 50) since the last freeze. Only cyclic garbage that exists at that
-moment stays with the frozen objects, so the freezes are spaced out; when the connections fall below half
-of what they were at the last freeze (a meeting ended), everything goes back to the collector, which then
-reclaims what the closed connections left.
+session), and every broadcast makes each connection's writer allocate a handful more that live until the
+next message (its wait: a Timeout, its timer, a Waiter). With 2,000 connections, Python's default
+collector runs several young passes per broadcast over those ~16,000 waiting objects, a 25-40 ms pass of
+the middle generation every few broadcasts, and now and then a full pass over the whole room of
+70-250 ms: some 20 ms of every broadcast's ~110 ms, and the slowest rounds that decide the p99
+(docs/performance.md, "Live fan-out"). So, in the served process only:
+
+- young passes wait for 50,000 net new objects instead of 700 (THRESHOLDS): the objects a broadcast makes
+  are mostly freed by their reference counts within it, so the passes become rare and scan about as much
+  each; cyclic garbage waits a little longer to be reclaimed;
+- what start-up loaded is frozen (`gc.freeze()`, meetcore.cli), and so is the heap each time the
+  connections have grown by a tenth (and at least 50) since the last freeze, and after each full
+  collection in a big room: a full pass then walks only what was allocated since, not the whole room;
+- when the connections fall below half of what they were at the last freeze (a meeting ended),
+  everything goes back to the collector, which reclaims what the closed connections left (frozen
+  objects freed by reference counting go at once; only cycles wait for this).
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ import threading
 
 GROWTH = 1.1
 MIN_GROWTH = 50
+THRESHOLDS = (50_000, 20, 20)  # gc.set_threshold: measured in bench/live_fanout.py, docs/performance.md
 
 _lock = threading.Lock()
 _state = {"enabled": False, "frozen_for": 0}
@@ -26,6 +35,16 @@ _state = {"enabled": False, "frozen_for": 0}
 def enable() -> None:
     """Called by `meetcore run` (not by tests or scripts, whose heaps are their own business)."""
     _state["enabled"] = True
+    gc.set_threshold(*THRESHOLDS)
+    if _after_collection not in gc.callbacks:
+        gc.callbacks.append(_after_collection)
+
+
+def _after_collection(phase: str, info: dict) -> None:
+    """After a full collection in a big room: freeze what survived it, so that the next full collection
+    walks only what was allocated since, not the whole room again."""
+    if phase == "stop" and info["generation"] == 2 and _state["frozen_for"] >= MIN_GROWTH:
+        gc.freeze()
 
 
 def connections_changed(count: int) -> None:

@@ -34,3 +34,29 @@ def test_nothing_happens_outside_the_served_process(calls, monkeypatch):
     for count in range(1, 500):
         heap.connections_changed(count)
     assert calls == []
+
+
+def test_the_served_process_collects_young_objects_rarely(monkeypatch):
+    monkeypatch.setattr(heap, "_state", {"enabled": False, "frozen_for": 0})
+    before = gc.get_threshold()
+    try:
+        heap.enable()
+        assert gc.get_threshold() == heap.THRESHOLDS
+        assert heap.THRESHOLDS[0] >= 10_000  # not the default 700: a pass per broadcast or more
+        assert heap._after_collection in gc.callbacks
+    finally:
+        gc.set_threshold(*before)
+        while heap._after_collection in gc.callbacks:
+            gc.callbacks.remove(heap._after_collection)
+
+
+@pytest.mark.parametrize(
+    ("generation", "frozen_for", "frozen"),
+    [(2, 2000, True), (2, 10, False), (1, 2000, False), (0, 2000, False)],
+)
+def test_what_survives_a_full_collection_in_a_big_room_is_frozen(calls, generation, frozen_for, frozen):
+    heap._state["frozen_for"] = frozen_for
+    heap._after_collection("start", {"generation": generation})
+    assert calls == []  # nothing before the pass has run
+    heap._after_collection("stop", {"generation": generation, "collected": 0, "uncollectable": 0})
+    assert calls == (["freeze"] if frozen else [])
