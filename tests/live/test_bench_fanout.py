@@ -44,3 +44,20 @@ def test_the_live_fanout_benchmark_runs_small(tmp_path):
     burst = results["burst"]
     assert burst["connect"]["connected"] == 30 and burst["checks"]["ok"], burst["checks"]
     assert burst["checks"]["database"]["present"] == 20 and burst["checks"]["after_leaving"]["ok"]
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("MEETCORE_TEST_DATABASE_URL")),
+    reason="runs once, on the SQLite pass (the benchmark builds its own scratch database)",
+)
+def test_the_churn_benchmark_runs_small():
+    pytest.importorskip("aiohttp")
+    argv = [
+        sys.executable, str(ROOT / "bench" / "live_churn.py"),
+        "--stay", "12", "--churn", "6", "--cycles", "2", "--settle", "0.5",
+    ]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEETCORE_")}
+    done = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "12 participants stay" in done.stdout
+    assert done.stdout.count("6 came and left") == 2 and "after leaving, cycle 1 -> 2" in done.stdout
