@@ -20,3 +20,23 @@ def test_the_readme_lists_every_setting_as_the_command_prints_it():
 def test_the_readme_opens_with_the_two_commands():
     opening = README.read_text(encoding="utf-8").split("## ", 1)[0]
     assert "make demo" in opening and "make test" in opening
+
+
+def test_the_sqlite_pass_runs_on_sqlite_even_where_ci_names_a_postgresql_database():
+    """`.ci/run` exports MEETCORE_TEST_DATABASE_URL for the PostgreSQL pass; `make test` runs the SQLite pass
+    first, which must not see it (else both passes run on PostgreSQL and the SQLite-only tests never run)."""
+    import os
+    import shutil
+    import subprocess
+
+    if shutil.which("make") is None:
+        import pytest
+
+        pytest.skip("no make on this machine")
+    env = {**os.environ, "MEETCORE_TEST_DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/test"}
+    recipe = subprocess.run(
+        ["make", "-n", "--no-print-directory", "test-sqlite"], cwd=README.parent, env=env,
+        capture_output=True, text=True, check=True,
+    ).stdout
+    [command] = [line for line in recipe.splitlines() if "pytest" in line]
+    assert command.startswith("env -u MEETCORE_TEST_DATABASE_URL "), command
