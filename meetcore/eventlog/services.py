@@ -15,7 +15,7 @@ from meetcore.meetings.models import Meeting
 # session.info key: {meeting id: its last seq as this session's transaction knows it under the lock}
 KNOWN_SEQ = "meetcore.known_seq"
 
-# Every live command runs these two: built once, since building a statement and its cache key costs more
+# Every live command runs these: built once, since building a statement and its cache key costs more
 # than running it on SQLite. The seq is handed out by a plain (Core) UPDATE, not the ORM's bulk update.
 _MEETINGS = Meeting.__table__
 _NEXT_SEQ = (
@@ -24,6 +24,7 @@ _NEXT_SEQ = (
     .values(last_seq=_MEETINGS.c.last_seq + 1)
     .returning(_MEETINGS.c.last_seq)
 )
+_SQLITE_WRITE_LOCK = sa.text("UPDATE meetings SET last_seq = last_seq WHERE id = :meeting_id")
 _LOCKED = (
     sa.select(Meeting)
     .where(Meeting.id == sa.bindparam("meeting_id"))
@@ -41,9 +42,7 @@ def lock_meeting(meeting_id: int) -> Meeting:
     ends.
     """
     if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(
-            sa.text("UPDATE meetings SET last_seq = last_seq WHERE id = :id"), {"id": meeting_id}
-        )
+        db.session.execute(_SQLITE_WRITE_LOCK, {"meeting_id": meeting_id})
     meeting = db.session.scalars(_LOCKED, {"meeting_id": meeting_id}).one_or_none()
     if meeting is None:
         raise NotFound(_l("Meeting %(id)s does not exist.", id=meeting_id))

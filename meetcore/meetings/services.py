@@ -169,15 +169,10 @@ def cancel_meeting(meeting: Meeting, data: dict | None = None, *, by) -> Meeting
     return meeting
 
 
-def _locked(meeting: Meeting) -> Meeting:
-    """The meeting re-read under its row lock: two secretaries pressing "start" at once start it once."""
-    return lock_meeting(meeting.id)
-
-
 def start_meeting(meeting: Meeting, *, by) -> Meeting:
     """draft/scheduled → live; the first agenda item becomes current when none is."""
     require_editor(by)
-    meeting = _locked(meeting)
+    meeting = lock_meeting(meeting.id)  # re-read under the lock: pressed twice at once, it starts once
     if meeting.status == "live":
         raise Conflict(_l("The meeting is already in session."), details={"status": meeting.status})
     if meeting.status not in EDITABLE_STATUSES:
@@ -194,7 +189,7 @@ def start_meeting(meeting: Meeting, *, by) -> Meeting:
 
 def end_meeting(meeting: Meeting, *, by) -> Meeting:
     require_editor(by)
-    meeting = _locked(meeting)
+    meeting = lock_meeting(meeting.id)
     if meeting.status != "live":
         raise Conflict(_l("Only a meeting in session can be ended."))
     meeting.status = "ended"

@@ -13,30 +13,31 @@ import sqlalchemy as sa
 
 from meetcore.extensions import db
 from tests.minutes.conftest import Browser, items_of
+from tests.seats.helpers import QueryCounter
 
 COMMIT = "COMMIT"
 
 
-class Statements:
-    """The statements the engine runs, with COMMIT where a transaction commits."""
+class Statements(QueryCounter):
+    """The statements the engine runs (whitespace folded), with COMMIT where a transaction commits."""
 
-    def __init__(self, engine):
-        self.engine, self.seen = engine, []
-
-    def _statement(self, conn, cursor, statement, parameters, context, executemany):
-        self.seen.append(" ".join(statement.split()))
+    def _count(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append(" ".join(statement.split()))
 
     def _commit(self, conn):
-        self.seen.append(COMMIT)
+        self.statements.append(COMMIT)
 
     def __enter__(self):
-        sa.event.listen(self.engine, "before_cursor_execute", self._statement)
         sa.event.listen(self.engine, "commit", self._commit)
-        return self
+        return super().__enter__()
 
     def __exit__(self, *exc):
-        sa.event.remove(self.engine, "before_cursor_execute", self._statement)
         sa.event.remove(self.engine, "commit", self._commit)
+        super().__exit__(*exc)
+
+    @property
+    def seen(self) -> list[str]:
+        return self.statements
 
     def reading(self, table: str) -> list[str]:
         return [s for s in self.seen if re.match(rf"SELECT .* FROM {table}\b", s)]
