@@ -7,6 +7,8 @@ Updates are Yjs v1 updates (``Y.encodeStateAsUpdate`` / the ``update`` event of 
 
 from __future__ import annotations
 
+import secrets
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -255,3 +257,48 @@ class MinutesDocument:
         if structs or _unknown_deletions(remainder, decode_state_vector(vector_bytes)):
             raise UnintegratedUpdate("update depends on changes this document does not have")
         return canonical
+
+
+def new_revision() -> int:
+    """A block's revision: a random number, not a counter, so that a block made anew under an id used
+    before (a rebuilt database, SQLite reusing a row id) never matches a document kept from the old one."""
+    return secrets.randbits(62)
+
+
+@dataclass
+class KeptDocument:
+    """A block's document as this process left it, with what the block's log held then."""
+
+    document: MinutesDocument
+    revision: int | None
+    logged_updates: int
+    logged_bytes: int
+
+
+class DocumentCache:
+    """The documents of the blocks this process wrote last, so that the next update to a block does not
+    rebuild its document from the stored state and log.
+
+    A kept document is only good for the revision it was kept at: ``take`` gives it up only when the
+    block's row (read under the meeting's lock) still carries that revision, i.e. no other process has
+    written the block since. ``take`` removes the entry, so a document an update has changed is never
+    seen again unless that update is committed and ``keep`` puts it back."""
+
+    def __init__(self, size: int = 64):
+        self.size = size
+        self._kept: OrderedDict[int, KeptDocument] = OrderedDict()
+
+    def take(self, block_id: int, revision: int | None) -> KeptDocument | None:
+        kept = self._kept.pop(block_id, None)
+        if kept is None or revision is None or kept.revision != revision:
+            return None
+        return kept
+
+    def keep(self, block_id: int, kept: KeptDocument) -> None:
+        self._kept[block_id] = kept
+        self._kept.move_to_end(block_id)
+        while len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+
+    def clear(self) -> None:
+        self._kept.clear()

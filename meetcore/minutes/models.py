@@ -24,6 +24,9 @@ class MinutesBlock(db.Model):
     # The collaborative document's state (CRDT updates merged into one Yjs v1 update) up to the last
     # compaction; the updates since then are the rows of MinutesUpdate.
     crdt_state: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    # Changes with every accepted update: a process that kept the block's document in memory
+    # (minutes.crdt.DocumentCache) uses it only while the row still carries the revision it left.
+    revision: Mapped[int | None] = mapped_column(sa.BigInteger)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     # What readers (participants) were last sent in a "minutes.text" event, and when. Readers get the
     # text at most every MINUTES_TEXT_INTERVAL; text_pending_since marks a block whose newer text still

@@ -5,11 +5,14 @@ through coalesced, numbered minutes.text events."""
 from __future__ import annotations
 
 import base64
+import os
 from datetime import timedelta
 
 import pycrdt
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 
 from meetcore.extensions import db
 from meetcore.minutes.models import MinutesBlock, MinutesUpdate
@@ -437,3 +440,17 @@ def test_the_owed_text_is_published_by_the_timer(live, in_session, item, instant
     while mine in services._timers and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _block(item).text_pending_since is None and mine not in services._timers
+
+
+
+@given(st.text(alphabet="กขค😀 a\n", max_size=30), st.text(alphabet="กขค😀 a\n", max_size=30))
+def test_a_text_change_sends_only_what_differs(before, after):
+    from meetcore.minutes.services import text_change
+
+    change = text_change(before, after)
+    assert apply_splice(before, change) == after
+    # The same splice as the longest common prefix, then the longest common suffix of what is left.
+    prefix = len(os.path.commonprefix([before, after]))
+    suffix = len(os.path.commonprefix([before[prefix:][::-1], after[prefix:][::-1]]))
+    assert change["insert"] == after[prefix : len(after) - suffix]
+    assert change["at"] == len(before[:prefix].encode("utf-16-le")) // 2

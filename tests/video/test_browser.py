@@ -188,6 +188,11 @@ def run_scenario(pages, staff, data, server, config, database_url) -> None:
             pages["b"].click("[data-video-panel] button[aria-pressed]:not([hidden]) >> nth=-1")
             wait_until(lambda: 0 < video_stats(pages["b"])[str(studio_id)]["width"] < full,
                        message="B receiving the studio's low layer")  # fmt: skip
+            # The line recovers: B asks for the full picture again. (On the low layer, which is a quarter
+            # of the frame rate too, a busy machine can take longer than the waits below to show A.)
+            pages["b"].click("[data-video-panel] button[aria-pressed]:not([hidden]) >> nth=-1")
+            wait_until(lambda: video_stats(pages["b"])[str(studio_id)]["width"] == full,
+                       message="B receiving the studio's full picture again")  # fmt: skip
             # The active speaker: Janus's talking events reach the pages (the fake microphone beeps).
             wait_until(lambda: studio_id in (video(pages["a"], "v.talking") or []), message="studio talking")
 
@@ -197,7 +202,10 @@ def run_scenario(pages, staff, data, server, config, database_url) -> None:
             assert ack["ok"], ack
             wait_until(lambda: video(pages["a"], "v.publishing"), message="province A publishing")
             a_id = video(pages["a"], "v.config.publisher_id")
-            wait_until(lambda: frames(pages["b"]).get(str(a_id), 0) >= FRAMES, message="B decoding A")
+            try:
+                wait_until(lambda: frames(pages["b"]).get(str(a_id), 0) >= FRAMES, message="B decoding A")
+            except AssertionError as error:
+                raise AssertionError(f"{error}; frames decoded at B, by feed: {frames(pages['b'])}") from None
             room = video(chair, "v.config.room")
             api = JanusServer(config.http_url, token_secret=TOKEN_SECRET, admin_key=ADMIN_KEY)
 
