@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         app = _build_app(args.database_url, Path(tmp))
         with app.app_context():
             kept, rebuilt, lengths = _run(args.updates)
+            memory = _document_memory()
     print(f"{'updates':>9} {'text chars':>10} {'kept ms':>8} {'rebuilt ms':>10}")
     tenth = max(1, args.updates // 20)  # pairs: one kept, one rebuilt
     for start in range(0, len(kept), tenth):
@@ -50,7 +51,30 @@ def main(argv: list[str] | None = None) -> int:
               f"{statistics.median(rebuilt[start:end]) * 1000:>10.2f}")  # fmt: skip
     print(f"all: CPU per update, median: kept {statistics.median(kept) * 1000:.2f} ms, "
           f"rebuilt {statistics.median(rebuilt) * 1000:.2f} ms")  # fmt: skip
+    print(f"memory of one kept document at the end ({lengths[-1]:,} characters): {memory:.2f} MiB")
     return 0
+
+
+def _document_memory(copies: int = 20) -> float:
+    """MiB of process memory per copy of the block's final document (pycrdt's memory is Rust's, which
+    tracemalloc does not see: the resident set's growth is what counts)."""
+    import gc
+
+    import psutil
+    import sqlalchemy as sa
+
+    from meetcore.extensions import db
+    from meetcore.minutes import services
+    from meetcore.minutes.models import MinutesBlock
+
+    block = db.session.scalars(sa.select(MinutesBlock).order_by(MinutesBlock.id.desc())).first()
+    logged = services._logged_updates([block.id])[block.id]
+    gc.collect()
+    before = psutil.Process().memory_info().rss
+    documents = [services._document(block, logged) for _ in range(copies)]
+    grown = psutil.Process().memory_info().rss - before
+    assert len(documents) == copies
+    return grown / copies / 2**20
 
 
 def _run(updates: int) -> tuple[list[float], list[float], list[int]]:

@@ -282,9 +282,12 @@ class DocumentCache:
     A kept document is only good for the revision it was kept at: ``take`` gives it up only when the
     block's row (read under the meeting's lock) still carries that revision, i.e. no other process has
     written the block since. ``take`` removes the entry, so a document an update has changed is never
-    seen again unless that update is committed and ``keep`` puts it back."""
+    seen again unless that update is committed and ``keep`` puts it back.
 
-    def __init__(self, size: int = 64):
+    Memory (bench/minutes_update.py): ~0.06 MiB for a block of 27,500 characters written in 600 updates,
+    so the 32 kept at most (more blocks than anyone types into at once) stay small."""
+
+    def __init__(self, size: int = 32):
         self.size = size
         self._kept: OrderedDict[int, KeptDocument] = OrderedDict()
 
