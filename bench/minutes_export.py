@@ -57,20 +57,13 @@ def _build_app(database_url: str | None, workdir: Path):
     return app
 
 
-def _hold_reference_meeting() -> tuple[int, int, int]:
-    """(meeting id, attendance rows, agenda items) of the reference meeting after a live session."""
-    import pycrdt
-    import sqlalchemy as sa
-
-    from meetcore.agenda.models import AgendaItem
-    from meetcore.attendance.services import Connection, check_in
+def start_reference_meeting():
+    """(the reference meeting, started; the secretariat account that started it)."""
     from meetcore.auth.services import create_user
     from meetcore.demo.reference_meeting import load_reference_meeting
     from meetcore.extensions import db
     from meetcore.meetings.models import Meeting
-    from meetcore.meetings.services import end_meeting, start_meeting
-    from meetcore.minutes.services import apply_update, record_decision
-    from meetcore.seats.models import Seat
+    from meetcore.meetings.services import start_meeting
 
     secretariat = create_user("bench@example.org", role="secretariat", password="bench password 1",
                               display_name="Bench")  # fmt: skip
@@ -78,6 +71,23 @@ def _hold_reference_meeting() -> tuple[int, int, int]:
     meeting.status = "scheduled"
     db.session.commit()
     start_meeting(meeting, by=secretariat)
+    return meeting, secretariat
+
+
+def _hold_reference_meeting() -> tuple[int, int, int]:
+    """(meeting id, attendance rows, agenda items) of the reference meeting after a live session."""
+    import pycrdt
+    import sqlalchemy as sa
+
+    from meetcore.agenda.models import AgendaItem
+    from meetcore.attendance.services import Connection, check_in
+    from meetcore.extensions import db
+    from meetcore.meetings.models import Meeting
+    from meetcore.meetings.services import end_meeting
+    from meetcore.minutes.services import apply_update, record_decision
+    from meetcore.seats.models import Seat
+
+    meeting, secretariat = start_reference_meeting()
     seats = db.session.scalars(sa.select(Seat).where(Seat.meeting_id == meeting.id,
                                                      Seat.province_id.is_not(None))).all()  # fmt: skip
     for seat in seats:

@@ -80,22 +80,14 @@ def _document_memory(copies: int = 20) -> float:
 def _run(updates: int) -> tuple[list[float], list[float], list[int]]:
     import pycrdt
     import sqlalchemy as sa
+    from minutes_export import start_reference_meeting
 
     from meetcore.agenda.models import AgendaItem
     from meetcore.auth.models import User
-    from meetcore.auth.services import create_user
-    from meetcore.demo.reference_meeting import load_reference_meeting
     from meetcore.extensions import db
-    from meetcore.meetings.models import Meeting
-    from meetcore.meetings.services import start_meeting
     from meetcore.minutes import services
 
-    secretariat = create_user("bench.minutes@example.org", role="secretariat", password="bench password 1",
-                              display_name="Bench")  # fmt: skip
-    meeting = db.session.get(Meeting, load_reference_meeting()["meeting_id"])
-    meeting.status = "scheduled"
-    db.session.commit()
-    start_meeting(meeting, by=secretariat)
+    meeting, secretariat = start_reference_meeting()
     meeting_id, user_id = meeting.id, secretariat.id
     item_id = db.session.scalars(
         sa.select(AgendaItem.id).where(AgendaItem.meeting_id == meeting_id).order_by(AgendaItem.position)
