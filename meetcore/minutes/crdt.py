@@ -1,6 +1,7 @@
 """The minutes' collaborative document: a Yjs document (pycrdt here, Yjs in the browser) holding one
 Y.Text named ROOT. This module only knows about bytes: it rebuilds a document from stored updates, checks
-that an update from a browser is one the document can take whole, and reads the plain text.
+that an update from a browser is one the document can take whole, and reads the plain text; and it keeps
+the documents of the blocks this process wrote last (DocumentCache), each valid for one revision.
 
 Updates are Yjs v1 updates (``Y.encodeStateAsUpdate`` / the ``update`` event of a Y.Doc).
 """

@@ -2,16 +2,17 @@
 
 Minutes (one collaborative document per agenda item)
 ----------------------------------------------------
-Secretariat editors type into a Yjs document in the browser; every local change goes to
-``apply_update`` as a Yjs v1 update. Under the meeting row's lock (the same lock that numbers the
-meeting's events) the service rebuilds the block's document from its compacted state and the updates
-logged since, applies the new update (refusing bytes that are not a clean update of this document),
-appends it to the log, stores the derived plain text and commits. Only then is it acknowledged and sent,
-as the unnumbered Socket.IO event ``minutes.update``, to the meeting's staff room, where the other
-editors' Yjs documents merge it. An editor that was away catches up with ``sync_block`` (Yjs sync: it
-gives its state vector and receives what it lacks), so no keystroke depends on a message that could be
-lost. When a block's log grows past MINUTES_COMPACT_UPDATES updates or MINUTES_COMPACT_BYTES bytes, it is
-merged into MinutesBlock.crdt_state and the merged rows are deleted, in the same transaction.
+Secretariat editors type into a Yjs document in the browser; every local change goes to ``apply_update`` as
+a Yjs v1 update. Under the meeting row's lock (the same lock that numbers the meeting's events) the service
+takes the block's document (the one this process kept from its last update of the block when the block's
+revision says nobody wrote it since, else rebuilt from its compacted state and the updates logged since),
+applies the new update (refusing bytes that are not a clean update of this document), appends it to the log,
+stores the derived plain text and commits. Only then is it acknowledged and sent, as the unnumbered
+Socket.IO event ``minutes.update``, to the meeting's staff room, where the other editors' Yjs documents
+merge it. An editor that was away catches up with ``sync_block`` (Yjs sync: it gives its state vector and
+receives what it lacks), so no keystroke depends on a message that could be lost. When a block's log grows
+past MINUTES_COMPACT_UPDATES updates or MINUTES_COMPACT_BYTES bytes, it is merged into
+MinutesBlock.crdt_state and the merged rows are deleted, in the same transaction.
 
 Readers (participants, and any page without Yjs) never see CRDT updates. They follow the text through
 the numbered, public event ``minutes.text``: a splice of the text they last received, published at most
