@@ -174,23 +174,11 @@ def _common_prefix(a: str, b: str) -> int:
     return low
 
 
-def _common_suffix(a: str, b: str, limit: int) -> int:
-    """The length of the longest common suffix, at most ``limit``."""
-    low, high = 0, limit
-    while low < high:
-        middle = (low + high + 1) // 2
-        if a[len(a) - middle :] == b[len(b) - middle :]:
-            low = middle
-        else:
-            high = middle - 1
-    return low
-
-
 def text_change(before: str, after: str) -> dict:
     """The splice turning ``before`` into ``after``: at `at`, remove `delete`, put `insert`; `length` is
     the result's length. Offsets count UTF-16 code units, as JavaScript strings do."""
     prefix = _common_prefix(before, after)
-    suffix = _common_suffix(before, after, min(len(before), len(after)) - prefix)
+    suffix = _common_prefix(before[prefix:][::-1], after[prefix:][::-1])
     removed = before[prefix : len(before) - suffix]
     inserted = after[prefix : len(after) - suffix]
     return {
