@@ -36,15 +36,24 @@ test: setup lint test-sqlite test-postgres
 lint:
 	$(BIN)/ruff check meetcore tests bench
 
+# CLOCK=+400d (or -200d: whole days) runs a pass with every clock the tests use moved that far from
+# today's: Python's (tests/timeshift/sitecustomize.py), Chromium's and Janus's (libfaketime). No test may
+# depend on the day it runs; the PostgreSQL pass of `make test` always runs a year and more ahead.
+CLOCK ?=
+POSTGRES_CLOCK ?= +400d
+TIMESHIFT := $(CURDIR)/tests/timeshift
+clock_env = $(if $(1),env PYTHONPATH=$(TIMESHIFT) TESTS_CLOCK_SHIFT=$(1) \
+	MEETCORE_TEST_CHROMIUM=$(TIMESHIFT)/chromium MEETCORE_JANUS_BINARY=$(TIMESHIFT)/janus)
+
 # The SQLite pass ignores MEETCORE_TEST_DATABASE_URL (CI exports it for the PostgreSQL pass): without
 # this, both passes ran on PostgreSQL and the tests that run on the SQLite pass only were never run.
 test-sqlite:
-	env -u MEETCORE_TEST_DATABASE_URL $(BIN)/python -m pytest -n 2 -q
+	$(call clock_env,$(CLOCK)) env -u MEETCORE_TEST_DATABASE_URL $(BIN)/python -m pytest -n 2 -q
 
 test-postgres:
 	@if [ -n "$$MEETCORE_TEST_DATABASE_URL" ]; then \
-	  echo "== PostgreSQL: $$MEETCORE_TEST_DATABASE_URL"; \
-	  $(BIN)/python -m pytest -n 2 -q; \
+	  echo "== PostgreSQL: $$MEETCORE_TEST_DATABASE_URL, clock moved by $(or $(CLOCK),$(POSTGRES_CLOCK))"; \
+	  $(call clock_env,$(or $(CLOCK),$(POSTGRES_CLOCK))) $(BIN)/python -m pytest -n 2 -q; \
 	else echo "== PostgreSQL skipped: set MEETCORE_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"; fi
 
 # Refresh the catalogues after changing translatable strings.

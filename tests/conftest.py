@@ -9,6 +9,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from tests.clock import MEETING_DAY, local_input
+
 os.environ.setdefault("MEETCORE_INSTANCE_DIR", tempfile.mkdtemp(prefix="meetcore-test-instance-"))
 
 PASSWORD = "correct horse battery"
@@ -214,8 +216,8 @@ MEETING_INPUT = {
     "series_name": "คณะทำงานทดสอบ",
     "title": "การประชุมทดสอบ",
     "number": 1,
-    "start_at": "2026-12-01T10:00",
-    "end_at": "2026-12-01T12:00",
+    "start_at": local_input(MEETING_DAY, 10),
+    "end_at": local_input(MEETING_DAY, 12),
     "venue": "ห้องประชุม 1",
     "status": "scheduled",
 }

@@ -132,12 +132,18 @@ def update_meeting(meeting: Meeting, data: dict, *, by) -> Meeting:
     _check_times(start_at, end_at)
     if values.get("year_be") is None:
         values.pop("year_be", None)
+        if "start_at" in values and meeting.year_be == _be_year(meeting.start_at):
+            # The number's year followed the old date, so it follows the new one: a meeting put off from
+            # 30 December to 5 January is No. N of the new year (unless the secretariat set the year apart).
+            values["year_be"] = _be_year(values["start_at"])
     changed = {}
     for name, value in values.items():
         if getattr(meeting, name) != value:
             changed[name] = value
             setattr(meeting, name, value)
-    _check_number_free(meeting.series_id or meeting.series.id, meeting.year_be, meeting.number, meeting.id)
+    series_id = meeting.series_id or meeting.series.id
+    with db.session.no_autoflush:  # a flush of the new number would meet the unique constraint first
+        _check_number_free(series_id, meeting.year_be, meeting.number, meeting.id)
     if changed:
         significant = sorted(set(changed) & set(SIGNIFICANT_FIELDS))
         record_event(

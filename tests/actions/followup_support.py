@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 
 from meetcore.directory.models import Agency, Province, Role
 from meetcore.extensions import db
+from tests.clock import MEETING_DAY, days_after_meeting, local_input
 from tests.conftest import PASSWORD
 
 SERIES = "คณะทำงานติดตามการขับเคลื่อนนโยบาย"
@@ -36,7 +37,7 @@ def set_status(meeting, status: str):
     return meeting
 
 
-def given_meeting(users, *, number: int = 1, day: str = "2026-12-01", series: str = SERIES):
+def given_meeting(users, *, number: int = 1, day: date = MEETING_DAY, series: str = SERIES):
     """A meeting of the series with the standard agenda, in session (actions are given live)."""
     from meetcore.agenda.services import insert_standard_sections
     from meetcore.meetings.services import schedule_meeting
@@ -46,8 +47,8 @@ def given_meeting(users, *, number: int = 1, day: str = "2026-12-01", series: st
             "series_name": series,
             "title": "การประชุมติดตามนโยบาย",
             "number": number,
-            "start_at": f"{day}T10:00",
-            "end_at": f"{day}T12:00",
+            "start_at": local_input(day, 10),
+            "end_at": local_input(day, 12),
             "status": "scheduled",
         },
         by=users["secretariat"],
@@ -72,7 +73,7 @@ def give(
     *,
     by,
     title: str = SOCIAL_MAP,
-    due: date | None = date(2026, 12, 31),
+    due: date | None = days_after_meeting(30),
     description: str | None = None,
 ):
     from meetcore.actions.services import create_action

@@ -4,8 +4,6 @@ duplicated)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 import sqlalchemy as sa
 
@@ -25,18 +23,21 @@ from tests.actions.followup_support import (
     given_meeting,
     set_status,
 )
+from tests.clock import MEETING_DAY, be_year, days_after_meeting, local_input, thai_date
+
+SOCIAL_MAP_DUE = days_after_meeting(40)
 
 
-def _next_meeting(
-    users, *, number: int = 2, day: str = "2027-01-15", series: str = SERIES, status="scheduled"
-):
+def _next_meeting(users, *, number: int = 2, after: int = 45, series: str = SERIES, status="scheduled"):
+    """A later meeting, ``after`` days after meeting 1."""
+    day = days_after_meeting(after)
     return schedule_meeting(
         {
             "series_name": series,
             "title": "การประชุมติดตามนโยบาย",
             "number": number,
-            "start_at": f"{day}T10:00",
-            "end_at": f"{day}T12:00",
+            "start_at": local_input(day, 10),
+            "end_at": local_input(day, 12),
             "status": status,
         },
         by=users["secretariat"],
@@ -68,7 +69,7 @@ def given(app_ctx, reference, users):
     secretary = users["secretariat"]
     first = given_meeting(users)
     social_map = give(
-        first, {"role_code": "social_development", "provinces": "all"}, by=secretary, due=date(2027, 1, 10)
+        first, {"role_code": "social_development", "provinces": "all"}, by=secretary, due=SOCIAL_MAP_DUE
     )
     one_home = give(first, {"agency_id": agency("labour", "TH-50").id}, by=secretary, title=ONE_HOME)
     withdrawn = give(first, {"agency_id": agency("labour", "TH-90").id}, by=secretary, title="ยกเลิกแล้ว")
@@ -97,7 +98,7 @@ def test_next_meeting_carries_open_actions_with_progress(given, users):
     [carried] = _children(top[0])  # ONE HOME is done and the third was withdrawn: only the social map
     assert carried.title == SOCIAL_MAP
     text = carried.description
-    assert "ครั้งที่ 1/2569" in text and "10 ม.ค. 2570" in text
+    assert f"ครั้งที่ 1/{be_year(MEETING_DAY)}" in text and thai_date(SOCIAL_MAP_DUE) in text
     assert "ดำเนินการแล้วเสร็จ 1" in text and "อยู่ระหว่างดำเนินการ 1" in text and "ยังไม่ดำเนินการ 74" in text
     assert "ลงพื้นที่เก็บข้อมูล 12 อำเภอ" in text and "จัดทำแผนที่ครบทุกอำเภอแล้ว" in text
     assert "76" in carried.presenter
@@ -108,7 +109,7 @@ def test_next_meeting_carries_open_actions_with_progress(given, users):
 def test_other_series_and_earlier_meetings_are_left_alone(given, users):
     other = _next_meeting(users, series="คณะอื่น", number=1)
     assert _top(other) == []
-    earlier = _next_meeting(users, number=9, day="2026-11-01")  # before meeting 1: nothing to follow up yet
+    earlier = _next_meeting(users, number=9, after=-30)  # before meeting 1: nothing to follow up yet
     assert _top(earlier) == []
 
 
@@ -128,7 +129,7 @@ def test_bringing_them_again_refreshes_and_adds_never_duplicates(app_ctx, given,
     # A meeting with its standard agenda already, created in another series and then moved to this one
     # (as when the secretariat fixes the series name): nothing was carried at its creation.
     secretary = users["secretariat"]
-    third = _next_meeting(users, number=3, day="2027-02-15", series="คณะทำงานชุดใหม่")
+    third = _next_meeting(users, number=3, after=76, series="คณะทำงานชุดใหม่")
     insert_standard_sections(third, by=secretary)
     db.session.execute(
         sa.text("UPDATE meetings SET series_id = :s WHERE id = :id"),

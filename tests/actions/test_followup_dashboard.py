@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import timedelta
 
 import pytest
 
 from meetcore.actions.followup import DashboardFilters, dashboard, report_progress
+from tests import clock
 from tests.actions.followup_support import (
     ONE_HOME,
     agency,
@@ -18,13 +19,14 @@ from tests.actions.followup_support import (
     given_meeting,
 )
 
-TODAY = date(2026, 12, 15)
+TODAY = clock.days_after_meeting(14)  # the day the dashboard is looked at
 
 
 @pytest.fixture()
 def given(app_ctx, reference, users):
-    """Every พมจ. (76) due 31 Dec; Chiang Mai's labour office due 10 Dec (overdue on the 15th); and a
-    central unit with no due date. Chiang Mai's พมจ. is done, Songkhla's in progress."""
+    """Every พมจ. (76) due 30 days after the meeting; Chiang Mai's labour office due 9 days after it
+    (overdue on TODAY); and a central unit with no due date. Chiang Mai's พมจ. is done, Songkhla's in
+    progress."""
     secretary = users["secretariat"]
     meeting = given_meeting(users)
     social_map = give(meeting, {"role_code": "social_development", "provinces": "all"}, by=secretary)
@@ -33,7 +35,7 @@ def given(app_ctx, reference, users):
         {"agency_id": agency("labour", "TH-50").id},
         by=secretary,
         title=ONE_HOME,
-        due=date(2026, 12, 10),
+        due=clock.days_after_meeting(9),
     )
     report_progress(
         assignment_of(social_map, agency("social_development", "TH-50")).id,
@@ -106,7 +108,7 @@ def test_grid_shows_overdue_provinces(app_ctx, reference, users):
         meeting,
         {"role_code": "social_development", "provinces": ["TH-50", "TH-51"]},
         by=users["secretariat"],
-        due=date(2020, 1, 31),
+        due=clock.TODAY - timedelta(days=30),  # overdue on the real day the page is asked for
     )
     page = client_for(app_ctx, users["secretariat"].email).get(f"/actions/{action.id}")
     cells = dict(re.findall(r'data-province="(TH-\d\d)" data-state="([a-z_]+)"', page.text))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -25,13 +25,20 @@ from tests.actions.followup_support import (
     give,
     given_meeting,
 )
+from tests.clock import days_after_meeting, in_bangkok, thai_date
 
-DUE = date(2026, 12, 20)
+
+def day(number: int):
+    """Day ``number`` of the follow-up, the meeting that gives the actions being day 1."""
+    return days_after_meeting(number - 1)
 
 
-def at(day: int, hour: int = 9) -> datetime:
-    """A moment of December 2026, Bangkok time (UTC+7)."""
-    return datetime(2026, 12, day, hour - 7, 0, tzinfo=UTC)
+DUE = day(20)
+
+
+def at(number: int, hour: int = 9) -> datetime:
+    """A moment of day ``number``, Bangkok time."""
+    return in_bangkok(day(number), hour)
 
 
 def _messages() -> list[OutboxMessage]:
@@ -58,7 +65,7 @@ def _add_people(addresses: dict[int, str]) -> None:
 
 @pytest.fixture()
 def given(app_ctx, reference, users):
-    """Given on 1 Dec, due 20 Dec: Chiang Mai's labour office (one focal point) and the พมจ. of Chiang Mai
+    """Given on day 1, due on day 20: Chiang Mai's labour office (one focal point) and the พมจ. of Chiang Mai
     and Lamphun (no focal point: their people in the directory)."""
     secretary = users["secretariat"]
     meeting = given_meeting(users)
@@ -68,7 +75,7 @@ def given(app_ctx, reference, users):
     )
     from meetcore.actions.models import ActionItem
 
-    db.session.execute(sa.update(ActionItem).values(created_at=at(1)))  # given at the meeting of 1 Dec
+    db.session.execute(sa.update(ActionItem).values(created_at=at(1)))  # given at the meeting, on day 1
     db.session.commit()
     user = focal_point(
         agency("labour", "TH-50"), "labour.cm@example.org", by=secretary, name="ผู้ประสาน แรงงาน"
@@ -84,15 +91,15 @@ def given(app_ctx, reference, users):
 
 def test_stages():
     days = [7, 1]
-    given_on = date(2026, 12, 1)
-    assert stage_for(DUE, date(2026, 12, 12), given_on, days) is None
-    assert stage_for(DUE, date(2026, 12, 13), given_on, days) == "before-7d"
-    assert stage_for(DUE, date(2026, 12, 19), given_on, days) == "before-1d"
+    given_on = day(1)
+    assert stage_for(DUE, day(12), given_on, days) is None
+    assert stage_for(DUE, day(13), given_on, days) == "before-7d"
+    assert stage_for(DUE, day(19), given_on, days) == "before-1d"
     assert stage_for(DUE, DUE, given_on, days) == "before-1d"
-    assert stage_for(DUE, date(2026, 12, 21), given_on, days) == "overdue"
+    assert stage_for(DUE, day(21), given_on, days) == "overdue"
     # Given inside a stage's window: the meeting itself was that reminder.
-    assert stage_for(DUE, date(2026, 12, 15), date(2026, 12, 14), days) is None
-    assert stage_for(DUE, date(2026, 12, 19), date(2026, 12, 14), days) == "before-1d"
+    assert stage_for(DUE, day(15), day(14), days) is None
+    assert stage_for(DUE, day(19), day(14), days) == "before-1d"
 
 
 def test_each_stage_goes_once(given):
@@ -117,7 +124,7 @@ def test_focal_point_mail_leads_to_the_signed_in_page(given):
     enqueue_action_reminders(at(13))
     [mine] = [m for m in _messages() if m.recipient == "labour.cm@example.org"]
     parsed = _parsed(mine)
-    assert "ONE HOME" in parsed["Subject"] and "20 ธ.ค. 2569" in parsed["Subject"]
+    assert "ONE HOME" in parsed["Subject"] and thai_date(DUE) in parsed["Subject"]
     text = _text(mine)
     assert "ผู้ประสาน แรงงาน" in text and "http://meetcore.test/followup" in text
 
@@ -152,7 +159,7 @@ def test_a_new_due_date_starts_the_stages_again(given, users):
 
     assert enqueue_action_reminders(at(21)) == 3
     labour = given["labour"]
-    update_action(labour.meeting_id, labour.id, {"due_date": date(2026, 12, 31)}, by=users["secretariat"])
+    update_action(labour.meeting_id, labour.id, {"due_date": day(31)}, by=users["secretariat"])
     assert enqueue_action_reminders(at(24)) == 1  # the labour office, 7 days before its new date
     assert enqueue_action_reminders(at(28)) == 0
 
@@ -160,3 +167,19 @@ def test_a_new_due_date_starts_the_stages_again(given, users):
 def test_cli_and_the_mail_worker_round(app_ctx, given):
     result = app_ctx.test_cli_runner().invoke(args=["actions", "remind"])
     assert result.exit_code == 0 and re.match(r"queued \d+ action reminders", result.output)
+
+
+def test_overdue_begins_at_midnight_in_bangkok_on_new_years_day(app_ctx, reference, users):
+    """Pinned to a 31 December (the next one at least a week after the meeting): the test is about the turn
+    of the year, which Bangkok reaches at 17:00 UTC, and about พ.ศ. changing with it."""
+    secretary = users["secretariat"]
+    meeting = given_meeting(users)
+    eve = date(days_after_meeting(8).year, 12, 31)
+    labour = agency("labour", "TH-50")
+    focal_point(labour, "labour.cm@example.org", by=secretary)
+    give(meeting, {"agency_id": labour.id}, by=secretary, title=ONE_HOME, due=eve)
+    last_minute = datetime.combine(eve, time(16, 59), UTC)  # 23:59 on 31 December in Bangkok
+    assert enqueue_action_reminders(last_minute) == 1  # the day-before reminder, on the day itself
+    assert enqueue_action_reminders(last_minute + timedelta(minutes=2)) == 1  # 00:01 on 1 January
+    overdue = _parsed(_messages()[-1])["Subject"]
+    assert overdue.startswith("เกินกำหนด:") and f"31 ธ.ค. {eve.year + 543}" in overdue

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from meetcore.actions.models import ActionAssignment, ActionItem
 from meetcore.directory.models import Agency, Province, Role
 from meetcore.extensions import db
+from tests.clock import days_after_meeting
 from tests.minutes.conftest import items_of, received, seat_at
 
 SOCIAL_MAP = "จัดทำแผนที่ทางสังคม (Social Map) ของจังหวัด"
@@ -139,7 +140,7 @@ def test_update_and_cancel(live, in_session):
         {
             "meeting_id": in_session.id,
             "action_id": action_id,
-            "due_date": "2026-12-31",
+            "due_date": days_after_meeting(30).isoformat(),
             "title": "แผนที่ทางสังคม ฉบับปรับปรุง",
         },
         callback=True,
@@ -148,7 +149,7 @@ def test_update_and_cancel(live, in_session):
     db.session.expire_all()
     action = db.session.get(ActionItem, action_id)
     assert action.title == "แผนที่ทางสังคม ฉบับปรับปรุง"
-    assert {a.due_date.isoformat() for a in action.assignments} == {"2026-12-31"}
+    assert {a.due_date.isoformat() for a in action.assignments} == {days_after_meeting(30).isoformat()}
     cancelled = secretary.emit(
         "action.cancel", {"meeting_id": in_session.id, "action_id": action_id}, callback=True
     )

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
+from tests.clock import MEETING_DAY, be_year, in_bangkok, local_input
 from tests.conftest import MEETING_INPUT
 
 
@@ -42,8 +43,8 @@ def test_create_read_update_cancel(client, api_token):
     created = client.post("/api/v1/meetings", json=MEETING_INPUT, headers=headers)
     assert created.status_code == 201, created.get_json()
     body = created.get_json()
-    assert body["start_at"].startswith("2026-12-01T03:00:00")
-    assert body["number_label"] == "1/2569"
+    assert body["start_at"].startswith(in_bangkok(MEETING_DAY, 10).strftime("%Y-%m-%dT%H:%M:%S"))
+    assert body["number_label"] == f"1/{be_year(MEETING_DAY)}"
     meeting_id = body["id"]
     assert (
         client.get(f"/api/v1/meetings/{meeting_id}", headers=headers).get_json()["title"] == "การประชุมทดสอบ"
@@ -80,7 +81,7 @@ def test_wrong_types_name_the_field_in_the_callers_language(client, api_token):
     assert "number" in error["details"]["fields"]
     response = client.post(
         "/api/v1/meetings",
-        json=dict(MEETING_INPUT, end_at="2026-12-01T09:00"),
+        json=dict(MEETING_INPUT, end_at=local_input(MEETING_DAY, 9)),
         headers={**api_token["secretariat"], "Accept-Language": "en"},
     )
     assert response.get_json()["error"]["field"] == "end_at"

@@ -12,8 +12,9 @@ from meetcore.eventlog.models import MeetingEvent
 from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
 from meetcore.seats.models import Attendance
+from tests.clock import MEETING_DAY, in_bangkok
 
-T0 = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # 10:00 in Bangkok
+T0 = in_bangkok(MEETING_DAY, 10)
 MIN = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
 

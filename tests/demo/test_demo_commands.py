@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -75,6 +76,30 @@ def test_demo_commands_then_sign_in_and_see_the_reference_meeting(demo_env):
     from meetcore.video.janus_process import janus_binary
 
     assert ("video: local Janus" in said) if janus_binary() else ("WITHOUT video" in said), said
+
+
+def test_demo_data_again_days_later_still_gives_working_links(demo_env):
+    """Issue 12: the instance keeps its database, so `make demo` on a later day finds yesterday's next
+    meeting, whose links have expired; it moves the meeting to the new day and gives fresh links."""
+    import sqlite3
+
+    from tests.clock import TODAY
+    from tests.timeshift.sitecustomize import shift_of
+
+    for args in (("db", "upgrade"), ("seed",), ("demo-data",)):
+        assert _meetcore(demo_env, *args).returncode == 0
+    moved = shift_of(os.environ.get("TESTS_CLOCK_SHIFT") or "+0d").days + 3
+    three_days_later = dict(
+        demo_env, PYTHONPATH=str(Path(__file__).parents[1] / "timeshift"), TESTS_CLOCK_SHIFT=f"{moved:+d}d"
+    )
+    result = _meetcore(three_days_later, "demo-data")
+    assert result.returncode == 0, result.stderr
+    assert sum(line.startswith("participant link") for line in result.stdout.splitlines()) == 3
+    database = Path(demo_env["MEETCORE_INSTANCE_DIR"], "meetcore.sqlite3")
+    with sqlite3.connect(database) as connection:
+        [(start,)] = connection.execute("SELECT start_at FROM meetings WHERE number = 2").fetchall()
+    day = TODAY + timedelta(days=3)
+    assert start.startswith(f"{day.isoformat()} 03:00")  # 10:00 in Bangkok, stored as UTC
 
 
 def test_the_demo_server_sends_the_outbox_when_an_smtp_host_is_set(demo_env):

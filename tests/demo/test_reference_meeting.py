@@ -24,7 +24,7 @@ from meetcore.extensions import db
 from meetcore.meetings.models import Meeting, Series
 from meetcore.seats.models import Seat
 
-TODAY = date(2025, 6, 17)
+TODAY = date(2025, 6, 17)  # pinned: these tests pass "today" in explicitly and are about that day
 
 
 @pytest.fixture
@@ -141,3 +141,26 @@ def test_next_meeting_defaults_to_today_in_bangkok(db_session):
     assert local_start.date() in {before, after}
     assert local_start.hour == 10
     assert following.year_be == local_start.year + 543
+
+
+def test_loaded_again_on_a_later_day_the_next_meeting_moves_to_that_day_and_year(db_session):
+    """Issue 12: `make demo` run again on a later day left the next meeting in the past, where no join link
+    can be issued. The days are pinned: the test is about crossing 31 December (พ.ศ. changes on 1 January)."""
+    loaded = load_reference_meeting(today=date(2026, 12, 31))
+    again = load_reference_meeting(today=date(2027, 1, 2))
+    assert again == loaded
+    following = db.session.get(Meeting, loaded["next_meeting_id"])
+    assert following.start_at == datetime(2027, 1, 2, 3, 0, tzinfo=UTC)  # 10:00 in Bangkok
+    assert (following.year_be, following.number_label) == (2570, "2/2570")
+    assert db.session.get(Meeting, loaded["meeting_id"]).number_label == "1/2560"  # the record stays
+
+
+def test_a_next_meeting_already_held_is_left_where_it_was(db_session):
+    loaded = load_reference_meeting(today=TODAY)
+    following = db.session.get(Meeting, loaded["next_meeting_id"])
+    following.status = "ended"
+    db.session.commit()
+    load_reference_meeting(today=date(2025, 6, 20))
+    assert db.session.get(Meeting, loaded["next_meeting_id"]).start_at == datetime(
+        2025, 6, 17, 3, 0, tzinfo=UTC
+    )

@@ -25,6 +25,13 @@ def test_the_readme_opens_with_the_two_commands():
 def test_the_sqlite_pass_runs_on_sqlite_even_where_ci_names_a_postgresql_database():
     """`.ci/run` exports MEETCORE_TEST_DATABASE_URL for the PostgreSQL pass; `make test` runs the SQLite pass
     first, which must not see it (else both passes run on PostgreSQL and the SQLite-only tests never run)."""
+    [command] = _recipe("test-sqlite")
+    assert command.startswith("env -u MEETCORE_TEST_DATABASE_URL "), command
+
+
+def _recipe(target: str, *arguments: str) -> list[str]:
+    """The pytest lines `make -n TARGET` would run, as CI calls it: none of the caller's make variables (a
+    `make test-sqlite CLOCK=...` hands its own down through the environment)."""
     import os
     import shutil
     import subprocess
@@ -33,10 +40,29 @@ def test_the_sqlite_pass_runs_on_sqlite_even_where_ci_names_a_postgresql_databas
         import pytest
 
         pytest.skip("no make on this machine")
-    env = {**os.environ, "MEETCORE_TEST_DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/test"}
+    env = {
+        "PATH": os.environ["PATH"],
+        "MEETCORE_TEST_DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/test",
+    }
     recipe = subprocess.run(
-        ["make", "-n", "--no-print-directory", "test-sqlite"], cwd=README.parent, env=env,
-        capture_output=True, text=True, check=True,
+        ["make", "-n", "--no-print-directory", target, *arguments],
+        cwd=README.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
-    [command] = [line for line in recipe.splitlines() if "pytest" in line]
-    assert command.startswith("env -u MEETCORE_TEST_DATABASE_URL "), command
+    return [line for line in recipe.splitlines() if "pytest" in line]
+
+
+def test_the_postgresql_pass_runs_more_than_a_year_ahead():
+    """Issue 12: a date written into a test fails in CI on the day it is written, not months later."""
+    import re
+
+    [command] = _recipe("test-postgres")
+    shift = re.search(r"TESTS_CLOCK_SHIFT=\+(\d+)d", command)
+    assert shift and int(shift.group(1)) > 366, command
+    for moved in ("PYTHONPATH=", "MEETCORE_TEST_CHROMIUM=", "MEETCORE_JANUS_BINARY="):
+        assert moved in command, command
+    [backwards] = _recipe("test-sqlite", "CLOCK=-200d")
+    assert "TESTS_CLOCK_SHIFT=-200d" in backwards and "env -u MEETCORE_TEST_DATABASE_URL" in backwards

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import vobject
 from icalendar import Calendar
@@ -14,16 +14,17 @@ except ImportError:  # icalendar 6
     from icalendar.parser import foldline as _foldline
 
 from meetcore.invitations import calendar as ical
+from tests.clock import MEETING_DAY, NOW, in_bangkok
 
 
 def _event(**changes) -> ical.EventData:
     values = dict(
         uid="meeting-7@meetcore.test",
         sequence=3,
-        start=datetime(2026, 12, 1, 3, 0, tzinfo=UTC),
-        end=datetime(2026, 12, 1, 5, 0, tzinfo=UTC),
+        start=in_bangkok(MEETING_DAY, 10),
+        end=in_bangkok(MEETING_DAY, 12),
         summary="การประชุมการขับเคลื่อนนโยบายด้านการพัฒนาสังคมระดับพื้นที่ ครั้งที่ 2/2569",
-        dtstamp=datetime(2026, 11, 20, 8, 0, tzinfo=UTC),
+        dtstamp=NOW.replace(microsecond=0),
         organizer=ical.Party("secretariat@example.org", "สำนักงานปลัดกระทรวง; ฝ่ายเลขานุการ"),
         location="ห้องประชุม 2, กระทรวงมหาดไทย",
         description="ที่นั่งของท่าน: รองผู้ว่าราชการจังหวัดเชียงใหม่\nhttps://meetcore.test/join/abc\\def",

@@ -18,6 +18,7 @@ import time
 
 import pytest
 
+from tests.clock import days_after_meeting
 from tests.live.browsers import (
     SITE_ROLES,
     chromium,
@@ -31,6 +32,7 @@ from tests.live.servers import LiveClient, ServerProcess, scratch_database_url
 
 OFFLINE_SECONDS = 30
 CHANGES = 50
+DUE, LATER_DUE = days_after_meeting(60).isoformat(), days_after_meeting(90).isoformat()
 
 
 @pytest.fixture()
@@ -288,10 +290,10 @@ def fifty_changes(actor: LiveClient, data, typist: Typist, own_province: str) ->
         elif number == 5:
             provinces = [own_province] if turn % 2 == 0 else ["TH-51"]  # the page's agency, or another
             owner = {"role_code": "social_development", "provinces": provinces}
-            payload = {"item_id": item, "title": f"งาน {turn}", "due_date": "2027-01-31", "owner": owner}
+            payload = {"item_id": item, "title": f"งาน {turn}", "due_date": DUE, "owner": owner}
             actions.append(call("action.create", payload)["action_id"])
         elif number == 6:
-            changes = {"title": f"งาน {turn} (แก้)", "due_date": "2027-02-28"}
+            changes = {"title": f"งาน {turn} (แก้)", "due_date": LATER_DUE}
             call("action.update", {"action_id": actions[-1], **changes})
         elif number == 7:
             call("agenda.mark_done", {"item_id": item})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -12,13 +12,25 @@ from meetcore.eventlog.models import MeetingEvent
 from meetcore.extensions import db
 from meetcore.meetings import services
 from meetcore.meetings.models import Meeting
+from tests.clock import (
+    MEETING_DAY,
+    TODAY,
+    be_year,
+    days_after_meeting,
+    in_bangkok,
+    local_input,
+    thai_date,
+    thai_date_long,
+)
 from tests.conftest import MEETING_INPUT
+
+FORM_DAY = days_after_meeting(7)
 
 FORM = {
     "series_name": "คณะทำงานทดสอบ",
     "title": "การประชุมติดตามงาน",
     "number": "3",
-    "date": "2026-12-08",
+    "date": FORM_DAY.isoformat(),
     "start_time": "13:30",
     "end_time": "15:00",
     "venue": "ห้องประชุม 2",
@@ -38,15 +50,17 @@ def _events(meeting) -> list[tuple[int, str]]:
 
 def test_schedule_stores_bangkok_time_as_utc_and_derives_the_be_year(users):
     meeting = services.schedule_meeting(dict(MEETING_INPUT), by=users["secretariat"])
-    assert meeting.start_at == datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
-    assert meeting.year_be == 2569
-    assert meeting.number_label == "1/2569"
+    assert meeting.start_at == in_bangkok(MEETING_DAY, 10)
+    assert meeting.year_be == be_year(MEETING_DAY)
+    assert meeting.number_label == f"1/{be_year(MEETING_DAY)}"
     assert _events(meeting) == [(1, "meeting.created")]
 
 
 def test_meeting_ending_before_it_starts_is_refused_and_nothing_saved(users):
     with pytest.raises(InvalidInput) as error:
-        services.schedule_meeting(dict(MEETING_INPUT, end_at="2026-12-01T09:00"), by=users["secretariat"])
+        services.schedule_meeting(
+            dict(MEETING_INPUT, end_at=local_input(MEETING_DAY, 9)), by=users["secretariat"]
+        )
     assert error.value.field == "end_at"
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(Meeting.id))) == 0
@@ -96,9 +110,9 @@ def test_update_records_significant_changes(users, meeting):
 
 def test_update_keeps_times_consistent(users, meeting):
     with pytest.raises(InvalidInput):
-        services.update_meeting(meeting, {"end_at": "2026-12-01T08:00"}, by=users["secretariat"])
+        services.update_meeting(meeting, {"end_at": local_input(MEETING_DAY, 8)}, by=users["secretariat"])
     db.session.rollback()
-    assert db.session.get(Meeting, meeting.id).end_at == datetime(2026, 12, 1, 5, 0, tzinfo=UTC)
+    assert db.session.get(Meeting, meeting.id).end_at == in_bangkok(MEETING_DAY, 12)
 
 
 def test_cancel_then_no_more_edits(users, meeting):
@@ -143,10 +157,10 @@ def test_secretariat_creates_a_meeting_through_the_form(as_secretariat):
     response = as_secretariat.post("/meetings/new", data=FORM)
     assert response.status_code == 302
     meeting = db.session.scalar(sa.select(Meeting))
-    assert meeting.start_at == datetime(2026, 12, 8, 6, 30, tzinfo=UTC)
+    assert meeting.start_at == in_bangkok(FORM_DAY, 13, 30)
     page = as_secretariat.get(response.headers["Location"])
     assert "การประชุมติดตามงาน" in page.text
-    assert "8 ธ.ค. 2569" in page.text or "วันอังคารที่ 8 ธันวาคม พ.ศ. 2569" in page.text
+    assert thai_date(FORM_DAY) in page.text or thai_date_long(FORM_DAY) in page.text
 
 
 def test_form_errors_are_translated_name_the_field_and_save_nothing(as_secretariat):
@@ -214,3 +228,49 @@ def test_forms_need_the_csrf_token(app, as_secretariat):
         app.config["WTF_CSRF_ENABLED"] = False
     assert response.status_code == 400
     assert db.session.scalar(sa.select(sa.func.count(Meeting.id))) == 0
+
+
+# -- the turn of the year (issue 12): pinned to the coming 31 December and 1 January, as the tests are
+# about that date; Buddhist-Era years change on 1 January in Bangkok, seven hours before UTC's.
+
+NEW_YEAR = date(TODAY.year + 1, 1, 1)
+NEW_YEARS_EVE = NEW_YEAR - timedelta(days=1)
+
+
+def _held_on(users, day, start: tuple[int, int], end: tuple[int, int], **changes):
+    times = {"start_at": local_input(day, *start), "end_at": local_input(day, *end)}
+    return services.schedule_meeting(dict(MEETING_INPUT, **times, **changes), by=users["secretariat"])
+
+
+def test_the_numbers_year_is_bangkoks_at_the_turn_of_the_year(users):
+    eve = _held_on(users, NEW_YEARS_EVE, (23, 0), (23, 45))
+    first = _held_on(users, NEW_YEAR, (0, 30), (2, 0))  # still 31 December in UTC
+    assert first.start_at.date() == NEW_YEARS_EVE
+    assert (eve.number_label, first.number_label) == (f"1/{be_year(NEW_YEARS_EVE)}", f"1/{be_year(NEW_YEAR)}")
+
+
+def test_a_meeting_put_off_into_the_new_year_takes_that_years_number(users):
+    put_off = _held_on(users, NEW_YEARS_EVE - timedelta(days=1), (10, 0), (12, 0))
+    services.update_meeting(
+        put_off, {"start_at": local_input(NEW_YEAR + timedelta(days=4), 10), "end_at":
+                  local_input(NEW_YEAR + timedelta(days=4), 12)}, by=users["secretariat"],
+    )  # fmt: skip
+    assert db.session.get(Meeting, put_off.id).number_label == f"1/{be_year(NEW_YEAR)}"
+    # A year the secretariat set apart from the date (the series counts its own way) stays as set.
+    counted = _held_on(users, NEW_YEARS_EVE - timedelta(days=2), (10, 0), (12, 0), number=2, year_be=2600)
+    new_times = {"start_at": local_input(NEW_YEAR, 10), "end_at": local_input(NEW_YEAR, 12)}
+    services.update_meeting(counted, new_times, by=users["secretariat"])
+    assert db.session.get(Meeting, counted.id).number_label == "2/2600"
+
+
+def test_put_off_into_a_year_whose_number_is_taken_is_a_conflict(users):
+    _held_on(users, NEW_YEAR + timedelta(days=10), (10, 0), (12, 0))  # 1/<new year> exists
+    put_off = _held_on(users, NEW_YEARS_EVE, (9, 0), (10, 0))
+    with pytest.raises(Conflict):
+        services.update_meeting(
+            put_off,
+            {"start_at": local_input(NEW_YEAR, 9), "end_at": local_input(NEW_YEAR, 10)},
+            by=users["secretariat"],
+        )
+    db.session.rollback()
+    assert db.session.get(Meeting, put_off.id).number_label == f"1/{be_year(NEW_YEARS_EVE)}"

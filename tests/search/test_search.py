@@ -4,7 +4,6 @@ or English; paginated and highlighted; for the secretariat and the chair only.""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +14,7 @@ from meetcore.minutes.models import Decision
 from meetcore.search.services import search
 from meetcore.search.text import highlight, query_terms
 from tests.actions.followup_support import agency, client_for, give, given_meeting
+from tests.clock import days_after_meeting
 
 
 @pytest.fixture()
@@ -45,7 +45,7 @@ def archive(app_ctx, reference_meeting, users):
         {"agency_id": agency("labour", "TH-90").id},
         by=users["secretariat"],
         title="Update the ONE HOME team roster",
-        due=date(2027, 1, 31),
+        due=days_after_meeting(60),
     )
     return {"first": first, "later": later}
 

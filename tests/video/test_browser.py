@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -45,8 +46,30 @@ MEDIA_ARGS = [
 ]
 
 
-def wait_until(predicate, timeout: float = 40, message: str = "condition"):
+# On a loaded machine (issue 12: a load of 4 on 2 cores) the scenario is slow, not stuck. Decoding waits
+# fail when decoding stops making progress (no new frame for STALL seconds), not after a budget tuned on a
+# quiet machine; a state with no such measure of progress gets a generous ceiling.
+STALL = 45
+CEILING = 240
+
+
+def wait_until(predicate, timeout: float = CEILING, message: str = "condition"):
     return _wait_until(predicate, timeout=timeout, interval=0.25, message=message)
+
+
+def wait_for_frames(page, feed, message: str) -> None:
+    """FRAMES frames of one feed decoded; fails only when no new frame came for STALL seconds."""
+    best, progressed_at = -1, time.monotonic()
+    while True:
+        decoded = frames(page)
+        count = decoded.get(str(feed), 0)
+        if count >= FRAMES:
+            return
+        if count > best:
+            best, progressed_at = count, time.monotonic()
+        elif time.monotonic() - progressed_at > STALL:
+            raise AssertionError(f"{message}: no new frame for {STALL} s at {count}; by feed: {decoded}")
+        time.sleep(0.25)
 
 
 def _why_not() -> str | None:
@@ -81,7 +104,7 @@ def test_studio_floor_and_provinces_in_a_network_namespace(tmp_path):
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,
     )
     assert result.returncode == 0 and " passed" in result.stdout, (
         result.stdout[-6000:] + result.stderr[-3000:]
@@ -145,7 +168,7 @@ def scenario(tmp_path) -> None:
             for name in ("chair", "a", "b"):
                 context = browser.new_context(locale="en-GB")
                 page = context.new_page()
-                page.set_default_timeout(20_000)
+                page.set_default_timeout(60_000)
                 page.on("pageerror", lambda error, name=name: errors.append(f"{name}: {error}"))
                 page.on("console", lambda message, name=name: console.append(f"{name}: {message.text}"))
                 pages[name] = page
@@ -180,8 +203,7 @@ def run_scenario(pages, staff, data, server, config, database_url) -> None:
             wait_until(lambda: video(chair, "v.publishing"), message="the studio publishing")
             studio_id = video(chair, "v.config.publisher_id")
             for name in ("a", "b"):
-                wait_until(lambda name=name: frames(pages[name]).get(str(studio_id), 0) >= FRAMES,
-                           message=f"province {name.upper()} decoding the studio")  # fmt: skip
+                wait_for_frames(pages[name], studio_id, f"province {name.upper()} decoding the studio")
 
             # Simulcast: province B on a slow line asks for the low layer and gets a smaller picture.
             full = video_stats(pages["b"])[str(studio_id)]["width"]
@@ -202,10 +224,7 @@ def run_scenario(pages, staff, data, server, config, database_url) -> None:
             assert ack["ok"], ack
             wait_until(lambda: video(pages["a"], "v.publishing"), message="province A publishing")
             a_id = video(pages["a"], "v.config.publisher_id")
-            try:
-                wait_until(lambda: frames(pages["b"]).get(str(a_id), 0) >= FRAMES, message="B decoding A")
-            except AssertionError as error:
-                raise AssertionError(f"{error}; frames decoded at B, by feed: {frames(pages['b'])}") from None
+            wait_for_frames(pages["b"], a_id, "B decoding A")
             room = video(chair, "v.config.room")
             api = JanusServer(config.http_url, token_secret=TOKEN_SECRET, admin_key=ADMIN_KEY)
 

@@ -7,6 +7,7 @@ import json
 
 from meetcore.extensions import db
 from meetcore.video import services
+from tests.clock import MEETING_DAY, in_bangkok
 from tests.conftest import sign_in
 from tests.floor.helpers import seat_at
 from tests.video.conftest import ADMIN_KEY, tick_at_the_hall
@@ -132,8 +133,6 @@ def test_a_participant_account_may_not_mute(live_meeting, users, client):
 
 
 def test_recordings_are_listed_and_downloaded(live_meeting, users, client, tmp_path):
-    from datetime import UTC, datetime
-
     from meetcore.video.models import VideoRecording
 
     room = services.room_of(live_meeting)
@@ -143,14 +142,14 @@ def test_recordings_are_listed_and_downloaded(live_meeting, users, client, tmp_p
     (tmp_path / name).write_bytes(b"webm" * 10)
     db.session.add(VideoRecording(meeting_id=live_meeting.id, file_name=name,
                                   kind="video", publisher=studio, size_bytes=40,
-                                  started_at=datetime(2026, 12, 1, 3, 5, tzinfo=UTC)))  # fmt: skip
+                                  started_at=in_bangkok(MEETING_DAY, 10, 5)))  # fmt: skip
     db.session.commit()
     sign_in(client, users["secretariat"])
     client.get("/lang/en")
     page = client.get(f"/meetings/{live_meeting.id}/recordings").get_data(as_text=True)
     assert (
         f"<td>{users['chair'].display_name}</td>" in page and "10:05" in page
-    )  # 03:05 UTC, shown in Bangkok time
+    )  # shown in Bangkok time
     recording_id = db.session.query(VideoRecording.id).scalar()
     download = client.get(f"/meetings/{live_meeting.id}/recordings/{recording_id}")
     assert download.status_code == 200 and download.data == b"webm" * 10
