@@ -8,13 +8,14 @@ from flask_login import current_user, login_user, logout_user
 
 from meetcore.auth.services import authenticate
 from meetcore.extensions import limiter
+from meetcore.redirects import same_site_path
 
 bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None, user=None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
+    if path := same_site_path(target):
+        return path
     if user is not None and user.role == "participant":  # an agency's focal point: its action items
         return url_for("actions.my_assignments")
     return url_for("meetings.index")

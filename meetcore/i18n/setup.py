@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, redirect, request, session, url_for
 from flask_login import current_user
 
 from meetcore.i18n import dates
+from meetcore.redirects import same_site_path
 
 LOCALES = ("th", "en")
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
@@ -33,11 +35,11 @@ def select_locale() -> str:
 def switch_language(code: str):
     if code in LOCALES:
         session["lang"] = code
-    target = request.values.get("next") or request.referrer or url_for("meetings.index")
-    # Only same-site paths: never an open redirect.
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("meetings.index")
-    return redirect(target)
+    # Only same-site paths: never an open redirect. The referrer is a full URL: its path is what counts.
+    referrer = urlsplit(request.referrer or "")
+    back = referrer._replace(scheme="", netloc="").geturl() if referrer.netloc == request.host else None
+    target = same_site_path(request.values.get("next")) or same_site_path(back)
+    return redirect(target or url_for("meetings.index"))
 
 
 # The console's Thai typeface, served from the PyPI package (no system font, no CDN).

@@ -61,6 +61,18 @@ def on_connect(auth=None):
     heap.connections_changed(heap.connection_count())
 
 
+class UnknownEvent(DomainError):
+    code = "unknown_event"
+
+
+@socketio.on("*")
+def on_unknown_event(name, data=None) -> dict:
+    """Every event no command handles, lifecycle names a client emitted included: an error, no change."""
+    log.info("unknown live event %r from %s", str(name)[:80], request.sid)
+    error = UnknownEvent(_l("MeetCore does not know this message; nothing was changed. Reload the page."))
+    return {"ok": False, "error": error.as_dict()}
+
+
 def acknowledged(function):
     """Run a command and turn its outcome into the acknowledgement (the app context's teardown ends the
     database session, as for an HTTP request)."""

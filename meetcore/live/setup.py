@@ -35,6 +35,26 @@ def import_handlers() -> None:
         importlib.import_module(name)
 
 
+# Names a client can emit that Socket.IO would hand to a lifecycle handler (a seat's emitted "disconnect"
+# took it off the attendance board while it stayed connected, issue 13), or to the catch-all as its own.
+LIFECYCLE_EVENTS = frozenset({"connect", "connect_error", "disconnect", "*"})
+REFUSED_PREFIX = "refused:"
+
+
+def refuse_lifecycle_names(server) -> None:
+    """Client events named like a lifecycle event (or not named by a string) never reach those handlers:
+    they are renamed out of the way, so that the catch-all handler answers them as unknown events."""
+    handle_event = server._handle_event
+
+    def guarded(eio_sid, namespace, id, data):
+        name = data[0] if data else None
+        if not isinstance(name, str) or name in LIFECYCLE_EVENTS or name.startswith(REFUSED_PREFIX):
+            data = [f"{REFUSED_PREFIX}{name}", *data[1:]] if data else [f"{REFUSED_PREFIX}"]
+        return handle_event(eio_sid, namespace, id, data)
+
+    server._handle_event = guarded
+
+
 def init_live(app: Flask) -> None:
     from meetcore.eventlog import services as eventlog
     from meetcore.live import broadcast
@@ -51,5 +71,6 @@ def init_live(app: Flask) -> None:
         ping_timeout=20,
         max_http_buffer_size=256 * 1024,
     )
+    refuse_lifecycle_names(socketio.server)
     broadcast.install()
     eventlog.install()

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from meetcore.attendance import sites
 from meetcore.extensions import db
 from meetcore.seats.models import Attendance
-from tests.attendance.helpers import intervals, last_seq
+from tests.attendance.helpers import intervals, last_seq, present
 
 BAD_ROLL_CALLS = [
     None, "x", 7, [], {},
@@ -103,3 +103,35 @@ def test_a_tampered_session_cookie_is_not_an_identity(app_ctx, live, seats, sche
     http.set_cookie("session", forged, domain="meetcore.test")
     assert not live(http).is_connected()
     assert intervals() == []
+
+
+# -- lifecycle names and unknown events from the client (issue 13) --------------------------------------
+
+
+@pytest.mark.parametrize("name", ["disconnect", "connect", "connect_error"])
+@pytest.mark.parametrize("payload", [None, "transport close", {"seat_token": "x"}])
+def test_an_emitted_lifecycle_name_is_refused_and_leaves_the_seat_on_the_board(
+    seat_socket, seats, scheduled, name, payload
+):
+    sio = seat_socket(seats["cm_sd"])
+    before = (present(scheduled), _state(scheduled))
+    ack = sio.emit(name, *([] if payload is None else [payload]), callback=True)
+    assert ack["ok"] is False and ack["error"]["code"] == "unknown_event" and ack["error"]["message"]
+    assert sio.is_connected()
+    assert (present(scheduled), _state(scheduled)) == before
+    assert seats["cm_sd"].id in before[0]
+    # The connection still acts as its own seat, and a real disconnect still closes its interval.
+    assert sio.emit("join", {"meeting_id": scheduled.id}, callback=True)["ok"]
+    sio.disconnect()
+    assert seats["cm_sd"].id not in present(scheduled)
+    assert all(row.left_at is not None for row in intervals(scheduled))
+
+
+def test_unknown_events_get_an_error_acknowledgement_in_the_users_language(staff_socket, scheduled):
+    sio = staff_socket("secretariat", scheduled)
+    before = _state(scheduled)
+    for name in ("no.such.command", "refused:disconnect", "message", "join " * 40):
+        ack = sio.emit(name, {"meeting_id": scheduled.id}, callback=True)
+        assert ack["ok"] is False and ack["error"]["code"] == "unknown_event", (name, ack)
+        assert "ไม่รู้จักคำสั่งนี้" in ack["error"]["message"]  # Thai, the console's default
+    assert _state(scheduled) == before

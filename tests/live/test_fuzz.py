@@ -129,3 +129,26 @@ def test_random_payloads_only_get_error_acks_and_change_nothing(connections, com
     assert ack["error"]["code"] != "internal_error", (command, who, payload, ack)
     assert ack["error"]["message"]
     assert _state() == before, (command, who, payload)
+
+
+EVENT_NAMES = st.one_of(
+    st.sampled_from(["connect", "disconnect", "connect_error", "message", "refused:connect", "*", ""]),
+    st.text(max_size=30).filter(lambda name: name not in COMMANDS),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_lifecycle_and_unknown_event_names_get_error_acks_and_change_nothing(connections, data):
+    """Issue 13: a client's event named "disconnect" took its seat off the attendance board."""
+    meeting, opened = connections
+    name = data.draw(EVENT_NAMES)
+    payload = data.draw(ANY_JSON)
+    who = data.draw(st.sampled_from(sorted(opened)))
+    before = _state()
+    g.pop("_login_user", None)
+    ack = opened[who].emit(name, payload, callback=True)
+    db.session.rollback()
+    assert ack["ok"] is False and ack["error"]["code"] == "unknown_event", (name, who, payload, ack)
+    assert opened[who].is_connected()
+    assert _state() == before, (name, who, payload)
