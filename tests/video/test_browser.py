@@ -189,6 +189,8 @@ def scenario(tmp_path) -> None:
                     f"server: {server.log_path.read_text()[-3000:]}\njanus: {janus.log_tail(3000)}"
                 ) from None
             assert not errors, errors
+            blocked = [line for line in console if "Content Security Policy" in line]
+            assert not blocked, blocked  # Janus's script and the video panel work under the policy
     finally:
         if staff is not None:
             staff.close()
@@ -206,17 +208,24 @@ def run_scenario(pages, staff, data, server, config, database_url) -> None:
                 wait_for_frames(pages[name], studio_id, f"province {name.upper()} decoding the studio")
 
             # Simulcast: province B on a slow line asks for the low layer and gets a smaller picture.
-            full = video_stats(pages["b"])[str(studio_id)]["width"]
+            def b_width() -> int:
+                return video_stats(pages["b"])[str(studio_id)]["width"]
+
+            full = b_width()
             pages["b"].click("[data-video-panel] button[aria-pressed]:not([hidden]) >> nth=-1")
-            wait_until(lambda: 0 < video_stats(pages["b"])[str(studio_id)]["width"] < full,
-                       message="B receiving the studio's low layer")  # fmt: skip
-            # The line recovers: B asks for the full picture again. (On the low layer, which is a quarter
-            # of the frame rate too, a busy machine can take longer than the waits below to show A.)
+            wait_until(lambda: 0 < b_width() < full, message="B receiving the studio's low layer")
+            # The line recovers: B asks for the full picture again. Which picture arrives then is the studio
+            # browser's to decide: on a loaded machine it stops encoding the upper layers (CPU adaptation;
+            # Janus: "No packet received on substream 2 for a while, falling back to 1"), for minutes. So
+            # what is waited for is B's own request, and later B decoding A, however slowly.
             pages["b"].click("[data-video-panel] button[aria-pressed]:not([hidden]) >> nth=-1")
-            wait_until(lambda: video_stats(pages["b"])[str(studio_id)]["width"] == full,
-                       message="B receiving the studio's full picture again")  # fmt: skip
+            wait_until(lambda: video(pages["b"], "!v.panel.lowBandwidth"), message="B asking for more")
             # The active speaker: Janus's talking events reach the pages (the fake microphone beeps).
-            wait_until(lambda: studio_id in (video(pages["a"], "v.talking") or []), message="studio talking")
+            # Polled inside the page: a talking spell between two round trips of a loaded machine counts.
+            pages["a"].wait_for_function(
+                "id => ((window.meetcoreVideo && window.meetcoreVideo.talking) || []).includes(id)",
+                arg=studio_id, polling=50, timeout=CEILING * 1000,
+            )  # fmt: skip
 
             # The chair gives the floor to province A: A publishes, B decodes A's video.
             a_seat = data.seats["self"]
