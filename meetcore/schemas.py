@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 
 from meetcore.errors import InvalidInput
+from meetcore.plaintext import has_control_characters
 
 # marshmallow's own messages, listed so that pybabel extracts them into our catalogues.
 MARSHMALLOW_MESSAGES = (
@@ -57,6 +58,16 @@ class InputSchema(Schema):
         unknown = RAISE
 
     @validates_schema
+    def _text_has_no_control_characters(self, data, **kwargs):
+        wrong = {
+            name: [str(_l("This text contains invisible control characters: remove them and try again."))]
+            for name, value in data.items()
+            if name in self.fields and _control_characters_in(value)
+        }
+        if wrong:
+            raise ValidationError(wrong)
+
+    @validates_schema
     def _integers_fit_the_database(self, data, **kwargs):
         too_big = {
             name: [str(_l("Must be less than or equal to %(max)s.", max=INT_LIMIT))]
@@ -67,6 +78,16 @@ class InputSchema(Schema):
         }
         if too_big:
             raise ValidationError(too_big)
+
+
+def _control_characters_in(value) -> bool:
+    if isinstance(value, str):
+        return has_control_characters(value)
+    if isinstance(value, dict):
+        return any(_control_characters_in(item) for item in (*value.keys(), *value.values()))
+    if isinstance(value, list | tuple):
+        return any(_control_characters_in(item) for item in value)
+    return False
 
 
 class LocalDateTime(fields.DateTime):

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from meetcore.errors import DomainError, Unauthenticated
 from meetcore.extensions import db, login_manager
+from meetcore.headers import init_headers
 
 HTTP_MESSAGES = {
     400: _l("The request was not understood."),
@@ -116,16 +117,15 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 def _register_login(app: Flask) -> None:
-    from meetcore.auth.models import User
-
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
-    def _load_user(user_id: str):
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user and user.active else None
+    def _load_user(session_id: str):
+        from meetcore.auth.services import user_for_session_id
+
+        return user_for_session_id(session_id)  # an ended session (signed out, new password) is nobody
 
 
 def init_web(app: Flask) -> None:
@@ -135,6 +135,7 @@ def init_web(app: Flask) -> None:
     _register_login(app)
     _register_blueprints(app)
     _register_error_handlers(app)
+    init_headers(app)
     app.jinja_env.globals["localized_name"] = localized_name
     app.jinja_env.globals["can_edit"] = can_edit
     app.jinja_env.globals["status_label"] = status_label

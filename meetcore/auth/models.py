@@ -25,12 +25,18 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Part of every signed-in session's id: a new one (sign-out, a new password) ends them all, on every
+    # device, even where a session cookie was copied before (issue 13).
+    session_token: Mapped[str | None] = mapped_column(sa.String(64))
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     @property
     def is_active(self) -> bool:  # Flask-Login asks this
         return self.active
+
+    def get_id(self) -> str:  # what Flask-Login keeps in the session and the remember cookie
+        return f"{self.id}:{self.session_token}"
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"

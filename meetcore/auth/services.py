@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 
 import sqlalchemy as sa
@@ -51,11 +52,36 @@ def create_user(
 
 
 def set_password(user: User, password: str) -> None:
+    """A new password also ends every session signed in with the old one."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
             _l("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), field="password"
         )
     user.password_hash = _hasher.hash(password)
+    end_sessions(user)
+
+
+def session_id_for(user: User) -> str:
+    """The id a new signed-in session of this account carries (Flask-Login's get_id)."""
+    if not user.session_token:
+        user.session_token = secrets.token_urlsafe(32)
+        db.session.commit()
+    return user.get_id()
+
+
+def end_sessions(user: User) -> None:
+    """Sign the account out everywhere: every session cookie and remember cookie issued so far stops
+    working, on every app process (the check is against the database)."""
+    user.session_token = secrets.token_urlsafe(32)
+
+
+def user_for_session_id(session_id: str) -> User | None:
+    """The active account a session id names, while that session has not been ended."""
+    user_id, _, token = (session_id or "").partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not user.active or not user.session_token:
+        return None
+    return user if hmac.compare_digest(token.encode(), user.session_token.encode()) else None
 
 
 def authenticate(email: str, password: str) -> User | None:

@@ -6,8 +6,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from meetcore.auth.services import authenticate
-from meetcore.extensions import limiter
+from meetcore.auth.services import authenticate, end_sessions, session_id_for
+from meetcore.extensions import db, limiter
 from meetcore.redirects import same_site_path
 
 bp = Blueprint("auth", __name__)
@@ -34,6 +34,7 @@ def login():
     if request.method == "POST":
         user = authenticate(email, request.form.get("password", ""))
         if user is not None:
+            session_id_for(user)
             login_user(user, remember=bool(request.form.get("remember")))
             return redirect(_safe_next(request.form.get("next"), user))
         flash(_("The e-mail or password is not correct."), "error")
@@ -43,6 +44,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        end_sessions(current_user)
+        db.session.commit()
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress, vText
 
+from meetcore.plaintext import without_control_characters
+
 PRODID = "-//MeetCore//MeetCore Invitations//TH"
 METHODS = ("REQUEST", "CANCEL", "PUBLISH")
 # How a seat's reply reads as an attendee's participation status.
@@ -32,6 +34,10 @@ class Party:
     partstat: str = "NEEDS-ACTION"
     role: str = "REQ-PARTICIPANT"
     rsvp: bool = True
+
+    def __post_init__(self) -> None:
+        if self.name:
+            object.__setattr__(self, "name", without_control_characters(self.name))
 
 
 @dataclass
@@ -54,6 +60,12 @@ class EventData:
     alarms: list[timedelta] = field(default_factory=list)  # before the start
     alarm_text: str | None = None
     last_modified: datetime | None = None
+
+    def __post_init__(self) -> None:
+        # RFC 5545 TEXT holds no control characters: any stored before input refused them are left out.
+        for name in ("summary", "location", "description", "alarm_text"):
+            if value := getattr(self, name):
+                setattr(self, name, without_control_characters(value))
 
 
 def meeting_uid(meeting_id: int, host: str) -> str:

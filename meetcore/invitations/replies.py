@@ -32,6 +32,7 @@ from meetcore.database import utcnow
 from meetcore.extensions import db
 from meetcore.invitations.models import CalendarReply, Invitation, MeetingCalendar
 from meetcore.meetings.models import Meeting
+from meetcore.plaintext import without_control_characters
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +142,10 @@ def parse_calendar(data: bytes, mime_method: str | None = None) -> list[ReplyIte
             comments = event.get("COMMENT")
             if comments is not None and not isinstance(comments, list):
                 comments = [comments]
-            comment = " ".join(str(c).strip() for c in comments or [] if str(c).strip()) or None
+            # Typed in a calendar client, read as sent: control characters are left out, not refused.
+            comment = " ".join(
+                without_control_characters(str(c)).strip() for c in comments or [] if str(c).strip()
+            ) or None
             uid = str(event.get("UID")).strip() if event.get("UID") is not None else None
             by_address = {_address(a): a for a in attendees}
             for attendee in attendees:

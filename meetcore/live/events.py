@@ -8,6 +8,7 @@ import logging
 
 from flask import current_app, request, session
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_socketio import join_room
 from marshmallow import fields, validate
 
@@ -33,8 +34,15 @@ COMMANDS: dict[str, tuple] = {}
 def _remember(actor) -> None:
     if isinstance(actor, SeatActor):
         session[ACTOR_KEY] = {"kind": "site" if isinstance(actor, SiteActor) else "seat", **actor.as_dict()}
-    else:
+    elif current_user.is_authenticated and current_user.id == actor.id:  # signed in: ends with the session
+        session[ACTOR_KEY] = {"kind": "user", "id": actor.id, "session_token": actor.session_token}
+    else:  # an API token
         session[ACTOR_KEY] = {"kind": "user", "id": actor.id}
+
+
+def _signed_out(user, stored: dict) -> bool:
+    """A connection made with a session cookie ends with that session (sign-out, a new password)."""
+    return "session_token" in stored and stored["session_token"] != user.session_token
 
 
 def current_actor():
@@ -45,7 +53,7 @@ def current_actor():
         actor_class = SiteActor if stored["kind"] == "site" else SeatActor
         return actor_class(**{k: v for k, v in stored.items() if k != "kind"})
     user = db.session.get(User, stored.get("id")) if stored.get("kind") == "user" else None
-    if user is None or not user.active:
+    if user is None or not user.active or _signed_out(user, stored):
         raise PermissionDenied(_l("Your session has ended. Reload the page and sign in again."))
     return user
 

@@ -20,6 +20,7 @@ from meetcore.auth.permissions import require_staff
 from meetcore.database import utcnow
 from meetcore.i18n.dates import to_local
 from meetcore.meetings.models import Meeting
+from meetcore.plaintext import without_control_characters
 from meetcore.seats.labels import rsvp_label
 from meetcore.seats.services import seat_label
 from meetcore.web import localized_name
@@ -225,8 +226,8 @@ def report_xlsx(report: AttendanceReport, *, by) -> bytes:
         sheet.append(header)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
-        for values in rows:
-            sheet.append(values)
+        for values in rows:  # Excel's XML cannot hold control characters stored before input refused them
+            sheet.append([without_control_characters(v) if isinstance(v, str) else v for v in values])
         sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from flask import render_template
 
+from meetcore.plaintext import without_control_characters
 from meetcore.reports.services import MinutesDocument
 
 # The faces the PDF uses (FONT_FILES of meetcore.i18n.setup, with their CSS weight and style).
@@ -135,12 +136,17 @@ def _paragraph(
     if align is not None:
         paragraph.alignment = align
     if text:
-        _thai_run_properties(paragraph.add_run(text), bold=bold, size_pt=size_pt)
+        _thai_run_properties(paragraph.add_run(_word_text(text)), bold=bold, size_pt=size_pt)
     return paragraph
 
 
+def _word_text(text: str) -> str:
+    """Text Word's XML can hold: a control character stored before input refused them is left out."""
+    return without_control_characters(text)
+
+
 def _add(paragraph, text: str, *, bold: bool = False, italic: bool = False):
-    return _thai_run_properties(paragraph.add_run(text), bold=bold, italic=italic)
+    return _thai_run_properties(paragraph.add_run(_word_text(text)), bold=bold, italic=italic)
 
 
 def _people(document, groups) -> None:

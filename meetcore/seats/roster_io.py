@@ -24,6 +24,7 @@ from meetcore.errors import InvalidInput
 from meetcore.eventlog.services import record_event
 from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
+from meetcore.plaintext import without_control_characters
 from meetcore.schemas import _flatten
 from meetcore.seats.models import Seat
 from meetcore.seats.schemas import RosterRow
@@ -168,7 +169,7 @@ def _xlsx_bytes(rows: list[dict[str, str]]) -> bytes:
     bold = Font(bold=True)
 
     def cell(value: str, font=None) -> WriteOnlyCell:
-        item = WriteOnlyCell(sheet, value=value or None)
+        item = WriteOnlyCell(sheet, value=without_control_characters(value) if value else None)
         item.data_type = "s" if value else "n"  # text is never a formula, whatever it starts with
         if font is not None:
             item.font = font

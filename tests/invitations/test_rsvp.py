@@ -65,6 +65,20 @@ def test_decline_needs_a_reason_and_records_it(small_meeting, users, smtp, clien
     assert (seat.rsvp, seat.absence_reason) == ("declined", "ติดภารกิจตรวจราชการ")
 
 
+def test_a_reason_with_a_control_character_is_refused_through_the_reply_link(
+    small_meeting, users, smtp, client
+):
+    """Issue 13: a decline reason with \x01, sent through the reply link alone, broke the Word minutes."""
+    token = _invited_tokens(small_meeting, users, smtp)["vg1@example.org"]
+    for reason in ("ติดราชการ\x01", "ติดราชการ\x00", "\x1b[2J", "ติด\x85ราชการ"):
+        refused = client.post(f"/rsvp/{token}", data={"answer": "decline", "reason": reason})
+        assert refused.status_code == 422
+        assert "อักขระควบคุม" in refused.get_data(as_text=True)  # the Thai message
+        assert _seat(small_meeting, "vg1@example.org").rsvp == "pending"
+    multi_line = client.post(f"/rsvp/{token}", data={"answer": "decline", "reason": "ติดราชการ\r\n\tต่างจังหวัด"})
+    assert multi_line.status_code == 302 and _seat(small_meeting, "vg1@example.org").rsvp == "declined"
+
+
 def test_send_a_substitute_with_an_address_hands_the_seat_over(small_meeting, users, smtp, client):
     tokens = _invited_tokens(small_meeting, users, smtp)
     token = tokens["vg2@example.org"]

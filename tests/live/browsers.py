@@ -27,10 +27,40 @@ def chromium():
         raise RuntimeError(f"Chromium is not installed at {CHROMIUM} (Debian package `chromium`)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        violations = watch_content_security_policy(browser)
         try:
             yield browser
         finally:
             browser.close()
+    assert not violations, f"the Content-Security-Policy blocked: {violations}"
+
+
+def watch_content_security_policy(browser) -> list[str]:
+    """Every page this browser opens reports what the Content-Security-Policy blocked into the list returned
+    (issue 13: the live pages, Janus's script and the minutes editor work under it)."""
+    blocked: list[str] = []
+
+    def report(message) -> None:
+        if "Content Security Policy" in message.text:
+            blocked.append(message.text)
+
+    def watch(page) -> None:
+        page.on("console", report)
+
+    new_context, new_page = browser.new_context, browser.new_page
+
+    def context_watched(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        context.on("page", watch)
+        return context
+
+    def page_watched(*args, **kwargs):
+        page = new_page(*args, **kwargs)
+        watch(page)
+        return page
+
+    browser.new_context, browser.new_page = context_watched, page_watched
+    return blocked
 
 
 @dataclass

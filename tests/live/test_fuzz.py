@@ -28,6 +28,9 @@ ANY_JSON = st.recursive(
     max_leaves=8,
 )
 MISSING_ID = st.sampled_from([0, -1, 10**9, 2**63])
+CONTROL = st.sampled_from(
+    [chr(code) for code in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0))]
+)
 
 
 def _wrong_type(field) -> st.SearchStrategy:
@@ -57,9 +60,16 @@ def _state() -> tuple:
 @st.composite
 def payloads(draw, schema_class, meeting_id: int):
     schema = schema_class()
-    kind = draw(st.sampled_from(["not_an_object", "unknown_meeting", "bad_field"]))
+    kind = draw(st.sampled_from(["not_an_object", "unknown_meeting", "bad_field", "control_characters"]))
     if kind == "not_an_object":
         return draw(st.one_of(JSON_LEAVES, st.lists(JSON_LEAVES, max_size=3)))
+    texts = [name for name, field in schema.fields.items() if isinstance(field, fields.String)]
+    if kind == "control_characters" and texts:  # issue 13: refused in every text field, whoever sends it
+        data = {"meeting_id": meeting_id}
+        data[draw(st.sampled_from(texts))] = (
+            draw(st.text(max_size=8)) + draw(CONTROL) + draw(st.text(max_size=8))
+        )
+        return data
     data = {}
     for name in schema.fields:
         if name != "meeting_id" and draw(st.booleans()):

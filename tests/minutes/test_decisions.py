@@ -190,3 +190,15 @@ def test_decisions_are_recorded_per_item(live, in_session):
         (second.id, "เห็นชอบ"),
         (second.id, "มอบหมาย"),
     ]
+
+
+@pytest.mark.parametrize("text", ["มติ\x00ที่ประชุม", "มติ\x01", "\x1b[2Jมติ", "มติ\x9b"])
+def test_a_decision_with_a_control_character_is_refused_and_nothing_changes(live, in_session, item, text):
+    """Issue 13: a NUL in a decision's text made the minutes' Word export answer 500."""
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Decision))
+    ack = live("secretariat").emit(
+        "decision.record", {"meeting_id": in_session.id, "item_id": item.id, "text": text}, callback=True
+    )
+    assert ack["ok"] is False and ack["error"]["code"] == "invalid_input" and ack["error"]["field"] == "text"
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Decision)) == before
