@@ -160,15 +160,18 @@ def _open_intervals(**where) -> sa.Select:
 def _require_live_link(actor: SeatActor) -> None:
     """A browser that confirmed its identity through a personal link is let in only while that link is live:
     the secretariat withdraws a link (say, the invitee changed) and the browsers behind it stop joining."""
-    from meetcore.seats.models import SeatLink
-
     stored = session.get(SEAT_SESSION_KEY)
     if not isinstance(stored, dict) or stored.get("seat_id") != actor.seat_id or not stored.get("link"):
         return  # not this session's identity (a link token, checked when the connection was made)
+    require_live_seat_link(actor.seat_id, str(stored["link"]))
+
+
+def require_live_seat_link(seat_id: int, link_hash: str) -> None:
+    """PermissionDenied (reason link_withdrawn) unless the seat's link with that hash is still live."""
+    from meetcore.seats.models import SeatLink
+
     link = db.session.scalar(
-        sa.select(SeatLink).where(
-            SeatLink.token_hash == str(stored["link"]), SeatLink.seat_id == actor.seat_id
-        )
+        sa.select(SeatLink).where(SeatLink.token_hash == link_hash, SeatLink.seat_id == seat_id)
     )
     if link is None or link.revoked_at is not None or link.expires_at <= utcnow():
         raise PermissionDenied(

@@ -195,11 +195,11 @@ def site_for_link(token: str | None) -> SiteLink:
         .options(joinedload(SiteLink.province))
         .where(SiteLink.token_hash == hash_token(token))
     ).first()
-    _check_live(link)
+    check_live(link)
     return link
 
 
-def _check_live(link: SiteLink | None) -> None:
+def check_live(link: SiteLink | None) -> None:
     if link is None:
         raise SiteLinkUnknown()
     if link.revoked_at is not None:
@@ -273,7 +273,7 @@ def _site_link_of(meeting: Meeting, by) -> SiteLink | None:
         if by.meeting_id != meeting.id:
             raise PermissionDenied(_l("This link belongs to another meeting."))
         link = db.session.get(SiteLink, by.site_link_id, populate_existing=True)
-        _check_live(link)
+        check_live(link)
         if link.meeting_id != meeting.id:
             raise PermissionDenied(_l("This link belongs to another meeting."))
         return link

@@ -16,7 +16,7 @@ from meetcore.errors import DomainError, NotFound, PermissionDenied
 from meetcore.eventlog.services import events_since
 from meetcore.extensions import db, socketio
 from meetcore.live import heap
-from meetcore.live.actors import SeatActor, SiteActor, actor_for_connection
+from meetcore.live.actors import SEAT_SESSION_KEY, SeatActor, SiteActor, actor_for_connection
 from meetcore.live.broadcast import wire_event
 from meetcore.live.rooms import for_participants, participants_room, staff_room
 from meetcore.live.snapshot import build_snapshot
@@ -45,13 +45,41 @@ def _signed_out(user, stored: dict) -> bool:
     return "session_token" in stored and stored["session_token"] != user.session_token
 
 
+def _link_of(actor: SeatActor, auth) -> dict:
+    """The personal link a seat's connection came through (its hash): the confirmed identity's, or the
+    token's. A hall's link is part of its actor already."""
+    stored = session.get(SEAT_SESSION_KEY)
+    if isinstance(stored, dict) and stored.get("seat_id") == actor.seat_id and stored.get("link"):
+        return {"link": stored["link"]}
+    if isinstance(auth, dict) and isinstance(auth.get("seat_token"), str):
+        from meetcore.auth.services import hash_token
+
+        return {"link": hash_token(auth["seat_token"])}
+    return {}
+
+
+def _require_live_link(stored: dict) -> None:
+    """A seat's or hall's connection acts only while the link it came through is live (issue 13: a revoked
+    link's open connection could still ask for the floor). Read from the database, so on every process."""
+    if stored["kind"] == "site":
+        from meetcore.attendance.models import SiteLink
+        from meetcore.attendance.sites import check_live
+
+        check_live(db.session.get(SiteLink, stored.get("site_link_id")))
+    elif stored.get("link"):
+        from meetcore.attendance.services import require_live_seat_link
+
+        require_live_seat_link(stored.get("seat_id"), stored["link"])
+
+
 def current_actor():
     from meetcore.auth.models import User
 
     stored = session.get(ACTOR_KEY) or {}
     if stored.get("kind") in ("seat", "site"):
+        _require_live_link(stored)
         actor_class = SiteActor if stored["kind"] == "site" else SeatActor
-        return actor_class(**{k: v for k, v in stored.items() if k != "kind"})
+        return actor_class(**{k: v for k, v in stored.items() if k not in ("kind", "link")})
     user = db.session.get(User, stored.get("id")) if stored.get("kind") == "user" else None
     if user is None or not user.active or _signed_out(user, stored):
         raise PermissionDenied(_l("Your session has ended. Reload the page and sign in again."))
@@ -66,6 +94,8 @@ def on_connect(auth=None):
         db.session.rollback()
         raise ConnectionRefusedError(error.as_dict()) from None
     _remember(actor)
+    if isinstance(actor, SeatActor) and not isinstance(actor, SiteActor):
+        session[ACTOR_KEY].update(_link_of(actor, auth))
     heap.connections_changed(heap.connection_count())
 
 

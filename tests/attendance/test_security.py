@@ -135,3 +135,35 @@ def test_unknown_events_get_an_error_acknowledgement_in_the_users_language(staff
         assert ack["ok"] is False and ack["error"]["code"] == "unknown_event", (name, ack)
         assert "ไม่รู้จักคำสั่งนี้" in ack["error"]["message"]  # Thai, the console's default
     assert _state(scheduled) == before
+
+
+# -- a withdrawn link ends what its connection may do (issue 13) ----------------------------------------
+
+
+def test_a_revoked_seat_links_open_connection_is_refused_its_next_command(
+    seat_socket, seats, scheduled, users
+):
+    from meetcore.seats.services import revoke_seat_links
+
+    sio = seat_socket(seats["cm_sd"])
+    assert sio.emit("join", {"meeting_id": scheduled.id}, callback=True)["ok"]
+    revoke_seat_links(seats["cm_sd"], by=users["secretariat"])
+    before = _state(scheduled)
+    for command, payload in (("join", {}), ("floor.request", {"seat_id": seats["cm_sd"].id})):
+        ack = sio.emit(command, {"meeting_id": scheduled.id, **payload}, callback=True)
+        assert ack["ok"] is False and ack["error"]["code"] == "forbidden", (command, ack)
+        assert ack["error"]["details"]["reason"] == "link_withdrawn"
+    assert _state(scheduled) == before
+
+
+def test_a_revoked_site_links_open_connection_is_refused_its_next_roll_call(live, seats, scheduled, users):
+    issued = sites.issue_site_link(scheduled, {"province_code": "TH-50"}, by=users["secretariat"])
+    site = live(auth={"site_token": issued.token})
+    assert site.emit("join", {"meeting_id": scheduled.id}, callback=True)["ok"]
+    sites.revoke_site_links(scheduled, "TH-50", by=users["secretariat"])
+    before = _state(scheduled)
+    tick = {"meeting_id": scheduled.id, "seat_id": seats["cm_sd"].id, "present": True}
+    for command, payload in (("site.roll_call", tick), ("join", {"meeting_id": scheduled.id})):
+        ack = site.emit(command, payload, callback=True)
+        assert ack["ok"] is False and ack["error"]["code"] == "link_revoked", (command, ack)
+    assert _state(scheduled) == before
