@@ -9,6 +9,7 @@ from meetcore.extensions import db, socketio
 from meetcore.live.rooms import for_participants, participants_room, staff_room
 
 OUTGOING = "meetcore.outgoing_events"
+CLOSING = "meetcore.connections_to_close"
 
 
 def wire_event(event) -> dict:
@@ -26,10 +27,24 @@ def queue_for_broadcast(session, event) -> None:
     session.info.setdefault(OUTGOING, []).append(wire_event(event))
 
 
+def close_after_commit(session, connection_keys) -> None:
+    """These live connections (attendance connection keys, "process:sid") are closed once the transaction
+    has committed, on whichever process holds them (through the message queue when there is one)."""
+    session.info.setdefault(CLOSING, []).extend(connection_keys)
+
+
 def _after_commit(session) -> None:
     outgoing = session.info.pop(OUTGOING, None)
     for message in outgoing or ():
         emit_event(message)
+    closing = session.info.pop(CLOSING, None)
+    if closing:  # apart from this transaction: a local disconnect runs its handler, which writes
+        socketio.start_background_task(_disconnect, [key.partition(":")[2] for key in closing])
+
+
+def _disconnect(sids: list[str]) -> None:
+    for sid in sids:
+        socketio.server.disconnect(sid, namespace="/")
 
 
 def emit_event(message: dict) -> None:
@@ -44,6 +59,7 @@ def emit_event(message: dict) -> None:
 
 def _after_rollback(session) -> None:
     session.info.pop(OUTGOING, None)
+    session.info.pop(CLOSING, None)
 
 
 def install() -> None:

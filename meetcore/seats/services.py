@@ -24,6 +24,7 @@ from meetcore.eventlog.services import record_event
 from meetcore.extensions import db
 from meetcore.i18n.collation import sort_key
 from meetcore.i18n.dates import be_datetime
+from meetcore.live.broadcast import close_after_commit
 from meetcore.meetings.models import Meeting
 from meetcore.meetings.services import Page
 from meetcore.schemas import load_input
@@ -766,6 +767,12 @@ def revoke_seat_links(seat: Seat, *, by=None) -> int:
         record_event(
             _meeting_of(seat), "seats.links_revoked", {"seat_id": seat.id, "count": len(links)}, by=by
         )
+        # Its browsers came in through these links: they are closed now, not at their next command, and
+        # their attendance intervals end with them (issue 13). A hall's ticks for the seat stay.
+        open_connections = sa.select(Attendance.connection_id).where(
+            Attendance.seat_id == seat.id, Attendance.left_at.is_(None), Attendance.kind != "site"
+        )
+        close_after_commit(db.session, db.session.scalars(open_connections).all())
     db.session.commit()
     return len(links)
 

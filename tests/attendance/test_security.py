@@ -10,6 +10,7 @@ from meetcore.attendance import sites
 from meetcore.extensions import db
 from meetcore.seats.models import Attendance
 from tests.attendance.helpers import intervals, last_seq, present
+from tests.live.browsers import wait_until
 
 BAD_ROLL_CALLS = [
     None, "x", 7, [], {},
@@ -140,17 +141,23 @@ def test_unknown_events_get_an_error_acknowledgement_in_the_users_language(staff
 # -- a withdrawn link ends what its connection may do (issue 13) ----------------------------------------
 
 
-def test_a_revoked_seat_links_open_connection_is_refused_its_next_command(
-    seat_socket, seats, scheduled, users
+def test_a_revoked_seat_links_connections_are_closed_or_refused(
+    seat_socket, live, link_for, seats, scheduled, users
 ):
     from meetcore.seats.services import revoke_seat_links
 
-    sio = seat_socket(seats["cm_sd"])
-    assert sio.emit("join", {"meeting_id": scheduled.id}, callback=True)["ok"]
+    joined = seat_socket(seats["cm_sd"])
+    idle = live(auth={"seat_token": link_for(seats["cm_sd"])})  # connected, not joined: no interval
+    assert seats["cm_sd"].id in present(scheduled)
     revoke_seat_links(seats["cm_sd"], by=users["secretariat"])
+    # The joined connection is closed at once, and its attendance interval ends with it.
+    wait_until(lambda: not joined.is_connected(), timeout=1, message="the revoked link's connection closed")
+    wait_until(lambda: seats["cm_sd"].id not in present(scheduled), timeout=1, message="its interval ended")
+    assert all(row.left_at is not None for row in intervals(scheduled, seat_id=seats["cm_sd"].id))
+    # Any other connection through the link is refused its next command.
     before = _state(scheduled)
     for command, payload in (("join", {}), ("floor.request", {"seat_id": seats["cm_sd"].id})):
-        ack = sio.emit(command, {"meeting_id": scheduled.id, **payload}, callback=True)
+        ack = idle.emit(command, {"meeting_id": scheduled.id, **payload}, callback=True)
         assert ack["ok"] is False and ack["error"]["code"] == "forbidden", (command, ack)
         assert ack["error"]["details"]["reason"] == "link_withdrawn"
     assert _state(scheduled) == before
