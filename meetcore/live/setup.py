@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import importlib
+import logging
 from urllib.parse import urlsplit
 
 from flask import Flask
 
 from meetcore.extensions import socketio
+
+log = logging.getLogger(__name__)
 
 
 def _allowed_origins(app: Flask) -> list[str]:
@@ -55,6 +58,22 @@ def refuse_lifecycle_names(server) -> None:
     server._handle_event = guarded
 
 
+def drop_malformed_packets(server) -> None:
+    """A packet that cannot be decoded (broken framing, JSON nested past the parser's depth, a number with
+    thousands of digits) is dropped with one line in the log, not a traceback (issue 13); the connection
+    stays."""
+    handle_message = server._handle_eio_message
+
+    def guarded(eio_sid, data):
+        try:
+            return handle_message(eio_sid, data)
+        except (ValueError, TypeError, RecursionError, KeyError, IndexError) as error:
+            log.warning("dropped a malformed packet from %s: %s", eio_sid, type(error).__name__)
+
+    server._handle_eio_message = guarded
+    server.eio.on("message", guarded)  # Engine.IO keeps the handler it was given at start-up
+
+
 def init_live(app: Flask) -> None:
     from meetcore.eventlog import services as eventlog
     from meetcore.live import broadcast
@@ -72,5 +91,6 @@ def init_live(app: Flask) -> None:
         max_http_buffer_size=256 * 1024,
     )
     refuse_lifecycle_names(socketio.server)
+    drop_malformed_packets(socketio.server)
     broadcast.install()
     eventlog.install()

@@ -1,0 +1,53 @@
+"""Raw Engine.IO frames that no Socket.IO client would send (issue 13): broken packets, JSON nested past the
+parser's depth and a 5,000-digit number are dropped with one line in the log and no traceback, and the
+connection goes on working."""
+
+from __future__ import annotations
+
+import json
+
+import websocket
+
+from tests.live.browsers import prepare_reference
+from tests.live.servers import ServerProcess, scratch_database_url
+
+MALFORMED = [
+    '42["join",{"meeting_id":' + "9" * 5000 + "}]",  # past Python's limit for int() from text
+    "42" + "[" * 100_000 + "]" * 100_000,  # past the JSON parser's depth
+    '42["join",{"meeting_id":1',  # cut off
+    "4x",  # not a packet type
+    '45-["x"]',  # binary event with no attachment count
+    "43",  # an acknowledgement of nothing
+]
+
+
+def _frames_until(ws, prefix: str) -> str:
+    while True:
+        frame = ws.recv()
+        if frame == "2":  # Engine.IO ping
+            ws.send("3")
+        elif frame.startswith(prefix):
+            return frame
+
+
+def test_malformed_frames_are_dropped_without_a_traceback(tmp_path):
+    database_url = scratch_database_url(tmp_path, "raw_frames")
+    data = prepare_reference(database_url)
+    server = ServerProcess(database_url, tmp_path, name="raw").start()
+    try:
+        url = server.base_url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+        ws = websocket.create_connection(url, timeout=10, suppress_origin=True)  # as a script would
+        _frames_until(ws, "0{")  # Engine.IO open
+        ws.send("40" + json.dumps({"api_token": data.api_token}))
+        _frames_until(ws, "40")  # Socket.IO connected
+        for frame in MALFORMED:
+            ws.send(frame)
+        ws.send('421["join",' + json.dumps({"meeting_id": data.meeting_id}) + "]")
+        ack = json.loads(_frames_until(ws, "431")[3:])
+        assert ack[0]["ok"] is True  # the same connection still works
+        ws.close()
+    finally:
+        server.stop()
+    log = server.log_path.read_text()
+    assert "Traceback" not in log, log[-3000:]
+    assert log.count("dropped a malformed packet") >= 4, log[-3000:]
