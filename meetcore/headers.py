@@ -21,7 +21,9 @@ SECURITY_HEADERS = {
 def csp_nonce() -> str:
     """This request's script nonce (templates: nonce="{{ csp_nonce() }}" on an inline <script>)."""
     # Kept in the request's environ: one per request even where an app context outlives it.
-    return request.environ.setdefault("meetcore.csp_nonce", secrets.token_urlsafe(18))
+    if "meetcore.csp_nonce" not in request.environ:
+        request.environ["meetcore.csp_nonce"] = secrets.token_urlsafe(18)
+    return request.environ["meetcore.csp_nonce"]
 
 
 def _video_origins() -> list[str]:

@@ -31,9 +31,11 @@ INTERNAL_ERROR = _l("Something went wrong on our side; your last action was not 
 COMMANDS: dict[str, tuple] = {}
 
 
-def _remember(actor) -> None:
-    if isinstance(actor, SeatActor):
-        session[ACTOR_KEY] = {"kind": "site" if isinstance(actor, SiteActor) else "seat", **actor.as_dict()}
+def _remember(actor, auth) -> None:
+    if isinstance(actor, SiteActor):
+        session[ACTOR_KEY] = {"kind": "site", **actor.as_dict()}
+    elif isinstance(actor, SeatActor):
+        session[ACTOR_KEY] = {"kind": "seat", **actor.as_dict(), **_link_of(actor, auth)}
     elif current_user.is_authenticated and current_user.id == actor.id:  # signed in: ends with the session
         session[ACTOR_KEY] = {"kind": "user", "id": actor.id, "session_token": actor.session_token}
     else:  # an API token
@@ -93,9 +95,7 @@ def on_connect(auth=None):
     except DomainError as error:
         db.session.rollback()
         raise ConnectionRefusedError(error.as_dict()) from None
-    _remember(actor)
-    if isinstance(actor, SeatActor) and not isinstance(actor, SiteActor):
-        session[ACTOR_KEY].update(_link_of(actor, auth))
+    _remember(actor, auth)
     heap.connections_changed(heap.connection_count())
 
 
