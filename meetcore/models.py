@@ -16,6 +16,7 @@ from meetcore.directory.models import Agency, Person, Province, Role
 from meetcore.eventlog.models import MeetingEvent
 from meetcore.floor.models import FloorRequest, FloorSettings
 from meetcore.invitations.models import CalendarFeed, CalendarReply, Invitation, MeetingCalendar
+from meetcore.live.models import LiveConnection
 from meetcore.mail.models import OutboxMessage
 from meetcore.meetings.models import Meeting, Series
 from meetcore.minutes.models import Decision, MinutesBlock, MinutesUpdate
@@ -41,6 +42,7 @@ __all__ = [
     "FloorSettings",
     "FocalPoint",
     "Invitation",
+    "LiveConnection",
     "Meeting",
     "MeetingCalendar",
     "MeetingEvent",

@@ -9,9 +9,9 @@ from flask import request
 
 from meetcore.attendance import services, sites
 from meetcore.attendance.schemas import RollCallInput
-from meetcore.extensions import db, socketio
-from meetcore.live import heap
+from meetcore.extensions import db
 from meetcore.live.actors import SeatActor
+from meetcore.live.connections import connection_ended
 from meetcore.live.events import live_command, meeting_for
 from meetcore.live.snapshot import snapshot_part
 
@@ -45,14 +45,11 @@ def roll_call(actor, values: dict) -> dict:
     }
 
 
-@socketio.on("disconnect")
-def on_disconnect(reason=None) -> None:
-    """The connection ended (closed, lost, or timed out): its attendance intervals are closed."""
+@connection_ended.connect
+def close_attendance(sid: str) -> None:
+    """The connection ended: its attendance intervals are closed."""
     try:
-        services.connection_left(request.sid)
-    except (
-        Exception
-    ):  # never let a failed close break the server's disconnect handling; the heartbeat retries
+        services.connection_left(sid)
+    except Exception:  # never break the server's disconnect handling; the heartbeat closes them later
         db.session.rollback()
-        log.exception("closing the attendance of connection %s failed", request.sid)
-    heap.connections_changed(heap.connection_count() - 1)  # this one is still counted
+        log.exception("closing the attendance of connection %s failed", sid)

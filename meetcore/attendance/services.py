@@ -43,7 +43,6 @@ from __future__ import annotations
 import copy
 import logging
 import os
-import secrets
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -62,6 +61,7 @@ from meetcore.eventlog.models import MeetingEvent
 from meetcore.eventlog.services import lock_meeting, record_event
 from meetcore.extensions import db, socketio
 from meetcore.live.actors import SEAT_SESSION_KEY, SeatActor, SiteActor
+from meetcore.live.connections import PROCESS_ID, connection_key, forget_lost_connections
 from meetcore.live.timers import OwedTimers
 from meetcore.meetings.models import Meeting
 from meetcore.meetings.services import Page
@@ -70,8 +70,6 @@ from meetcore.seats.services import present_seats
 
 log = logging.getLogger(__name__)
 
-# This server process, as named in connection ids and in its ServerProcess row.
-PROCESS_ID = secrets.token_hex(8)
 # Attendance is recorded from the roster's making until the meeting ends (before the start: the waiting room).
 ATTENDING_STATUSES = ("draft", "scheduled", "live")
 CONNECTION_KINDS = ("self", "substitute")
@@ -109,10 +107,6 @@ class Connection:
     attendee_name: str | None = None
     attendee_position: str | None = None
     as_substitute: bool = False
-
-
-def connection_key(sid: str) -> str:
-    return f"{PROCESS_ID}:{sid}"
 
 
 def _clip(value, length: int) -> str | None:
@@ -506,6 +500,7 @@ def sweep_stale_connections(now: datetime | None = None) -> Sweep:
         result.closed += 1
     if result.processes:
         db.session.execute(sa.delete(ServerProcess).where(ServerProcess.id.in_(result.processes)))
+    forget_lost_connections(beating, stale_before)
     db.session.commit()
     if touched:
         log.warning("closed %s attendance intervals of stopped processes %s", result.closed, result.processes)

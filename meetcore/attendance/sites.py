@@ -32,6 +32,8 @@ from meetcore.eventlog.services import lock_meeting, record_event
 from meetcore.extensions import db
 from meetcore.i18n.dates import be_datetime
 from meetcore.live.actors import SeatActor, SiteActor
+from meetcore.live.connections import close_connections
+from meetcore.live.models import LiveConnection
 from meetcore.meetings.models import Meeting
 from meetcore.schemas import load_input
 from meetcore.seats.models import Attendance, Seat
@@ -141,6 +143,8 @@ def revoke_site_links(meeting: Meeting, province_code: str, *, by) -> int:
     if links:
         record_event(meeting, "attendance.site_links_revoked",
                      {"province_code": province.code, "count": len(links)}, by=by)  # fmt: skip
+        # The hall's screens are closed now, not at their next tick (issue 13); the ticks they made stay.
+        close_connections(LiveConnection.site_link_id.in_([link.id for link in links]))
     db.session.commit()
     return len(links)
 

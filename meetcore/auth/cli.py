@@ -31,6 +31,28 @@ def create_user(email: str, role: str, display_name: str | None, password: str |
     click.echo(f"created {user.role} account {user.email}")
 
 
+@users_cli.command("deactivate")
+@click.argument("email")
+def deactivate_user(email: str) -> None:
+    """Deactivate an account: it can no longer sign in, and its sessions and live connections end now."""
+    try:
+        user = services.set_active(services.user_by_email(email), False)
+    except DomainError as error:
+        fail(error)
+    click.echo(f"deactivated {user.email}")
+
+
+@users_cli.command("activate")
+@click.argument("email")
+def activate_user(email: str) -> None:
+    """Let a deactivated account sign in again."""
+    try:
+        user = services.set_active(services.user_by_email(email), True)
+    except DomainError as error:
+        fail(error)
+    click.echo(f"activated {user.email}")
+
+
 @click.group("tokens")
 def tokens_cli() -> None:
     """API tokens."""
@@ -46,3 +68,14 @@ def create_token(email: str, label: str | None) -> None:
     except DomainError as error:
         fail(error)
     click.echo(services.create_api_token(user, label=label))
+
+
+@tokens_cli.command("revoke")
+@click.argument("email")
+def revoke_tokens(email: str) -> None:
+    """Withdraw every API token of the account; connections made with them close now."""
+    try:
+        count = services.revoke_api_tokens(services.user_by_email(email))
+    except DomainError as error:
+        fail(error)
+    click.echo(f"revoked {count} tokens of {email}")

@@ -13,9 +13,12 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
 from meetcore.auth.models import USER_ROLES, ApiToken, User
+from meetcore.auth.permissions import require_admin
 from meetcore.database import utcnow
 from meetcore.errors import Conflict, InvalidInput, NotFound
 from meetcore.extensions import db
+from meetcore.live.connections import close_connections
+from meetcore.live.models import LiveConnection
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
@@ -71,8 +74,10 @@ def session_id_for(user: User) -> str:
 
 def end_sessions(user: User) -> None:
     """Sign the account out everywhere: every session cookie and remember cookie issued so far stops
-    working, on every app process (the check is against the database)."""
+    working, on every app process (the check is against the database), and the live connections they
+    opened close once the caller commits."""
     user.session_token = secrets.token_urlsafe(32)
+    close_connections(LiveConnection.user_id == user.id, LiveConnection.session_token.is_not(None))
 
 
 def user_for_session_id(session_id: str) -> User | None:
@@ -134,8 +139,25 @@ def user_for_api_token(token: str | None) -> User | None:
 
 
 def revoke_api_tokens(user: User) -> int:
+    """Withdraw every API token of the account; the live connections they opened close."""
     tokens = [t for t in user.tokens if t.revoked_at is None]
     for token in tokens:
         token.revoked_at = utcnow()
+    close_connections(LiveConnection.api_token_hash.in_([token.token_hash for token in tokens]))
     db.session.commit()
     return len(tokens)
+
+
+def set_active(user: User, active: bool, *, by=None) -> User:
+    """Deactivate an account (it can no longer sign in, and every session, API token use and live
+    connection of it ends at once) or reactivate it. Only an administrator, and never their own account."""
+    if by is not None:
+        require_admin(by)
+        if by.id == user.id and not active:
+            raise Conflict(_l("You cannot deactivate your own account."))
+    user.active = active
+    if not active:
+        end_sessions(user)
+        close_connections(LiveConnection.user_id == user.id)
+    db.session.commit()
+    return user

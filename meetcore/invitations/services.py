@@ -129,14 +129,15 @@ def _seat_label(seat: Seat | None, locale: str) -> str | None:
     return seat_label(seat.province, seat.role, _locale_of(locale))
 
 
-def _join_url(seat: Seat | None) -> str | None:
-    """A fresh personal join link for the seat, issued in the caller's transaction."""
+def _join_url(invitation: Invitation, seat: Seat | None) -> str | None:
+    """A fresh personal join link for the seat, carried by the invitation, issued in the caller's
+    transaction."""
     from meetcore.seats.services import issue_seat_link
 
     if seat is None:
         return None
     try:
-        token = issue_seat_link(seat, commit=False)
+        token = issue_seat_link(seat, commit=False, invitation_id=invitation.id)
     except DomainError as error:  # e.g. the meeting is already over: the mail goes without a join link
         log.info("no join link for seat %s: %s", seat.id, error.message)
         return None
@@ -156,7 +157,7 @@ def _queue_round(
     """One message per (invitation, seat), queued in the caller's transaction. The join links are issued
     first (each flushes), then the messages are composed language by language (fragments shared by a
     language are rendered once, see messages.compose)."""
-    join_urls = {invitation.id: _join_url(seat) for invitation, seat in items} if join else {}
+    join_urls = {invitation.id: _join_url(invitation, seat) for invitation, seat in items} if join else {}
     by_locale: dict[str, list[tuple[Invitation, Seat | None]]] = {}
     for invitation, seat in items:
         by_locale.setdefault(invitation.locale or "", []).append((invitation, seat))
@@ -475,10 +476,15 @@ def _shared_mailbox(invitation: Invitation) -> bool:
 def _withdraw(
     context: MeetingContext, invitation: Invitation, sequence: int, seat: Seat | None, **extra
 ) -> bool:
-    """Cancel one invitation; a CANCEL goes out only if its calendar got the meeting. True if one did."""
+    """Cancel one invitation, and the join links it carried; a CANCEL goes out only if its calendar got the
+    meeting. True if one did."""
+    from meetcore.seats.services import revoke_invitation_links
+
     invitation.status = "cancelled"
     invitation.cancelled_at = utcnow()
     db.session.flush()
+    if seat is not None:
+        revoke_invitation_links(seat, invitation.id)
     outbox.supersede_waiting([invitation.id])
     if invitation.id not in outbox.reached([invitation.id]) or _shared_mailbox(invitation):
         return False

@@ -18,6 +18,7 @@ from meetcore.extensions import db, socketio
 from meetcore.live import heap
 from meetcore.live.actors import SEAT_SESSION_KEY, SeatActor, SiteActor, actor_for_connection
 from meetcore.live.broadcast import wire_event
+from meetcore.live.connections import connection_ended, forget_connection, remember_connection
 from meetcore.live.rooms import for_participants, participants_room, staff_room
 from meetcore.live.snapshot import build_snapshot
 from meetcore.meetings.models import Meeting
@@ -32,14 +33,24 @@ COMMANDS: dict[str, tuple] = {}
 
 
 def _remember(actor, auth) -> None:
+    """Keep who is on this connection (its Socket.IO session) and what let them in (LiveConnection, so that
+    ending that access closes the connection, meetcore.live.connections)."""
     if isinstance(actor, SiteActor):
         session[ACTOR_KEY] = {"kind": "site", **actor.as_dict()}
+        access = {"site_link_id": actor.site_link_id}
     elif isinstance(actor, SeatActor):
-        session[ACTOR_KEY] = {"kind": "seat", **actor.as_dict(), **_link_of(actor, auth)}
+        link = _link_of(actor, auth)
+        session[ACTOR_KEY] = {"kind": "seat", **actor.as_dict(), **link}
+        access = {"seat_id": actor.seat_id, "seat_link_hash": link.get("link")}
     elif current_user.is_authenticated and current_user.id == actor.id:  # signed in: ends with the session
         session[ACTOR_KEY] = {"kind": "user", "id": actor.id, "session_token": actor.session_token}
+        access = {"user_id": actor.id, "session_token": actor.session_token}
     else:  # an API token
+        from meetcore.auth.services import hash_token
+
         session[ACTOR_KEY] = {"kind": "user", "id": actor.id}
+        access = {"user_id": actor.id, "api_token_hash": hash_token(auth["api_token"])}
+    remember_connection(request.sid, **access)
 
 
 def _signed_out(user, stored: dict) -> bool:
@@ -97,6 +108,20 @@ def on_connect(auth=None):
         raise ConnectionRefusedError(error.as_dict()) from None
     _remember(actor, auth)
     heap.connections_changed(heap.connection_count())
+
+
+@socketio.on("disconnect")
+def on_disconnect(reason=None) -> None:
+    """The connection ended (closed by either side, lost, or timed out): it is forgotten, and the domains
+    that keep something per connection hear of it (attendance closes its intervals)."""
+    sid = request.sid
+    try:
+        forget_connection(sid)
+    except Exception:  # never break the server's own disconnect handling; the heartbeat forgets it later
+        db.session.rollback()
+        log.exception("forgetting live connection %s failed", sid)
+    connection_ended.send(sid)
+    heap.connections_changed(heap.connection_count() - 1)  # this one is still counted
 
 
 class UnknownEvent(DomainError):

@@ -65,6 +65,11 @@ class SeatLink(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The invitation that carried the link, when one did: withdrawing that invitation (the seat handed to a
+    # substitute, a corrected address) withdraws the link with it.
+    invitation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("invitations.id", ondelete="SET NULL"), index=True
+    )
 
     seat: Mapped[Seat] = relationship()
 

@@ -24,7 +24,8 @@ from meetcore.eventlog.services import record_event
 from meetcore.extensions import db
 from meetcore.i18n.collation import sort_key
 from meetcore.i18n.dates import be_datetime
-from meetcore.live.broadcast import close_after_commit
+from meetcore.live.connections import close_connections
+from meetcore.live.models import LiveConnection
 from meetcore.meetings.models import Meeting
 from meetcore.meetings.services import Page
 from meetcore.schemas import load_input
@@ -695,12 +696,20 @@ class SeatLinkExpired(DomainError):
     default_message = _l("This join link has expired. Ask the secretariat for a new one.")
 
 
-def issue_seat_link(seat: Seat, *, expires_at: datetime | None = None, by=None, commit: bool = True) -> str:
+def issue_seat_link(
+    seat: Seat,
+    *,
+    expires_at: datetime | None = None,
+    by=None,
+    commit: bool = True,
+    invitation_id: int | None = None,
+) -> str:
     """A new personal link token for the seat; only its hash is kept. Returned once.
 
     ``expires_at`` defaults to the meeting's end + 12 hours. ``by`` is the acting user (None when the
     system issues links, e.g. the invitation mailer); ``commit=False`` leaves the commit to the caller,
-    so an invitation and its link are written in one transaction.
+    so an invitation and its link are written in one transaction; ``invitation_id`` names the invitation
+    that carries the link, which is withdrawn with it.
     """
     if by is not None:
         require_editor(by)
@@ -718,7 +727,9 @@ def issue_seat_link(seat: Seat, *, expires_at: datetime | None = None, by=None, 
                when=be_datetime(expires_at)), field="expires_at",
         )  # fmt: skip
     token = secrets.token_urlsafe(32)
-    db.session.add(SeatLink(seat_id=seat.id, token_hash=hash_token(token), expires_at=expires_at))
+    link = SeatLink(seat_id=seat.id, token_hash=hash_token(token), expires_at=expires_at)
+    link.invitation_id = invitation_id
+    db.session.add(link)
     record_event(
         meeting, "seats.link_issued", {"seat_id": seat.id, "expires_at": expires_at.isoformat()}, by=by
     )
@@ -769,11 +780,24 @@ def revoke_seat_links(seat: Seat, *, by=None) -> int:
         )
         # Its browsers came in through these links: they are closed now, not at their next command, and
         # their attendance intervals end with them (issue 13). A hall's ticks for the seat stay.
-        open_connections = sa.select(Attendance.connection_id).where(
-            Attendance.seat_id == seat.id, Attendance.left_at.is_(None), Attendance.kind != "site"
-        )
-        close_after_commit(db.session, db.session.scalars(open_connections).all())
+        close_connections(LiveConnection.seat_id == seat.id)
     db.session.commit()
+    return len(links)
+
+
+def revoke_invitation_links(seat: Seat, invitation_id: int) -> int:
+    """Withdraw the links an invitation carried, with the invitation (the seat was handed to a substitute,
+    or its address corrected), in the caller's transaction; their connections close once it commits."""
+    links = db.session.scalars(
+        sa.select(SeatLink).where(SeatLink.invitation_id == invitation_id, SeatLink.revoked_at.is_(None))
+    ).all()
+    now = utcnow()
+    for link in links:
+        link.revoked_at = now
+    if links:
+        record_event(_meeting_of(seat), "seats.links_revoked",
+                     {"seat_id": seat.id, "count": len(links), "invitation_id": invitation_id})  # fmt: skip
+        close_connections(LiveConnection.seat_link_hash.in_([link.token_hash for link in links]))
     return len(links)
 
 

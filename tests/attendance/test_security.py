@@ -141,20 +141,37 @@ def test_unknown_events_get_an_error_acknowledgement_in_the_users_language(staff
 # -- a withdrawn link ends what its connection may do (issue 13) ----------------------------------------
 
 
-def test_a_revoked_seat_links_connections_are_closed_or_refused(
+def test_a_revoked_seat_links_connections_are_closed_and_the_link_refused(
     seat_socket, live, link_for, seats, scheduled, users
 ):
     from meetcore.seats.services import revoke_seat_links
 
     joined = seat_socket(seats["cm_sd"])
-    idle = live(auth={"seat_token": link_for(seats["cm_sd"])})  # connected, not joined: no interval
+    token = link_for(seats["cm_sd"])
+    idle = live(auth={"seat_token": token})  # connected, not joined: no interval
+    other_seat = seat_socket(seats["cm_ph"])
     assert seats["cm_sd"].id in present(scheduled)
     revoke_seat_links(seats["cm_sd"], by=users["secretariat"])
-    # The joined connection is closed at once, and its attendance interval ends with it.
-    wait_until(lambda: not joined.is_connected(), timeout=1, message="the revoked link's connection closed")
+    # Every connection through the seat's links is closed at once, and the joined one's interval ends.
+    wait_until(lambda: not joined.is_connected() and not idle.is_connected(), timeout=1,
+               message="the revoked link's connections closed")  # fmt: skip
     wait_until(lambda: seats["cm_sd"].id not in present(scheduled), timeout=1, message="its interval ended")
     assert all(row.left_at is not None for row in intervals(scheduled, seat_id=seats["cm_sd"].id))
-    # Any other connection through the link is refused its next command.
+    assert other_seat.is_connected() and seats["cm_ph"].id in present(scheduled)
+    # The link opens nothing any more.
+    assert not live(auth={"seat_token": token}).is_connected()
+
+
+def test_a_connection_whose_link_was_withdrawn_is_refused_its_next_command(
+    live, link_for, seats, scheduled, users, monkeypatch
+):
+    """Should closing it fail (its process lost the message), the database still refuses it."""
+    from meetcore.live import broadcast
+    from meetcore.seats.services import revoke_seat_links
+
+    idle = live(auth={"seat_token": link_for(seats["cm_sd"])})
+    monkeypatch.setattr(broadcast, "_disconnect", lambda sids: None)
+    revoke_seat_links(seats["cm_sd"], by=users["secretariat"])
     before = _state(scheduled)
     for command, payload in (("join", {}), ("floor.request", {"seat_id": seats["cm_sd"].id})):
         ack = idle.emit(command, {"meeting_id": scheduled.id, **payload}, callback=True)
@@ -163,14 +180,35 @@ def test_a_revoked_seat_links_connections_are_closed_or_refused(
     assert _state(scheduled) == before
 
 
-def test_a_revoked_site_links_open_connection_is_refused_its_next_roll_call(live, seats, scheduled, users):
+def test_a_revoked_site_links_open_connection_is_closed_and_refused(
+    live, seats, scheduled, users, monkeypatch
+):
+    from meetcore.live import broadcast
+
     issued = sites.issue_site_link(scheduled, {"province_code": "TH-50"}, by=users["secretariat"])
     site = live(auth={"site_token": issued.token})
+    lingering = live(auth={"site_token": issued.token})
+    other = sites.issue_site_link(scheduled, {"province_code": "TH-90"}, by=users["secretariat"])
+    other_site = live(auth={"site_token": other.token})
     assert site.emit("join", {"meeting_id": scheduled.id}, callback=True)["ok"]
+    real_disconnect = broadcast._disconnect
+    closing: list[str] = []
+    # The first screen is closed as it would be; the second one's close is lost (as on a process that
+    # missed the message): the database still refuses its next tick.
+    def lose_all_but_one(sids):
+        closing.extend(sids)
+        real_disconnect(sids[:1])
+
+    monkeypatch.setattr(broadcast, "_disconnect", lose_all_but_one)
     sites.revoke_site_links(scheduled, "TH-50", by=users["secretariat"])
+    wait_until(lambda: len(closing) == 2, timeout=1, message="both of the hall's screens were closed")
+    wait_until(lambda: not site.is_connected() or not lingering.is_connected(), timeout=1,
+               message="the hall's screen closed")  # fmt: skip
+    still_open = site if site.is_connected() else lingering
     before = _state(scheduled)
     tick = {"meeting_id": scheduled.id, "seat_id": seats["cm_sd"].id, "present": True}
     for command, payload in (("site.roll_call", tick), ("join", {"meeting_id": scheduled.id})):
-        ack = site.emit(command, payload, callback=True)
+        ack = still_open.emit(command, payload, callback=True)
         assert ack["ok"] is False and ack["error"]["code"] == "link_revoked", (command, ack)
     assert _state(scheduled) == before
+    assert other_site.is_connected()

@@ -161,6 +161,48 @@ def test_hand_over_cancels_for_the_invitee_and_invites_the_substitute(invited, u
     assert smtp.received == []
 
 
+def test_handing_the_seat_over_withdraws_the_invitees_link_and_closes_its_connection(
+    small_meeting, users, smtp
+):
+    """Issue 13: the invitee's personal link, sent with the invitation the hand-over cancels, opened the
+    meeting for them after the seat went to the substitute."""
+    from meetcore.extensions import socketio
+    from meetcore.invitations.services import send_invitations
+    from meetcore.seats.services import SeatLinkRevoked, seat_for_link, update_seat
+    from tests.live.browsers import wait_until
+
+    send_invitations(small_meeting, by=users["secretariat"])
+    deliver()
+    seat, other = _seats(small_meeting)[1:3]
+    tokens = {email: invite.event.url.value.rsplit("/", 1)[1] for email, invite in only_invite(smtp).items()}
+    smtp.clear()
+    invitee = socketio.test_client(_app(), auth={"seat_token": tokens[seat.email]})
+    neighbour = socketio.test_client(_app(), auth={"seat_token": tokens[other.email]})
+    try:
+        assert invitee.emit("join", {"meeting_id": small_meeting.id}, callback=True)["ok"]
+        update_seat(seat, {"substitute_name": "ตัวอย่าง ผู้แทน", "substitute_email": "deputy.two@example.org",
+                           "rsvp": "substitute"}, by=users["secretariat"])  # fmt: skip
+        wait_until(lambda: not invitee.is_connected(), timeout=1, message="the invitee's connection closed")
+        with pytest.raises(SeatLinkRevoked):
+            seat_for_link(tokens[seat.email])
+        assert neighbour.is_connected() and seat_for_link(tokens[other.email]).id == other.id
+        deliver()
+        substitute_token = only_invite(smtp)["deputy.two@example.org"].event.url.value.rsplit("/", 1)[1]
+        substitute = socketio.test_client(_app(), auth={"seat_token": substitute_token})
+        assert substitute.emit("join", {"meeting_id": small_meeting.id}, callback=True)["ok"]
+        substitute.disconnect()
+    finally:
+        for client in (invitee, neighbour):
+            if client.is_connected():
+                client.disconnect()
+
+
+def _app():
+    from flask import current_app
+
+    return current_app._get_current_object()
+
+
 def test_handing_the_seat_back_reverses_it(invited, users, smtp):
     from meetcore.extensions import db
     from meetcore.invitations.services import hand_over_to_substitute

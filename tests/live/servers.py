@@ -99,11 +99,12 @@ class ServerProcess:
 class LiveClient:
     """A python-socketio client over websocket that records every event it receives, in order."""
 
-    def __init__(self, server: ServerProcess, auth: dict):
+    def __init__(self, server: ServerProcess, auth: dict, headers: dict | None = None):
         self.events: list[dict] = []
         self.sio = socketio.Client(reconnection=False)
         self.sio.on("event", self.events.append)
-        self.sio.connect(server.base_url, transports=["websocket"], auth=auth, wait_timeout=10)
+        self.sio.connect(server.base_url, transports=["websocket"], auth=auth, headers=headers or {},
+                         wait_timeout=10)  # fmt: skip
 
     def call(self, name: str, data: dict, timeout: float = 10) -> dict:
         return self.sio.call(name, data, timeout=timeout)

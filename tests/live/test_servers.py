@@ -4,18 +4,22 @@ acknowledgements, and two processes sharing a Redis message queue."""
 from __future__ import annotations
 
 import os
+import re
+import time
 import uuid
 
 import pytest
 import redis
+import requests
 
 from tests.live.servers import LiveClient, ServerProcess, scratch_database_url
 
 REDIS_URL = os.environ.get("MEETCORE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-def _prepare(database_url: str, items: int = 5) -> dict:
-    """Schema, a secretariat account with an API token, a scheduled meeting with `items` agenda items."""
+def _prepare(database_url: str, items: int = 5, seats: int = 0) -> dict:
+    """Schema, a secretariat account with an API token, a scheduled meeting with `items` agenda items and
+    `seats` seats, each with a personal link ("seats": [(seat id, token)])."""
     from flask_migrate import upgrade
 
     from meetcore import create_app
@@ -32,6 +36,13 @@ def _prepare(database_url: str, items: int = 5) -> dict:
         meeting = schedule_meeting(dict(MEETING_INPUT), by=user)
         item_ids = [add_item(meeting, {"title": f"วาระ {n}"}, by=user).id for n in range(items)]
         data = {"token": create_api_token(user), "meeting_id": meeting.id, "items": item_ids}
+        if seats:
+            from meetcore.directory.reference import seed_reference_data
+            from meetcore.seats.services import issue_seat_link
+            from tests.invitations.support import add_seats
+
+            seed_reference_data()
+            data["seats"] = [(seat.id, issue_seat_link(seat)) for seat in add_seats(meeting, seats)]
         db.session.remove()
         db.engine.dispose()
     return data
@@ -47,8 +58,8 @@ def servers(tmp_path):
         started.append(server)
         return server
 
-    def connect(server: ServerProcess, auth: dict) -> LiveClient:
-        client = LiveClient(server, auth)
+    def connect(server: ServerProcess, auth: dict, **kwargs) -> LiveClient:
+        client = LiveClient(server, auth, **kwargs)
         clients.append(client)
         return client
 
@@ -103,11 +114,15 @@ def test_every_acknowledged_change_survives_a_sigkill(tmp_path, servers):
     assert moves == acknowledged
 
 
-def test_two_processes_share_events_through_redis_in_order(tmp_path, servers):
+def _require_redis() -> None:
     try:
         redis.Redis.from_url(REDIS_URL).ping()
     except redis.RedisError:
         pytest.fail(f"Redis is not reachable at {REDIS_URL}")
+
+
+def test_two_processes_share_events_through_redis_in_order(tmp_path, servers):
+    _require_redis()
     start, connect = servers
     url = scratch_database_url(tmp_path, "redis")
     data = _prepare(url, items=10)
@@ -129,3 +144,64 @@ def test_two_processes_share_events_through_redis_in_order(tmp_path, servers):
     seqs = [event["seq"] for event in listener.events]
     assert seqs == list(range(base_seq + 1, base_seq + 1 + expected))
     assert listener.events == actor.events
+
+
+# -- ending access closes the connections another process holds (issue 13) -----------------------------
+
+
+def _csrf_token(http: requests.Session, url: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', http.get(url, timeout=10).text).group(1)
+
+
+def _sign_in(server: ServerProcess, email: str, password: str) -> requests.Session:
+    http = requests.Session()
+    token = _csrf_token(http, server.base_url + "/login")
+    response = http.post(server.base_url + "/login", data={"csrf_token": token, "email": email,
+                         "password": password}, allow_redirects=False, timeout=10)  # fmt: skip
+    assert response.status_code == 302, response.text[:500]
+    return http
+
+
+def _closed_within(client: LiveClient, seconds: float) -> float:
+    """How long the server took to close the client's connection; fails after `seconds`."""
+    started = time.monotonic()
+    while client.sio.connected:
+        if time.monotonic() - started > seconds:
+            raise AssertionError(f"the connection was still open after {seconds} s")
+        time.sleep(0.01)
+    return time.monotonic() - started
+
+
+def test_ending_access_on_one_process_closes_connections_another_process_holds(tmp_path, servers):
+    _require_redis()
+    start, connect = servers
+    url = scratch_database_url(tmp_path, "access")
+    data = _prepare(url, items=1, seats=2)
+    channel = f"meetcore-test-{uuid.uuid4().hex}"
+    first = start(url, redis_url=REDIS_URL, channel=channel)
+    second = start(url, redis_url=REDIS_URL, channel=channel)
+    meeting_id = data["meeting_id"]
+    (seat_id, seat_token), (_, other_token) = data["seats"]
+    console_http = _sign_in(first, "sec@example.org", "long enough password")
+    cookies = "; ".join(f"{cookie.name}={cookie.value}" for cookie in console_http.cookies)
+    # Every connection is on the second process; the secretariat acts on the first.
+    console = connect(second, {}, headers={"Cookie": cookies})
+    seat = connect(second, {"seat_token": seat_token})
+    other_seat = connect(second, {"seat_token": other_token})
+    script = connect(second, {"api_token": data["token"]})
+    for client in (console, seat, other_seat, script):
+        assert client.call("join", {"meeting_id": meeting_id})["ok"]
+
+    revoke = f"{first.base_url}/meetings/{meeting_id}/roster/{seat_id}/revoke"
+    edit = f"{first.base_url}/meetings/{meeting_id}/roster/{seat_id}"
+    response = console_http.post(revoke, data={"csrf_token": _csrf_token(console_http, edit)}, timeout=10)
+    assert response.status_code == 200 and response.url == edit
+    _closed_within(seat, 1)
+    with pytest.raises(Exception):  # noqa: B017  (refused: the link is withdrawn)
+        LiveClient(second, {"seat_token": seat_token})
+
+    response = console_http.post(first.base_url + "/logout", data={"csrf_token": _csrf_token(
+        console_http, first.base_url + "/")}, timeout=10)  # fmt: skip
+    assert response.status_code == 200
+    _closed_within(console, 1)
+    assert other_seat.sio.connected and script.sio.connected

@@ -1,0 +1,58 @@
+"""Which live connections are open and what let each in (meetcore.live.models.LiveConnection), and closing
+them when that access ends: at once, after the change that ended it has committed, on whichever process
+holds them (python-socketio passes a disconnect for another process's connection through the message queue).
+
+Below every domain: the auth, seats, invitations and attendance services call `close_connections` with
+the rows to close; the live handlers call `remember_connection` and `forget_connection`.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import sqlalchemy as sa
+from blinker import Namespace
+
+from meetcore.extensions import db
+from meetcore.live.broadcast import close_after_commit
+from meetcore.live.models import LiveConnection
+
+# This server process, as named in connection ids and in its ServerProcess row (meetcore.attendance).
+PROCESS_ID = secrets.token_hex(8)
+
+# Sent (sid, connection key) when a connection of this process has ended, however it ended: the domains
+# that keep something per connection (attendance intervals) close it.
+connection_ended = Namespace().signal("connection-ended")
+
+
+def connection_key(sid: str) -> str:
+    return f"{PROCESS_ID}:{sid}"
+
+
+def remember_connection(sid: str, **access) -> None:
+    """Record a connection that was let in, with what let it in (LiveConnection's columns)."""
+    db.session.merge(LiveConnection(id=connection_key(sid), process_id=PROCESS_ID, **access))
+    db.session.commit()
+
+
+def forget_connection(sid: str) -> None:
+    db.session.execute(sa.delete(LiveConnection).where(LiveConnection.id == connection_key(sid)))
+    db.session.commit()
+
+
+def close_connections(*criteria) -> int:
+    """Close the open connections that match (criteria on LiveConnection) once the caller's transaction
+    commits; nothing if it rolls back. Returns how many there were."""
+    keys = db.session.scalars(sa.select(LiveConnection.id).where(*criteria)).all()
+    close_after_commit(db.session, keys)
+    return len(keys)
+
+
+def forget_lost_connections(beating: set[str], opened_before) -> None:
+    """Forget the connections of processes that are not beating (a crash took them with it), in the caller's
+    transaction; those opened since `opened_before` may belong to a process that has not beaten yet."""
+    db.session.execute(
+        sa.delete(LiveConnection).where(
+            LiveConnection.process_id.not_in(sorted(beating)), LiveConnection.opened_at < opened_before
+        )
+    )
