@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from meetcore.agenda.models import AgendaDocument, AgendaItem
 from meetcore.agenda.services import _load, _lock_for_editing
+from meetcore.agenda.tree import document_out, item_documents, meeting_documents  # noqa: F401
 from meetcore.auth.permissions import STAFF, require_editor, require_staff
 from meetcore.errors import InvalidInput, NotFound, PermissionDenied
 from meetcore.eventlog.services import record_event
@@ -26,41 +26,6 @@ from meetcore.storage import FileStore
 STORE = FileStore(folder="agenda", max_mb_setting="MEETCORE_AGENDA_DOCUMENT_MAX_MB", field="file")
 TITLE_LIMIT = 300
 PER_ITEM_LIMIT = 50
-
-
-def document_out(document: AgendaDocument) -> dict:
-    """A document as live pages and the API show it (no storage key: files are read through the app)."""
-    return {
-        "id": document.id,
-        "item_id": document.agenda_item_id,
-        "title": document.title,
-        "filename": document.filename,
-        "content_type": document.content_type,
-        "size": document.size,
-    }
-
-
-def item_documents(item_id: int) -> list[AgendaDocument]:
-    return list(
-        db.session.scalars(
-            sa.select(AgendaDocument)
-            .where(AgendaDocument.agenda_item_id == item_id)
-            .order_by(AgendaDocument.position, AgendaDocument.id)
-        )
-    )
-
-
-def meeting_documents(meeting_id: int) -> dict[int, list[AgendaDocument]]:
-    """Every document of the meeting by item id, in each item's order, from one query."""
-    found: dict[int, list[AgendaDocument]] = {}
-    rows = db.session.scalars(
-        sa.select(AgendaDocument)
-        .where(AgendaDocument.meeting_id == meeting_id)
-        .order_by(AgendaDocument.agenda_item_id, AgendaDocument.position, AgendaDocument.id)
-    )
-    for document in rows:
-        found.setdefault(document.agenda_item_id, []).append(document)
-    return found
 
 
 def _clean_title(title: str | None, filename: str) -> str:

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from meetcore.agenda.models import AgendaItem
 from meetcore.agenda.schemas import AgendaItemInput, AgendaItemUpdate, MoveInput
+from meetcore.agenda.tree import agenda_state, build_tree, find_node, meeting_items, public_tree, walk  # noqa: F401
 from meetcore.auth.permissions import require_editor, require_staff
 from meetcore.errors import Conflict, InvalidInput, NotFound
 from meetcore.eventlog.services import lock_meeting, record_event
@@ -42,60 +43,16 @@ EDITABLE_FIELDS = ("title", "description", "presenter", "duration_minutes")
 # --- reading -------------------------------------------------------------------------------------------
 
 
-def _meeting_items(meeting_id: int) -> list[AgendaItem]:
-    return list(
-        db.session.scalars(
-            sa.select(AgendaItem)
-            .where(AgendaItem.meeting_id == meeting_id)
-            .order_by(AgendaItem.position, AgendaItem.id)
-        )
-    )
-
-
-def _build_tree(items: list[AgendaItem]) -> list[dict]:
-    by_parent: dict[int | None, list[AgendaItem]] = defaultdict(list)
-    for item in items:
-        by_parent[item.parent_id].append(item)
-
-    def build(parent_id, prefix):
-        nodes = []
-        for index, item in enumerate(by_parent.get(parent_id, []), start=1):
-            number = f"{prefix}{index}"
-            nodes.append({"item": item, "number": number, "children": build(item.id, number + ".")})
-        return nodes
-
-    return build(None, "")
-
-
-def public_tree(meeting_id: int) -> list[dict]:
-    """The tree as agenda_tree gives it, for readers already allowed into the meeting (participants)."""
-    return _build_tree(_meeting_items(meeting_id))
-
-
 def agenda_tree(meeting, *, by) -> list[dict]:
     """[{"item": AgendaItem, "number": "5.1", "children": [...]}, ...] in order, from one query."""
     require_staff(by)
-    return _build_tree(_meeting_items(meeting.id))
-
-
-def walk(nodes: list[dict], depth: int = 0):
-    """(node, depth) for every node of a tree, in agenda order."""
-    for node in nodes:
-        yield node, depth
-        yield from walk(node["children"], depth + 1)
-
-
-def _find_node(nodes: list[dict], item_id: int) -> dict | None:
-    for node, _depth in walk(nodes):
-        if node["item"].id == item_id:
-            return node
-    return None
+    return build_tree(meeting_items(meeting.id))
 
 
 def item_node(item: AgendaItem, *, by) -> dict:
     """The tree node of one item: {"item", "number", "children"} with its whole subtree."""
     require_staff(by)
-    node = _find_node(_build_tree(_meeting_items(item.meeting_id)), item.id)
+    node = find_node(build_tree(meeting_items(item.meeting_id)), item.id)
     if node is None:
         raise NotFound(_l("Agenda item %(id)s does not exist.", id=item.id))
     return node
@@ -130,19 +87,16 @@ def missing_standard_sections(meeting, *, by) -> list[int]:
 
 
 def deletion_summary(item: AgendaItem, *, by) -> dict:
-    """What deleting ``item`` would remove: its node (with sub-items), their count, minutes and decisions."""
+    """What deleting ``item`` would remove: its node (with sub-items), their count and minutes; and the
+    decisions and action items that forbid it."""
     require_staff(by)
     node = item_node(item, by=by)
     ids = [n["item"].id for n, _depth in walk([node])]
-    minutes = db.session.scalar(
-        sa.select(sa.func.count()).select_from(MinutesBlock).where(
-            MinutesBlock.agenda_item_id.in_(ids), MinutesBlock.text != ""
-        )
-    )
     decisions = db.session.scalar(
         sa.select(sa.func.count()).select_from(Decision).where(Decision.agenda_item_id.in_(ids))
     )
-    return {"node": node, "sub_items": len(ids) - 1, "minutes": minutes or 0, "decisions": decisions or 0}
+    return {"node": node, "sub_items": len(ids) - 1, "minutes": len(_minutes_written(ids)),
+            "decisions": decisions or 0, "actions": _action_count(ids)}  # fmt: skip
 
 
 # --- helpers of the writers ----------------------------------------------------------------------------
@@ -246,10 +200,16 @@ def _place(item: AgendaItem, parent_id: int | None, position: int | None) -> dic
     return None if after == before else {"from": before, "to": after}
 
 
+def _record_structure(meeting: Meeting, kind: str, payload: dict, *, by) -> None:
+    """A change to the agenda's items or their order: its event carries the resulting agenda whole, as the
+    snapshot has it (numbers included), so that a client replaces its copy (docs/protocol.md)."""
+    db.session.flush()
+    record_event(meeting, kind, {**payload, "agenda": agenda_state(meeting.id)}, by=by)
+
+
 def _moved(meeting: Meeting, item: AgendaItem, move: dict | None, *, by) -> AgendaItem:
     if move is not None:
-        db.session.flush()
-        record_event(meeting, "agenda.moved", {"item_id": item.id, **move}, by=by)
+        _record_structure(meeting, "agenda.moved", {"item_id": item.id, **move}, by=by)
     db.session.commit()
     return item
 
@@ -268,9 +228,8 @@ def add_item(meeting, data: dict, *, by) -> AgendaItem:
                       position=len(_children(meeting.id, parent_id)), **values)
     db.session.add(item)
     db.session.flush()
-    record_event(meeting, "agenda.added",
-                 {"item_id": item.id, "parent_id": parent_id, "position": item.position, "title": item.title},
-                 by=by)
+    payload = {"item_id": item.id, "parent_id": parent_id, "position": item.position, "title": item.title}
+    _record_structure(meeting, "agenda.added", payload, by=by)
     db.session.commit()
     return item
 
@@ -292,9 +251,11 @@ def update_item(item: AgendaItem, data: dict, *, by) -> AgendaItem:
         setattr(item, name, values[name])
     db.session.flush()
     if changed:
-        record_event(meeting, "agenda.updated", {"item_id": item.id, "fields": changed}, by=by)
+        values = {name: getattr(item, name) for name in changed}
+        payload = {"item_id": item.id, "fields": changed, "values": values}
+        _record_structure(meeting, "agenda.updated", payload, by=by)
     if move is not None:
-        record_event(meeting, "agenda.moved", {"item_id": item.id, **move}, by=by)
+        _record_structure(meeting, "agenda.moved", {"item_id": item.id, **move}, by=by)
     db.session.commit()
     return item
 
@@ -364,10 +325,28 @@ def outdent(item: AgendaItem, *, by) -> AgendaItem:
     return _moved(meeting, item, _place(item, parent.parent_id, parent.position + 1), by=by)
 
 
+def _minutes_written(ids: list[int]) -> list[int]:
+    """The items among `ids` whose minutes have text."""
+    return list(db.session.scalars(
+        sa.select(MinutesBlock.agenda_item_id)
+        .where(MinutesBlock.agenda_item_id.in_(ids), MinutesBlock.text != "")
+        .order_by(MinutesBlock.agenda_item_id)
+    ))  # fmt: skip
+
+
+def _action_count(ids: list[int]) -> int:
+    from meetcore.actions.models import ActionItem
+
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(ActionItem).where(ActionItem.agenda_item_id.in_(ids))
+    )
+
+
 def delete_item(item: AgendaItem, *, by) -> list[int]:
     """Delete the item with all its sub-items and renumber the siblings after it. Returns the ids deleted.
 
-    Refused while a decision is recorded on any of them: a decision is part of the official record.
+    Refused while a decision or an action item is recorded on any of them: they are part of the official
+    record, and agencies report on actions. Their minutes go with them (the confirmation page warns).
     """
     require_editor(by)
     meeting = _lock_for_editing(item.meeting_id)
@@ -379,8 +358,13 @@ def delete_item(item: AgendaItem, *, by) -> list[int]:
     if decisions:
         raise Conflict(_l("A decision is recorded on this item or one of its sub-items, so it cannot be "
                           "deleted. Remove the decision first."))
+    if _action_count(ids):
+        # Agencies report on them until the next meeting: an action must keep the item it was given under.
+        raise Conflict(_l("Action items were given under this item or one of its sub-items; they stay on "
+                          "the record, so the item cannot be deleted."))  # fmt: skip
+    # The confirmation page said so: the minutes written under them go with the items; the event says which.
     payload = {"item_id": item.id, "title": item.title, "parent_id": item.parent_id,
-               "position": item.position, "deleted_ids": ids}
+               "position": item.position, "deleted_ids": ids, "minutes_deleted": _minutes_written(ids)}
     parent_id = item.parent_id
     db.session.execute(
         sa.delete(AgendaItem).where(AgendaItem.id.in_(ids)).execution_options(synchronize_session=False)
@@ -389,8 +373,7 @@ def delete_item(item: AgendaItem, *, by) -> list[int]:
         if gone.id in ids:
             db.session.expunge(gone)
     _renumber(_children(meeting.id, parent_id))
-    db.session.flush()
-    record_event(meeting, "agenda.deleted", payload, by=by)
+    _record_structure(meeting, "agenda.deleted", payload, by=by)
     db.session.commit()
     return ids
 
@@ -422,7 +405,7 @@ def insert_standard_sections(meeting, *, by) -> list[AgendaItem]:
     db.session.add_all(added)
     db.session.flush()
     payload = {"sections": [item.section for item in added], "item_ids": [item.id for item in added]}
-    record_event(meeting, "agenda.sections_inserted", payload, by=by)
+    _record_structure(meeting, "agenda.sections_inserted", payload, by=by)
     db.session.commit()
     return added
 

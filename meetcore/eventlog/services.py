@@ -12,8 +12,10 @@ from meetcore.extensions import db
 from meetcore.live.broadcast import queue_for_broadcast
 from meetcore.meetings.models import Meeting
 
-# session.info key: {meeting id: its last seq as this session's transaction knows it under the lock}
-KNOWN_SEQ = "meetcore.known_seq"
+# session.info keys, {meeting id: seq of the last event written}: by the open transaction, and by the
+# transactions committed since the current command began (its acknowledgement's seq).
+PENDING_SEQ = "meetcore.pending_seq"
+WRITTEN_SEQ = "meetcore.written_seq"
 
 # Every live command runs these: built once, since building a statement and its cache key costs more
 # than running it on SQLite. The seq is handed out by a plain (Core) UPDATE, not the ORM's bulk update.
@@ -46,40 +48,33 @@ def lock_meeting(meeting_id: int) -> Meeting:
     meeting = db.session.scalars(_LOCKED, {"meeting_id": meeting_id}).one_or_none()
     if meeting is None:
         raise NotFound(_l("Meeting %(id)s does not exist.", id=meeting_id))
-    _know_seq(meeting.id, meeting.last_seq)
     return meeting
 
 
-def _know_seq(meeting_id: int, seq: int) -> None:
-    db.session.info.setdefault(KNOWN_SEQ, {})[meeting_id] = seq
+def begin_command() -> None:
+    """A live command starts: what earlier commands on this session wrote is not its acknowledgement."""
+    db.session.info.pop(WRITTEN_SEQ, None)
 
 
-def seq_after_commit(meeting_id: int) -> int:
-    """The meeting's last seq as the transaction just committed left it, for a command's acknowledgement.
-
-    Known without a query when that transaction locked the meeting (no one else could number an event
-    until it committed) and kept up by record_event; read from the database otherwise. Forgotten when the
-    session begins its next transaction, so it never outlives the transaction that learnt it.
-    """
-    known = db.session.info.get(KNOWN_SEQ, {}).get(meeting_id)
-    if known is not None:
-        return known
-    seq = db.session.scalar(sa.select(Meeting.last_seq).where(Meeting.id == meeting_id))
-    if seq is None:
-        raise NotFound(_l("Meeting %(id)s does not exist.", id=meeting_id))
-    return seq
+def seq_after_commit(meeting_id: int) -> int | None:
+    """The seq of the last event of the meeting that the current command wrote and committed, for its
+    acknowledgement; None when it wrote none (it changed nothing, docs/protocol.md)."""
+    return db.session.info.get(WRITTEN_SEQ, {}).get(meeting_id)
 
 
-def _forget_known_seq(session, *_args) -> None:
-    session.info.pop(KNOWN_SEQ, None)
+def _committed(session) -> None:
+    session.info.setdefault(WRITTEN_SEQ, {}).update(session.info.pop(PENDING_SEQ, {}))
+
+
+def _rolled_back(session, *_args) -> None:
+    session.info.pop(PENDING_SEQ, None)
 
 
 def install() -> None:
-    """Session hooks: what a transaction learnt of the seq is dropped when the next one begins, or when it
-    rolls back."""
-    if not sa.event.contains(db.session, "after_begin", _forget_known_seq):
-        sa.event.listen(db.session, "after_begin", _forget_known_seq)
-        sa.event.listen(db.session, "after_rollback", _forget_known_seq)
+    """Session hooks: the seqs a transaction wrote count once it commits, and not at all if it rolls back."""
+    if not sa.event.contains(db.session, "after_commit", _committed):
+        sa.event.listen(db.session, "after_commit", _committed)
+        sa.event.listen(db.session, "after_rollback", _rolled_back)
 
 
 def record_event(
@@ -94,7 +89,7 @@ def record_event(
     meeting_state = sa.inspect(meeting)
     if not meeting_state.transient and not meeting_state.pending:
         sa.orm.attributes.set_committed_value(meeting, "last_seq", seq)
-    _know_seq(meeting.id, seq)  # the UPDATE holds the row lock until commit: no one numbers after us
+    db.session.info.setdefault(PENDING_SEQ, {})[meeting.id] = seq
     event = MeetingEvent(
         meeting_id=meeting.id,
         seq=seq,

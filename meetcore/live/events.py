@@ -13,7 +13,7 @@ from flask_socketio import join_room
 from marshmallow import fields, validate
 
 from meetcore.errors import DomainError, NotFound, PermissionDenied
-from meetcore.eventlog.services import events_since
+from meetcore.eventlog.services import begin_command, events_since
 from meetcore.extensions import db, socketio
 from meetcore.live import heap
 from meetcore.live.actors import SEAT_SESSION_KEY, SeatActor, SiteActor, actor_for_connection
@@ -142,6 +142,7 @@ def acknowledged(function):
 
     @functools.wraps(function)
     def handler(data=None):
+        begin_command()
         try:
             result = function(current_actor(), data)
             return {"ok": True, **(result or {})}

@@ -6,8 +6,10 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
+from meetcore.agenda.tree import agenda_state
 from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
+from meetcore.meetings.services import meeting_state
 
 # Other domains add their part of the state (floor, attendance, minutes, ...) here:
 # part(meeting, actor) -> JSON-able value, stored under its key.
@@ -28,41 +30,6 @@ def _repeatable_read() -> None:
         db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
-def meeting_state(meeting: Meeting) -> dict:
-    return {
-        "id": meeting.id,
-        "title": meeting.title,
-        "series": meeting.series.name,
-        "number_label": meeting.number_label,
-        "status": meeting.status,
-        "start_at": meeting.start_at.isoformat(),
-        "end_at": meeting.end_at.isoformat(),
-        "venue": meeting.venue,
-        "chair_name": meeting.chair_name,
-    }
-
-
-def agenda_state(meeting_id: int) -> list[dict]:
-    from meetcore.agenda.documents import document_out, meeting_documents
-    from meetcore.agenda.services import public_tree
-
-    documents = meeting_documents(meeting_id)
-
-    def node(entry: dict) -> dict:
-        item = entry["item"]
-        return {
-            "id": item.id,
-            "number": entry["number"],
-            "title": item.title,
-            "presenter": item.presenter,
-            "state": item.state,
-            "documents": [document_out(document) for document in documents.get(item.id, ())],
-            "children": [node(child) for child in entry["children"]],
-        }
-
-    return [node(entry) for entry in public_tree(meeting_id)]
-
-
 def build_snapshot(meeting_id: int, actor) -> dict:
     db.session.rollback()  # start a fresh transaction so the whole snapshot is one consistent read
     _repeatable_read()
@@ -72,7 +39,7 @@ def build_snapshot(meeting_id: int, actor) -> dict:
     state = {
         "last_seq": meeting.last_seq,
         "meeting": meeting_state(meeting),
-        "agenda": agenda_state(meeting.id),
+        "agenda": agenda_state(meeting.id),  # the agenda is everyone's: no part of its own
     }
     for key, part in SNAPSHOT_PARTS.items():
         state[key] = part(meeting, actor)

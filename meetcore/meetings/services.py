@@ -146,9 +146,8 @@ def update_meeting(meeting: Meeting, data: dict, *, by) -> Meeting:
         _check_number_free(series_id, meeting.year_be, meeting.number, meeting.id)
     if changed:
         significant = sorted(set(changed) & set(SIGNIFICANT_FIELDS))
-        record_event(
-            meeting, "meeting.updated", {"fields": sorted(changed), "significant": significant}, by=by
-        )
+        payload = {"fields": sorted(changed), "significant": significant, "meeting": meeting_state(meeting)}
+        record_event(meeting, "meeting.updated", payload, by=by)
         # Hook (invitations, issue 5): calendars hear of a new time, place or title as an update, in this
         # same transaction (the outbox rows commit with the change).
         if significant:
@@ -209,3 +208,18 @@ def end_meeting(meeting: Meeting, *, by) -> Meeting:
 
     meeting_ended(meeting)
     return meeting
+
+
+def meeting_state(meeting: Meeting) -> dict:
+    """The meeting as live clients hold it (the snapshot's "meeting"; meeting.updated carries it whole)."""
+    return {
+        "id": meeting.id,
+        "title": meeting.title,
+        "series": meeting.series.name,
+        "number_label": meeting.number_label,
+        "status": meeting.status,
+        "start_at": meeting.start_at.isoformat(),
+        "end_at": meeting.end_at.isoformat(),
+        "venue": meeting.venue,
+        "chair_name": meeting.chair_name,
+    }

@@ -149,11 +149,21 @@ function attendanceChanged(state, p) {
   return APPLIED;
 }
 
+function replaceAgenda(state, p) {
+  if (!Array.isArray(p.agenda)) return RESYNC;
+  state.agenda = p.agenda;
+  return APPLIED;
+}
+
 const HANDLERS = {
   'meeting.started': (state, p) => { state.meeting.status = p.status || 'live'; return APPLIED; },
   'meeting.ended': (state, p) => { state.meeting.status = p.status || 'ended'; return APPLIED; },
   'meeting.cancelled': (state) => { state.meeting.status = 'cancelled'; return APPLIED; },
-  'meeting.updated': () => RESYNC, // names the fields, not their values
+  'meeting.updated': (state, p) => {
+    if (!p.meeting || typeof p.meeting !== 'object') return RESYNC; // written before events carried it
+    state.meeting = { ...state.meeting, ...p.meeting };
+    return APPLIED;
+  },
 
   'agenda.current': (state, p) => {
     const item = findItem(state, p.item_id);
@@ -171,18 +181,19 @@ const HANDLERS = {
     item.state = p.state;
     return APPLIED;
   },
-  // Structural changes renumber the tree: the snapshot says it best.
   'agenda.documents': (state, p) => {
     const item = findItem(state, p.item_id);
     if (!item || !Array.isArray(p.documents)) return RESYNC;
     item.documents = p.documents;
     return APPLIED;
   },
-  'agenda.added': () => RESYNC,
-  'agenda.updated': () => RESYNC,
-  'agenda.moved': () => RESYNC,
-  'agenda.deleted': () => RESYNC,
-  'agenda.sections_inserted': () => RESYNC,
+  // Structural changes renumber the tree: they carry the resulting agenda whole (events written before
+  // this version did not: those bring a fresh snapshot).
+  'agenda.added': replaceAgenda,
+  'agenda.updated': replaceAgenda,
+  'agenda.moved': replaceAgenda,
+  'agenda.deleted': replaceAgenda,
+  'agenda.sections_inserted': replaceAgenda,
 
   'minutes.text': (state, p) => spliceMinutes(state, p),
 

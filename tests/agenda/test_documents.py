@@ -145,7 +145,7 @@ def test_readers_anonymous_refused_seat_links_of_this_meeting_only(client, conso
 
 
 def test_the_live_snapshot_and_events_carry_the_documents(console, meeting, item, users):
-    from meetcore.live.snapshot import agenda_state
+    from meetcore.agenda.tree import agenda_state
 
     upload(console, meeting, item, title="สไลด์")
     [node] = agenda_state(meeting.id)

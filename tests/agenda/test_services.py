@@ -8,6 +8,7 @@ from flask_babel import force_locale
 
 from meetcore.agenda import services
 from meetcore.agenda.models import AgendaItem
+from meetcore.agenda.tree import agenda_state
 from meetcore.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unauthenticated
 from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
@@ -137,7 +138,12 @@ def test_update_changes_only_the_fields_given_and_logs_them(tree, sec):
     assert (stored.title, stored.presenter, stored.duration_minutes) == ("B", "ผู้ตรวจราชการ", 10)
     seq, kind, payload = events(tree.id)[-1]
     assert kind == "agenda.updated"
-    assert payload == {"item_id": target.id, "fields": ["duration_minutes", "presenter"]}
+    assert {k: v for k, v in payload.items() if k != "agenda"} == {
+        "item_id": target.id, "fields": ["duration_minutes", "presenter"],
+        "values": {"duration_minutes": 10, "presenter": "ผู้ตรวจราชการ"},
+    }  # fmt: skip
+    # The resulting agenda, whole, as a fresh snapshot has it.
+    assert payload["agenda"] == agenda_state(tree.id)
 
 
 def test_update_with_nothing_changed_logs_nothing(tree, sec):
@@ -187,7 +193,8 @@ def test_move_to_another_parent_renumbers_both_levels(tree, sec):
     assert kind == "agenda.moved"
     a, b = item(tree, "A").id, item(tree, "B").id
     assert payload == {"item_id": moved.id, "from": {"parent_id": a, "position": 0},
-                       "to": {"parent_id": b, "position": 0}}
+                       "to": {"parent_id": b, "position": 0}, "agenda": agenda_state(tree.id)}
+    assert [node["number"] for node in payload["agenda"][1]["children"]] == ["2.1"]
 
 
 def test_move_to_the_top_level_at_a_position(tree, sec):
@@ -300,6 +307,22 @@ def test_delete_takes_the_minutes_of_the_subtree_with_it(tree, sec):
     assert (summary["sub_items"], summary["minutes"], summary["decisions"]) == (3, 1, 0)
     services.delete_item(item(tree, "A"), by=sec)
     assert db.session.scalar(sa.select(sa.func.count(MinutesBlock.id))) == 0
+    _seq, kind, payload = events(tree.id)[-1]
+    assert kind == "agenda.deleted" and payload["minutes_deleted"] == [child.id]  # said, not silent
+    assert payload["agenda"] == agenda_state(tree.id)
+
+
+def test_delete_is_refused_while_an_action_item_was_given_under_the_subtree(tree, sec):
+    from meetcore.actions.models import ActionItem
+
+    db.session.add(ActionItem(meeting_id=tree.id, agenda_item_id=item(tree, "A2x").id, title="รายงานผล"))
+    db.session.commit()
+    assert services.deletion_summary(item(tree, "A"), by=sec)["actions"] == 1
+    before = outline(tree.id)
+    with pytest.raises(Conflict):
+        services.delete_item(item(tree, "A"), by=sec)
+    db.session.rollback()
+    assert outline(tree.id) == before
 
 
 def test_delete_is_refused_while_a_decision_is_recorded_in_the_subtree(tree, sec):

@@ -156,6 +156,23 @@ def test_an_event_that_does_not_state_the_result_brings_a_fresh_snapshot(page):
     assert conn(page, "c.counters.resyncs") == 1
 
 
+def test_agenda_and_meeting_events_that_carry_the_result_are_applied_without_a_snapshot(page):
+    _start(page)
+    page.evaluate("() => answer(0, { ok: true, mode: 'snapshot', snapshot: snapshot(2) })")
+    page.evaluate("""() => event(3, 'agenda.updated', {
+      item_id: 2, fields: ['title'], values: { title: 'สองใหม่' },
+      agenda: [{ id: 2, number: '1', title: 'สองใหม่', presenter: null, state: 'pending', documents: [],
+                 children: [{ id: 1, number: '1.1', title: 'หนึ่ง', presenter: null, state: 'pending',
+                              documents: [], children: [] }] }] })""")
+    page.evaluate("() => event(4, 'meeting.updated', { fields: ['venue'], significant: ['venue'],"
+                  " meeting: { id: 7, status: 'scheduled', venue: 'ห้องประชุม 2' } })")
+    assert len(sent(page)) == 1  # no second join: nothing needed a snapshot
+    assert conn(page, "c.lastSeq") == 4 and conn(page, "c.counters.resyncs") == 0
+    assert conn(page, "c.state.agenda[0].title") == "สองใหม่"
+    assert conn(page, "c.state.agenda[0].children[0].number") == "1.1"
+    assert conn(page, "c.state.meeting.venue") == "ห้องประชุม 2"
+
+
 def test_document_lists_and_staff_only_board_seats_are_applied(page):
     _start(page)
     page.evaluate("""() => {

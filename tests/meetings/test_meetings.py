@@ -12,6 +12,7 @@ from meetcore.eventlog.models import MeetingEvent
 from meetcore.extensions import db
 from meetcore.meetings import services
 from meetcore.meetings.models import Meeting
+from meetcore.meetings.services import meeting_state
 from tests.clock import (
     MEETING_DAY,
     TODAY,
@@ -105,7 +106,8 @@ def test_update_records_significant_changes(users, meeting):
     services.update_meeting(meeting, {"venue": "ห้องประชุมใหญ่", "description": "x"}, by=users["secretariat"])
     event = db.session.scalar(sa.select(MeetingEvent).where(MeetingEvent.seq == 2))
     assert event.kind == "meeting.updated"
-    assert event.payload == {"fields": ["description", "venue"], "significant": ["venue"]}
+    assert event.payload == {"fields": ["description", "venue"], "significant": ["venue"],
+                             "meeting": {**meeting_state(meeting), "venue": "ห้องประชุมใหญ่"}}  # fmt: skip
 
 
 def test_update_keeps_times_consistent(users, meeting):

@@ -101,7 +101,7 @@ def test_correct_and_remove_a_decision_also_after_the_meeting(live, in_session, 
         {"meeting_id": in_session.id, "decision_id": decision_id, "text": RESOLUTION},
         callback=True,
     )
-    assert same["ok"] and same["seq"] == fixed["seq"]  # nothing changed, nothing recorded
+    assert same == {"ok": True, "seq": None}  # nothing changed, nothing recorded: no seq (docs/protocol.md)
     gone = secretary.emit(
         "decision.delete", {"meeting_id": in_session.id, "decision_id": decision_id}, callback=True
     )
