@@ -9,7 +9,7 @@ import logging
 from flask import current_app, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_socketio import join_room
+from flask_socketio import ConnectionRefusedError, join_room  # noqa: A004  (python-socketio's, which carries data)
 from marshmallow import fields, validate
 
 from meetcore.errors import DomainError, NotFound, PermissionDenied
@@ -105,7 +105,8 @@ def on_connect(auth=None):
         actor = actor_for_connection(auth)
     except DomainError as error:
         db.session.rollback()
-        raise ConnectionRefusedError(error.as_dict()) from None
+        refusal = error.as_dict()  # the client's connect_error: {message, data: {code, message}}
+        raise ConnectionRefusedError(refusal["message"], refusal) from None
     _remember(actor, auth)
     heap.connections_changed(heap.connection_count())
 

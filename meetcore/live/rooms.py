@@ -9,7 +9,8 @@ from __future__ import annotations
 
 # Events only the secretariat and the chair read (roster edits, invitations, mail status...).
 STAFF_ONLY_PREFIXES = ("seats.", "invitations.", "mail.", "meeting.created",
-                       "attendance.changed", "attendance.identity", "attendance.site_link")  # fmt: skip
+                       "attendance.changed", "attendance.identity", "attendance.site_link",
+                       "attendance.settings")  # fmt: skip
 
 
 def participants_room(meeting_id: int) -> str:
@@ -25,7 +26,7 @@ def is_staff_only(kind: str) -> bool:
 
 
 # Events everyone reads but with fields only staff may see: participants get the event without them.
-STAFF_ONLY_FIELDS = {"attendance.board": ("seats",)}
+STAFF_ONLY_FIELDS = {"attendance.board": ("seats",), "decision.recorded": ("present_seat_ids",)}
 
 
 def for_participants(message: dict) -> dict:

@@ -423,7 +423,8 @@ def record_decision(meeting_id: int, item_id: int, text: str, *, by) -> Decision
                         created_by_id=_user_id(by))
     db.session.add(decision)
     db.session.flush()
-    record_event(meeting, "decision.recorded", _decision_out(decision, staff=False), by=by)
+    # Whole, as the staff's snapshot has it: participants receive it without the seats present.
+    record_event(meeting, "decision.recorded", _decision_out(decision), by=by)
     db.session.commit()
     return decision
 

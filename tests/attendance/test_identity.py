@@ -300,6 +300,20 @@ def test_the_secretariat_turns_the_code_on_and_off(as_secretariat, scheduled):
     ]  # fmt: skip
 
 
+def test_the_setting_reaches_staff_whole_and_participants_redacted(
+    seat_socket, staff_socket, seats, scheduled, users
+):
+    from meetcore.attendance.services import update_settings
+
+    seat, staff = seat_socket(seats["cm_sd"]), staff_socket("chair", scheduled)
+    update_settings(scheduled, {"requires_identity_code": True}, by=users["secretariat"])
+    [to_staff] = [p["args"][0] for p in staff.get_received() if p["name"] == "event"]
+    [to_seat] = [p["args"][0] for p in seat.get_received() if p["name"] == "event"]
+    assert to_staff["kind"] == "attendance.settings"
+    assert to_staff["payload"] == {"requires_identity_code": True}
+    assert (to_seat["seq"], to_seat["kind"], to_seat["payload"]) == (to_staff["seq"], "redacted", {})
+
+
 def test_the_chair_cannot_change_the_setting(as_chair, scheduled):
     response = as_chair.post(
         f"/meetings/{scheduled.id}/attendance/settings", data={"requires_identity_code": "1"}

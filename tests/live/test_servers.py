@@ -11,6 +11,7 @@ import uuid
 import pytest
 import redis
 import requests
+import socketio
 
 from tests.live.servers import LiveClient, ServerProcess, scratch_database_url
 
@@ -83,6 +84,29 @@ def test_websocket_on_gevent_snapshot_and_live_events(tmp_path, servers):
     viewer.wait_for(lambda events: [e["kind"] for e in events] == ["meeting.started"])
     with pytest.raises(Exception):  # noqa: B017  (any refusal: no credentials, no connection)
         LiveClient(server, {})
+    for auth, code in (({}, "unauthenticated"), ({"seat_token": "forged"}, "link_unknown")):
+        assert _refusal(server, auth) == {"code": code, "message": ANY_TEXT}, auth
+
+
+class _AnyText:
+    def __eq__(self, other) -> bool:
+        return isinstance(other, str) and bool(other.strip())
+
+
+ANY_TEXT = _AnyText()
+
+
+def _refusal(server: ServerProcess, auth: dict) -> dict:
+    """What a refused connection's connect_error carries (docs/protocol.md): the message, and data
+    {code, message}."""
+    client = socketio.Client(reconnection=False)
+    seen: list = []
+    client.on("connect_error", seen.append)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(server.base_url, transports=["websocket"], auth=auth, wait_timeout=10)
+    [error] = seen
+    assert error["message"] == error.get("data", {}).get("message"), error
+    return error["data"]
 
 
 def test_every_acknowledged_change_survives_a_sigkill(tmp_path, servers):

@@ -63,6 +63,7 @@ def test_a_decision_keeps_the_seats_present_when_it_was_taken(live, in_session, 
         "text": RESOLUTION,
         "taken_at": decision.taken_at.isoformat(),
         "present_count": 2,
+        "present_seat_ids": sorted([cm_sd.id, sk_sd.id]),  # staff read the event as their snapshot has it
     }
     # Who was present stays as it was, whoever joins later.
     _attend(in_session, cm_lab)
