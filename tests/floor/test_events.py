@@ -288,3 +288,18 @@ def test_random_payloads_only_ever_get_error_acks(in_session, seats, seat_socket
         assert last_seq(in_session.id) == seq
 
     run()
+
+
+def test_a_command_that_changes_nothing_is_acknowledged_with_no_seq(
+    in_session, staff_socket, seat_socket, seats
+):
+    """Issue 13: a floor.set_limit to the current limit was acknowledged with an unrelated earlier seq."""
+    chair = staff_socket("chair", in_session)
+    watcher = seat_socket(seats["cm_sd"])
+    limit = {"meeting_id": in_session.id, "seconds": 120, "scope": "default"}
+    first = chair.emit("floor.set_limit", limit, callback=True)
+    assert first["ok"] and first["seq"] == last_seq(in_session.id)
+    watcher.get_received()
+    again = chair.emit("floor.set_limit", limit, callback=True)
+    assert again == {"ok": True, "seq": None}
+    assert last_seq(in_session.id) == first["seq"] and floor_events_of(watcher) == []
