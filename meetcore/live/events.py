@@ -137,6 +137,17 @@ def on_unknown_event(name, data=None) -> dict:
     return {"ok": False, "error": error.as_dict()}
 
 
+class PayloadTooLarge(DomainError):
+    code = "payload_too_large"
+
+
+@socketio.on("payload_too_large")
+def on_payload_too_large(*_args) -> dict:
+    """A command bigger than a command may be (meetcore.live.setup.PACKET_LIMIT), answered unread."""
+    error = PayloadTooLarge(_l("This message is too large (at most 256 KB); nothing was changed."))
+    return {"ok": False, "error": error.as_dict()}
+
+
 def acknowledged(function):
     """Run a command and turn its outcome into the acknowledgement (the app context's teardown ends the
     database session, as for an HTTP request)."""

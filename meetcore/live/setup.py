@@ -42,6 +42,12 @@ def import_handlers() -> None:
 # took it off the attendance board while it stayed connected, issue 13), or to the catch-all as its own.
 LIFECYCLE_EVENTS = frozenset({"connect", "connect_error", "disconnect", "*"})
 REFUSED_PREFIX = "refused:"
+# What one command may carry; a bigger packet (up to what Engine.IO accepts at all) is answered with a
+# payload_too_large error instead of being read. Bigger frames than TRANSPORT_LIMIT close the connection.
+PACKET_LIMIT = 256 * 1024
+TRANSPORT_LIMIT = 2 * 1024 * 1024
+TOO_LARGE = "payload_too_large"  # the internal event an oversized command becomes
+_oversized: set[str] = set()  # Engine.IO sids whose packet being handled now was oversized
 
 
 def refuse_lifecycle_names(server) -> None:
@@ -51,7 +57,12 @@ def refuse_lifecycle_names(server) -> None:
 
     def guarded(eio_sid, namespace, id, data):
         name = data[0] if data else None
-        if not isinstance(name, str) or name in LIFECYCLE_EVENTS or name.startswith(REFUSED_PREFIX):
+        if name == TOO_LARGE and eio_sid in _oversized:
+            _oversized.discard(eio_sid)
+            return handle_event(eio_sid, namespace, id, data)
+        if not isinstance(name, str) or name in LIFECYCLE_EVENTS or name == TOO_LARGE or name.startswith(
+            REFUSED_PREFIX
+        ):
             data = [f"{REFUSED_PREFIX}{name}", *data[1:]] if data else [f"{REFUSED_PREFIX}"]
         return handle_event(eio_sid, namespace, id, data)
 
@@ -65,6 +76,10 @@ def drop_malformed_packets(server) -> None:
     handle_message = server._handle_eio_message
 
     def guarded(eio_sid, data):
+        if isinstance(data, (str, bytes)) and len(data) > PACKET_LIMIT:
+            data = _refusal_of_oversized(eio_sid, data)
+            if data is None:
+                return None
         try:
             return handle_message(eio_sid, data)
         except (ValueError, TypeError, RecursionError, KeyError, IndexError) as error:
@@ -72,6 +87,24 @@ def drop_malformed_packets(server) -> None:
 
     server._handle_eio_message = guarded
     server.eio.on("message", guarded)  # Engine.IO keeps the handler it was given at start-up
+
+
+def _refusal_of_oversized(eio_sid: str, data: str | bytes) -> str | None:
+    """An oversized event packet, unread: the same acknowledgement id asking for the payload_too_large
+    answer (meetcore.live.events), or None (dropped, logged) when it wants no acknowledgement."""
+    head = data[:64].decode("latin-1") if isinstance(data, bytes) else data[:64]
+    namespace, ack_id = "", ""
+    if head.startswith("2"):  # a Socket.IO EVENT packet (Engine.IO took off its own "4")
+        rest = head[1:]
+        if rest.startswith("/"):
+            namespace, _, rest = rest.partition(",")
+            namespace += ","
+        ack_id = rest[: len(rest) - len(rest.lstrip("0123456789"))]
+    log.warning("refused a packet of %d bytes from %s", len(data), eio_sid)
+    if not ack_id:
+        return None
+    _oversized.add(eio_sid)
+    return f'2{namespace}{ack_id}["{TOO_LARGE}"]'
 
 
 def init_live(app: Flask) -> None:
@@ -88,7 +121,7 @@ def init_live(app: Flask) -> None:
         cors_allowed_origins=_allowed_origins(app),
         ping_interval=20,
         ping_timeout=20,
-        max_http_buffer_size=256 * 1024,
+        max_http_buffer_size=TRANSPORT_LIMIT,
     )
     refuse_lifecycle_names(socketio.server)
     drop_malformed_packets(socketio.server)

@@ -1,6 +1,6 @@
 """Raw Engine.IO frames that no Socket.IO client would send (issue 13): broken packets, JSON nested past the
 parser's depth and a 5,000-digit number are dropped with one line in the log and no traceback, and the
-connection goes on working."""
+connection goes on working; a command of a megabyte is answered payload_too_large without being read."""
 
 from __future__ import annotations
 
@@ -45,9 +45,19 @@ def test_malformed_frames_are_dropped_without_a_traceback(tmp_path):
         ws.send('421["join",' + json.dumps({"meeting_id": data.meeting_id}) + "]")
         ack = json.loads(_frames_until(ws, "431")[3:])
         assert ack[0]["ok"] is True  # the same connection still works
+        # A megabyte: a clear refusal in the acknowledgement, unread; or, with none asked, dropped.
+        huge = json.dumps({"meeting_id": data.meeting_id, "text": "x" * 1_000_000})
+        ws.send('422["decision.record",' + huge + "]")
+        refusal = json.loads(_frames_until(ws, "432")[3:])[0]
+        assert refusal["ok"] is False and refusal["error"]["code"] == "payload_too_large"
+        assert "256" in refusal["error"]["message"]
+        ws.send('42["decision.record",' + huge + "]")
+        ws.send('423["join",' + json.dumps({"meeting_id": data.meeting_id}) + "]")
+        assert json.loads(_frames_until(ws, "433")[3:])[0]["ok"] is True
         ws.close()
     finally:
         server.stop()
     log = server.log_path.read_text()
     assert "Traceback" not in log, log[-3000:]
     assert log.count("dropped a malformed packet") >= 4, log[-3000:]
+    assert log.count("refused a packet of") == 2, log[-3000:]
