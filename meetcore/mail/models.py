@@ -25,6 +25,7 @@ class OutboxMessage(db.Model):
     __table_args__ = (
         sa.Index("ix_mail_outbox_status_next_attempt_at", "status", "next_attempt_at"),
         sa.Index("ix_mail_outbox_meeting_status", "meeting_id", "status"),
+        sa.Index("ix_mail_outbox_meeting_recipient", "meeting_id", "recipient"),
         sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
     )
 
@@ -40,6 +41,9 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(sa.String(500))
     # Stable for the row: a retry carries the same Message-ID, so a duplicate is recognisable.
     message_id: Mapped[str] = mapped_column(sa.String(250), unique=True)
+    # The calendar's SEQUENCE, for calendar messages (invitation, update, cancellation, withdrawal): at the
+    # moment it is handed to SMTP a message must still be the newest for its meeting (UID) and recipient.
+    sequence: Mapped[int | None] = mapped_column()
     body: Mapped[bytes] = mapped_column(sa.LargeBinary)
     # Set for messages that must exist at most once (e.g. "reminder:<invitation>:<start>:<offset>").
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)

@@ -37,8 +37,10 @@ def enqueue(
     meeting_id: int | None = None,
     invitation_id: int | None = None,
     dedupe_key: str | None = None,
+    sequence: int | None = None,
 ) -> OutboxMessage:
-    """Add one message to the outbox in the caller's transaction (the caller commits)."""
+    """Add one message to the outbox in the caller's transaction (the caller commits). ``sequence``: the
+    calendar SEQUENCE a calendar message carries."""
     message = OutboxMessage(
         kind=kind,
         recipient=recipient,
@@ -50,6 +52,7 @@ def enqueue(
         meeting_id=meeting_id,
         invitation_id=invitation_id,
         dedupe_key=dedupe_key,
+        sequence=sequence,
         status="pending",
         attempts=0,
         next_attempt_at=utcnow(),
