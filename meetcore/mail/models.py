@@ -16,6 +16,8 @@ from meetcore.extensions import db
 # when a newer one for the same invitee is written becomes superseded (never sent). See docs/mail.md.
 OUTBOX_STATUSES = ("pending", "claimed", "sending", "sent", "failed", "superseded")
 MESSAGE_KINDS = ("invitation", "update", "cancellation", "withdrawal", "reminder", "notice")
+# Messages that carry the meeting's calendar (a METHOD and a SEQUENCE): a newer one replaces an older one.
+CALENDAR_KINDS = ("invitation", "update", "cancellation", "withdrawal")
 
 
 class OutboxMessage(db.Model):

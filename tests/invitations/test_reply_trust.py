@@ -77,9 +77,7 @@ def test_delegation_on_behalf_of_another_invitee_changes_nothing_and_is_listed_r
 
 
 def test_a_reply_with_two_attendees_changes_nothing_and_is_listed_refused(invited, app_ctx):
-    raw = outlook_reply(
-        _uid(invited), "vg1@example.org", "ACCEPTED", also=(("vg0@example.org", "DECLINED"),)
-    )
+    raw = outlook_reply(_uid(invited), "vg1@example.org", "ACCEPTED", also=(("vg0@example.org", "DECLINED"),))
     before = _state()
     _through_lmtp(app_ctx, ("vg1@example.org", raw))
     assert _state() == before
@@ -160,9 +158,7 @@ def test_the_same_message_twice_is_applied_once(invited, app_ctx):
     assert [r.outcome for r in _replies()] == ["applied", "applied", "duplicate"]
     seat = _seat(invited, 0)
     assert (seat.rsvp, seat.absence_reason) == ("declined", "ลาป่วย")
-    events = db.session.scalars(
-        sa.select(MeetingEvent).where(MeetingEvent.kind == "invitations.rsvp")
-    ).all()
+    events = db.session.scalars(sa.select(MeetingEvent).where(MeetingEvent.kind == "invitations.rsvp")).all()
     assert len(events) == 2
 
 
@@ -178,8 +174,11 @@ AUTHSERV = "mx.ministry.example"
         (f"Authentication-Results: {AUTHSERV}; dkim=pass header.d=evil.example\n", "refused"),
         ("", "refused"),
         # Written by the attacker below our server's own header: only the topmost of a trusted server counts.
-        (f"Authentication-Results: {AUTHSERV}; dmarc=fail header.from=example.org\n"
-         f"Authentication-Results: {AUTHSERV}; dmarc=pass header.from=example.org\n", "refused"),
+        (
+            f"Authentication-Results: {AUTHSERV}; dmarc=fail header.from=example.org\n"
+            f"Authentication-Results: {AUTHSERV}; dmarc=pass header.from=example.org\n",
+            "refused",
+        ),
         ("Authentication-Results: mx.evil.example; dmarc=pass header.from=example.org\n", "refused"),
     ],
 )
