@@ -234,3 +234,28 @@ def test_a_two_megabyte_reply_is_refused_by_mail_ingest(invited, app_ctx):
     [reply] = _replies()
     assert reply.outcome == "refused" and "MEETCORE_MAIL_REPLY_MAX_KB" in reply.detail
     assert reply.sender == "vg4@example.org"
+
+
+# --- issue 14, item 2: the reasons typed in the calendar are kept ---------------------------------------
+
+
+def test_gmails_response_comment_is_the_decline_reason(invited, app_ctx):
+    """Gmail puts the note typed under "Decline" in the attendee's X-RESPONSE-COMMENT parameter."""
+    raw = google_reply(_uid(invited), "vg2@example.org", "DECLINED", response_comment="ติดประชุม ครม.")
+    _through_lmtp(app_ctx, ("vg2@example.org", raw))
+    seat = _seat(invited, 2)
+    assert (seat.rsvp, seat.absence_reason) == ("declined", "ติดประชุม ครม.")
+    assert _replies()[-1].comment == "ติดประชุม ครม."
+
+
+def test_outlook_on_the_webs_tentative_keeps_its_comment(invited, app_ctx, as_secretariat):
+    from meetcore.extensions import db
+    from meetcore.invitations.models import Invitation
+
+    raw = outlook_reply(_uid(invited), "vg4@example.org", "TENTATIVE", comment="อาจติดภารกิจช่วงเช้า")
+    _through_lmtp(app_ctx, ("vg4@example.org", raw))
+    invitation = db.session.scalars(sa.select(Invitation).where(Invitation.email == "vg4@example.org")).one()
+    assert (invitation.partstat, invitation.comment) == ("TENTATIVE", "อาจติดภารกิจช่วงเช้า")
+    assert _seat(invited, 4).rsvp == "pending"
+    page = as_secretariat.get(f"/meetings/{invited.id}/invitations").get_data(as_text=True)
+    assert "อาจติดภารกิจช่วงเช้า" in page
