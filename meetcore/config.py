@@ -71,6 +71,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAIL_SEND_INTERVAL", "30", "Seconds between outbox runs of the looping sender", int),
     Setting("MAIL_REPLY_LISTEN", "127.0.0.1:8024", "host:port where `meetcore mail listen` takes replies"),
     Setting("MAIL_REPLY_PROTOCOL", "lmtp", "lmtp or smtp: what `meetcore mail listen` speaks"),
+    Setting(
+        "MAIL_REPLY_MAX_KB", "1024", "Largest calendar reply read (`mail listen`, `mail ingest`), in KiB", int
+    ),
+    Setting(
+        "MAIL_TRUST_AUTH_RESULTS",
+        None,
+        "Comma-separated authserv-ids of your mail servers whose Authentication-Results replies must pass",
+    ),
     Setting("REMINDERS", "1d,30m", "Reminder e-mails before a meeting, e.g. 1d,30m (d, h, m); empty: none"),
     # --- attendance (meetcore/attendance) ---
     Setting("LATE_GRACE_MINUTES", "15", "Minutes after start (before end) a join (leave) is on time", int),

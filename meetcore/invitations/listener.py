@@ -20,8 +20,6 @@ from flask import Flask
 
 log = logging.getLogger(__name__)
 
-MAX_MESSAGE_BYTES = 10 * 1024 * 1024
-
 
 class ReplyHandler:
     """aiosmtpd handler: each message goes to meetcore.invitations.replies.ingest_reply in its own
@@ -71,7 +69,8 @@ class ReplyListener(Controller):
             ReplyHandler(app, lmtp=self.protocol == "lmtp"),
             hostname=host,
             port=port,
-            data_size_limit=MAX_MESSAGE_BYTES,
+            # MEETCORE_MAIL_REPLY_MAX_KB: a larger message is refused with 552 before it is read.
+            data_size_limit=int(app.config["MEETCORE_MAIL_REPLY_MAX_KB"]) * 1024,
             decode_data=False,
         )
 

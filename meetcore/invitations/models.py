@@ -15,7 +15,14 @@ INVITATION_STATUSES = ("active", "cancelled")
 ATTENDEE_KINDS = ("invitee", "substitute")
 # iCalendar PARTSTAT values an attendee of a VEVENT can have (RFC 5545 3.2.12).
 PARTSTATS = ("NEEDS-ACTION", "ACCEPTED", "DECLINED", "TENTATIVE", "DELEGATED")
-REPLY_OUTCOMES = ("applied", "stale", "unknown_uid", "not_invited", "malformed", "unsupported")
+# applied; stale (answers an older SEQUENCE, or is older than the answer recorded); duplicate (the same
+# message again); refused (it does not speak for its sender, or names a SEQUENCE never sent to them);
+# delegation_request (a DELEGATED to an address outside the roster, waiting for the secretariat) and
+# delegation_approved (the secretariat handed the seat over); the rest change nothing either.
+REPLY_OUTCOMES = (
+    "applied", "stale", "unknown_uid", "not_invited", "malformed", "unsupported",
+    "refused", "duplicate", "delegation_request", "delegation_approved",
+)  # fmt: skip
 FEED_KINDS = ("person", "agency")
 
 
@@ -71,6 +78,10 @@ class Invitation(db.Model):
     secret: Mapped[str] = mapped_column(sa.String(32))
     invited_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the answer now recorded was given: the DTSTAMP of the calendar reply (never later than its
+    # arrival), or the time of the reply page's answer. An older calendar reply does not overwrite it.
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    comment: Mapped[str | None] = mapped_column(sa.Text)  # the note of the last calendar reply
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     def __repr__(self) -> str:
@@ -84,7 +95,7 @@ class CalendarReply(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    message_id: Mapped[str | None] = mapped_column(sa.String(250))
+    message_id: Mapped[str | None] = mapped_column(sa.String(250), index=True)
     sender: Mapped[str | None] = mapped_column(sa.String(254))
     uid: Mapped[str | None] = mapped_column(sa.String(255))
     attendee: Mapped[str | None] = mapped_column(sa.String(254))
@@ -96,6 +107,14 @@ class CalendarReply(db.Model):
         sa.ForeignKey("meetings.id", ondelete="SET NULL"), index=True
     )
     invitation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invitations.id", ondelete="SET NULL"))
+    digest: Mapped[str | None] = mapped_column(sa.String(64), index=True)  # SHA-256 of the calendar parts
+    dtstamp: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+    delegated_to: Mapped[str | None] = mapped_column(sa.String(254))
+    delegate_name: Mapped[str | None] = mapped_column(sa.String(200))
+    # A delegation request the secretariat approved.
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class CalendarFeed(db.Model):

@@ -14,6 +14,12 @@ The mail reaches us through ``meetcore mail listen`` (LMTP or SMTP, meetcore.inv
 
 A reply that names an unknown UID, an attendee who was not invited, or that is not a readable calendar,
 changes nothing: it is logged (warning) and kept in the invitation_replies table with the reason.
+
+A reply speaks only for its sender (docs/mail.md, "Whom a reply speaks for"): exactly one answering
+ATTENDEE, and that attendee is the message's From (or Sender); with MEETCORE_MAIL_TRUST_AUTH_RESULTS the
+receiving server's Authentication-Results must also vouch for that address's domain. A SEQUENCE never sent to
+that attendee is refused, a reply older (DTSTAMP) than the answer recorded does not overwrite it, the same
+message twice is applied once, and a delegation to an address outside the roster waits for the secretariat.
 """
 
 from __future__ import annotations
@@ -21,16 +27,20 @@ from __future__ import annotations
 import email
 import email.policy
 import email.utils
+import hashlib
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from icalendar import Calendar
 
 from meetcore.database import utcnow
 from meetcore.extensions import db
 from meetcore.invitations.models import CalendarReply, Invitation, MeetingCalendar
+from meetcore.mail.models import OutboxMessage
 from meetcore.meetings.models import Meeting
 from meetcore.plaintext import without_control_characters
 
@@ -39,6 +49,12 @@ log = logging.getLogger(__name__)
 CALENDAR_TYPES = ("text/calendar", "application/ics", "text/x-vcalendar", "application/x-ics")
 MAX_CALENDAR_BYTES = 1024 * 1024
 ANSWER_OF_PARTSTAT = {"ACCEPTED": "accept", "DECLINED": "decline", "DELEGATED": "substitute"}
+# Where calendar clients put the note the invitee typed: the COMMENT property (Outlook, Outlook on the web,
+# Thunderbird, Exchange), an ATTENDEE parameter (Google Calendar), Apple's calendar server properties.
+COMMENT_PROPERTIES = ("COMMENT", "X-CALENDARSERVER-PRIVATE-COMMENT", "X-CALENDARSERVER-ATTENDEE-COMMENT")
+COMMENT_PARAMETERS = ("X-RESPONSE-COMMENT",)
+# Outcomes after which the same message again is a duplicate.
+TAKEN = ("applied", "delegation_request", "delegation_approved")
 
 
 class MalformedReply(ValueError):
@@ -58,13 +74,18 @@ class ReplyItem:
     comment: str | None
     delegated_to: str | None = None
     delegate_name: str | None = None
+    dtstamp: datetime | None = None
+    answering: int = 1  # answering ATTENDEE lines in this VEVENT
 
 
 @dataclass
 class ParsedMessage:
     message_id: str | None
-    sender: str | None
+    sender: str | None  # the From address
     items: list[ReplyItem]
+    sender_header: str | None = None  # the Sender address, when the message has one
+    digest: str | None = None
+    authentication: list[str] = field(default_factory=list)  # Authentication-Results, top first
 
 
 def _address(value) -> str | None:
@@ -139,21 +160,25 @@ def parse_calendar(data: bytes, mime_method: str | None = None) -> list[ReplyIte
                 sequence = int(str(sequence)) if sequence is not None else None
             except ValueError:
                 sequence = None
-            comments = event.get("COMMENT")
-            if comments is not None and not isinstance(comments, list):
-                comments = [comments]
-            # Typed in a calendar client, read as sent: control characters are left out, not refused.
-            comment = " ".join(
-                without_control_characters(str(c)).strip() for c in comments or [] if str(c).strip()
-            ) or None
+            comments = []
+            for name in COMMENT_PROPERTIES:
+                found = event.get(name)
+                comments += found if isinstance(found, list) else [found] if found is not None else []
+            comment = _joined(comments)
             uid = str(event.get("UID")).strip() if event.get("UID") is not None else None
+            dtstamp = _utc(event.get("DTSTAMP"))
             by_address = {_address(a): a for a in attendees}
-            for attendee in attendees:
+            answering = [
+                a for a in attendees
+                # the delegate's own line (no answer of its own) is read with the delegator's
+                if not ((_param(a, "PARTSTAT") or "NEEDS-ACTION").upper() == "NEEDS-ACTION"
+                        and _param(a, "DELEGATED-FROM"))
+            ]  # fmt: skip
+            for attendee in answering:
                 partstat = (_param(attendee, "PARTSTAT") or "").upper() or None
                 delegated_to = _address_from_param(_param(attendee, "DELEGATED-TO"))
-                if partstat is None and _param(attendee, "DELEGATED-FROM"):
-                    continue  # the delegate's own line, read with the delegator's below
                 delegate = by_address.get(delegated_to) if delegated_to else None
+                own = _joined([_param(attendee, name) for name in COMMENT_PARAMETERS])
                 items.append(
                     ReplyItem(
                         method=method,
@@ -162,14 +187,42 @@ def parse_calendar(data: bytes, mime_method: str | None = None) -> list[ReplyIte
                         attendee_name=_param(attendee, "CN"),
                         partstat=partstat,
                         sequence=sequence,
-                        comment=comment,
+                        comment=_joined([own, comment]),
                         delegated_to=delegated_to,
                         delegate_name=_param(delegate, "CN") if delegate is not None else None,
+                        dtstamp=dtstamp,
+                        answering=len(answering),
                     )
                 )
-            if not attendees:
-                items.append(ReplyItem(method, uid, None, None, None, sequence, comment))
+            if not answering:
+                items.append(ReplyItem(method, uid, None, None, None, sequence, comment, dtstamp=dtstamp,
+                                       answering=0))  # fmt: skip
     return items
+
+
+def _joined(values) -> str | None:
+    """Notes typed in a calendar client, read as sent: control characters are left out, not refused; the
+    same note in two places (Outlook's COMMENT and its Apple copy) counts once."""
+    seen: list[str] = []
+    for value in values:
+        if value is None:
+            continue
+        text = without_control_characters(str(value)).strip()
+        if text.startswith('"') and text.endswith('"') and len(text) > 1:
+            text = text[1:-1].strip()
+        text = text.replace("\\n", " ").replace("\\,", ",").replace("\\;", ";")
+        if text and text not in seen:
+            seen.append(text)
+    return " ".join(seen) or None
+
+
+def _utc(value) -> datetime | None:
+    moment = getattr(value, "dt", None)
+    if isinstance(moment, datetime):
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    if isinstance(moment, date):
+        return datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
+    return None
 
 
 def _address_from_param(value: str | None) -> str | None:
@@ -184,7 +237,7 @@ def _address_from_param(value: str | None) -> str | None:
 def parse_message(raw: bytes) -> ParsedMessage:
     """Every answer in one e-mail; the same answer in two parts (inline + attachment) counts once."""
     message = email.message_from_bytes(raw, policy=email.policy.compat32)
-    sender = email.utils.parseaddr(str(message.get("From") or ""))[1].lower() or None
+    sender = _header_address(message, "From")
     message_id = (str(message.get("Message-ID") or "").strip().strip("<>") or None) if message else None
     parts = calendar_parts(message)
     if not parts:
@@ -205,7 +258,100 @@ def parse_message(raw: bytes) -> ParsedMessage:
                 items.append(item)
     if not items:
         raise MalformedReply("; ".join(errors) or "no answer in the calendar")
-    return ParsedMessage(message_id=message_id[:250] if message_id else None, sender=sender, items=items)
+    digest = hashlib.sha256(b"\0".join(data for data, _method in parts)).hexdigest()
+    return ParsedMessage(
+        message_id=message_id[:250] if message_id else None,
+        sender=sender,
+        items=items,
+        sender_header=_header_address(message, "Sender"),
+        digest=digest,
+        authentication=[str(v) for v in message.get_all("Authentication-Results") or []],
+    )
+
+
+def _header_address(message, name: str) -> str | None:
+    """The one address of a From or Sender header; None when it has none, or several (RFC 5322 allows
+    several authors in From: a reply from such a message cannot say whose it is)."""
+    values = message.get_all(name) or []
+    addresses = [a for _n, a in email.utils.getaddresses([str(v) for v in values]) if a]
+    if len(addresses) != 1:
+        return None
+    return addresses[0].strip().lower()[:254] or None
+
+
+# --- whom a reply speaks for ----------------------------------------------------------------------------
+
+
+def max_reply_bytes() -> int:
+    return int(current_app.config["MEETCORE_MAIL_REPLY_MAX_KB"]) * 1024
+
+
+def trusted_servers() -> list[str]:
+    value = current_app.config.get("MEETCORE_MAIL_TRUST_AUTH_RESULTS") or ""
+    return [name.strip().lower() for name in str(value).split(",") if name.strip()]
+
+
+def _domain(address: str) -> str:
+    return address.rpartition("@")[2].lower()
+
+
+def _aligned(domain: str, authenticated: str) -> bool:
+    """The authenticated domain is the address's domain or a parent of it (relaxed alignment)."""
+    authenticated = authenticated.lower().strip().strip(".")
+    return bool(authenticated) and (domain == authenticated or domain.endswith("." + authenticated))
+
+
+def authentication_vouches(results: list[str], address: str, servers: list[str]) -> str | None:
+    """None when the first Authentication-Results header (RFC 8601) added by one of ``servers`` vouches for
+    the address's domain (dmarc=pass, or dkim=pass / spf=pass for that domain); otherwise why not.
+
+    Only the topmost header of a trusted server counts: headers are prepended on the way, so ones further
+    down were written before our server saw the message (anyone can write them)."""
+    domain = _domain(address)
+    for header in results:
+        text = " ".join(header.split())
+        authserv = text.split(";", 1)[0].strip().split()[0].lower() if text.strip() else ""
+        if authserv not in servers:
+            continue
+        checks = [part.strip() for part in text.split(";")[1:]]
+        for check in checks:
+            method = re.match(r"(?i)(dmarc|dkim|spf)\s*=\s*(\w+)", check)
+            if method is None or method.group(2).lower() != "pass":
+                continue
+            kind = method.group(1).lower()
+            if kind == "dmarc":
+                found = re.search(r"(?i)header\.from\s*=\s*([^\s;]+)", check)
+                if found is None or _aligned(domain, found.group(1)):
+                    return None
+            elif kind == "dkim":
+                found = re.search(r"(?i)header\.(?:d|i)\s*=\s*@?([^\s;]+)", check)
+                if found is not None and _aligned(domain, _domain("x@" + found.group(1))):
+                    return None
+            else:
+                found = re.search(r"(?i)smtp\.(?:mailfrom|from)\s*=\s*([^\s;]+)", check)
+                if found is not None and _aligned(domain, _domain(found.group(1).strip("<>"))):
+                    return None
+        return f"{authserv} did not authenticate {domain} (no dmarc, dkim or spf pass for it)"
+    return "no Authentication-Results header of a trusted server (" + ", ".join(servers) + ")"
+
+
+def _refusal(parsed: ParsedMessage) -> str | None:
+    """Why this message may not speak for the attendee it names, or None."""
+    attendees = {item.attendee for item in parsed.items if item.attendee}
+    if any(item.answering > 1 for item in parsed.items) or len(attendees) > 1:
+        names = ", ".join(sorted(attendees))
+        return f"a reply answers for exactly one attendee; this one names {len(attendees)}: {names}"
+    if not attendees:
+        return None  # nothing to speak for: told as malformed below
+    attendee = attendees.pop()
+    if parsed.sender is None and parsed.sender_header is None:
+        return "the message has no single From address"
+    if attendee not in (parsed.sender, parsed.sender_header):
+        return f"the reply answers for {attendee} but was sent by {parsed.sender or parsed.sender_header}"
+    servers = trusted_servers()
+    if servers:
+        return authentication_vouches(parsed.authentication, attendee, servers)
+    return None
 
 
 # --- applying them ---------------------------------------------------------------------------------------
@@ -233,39 +379,128 @@ def _log(outcome: str, detail: str, **fields) -> CalendarReply:
     return reply
 
 
+def _headers_only(raw: bytes) -> dict:
+    """Message-ID and From of a message we do not read further."""
+    head = raw[:65536].split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    message = email.message_from_bytes(head + b"\r\n\r\n", policy=email.policy.compat32)
+    return {
+        "message_id": (str(message.get("Message-ID") or "").strip().strip("<>")[:250] or None),
+        "sender": _header_address(message, "From"),
+    }
+
+
 def ingest_reply(raw: bytes) -> IngestResult:
     """Apply every answer of one e-mail to the seats it names, and log each one. Commits."""
-    try:
-        parsed = parse_message(raw)
-    except MalformedReply as error:
-        message = email.message_from_bytes(raw, policy=email.policy.compat32)
+    limit = max_reply_bytes()
+    if len(raw) > limit:
         reply = _log(
-            "malformed",
-            str(error),
-            message_id=(str(message.get("Message-ID") or "").strip().strip("<>")[:250] or None),
-            sender=email.utils.parseaddr(str(message.get("From") or ""))[1].lower()[:254] or None,
+            "refused",
+            f"the message ({len(raw) // 1024} KiB) is over MEETCORE_MAIL_REPLY_MAX_KB ({limit // 1024})",
+            **_headers_only(raw),
         )
         db.session.commit()
         return IngestResult([reply])
+    try:
+        parsed = parse_message(raw)
+    except MalformedReply as error:
+        reply = _log("malformed", str(error), **_headers_only(raw))
+        db.session.commit()
+        return IngestResult([reply])
+    refusal = _refusal(parsed)
     replies = []
     for item in parsed.items:
-        replies.append(_apply_item(item, parsed))
+        if refusal is not None:
+            replies.append(_refuse(item, parsed, refusal))
+        else:
+            replies.append(_apply_item(item, parsed))
         db.session.flush()
     db.session.commit()
     return IngestResult(replies)
 
 
-def _apply_item(item: ReplyItem, parsed: ParsedMessage) -> CalendarReply:
-    from meetcore.invitations.services import SENDABLE_STATUSES, _apply_answer, rsvp_for_invitation
-
-    fields = {
+def _fields(item: ReplyItem, parsed: ParsedMessage) -> dict:
+    return {
         "message_id": parsed.message_id,
-        "sender": (parsed.sender or "")[:254] or None,
+        "sender": (parsed.sender or parsed.sender_header or "")[:254] or None,
         "uid": (item.uid or "")[:255] or None,
         "attendee": (item.attendee or "")[:254] or None,
         "partstat": (item.partstat or "")[:20] or None,
         "sequence": item.sequence,
+        "digest": parsed.digest,
+        "dtstamp": item.dtstamp,
+        "comment": (item.comment or "")[:2000] or None,
+        "delegated_to": (item.delegated_to or "")[:254] or None,
+        "delegate_name": (item.delegate_name or "")[:200] or None,
     }
+
+
+def _meeting_of_uid(uid: str | None) -> int | None:
+    if not uid:
+        return None
+    return db.session.scalar(sa.select(MeetingCalendar.meeting_id).where(MeetingCalendar.uid == uid))
+
+
+def _refuse(item: ReplyItem, parsed: ParsedMessage, reason: str) -> CalendarReply:
+    """Nothing changes; the reply is listed on its meeting's page (when its UID is one of ours) as refused."""
+    return _log("refused", reason, meeting_id=_meeting_of_uid(item.uid), **_fields(item, parsed))
+
+
+def _issued_sequences(meeting_id: int, address: str) -> set[int | None]:
+    """The SEQUENCEs of the calendar messages that went to this address (sent, or in transfer)."""
+    from meetcore.mail.services import CALENDAR_KINDS
+
+    return set(
+        db.session.scalars(
+            sa.select(OutboxMessage.sequence).where(
+                OutboxMessage.meeting_id == meeting_id,
+                OutboxMessage.recipient == address,
+                OutboxMessage.kind.in_(CALENDAR_KINDS),
+                OutboxMessage.status.in_(("sent", "sending")),
+            )
+        )
+    )
+
+
+def _duplicate(item: ReplyItem, parsed: ParsedMessage) -> CalendarReply | None:
+    same = []
+    if parsed.message_id:
+        same.append(CalendarReply.message_id == parsed.message_id)
+    if parsed.digest:
+        same.append(CalendarReply.digest == parsed.digest)
+    if not same:
+        return None
+    return db.session.scalars(
+        sa.select(CalendarReply)
+        .where(
+            sa.or_(*same),
+            CalendarReply.uid == item.uid,
+            CalendarReply.attendee == item.attendee,
+            CalendarReply.outcome.in_(TAKEN),
+        )
+        .limit(1)
+    ).first()
+
+
+def _on_roster(meeting_id: int, address: str) -> bool:
+    from meetcore.seats.models import Seat
+
+    return (
+        db.session.scalar(
+            sa.select(Seat.id)
+            .where(
+                Seat.meeting_id == meeting_id,
+                sa.or_(sa.func.lower(Seat.email) == address, sa.func.lower(Seat.substitute_email) == address),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _apply_item(item: ReplyItem, parsed: ParsedMessage) -> CalendarReply:
+    from meetcore.invitations.services import SENDABLE_STATUSES, _apply_answer, rsvp_for_invitation
+
+    fields = _fields(item, parsed)
     if item.method != "REPLY":
         return _log("unsupported", f"METHOD {item.method or '(none)'} is not a reply", **fields)
     if not item.uid:
@@ -290,33 +525,59 @@ def _apply_item(item: ReplyItem, parsed: ParsedMessage) -> CalendarReply:
             "the invitation to this address was withdrawn" if invitations else "this address was not invited"
         )
         return _log("not_invited", reason, **fields)
+    fields["invitation_id"] = active[0].id
+    duplicate = _duplicate(item, parsed)
+    if duplicate is not None:
+        return _log("duplicate", f"the same message was read before (reply {duplicate.id})", **fields)
+    sequence = item.sequence if item.sequence is not None else 0  # RFC 5545 3.8.7.4: absent means 0
+    issued = _issued_sequences(calendar.meeting_id, item.attendee)
+    if sequence not in issued and not (None in issued and sequence <= max(i.sequence for i in active)):
+        # (rows written before SEQUENCEs were kept in the outbox: any SEQUENCE up to the last one sent)
+        return _log("refused", f"SEQUENCE {sequence} was never sent to {item.attendee}", **fields)
+    last_sent = max(i.sequence for i in active)
+    if sequence < last_sent:
+        return _log(
+            "stale",
+            f"answers SEQUENCE {sequence}; the invitee has since been sent {last_sent}",
+            **fields,
+        )
+    received = utcnow()
+    stamp = min(item.dtstamp, received) if item.dtstamp is not None else received
+    recorded = max((i.answered_at for i in active if i.answered_at is not None), default=None)
+    if recorded is not None and stamp < recorded:
+        return _log(
+            "stale",
+            f"written {stamp:%Y-%m-%d %H:%M:%S}Z, before the answer recorded ({recorded:%Y-%m-%d %H:%M:%S}Z)",
+            **fields,
+        )
     answer = ANSWER_OF_PARTSTAT.get(item.partstat or "")
     if item.partstat == "TENTATIVE":
         for invitation in active:
             invitation.partstat = "TENTATIVE"
-            invitation.replied_at = utcnow()
-        fields["invitation_id"] = active[0].id
+            invitation.replied_at = received
+            invitation.answered_at = stamp
+            invitation.comment = item.comment
         return _log("applied", "tentative: noted on the invitation, the seat's reply is unchanged", **fields)
     if answer is None:
         return _log("unsupported", f"PARTSTAT {item.partstat or '(none)'} is not an answer", **fields)
     if answer == "substitute" and not item.delegated_to:
         return _log("unsupported", "delegated without naming the delegate", **fields)
-    last_sent = max(i.sequence for i in active)
-    if item.sequence is not None and item.sequence < last_sent:
+    if answer == "substitute" and item.delegated_to == item.attendee:
+        return _log("unsupported", "delegated to the same address", **fields)
+    if answer == "substitute" and not _on_roster(calendar.meeting_id, item.delegated_to):
         return _log(
-            "stale",
-            f"answers SEQUENCE {item.sequence}; the invitee has since been sent {last_sent}",
+            "delegation_request",
+            f"hands the seat to {item.delegated_to}, who is not on the roster: the secretariat decides",
             **fields,
         )
     detail = []
+    applied = None
     for invitation in active:
         rsvp = rsvp_for_invitation(invitation)
         if answer not in rsvp.answers:
             detail.append(f"invitation {invitation.id}: {answer} is not possible now")
             continue
-        if answer == "substitute" and item.delegated_to == invitation.email:
-            detail.append(f"invitation {invitation.id}: delegated to the same address")
-            continue
+        invitation.comment = item.comment
         _apply_answer(
             rsvp,
             answer,
@@ -324,11 +585,11 @@ def _apply_item(item: ReplyItem, parsed: ParsedMessage) -> CalendarReply:
             reason=item.comment if answer == "decline" else None,
             substitute_name=(item.delegate_name or item.delegated_to) if answer == "substitute" else None,
             substitute_email=item.delegated_to if answer == "substitute" else None,
+            answered_at=stamp,
         )
-        fields["invitation_id"] = invitation.id
+        applied = invitation.id
         detail.append(f"invitation {invitation.id}: {answer}")
-    if "invitation_id" not in fields:
+    if applied is None:
         return _log("stale", "; ".join(detail) or f"meeting is {meeting.status}", **fields)
-    if parsed.sender and parsed.sender != item.attendee:
-        detail.append(f"sent from {parsed.sender}")
+    fields["invitation_id"] = applied
     return _log("applied", "; ".join(detail), **fields)

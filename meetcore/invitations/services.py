@@ -187,6 +187,7 @@ def _queue_round(
                         meeting_id=context.meeting.id,
                         invitation_id=invitation.id,
                         dedupe_key=(dedupe_keys or {}).get(invitation.id),
+                        sequence=sequence if kind in outbox.CALENDAR_KINDS else None,
                     )
                 )
     return queued
@@ -678,10 +679,13 @@ def _apply_answer(
     substitute_name: str | None = None,
     substitute_position: str | None = None,
     substitute_email: str | None = None,
+    answered_at: datetime | None = None,
 ) -> None:
-    """One reply, from the web page or a calendar client, applied to the invitation and its seat."""
+    """One reply, from the web page or a calendar client, applied to the invitation and its seat.
+    ``answered_at``: when it was given (a calendar reply's DTSTAMP); default now."""
     invitation, seat, meeting = rsvp.invitation, rsvp.seat, rsvp.meeting
     invitation.replied_at = utcnow()
+    invitation.answered_at = answered_at or invitation.replied_at
     payload = {"seat_id": seat.id, "invitation_id": invitation.id, "answer": answer, "via": via,
                "attendee": invitation.attendee}  # fmt: skip
     if reason:
@@ -713,6 +717,40 @@ def _apply_answer(
 
 
 # --- console: the invitations of one meeting ----------------------------------------------------------------
+
+
+def approve_delegation(meeting: Meeting, reply_id: int, *, by) -> CalendarReply:
+    """The secretariat accepts a calendar reply that hands a seat to an address outside the roster: the seat
+    goes to the delegate through the console's own hand-over (seats.services.update_seat: CANCEL to the
+    invitee, REQUEST with a join link to the delegate), in one transaction with the reply's new outcome."""
+    from meetcore.seats.services import update_seat
+
+    require_editor(by)
+    reply = db.session.get(CalendarReply, reply_id)
+    if reply is None or reply.meeting_id != meeting.id or reply.outcome not in (
+        "delegation_request", "delegation_approved"
+    ):  # fmt: skip
+        raise NotFound(_l("There is no such request to hand a seat over."))
+    if reply.outcome == "delegation_approved":
+        raise Conflict(_l("This request has already been approved."))
+    invitation = db.session.get(Invitation, reply.invitation_id) if reply.invitation_id else None
+    seat = db.session.get(Seat, invitation.seat_id) if invitation and invitation.seat_id else None
+    held = invitation is not None and invitation.status == "active" and invitation.attendee == "invitee"
+    if not held or seat is None:
+        raise Conflict(_l("The seat is no longer held by the invitee who asked; nothing was changed."))
+    if meeting.status not in SENDABLE_STATUSES:
+        raise Conflict(_l("Replies to this invitation are closed."))
+    reply.outcome = "delegation_approved"
+    reply.resolved_at = utcnow()
+    reply.resolved_by_id = by.id
+    update_seat(
+        seat,
+        {"rsvp": "substitute", "substitute_name": reply.delegate_name or reply.delegated_to,
+         "substitute_email": reply.delegated_to},
+        by=by,
+    )  # fmt: skip  (commits, the reply with it)
+    return reply
+
 
 
 @dataclass

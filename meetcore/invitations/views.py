@@ -52,6 +52,10 @@ OUTCOME_LABELS = {
     "not_invited": _l("Not invited, ignored"),
     "malformed": _l("Unreadable, ignored"),
     "unsupported": _l("Not a reply, ignored"),
+    "refused": _l("Refused"),
+    "duplicate": _l("Already read, ignored"),
+    "delegation_request": _l("Asks to hand the seat to someone outside the roster"),
+    "delegation_approved": _l("Seat handed over (approved)"),
 }
 
 
@@ -180,6 +184,20 @@ def resend_failed(meeting_id: int):
         ngettext("%(num)s message will be sent again.", "%(num)s messages will be sent again.", count),
         "success",
     )
+    return redirect(url_for("invitations.overview", meeting_id=meeting.id))
+
+
+@bp.post("/meetings/<int:meeting_id>/invitations/replies/<int:reply_id>/approve")
+@login_required
+def approve_delegation(meeting_id: int, reply_id: int):
+    """One click: hand the seat to the delegate a calendar reply named (the console's hand-over)."""
+    meeting = get_meeting(meeting_id, by=current_user)
+    try:
+        reply = services.approve_delegation(meeting, reply_id, by=current_user)
+    except Conflict as error:
+        flash(str(error.message), "error")
+    else:
+        flash(_("The seat has been handed to %(to)s.", to=reply.delegated_to), "success")
     return redirect(url_for("invitations.overview", meeting_id=meeting.id))
 
 

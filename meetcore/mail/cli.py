@@ -69,9 +69,15 @@ def listen_command(address: str | None, protocol: str | None) -> None:
 @click.argument("source", type=click.File("rb"), default="-")
 def ingest_command(source) -> None:
     """Read one e-mail (a file, or - for a mail server's pipe) and apply its calendar replies."""
-    from meetcore.invitations.replies import ingest_reply
+    from meetcore.invitations.replies import ingest_reply, max_reply_bytes
 
-    result = ingest_reply(source.read())
+    limit = max_reply_bytes()
+    raw = source.read(limit + 1)
+    if len(raw) > limit:  # refused unread (only the headers are kept for the log); the rest is not read
+        result = ingest_reply(raw)
+        click.echo(f"{result.replies[0].outcome}: {result.replies[0].detail}", err=True)
+        sys.exit(1)
+    result = ingest_reply(raw)
     for reply in result.replies:
         click.echo(
             f"{reply.outcome}: {reply.attendee or '-'} {reply.partstat or ''} {reply.detail or ''}".strip()

@@ -16,6 +16,8 @@ from meetcore.extensions import db
 # when a newer one for the same invitee is written becomes superseded (never sent). See docs/mail.md.
 OUTBOX_STATUSES = ("pending", "claimed", "sending", "sent", "failed", "superseded")
 MESSAGE_KINDS = ("invitation", "update", "cancellation", "withdrawal", "reminder", "notice")
+# Messages that carry the meeting's calendar (a METHOD and a SEQUENCE): a newer one replaces an older one.
+CALENDAR_KINDS = ("invitation", "update", "cancellation", "withdrawal")
 
 
 class OutboxMessage(db.Model):
@@ -25,6 +27,7 @@ class OutboxMessage(db.Model):
     __table_args__ = (
         sa.Index("ix_mail_outbox_status_next_attempt_at", "status", "next_attempt_at"),
         sa.Index("ix_mail_outbox_meeting_status", "meeting_id", "status"),
+        sa.Index("ix_mail_outbox_meeting_recipient", "meeting_id", "recipient"),
         sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
     )
 
@@ -40,6 +43,9 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(sa.String(500))
     # Stable for the row: a retry carries the same Message-ID, so a duplicate is recognisable.
     message_id: Mapped[str] = mapped_column(sa.String(250), unique=True)
+    # The calendar's SEQUENCE, for calendar messages (invitation, update, cancellation, withdrawal): at the
+    # moment it is handed to SMTP a message must still be the newest for its meeting (UID) and recipient.
+    sequence: Mapped[int | None] = mapped_column()
     body: Mapped[bytes] = mapped_column(sa.LargeBinary)
     # Set for messages that must exist at most once (e.g. "reminder:<invitation>:<start>:<offset>").
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)

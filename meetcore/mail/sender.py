@@ -7,7 +7,10 @@ The life of a row (docs/mail.md tells the why):
    token (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so parallel senders take disjoint batches). Committed.
 2. **in flight** — just before its SMTP transaction a row becomes ``sending`` (guarded by the token: a row
    another sender took over is skipped). Committed together with the outcome of the row before it, so a
-   batch costs one commit per message.
+   batch costs one commit per message. A calendar message that is no longer the newest for its meeting
+   (UID) and recipient — a higher SEQUENCE was written for them since, e.g. while a dead sender held it —
+   becomes ``superseded`` instead, in the same statement's transaction: never an older calendar state after
+   a newer one. Its ``Date`` header is set now, when it is handed over, not when it was queued.
 3. **outcome** — right after the server's answer to DATA: ``sent``; 4xx: back to ``pending`` with
    ``next_attempt_at`` doubled per attempt; 5xx (or too many 4xx): ``failed``.
 
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import secrets
 import smtplib
 import ssl
@@ -30,13 +34,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.utils import format_datetime
 
 import sqlalchemy as sa
 from flask import Flask, current_app
 
 from meetcore.database import utcnow
 from meetcore.extensions import db
-from meetcore.mail.models import OutboxMessage
+from meetcore.mail.models import CALENDAR_KINDS, OutboxMessage
+from meetcore.mail.services import SUPERSEDED_NOTE
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +58,7 @@ class DeliveryReport:
     batches: int = 0
     connections: int = 0
     reclaimed: int = 0  # rows of a dead sender put back
+    superseded: int = 0  # calendar messages no longer the newest when their turn came: not sent
     skipped: str | None = None  # why nothing was tried (no SMTP host configured)
     seconds: float = 0.0
     failures: list[tuple[str, int | None, str]] = field(default_factory=list)
@@ -172,7 +179,8 @@ def _claim(now: datetime, size: int) -> tuple[str, list]:
     )
     db.session.commit()
     rows = db.session.execute(
-        sa.select(table.id, table.sender, table.recipient, table.body, table.attempts, table.message_id)
+        sa.select(table.id, table.sender, table.recipient, table.body, table.attempts, table.message_id,
+                  table.kind)
         .where(table.claim_token == token, table.status == "claimed")
         .order_by(table.id)
     ).all()
@@ -224,19 +232,73 @@ def _row_update(columns: frozenset[str], *, in_flight_only: bool):
     )
 
 
-def _start(row_id: int, token: str, now: datetime) -> bool:
-    """Mark the row in flight; False when another sender has taken it over meanwhile."""
-    statement = _row_update(frozenset(("status", "claimed_at")), in_flight_only=True)
-    result = db.session.execute(
-        statement, {"row_id": row_id, "token": token, "new_status": "sending", "new_claimed_at": now}
+@functools.lru_cache(maxsize=1)
+def _calendar_statements():
+    """(start, supersede) for a calendar message: it goes in flight only while no calendar message with a
+    higher SEQUENCE exists for the same meeting (UID) and recipient; otherwise it is superseded."""
+    table = OutboxMessage.__table__
+    newer = table.alias("newer")
+    mine = (
+        (table.c.id == sa.bindparam("row_id"))
+        & (table.c.claim_token == sa.bindparam("token"))
+        & (table.c.status == "claimed")
     )
-    return result.rowcount == 1
+    newer_exists = (
+        sa.select(newer.c.id)
+        .where(
+            newer.c.meeting_id == table.c.meeting_id,
+            newer.c.recipient == table.c.recipient,
+            newer.c.kind.in_(CALENDAR_KINDS),
+            newer.c.sequence > sa.func.coalesce(table.c.sequence, -1),
+        )
+        .exists()
+    )
+    start = (
+        sa.update(table)
+        .where(mine, ~newer_exists)
+        .values(status="sending", claimed_at=sa.bindparam("new_claimed_at"))
+    )
+    supersede = (
+        sa.update(table)
+        .where(mine, newer_exists)
+        .values(status="superseded", claim_token=None, claimed_at=None, last_error=SUPERSEDED_NOTE)
+    )
+    return start, supersede
 
 
-def _send_one(smtp: smtplib.SMTP, row) -> tuple[_Outcome, bool]:
+def _start(row, token: str, now: datetime, report: DeliveryReport | None = None) -> bool:
+    """Mark the row in flight; False when another sender has taken it over meanwhile, or when it is a
+    calendar message that a newer one for the same (UID, recipient) has made obsolete (now superseded)."""
+    values = {"row_id": row.id, "token": token, "new_status": "sending", "new_claimed_at": now}
+    if getattr(row, "kind", None) not in CALENDAR_KINDS:
+        statement = _row_update(frozenset(("status", "claimed_at")), in_flight_only=True)
+        return db.session.execute(statement, values).rowcount == 1
+    start, supersede = _calendar_statements()
+    if db.session.execute(start, values).rowcount == 1:
+        return True
+    if db.session.execute(supersede, {"row_id": row.id, "token": token}).rowcount == 1:
+        log.info("outbox message %s to %s: %s", row.id, row.recipient, SUPERSEDED_NOTE)
+        if report is not None:
+            report.superseded += 1
+    return False
+
+
+_DATE_HEADER = re.compile(rb"(?im)^Date:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*")
+
+
+def dated(body: bytes, now: datetime) -> bytes:
+    """The message with its Date header set to ``now`` (the moment it is handed to SMTP)."""
+    end = body.find(b"\r\n\r\n")
+    head, rest = (body[:end], body[end:]) if end >= 0 else (body, b"")
+    date = b"Date: " + format_datetime(now).encode("ascii")
+    new_head, count = _DATE_HEADER.subn(lambda _match: date, head, count=1)
+    return (new_head if count else date + b"\r\n" + head) + rest
+
+
+def _send_one(smtp: smtplib.SMTP, row, now: datetime | None = None) -> tuple[_Outcome, bool]:
     """(outcome, whether the connection is still usable)."""
     try:
-        smtp.sendmail(row.sender, [row.recipient], row.body)
+        smtp.sendmail(row.sender, [row.recipient], dated(row.body, now or utcnow()))
     except smtplib.SMTPRecipientsRefused as error:
         code, text = error.recipients.get(row.recipient, (None, b"recipient refused"))
         return _Outcome(row.id, _classify(code), code, _text(text)), True
@@ -295,11 +357,11 @@ def _deliver_batch(token: str, rows: list, now_fn: Callable[[], datetime], repor
             if previous is not None:
                 _record(previous[0], token, previous[1], now, report)
                 previous = None
-            started = _start(row.id, token, now)
+            started = _start(row, token, now, report)
             db.session.commit()
             if not started:
                 continue
-            outcome, usable = _send_one(smtp, row)
+            outcome, usable = _send_one(smtp, row, now)
             previous = (outcome, row.attempts)
             if outcome.status != "sent":
                 log.info("outbox message %s to %s: %s %s", row.id, row.recipient, outcome.code, outcome.error)

@@ -15,14 +15,12 @@ from meetcore.errors import Conflict, NotFound
 from meetcore.eventlog.services import record_event
 from meetcore.extensions import db
 from meetcore.mail.message import Built
-from meetcore.mail.models import OutboxMessage
+from meetcore.mail.models import CALENDAR_KINDS, OutboxMessage
 from meetcore.meetings.models import Meeting
 from meetcore.meetings.services import Page
 
 # Statuses shown to the secretariat, in this order.
 SHOWN_STATUSES = ("failed", "pending", "sending", "sent", "superseded")
-# A newer calendar message for the same invitation replaces one still waiting to be sent.
-CALENDAR_KINDS = ("invitation", "update", "cancellation", "withdrawal")
 IN_FLIGHT = ("claimed", "sending")
 
 
@@ -37,8 +35,10 @@ def enqueue(
     meeting_id: int | None = None,
     invitation_id: int | None = None,
     dedupe_key: str | None = None,
+    sequence: int | None = None,
 ) -> OutboxMessage:
-    """Add one message to the outbox in the caller's transaction (the caller commits)."""
+    """Add one message to the outbox in the caller's transaction (the caller commits). ``sequence``: the
+    calendar SEQUENCE a calendar message carries."""
     message = OutboxMessage(
         kind=kind,
         recipient=recipient,
@@ -50,6 +50,7 @@ def enqueue(
         meeting_id=meeting_id,
         invitation_id=invitation_id,
         dedupe_key=dedupe_key,
+        sequence=sequence,
         status="pending",
         attempts=0,
         next_attempt_at=utcnow(),
@@ -154,14 +155,44 @@ def get_message(meeting: Meeting, message_id: int, *, by) -> OutboxMessage:
     return message
 
 
-def _requeue(messages: list[OutboxMessage]) -> None:
+SUPERSEDED_NOTE = "superseded: a newer calendar message for this recipient was written before it was sent"
+
+
+def obsolete(message: OutboxMessage) -> bool:
+    """A calendar message for whose meeting (UID) and recipient a higher SEQUENCE has been written since:
+    sending it now would take the recipient's calendar back in time."""
+    if message.kind not in CALENDAR_KINDS or message.meeting_id is None:
+        return False
+    newer = db.session.scalar(
+        sa.select(OutboxMessage.id)
+        .where(
+            OutboxMessage.meeting_id == message.meeting_id,
+            OutboxMessage.recipient == message.recipient,
+            OutboxMessage.kind.in_(CALENDAR_KINDS),
+            OutboxMessage.sequence > sa.func.coalesce(message.sequence, -1),
+        )
+        .limit(1)
+    )
+    return newer is not None
+
+
+def _requeue(messages: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Back to pending, except calendar messages a newer one has made obsolete (superseded). Returns the
+    requeued ones."""
     now = utcnow()
+    requeued = []
     for message in messages:
+        message.claim_token = None
+        message.claimed_at = None
+        if obsolete(message):
+            message.status = "superseded"
+            message.last_error = SUPERSEDED_NOTE
+            continue
+        requeued.append(message)
         message.status = "pending"
         message.attempts = 0
         message.next_attempt_at = now
-        message.claim_token = None
-        message.claimed_at = None
+    return requeued
 
 
 def resend_message(meeting: Meeting, message_id: int, *, by) -> OutboxMessage:
@@ -170,7 +201,11 @@ def resend_message(meeting: Meeting, message_id: int, *, by) -> OutboxMessage:
     message = get_message(meeting, message_id, by=by)
     if message.status != "failed":
         raise Conflict(_l("Only a message that failed can be sent again."))
-    _requeue([message])
+    if not _requeue([message]):
+        db.session.commit()
+        raise Conflict(
+            _l("A newer calendar message to this recipient was written since; this one is not sent again.")
+        )
     record_event(
         meeting, "mail.resend", {"message_ids": [message.id], "recipients": [message.recipient]}, by=by
     )
@@ -188,9 +223,13 @@ def resend_failed(meeting: Meeting, *, by) -> int:
     ).all()
     if not messages:
         return 0
-    _requeue(list(messages))
+    requeued = _requeue(list(messages))
     record_event(
-        meeting, "mail.resend", {"message_ids": [m.id for m in messages], "count": len(messages)}, by=by
-    )
+        meeting,
+        "mail.resend",
+        {"message_ids": [m.id for m in requeued], "count": len(requeued),
+         "superseded": [m.id for m in messages if m not in requeued]},
+        by=by,
+    )  # fmt: skip
     db.session.commit()
-    return len(messages)
+    return len(requeued)

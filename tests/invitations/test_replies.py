@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import logging
 import smtplib
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -22,6 +23,17 @@ def _b64(text: str) -> str:
     return base64.encodebytes(text.encode("utf-8")).decode("ascii")
 
 
+def _stamp(moment=None) -> str:
+    """A DTSTAMP: when the client wrote the reply (now, unless the test says otherwise)."""
+    from meetcore.database import utcnow
+
+    return (moment or utcnow()).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _message_id(domain: str) -> str:
+    return f"{uuid.uuid4().hex}@{domain}"
+
+
 def outlook_reply(
     uid: str,
     address: str,
@@ -31,9 +43,15 @@ def outlook_reply(
     sequence: int = 0,
     method: str = "REPLY",
     delegate: tuple[str, str] | None = None,
+    sender: str | None = None,
+    also: tuple[tuple[str, str], ...] = (),
+    dtstamp=None,
+    message_id: str | None = None,
+    headers: str = "",
 ) -> bytes:
     """Outlook / Exchange: MAILTO in capitals, Windows time zone, X-MICROSOFT-* and X-MS-OLK-* properties,
-    the calendar only as the last alternative, base64."""
+    the calendar only as the last alternative, base64. ``sender``: the From address (default the
+    attendee's); ``also``: further (address, PARTSTAT) ATTENDEE lines."""
     attendee = f"ATTENDEE;PARTSTAT={partstat};CN=Provincial Official:MAILTO:{address.upper()}"
     if delegate:
         attendee = (
@@ -41,6 +59,8 @@ def outlook_reply(
             f"CN=Provincial Official:MAILTO:{address.upper()}\n"
             f'ATTENDEE;DELEGATED-FROM="MAILTO:{address.upper()}";CN={delegate[1]}:MAILTO:{delegate[0].upper()}'
         )
+    for other, other_partstat in also:
+        attendee += f"\nATTENDEE;PARTSTAT={other_partstat};CN=Other:MAILTO:{other.upper()}"
     calendar = _crlf(f"""
 BEGIN:VCALENDAR
 METHOD:{method}
@@ -68,7 +88,7 @@ DTEND;TZID=SE Asia Standard Time:20261206T120000
 UID:{uid}
 CLASS:PUBLIC
 PRIORITY:5
-DTSTAMP:20261126T101500Z
+DTSTAMP:{_stamp(dtstamp)}
 TRANSP:OPAQUE
 STATUS:CONFIRMED
 SEQUENCE:{sequence}
@@ -87,12 +107,12 @@ END:VEVENT
 END:VCALENDAR
 """)
     return _crlf(f"""
-From: Provincial Official <{address.upper()}>
+{headers}From: Provincial Official <{(sender or address).upper()}>
 To: "Secretariat" <secretariat@example.org>
 Subject: =?utf-8?B?{base64.b64encode(f"{partstat.title()}: การประชุมทดสอบ".encode()).decode()}?=
 Thread-Topic: meeting
 Date: Thu, 26 Nov 2026 10:15:00 +0000
-Message-ID: <OL1PR01MB1234.outlook@example.org>
+Message-ID: <{message_id or _message_id("outlook.example.org")}>
 Content-Language: th-TH
 X-MS-Has-Attach:
 X-MS-TNEF-Correlator:
@@ -113,8 +133,13 @@ Content-Transfer-Encoding: base64
 """).encode("ascii")
 
 
-def google_reply(uid: str, address: str, partstat: str, *, comment: str | None = None) -> bytes:
-    """Google Calendar: UTC times, X-NUM-GUESTS, inline text/calendar (7bit) plus an application/ics copy."""
+def google_reply(
+    uid: str, address: str, partstat: str, *, comment: str | None = None, response_comment: str | None = None,
+    sequence: int = 0,
+) -> bytes:
+    """Google Calendar: UTC times, X-NUM-GUESTS, inline text/calendar (7bit) plus an application/ics copy;
+    the note typed in Gmail in the attendee's X-RESPONSE-COMMENT parameter."""
+    note = f';X-RESPONSE-COMMENT="{response_comment}"' if response_comment else ""
     calendar = _crlf(f"""
 BEGIN:VCALENDAR
 PRODID:-//Google Inc//Google Calendar 70.9054//EN
@@ -124,15 +149,15 @@ METHOD:REPLY
 BEGIN:VEVENT
 DTSTART:20261206T030000Z
 DTEND:20261206T050000Z
-DTSTAMP:20261126T101500Z
+DTSTAMP:{_stamp()}
 ORGANIZER;CN=Secretariat:mailto:secretariat@example.org
 UID:{uid}
-ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT={partstat};CN={address};X-NUM-GUESTS=0:mailto:{address}
+ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT={partstat};CN={address}{note};X-NUM-GUESTS=0:mailto:{address}
 {"COMMENT:" + comment if comment else "X-GOOGLE-CONFERENCE:https://meet.google.com/abc-defg-hij"}
 CREATED:20261126T090000Z
 LAST-MODIFIED:20261126T101500Z
 LOCATION:ห้องประชุม 1
-SEQUENCE:0
+SEQUENCE:{sequence}
 STATUS:CONFIRMED
 SUMMARY:การประชุมทดสอบ
 TRANSP:OPAQUE
@@ -144,7 +169,7 @@ MIME-Version: 1.0
 From: {address}
 To: secretariat@example.org
 Date: Thu, 26 Nov 2026 10:15:00 +0000
-Message-ID: <000000000000abcdef@google.com>
+Message-ID: <{_message_id("mail.gmail.com")}>
 Subject: Accepted: meeting
 Content-Type: multipart/mixed; boundary="000000000000abcd"
 
@@ -191,7 +216,7 @@ CALSCALE:GREGORIAN
 BEGIN:VEVENT
 {attendee}
 DTEND;TZID=Asia/Bangkok:20261206T120000
-DTSTAMP:20261126T101500Z
+DTSTAMP:{_stamp()}
 DTSTART;TZID=Asia/Bangkok:20261206T100000
 LAST-MODIFIED:20261126T101500Z
 ORGANIZER;CN="Secretariat";EMAIL="secretariat@example.org":mailto:secretariat@example.org
@@ -211,7 +236,7 @@ From: =?utf-8?B?{base64.b64encode("ตัวอย่าง".encode()).decode()}
 Content-Type: multipart/mixed; boundary="Apple-Mail=_1234"
 Mime-Version: 1.0 (Mac OS X Mail 16.0)
 Subject: Invitation: meeting
-Message-Id: <ABCD-1234@example.org>
+Message-Id: <{_message_id("icloud.example.org")}>
 Date: Thu, 26 Nov 2026 17:15:00 +0700
 To: secretariat@example.org
 
@@ -314,25 +339,56 @@ def test_apple_tentative_is_noted_but_the_seat_waits(invited):
     assert invitation.partstat == "TENTATIVE"
 
 
-def test_delegation_hands_the_seat_over(invited, smtp):
+def test_delegation_to_someone_outside_the_roster_waits_for_the_secretariat(invited, smtp, as_secretariat):
+    """A DELEGATED reply does not move the seat by itself: it is listed as a request, and one click of the
+    secretariat hands the seat over through the console's own hand-over (CANCEL to the invitee, REQUEST with
+    a join link to the delegate)."""
     from meetcore.invitations.replies import ingest_reply
     from tests.invitations.support import deliver, only_invite
 
     raw = outlook_reply(
         _uid(invited), "vg0@example.org", "DELEGATED", delegate=("deputy@example.org", "Deputy")
     )
-    assert ingest_reply(raw).applied == 1
+    result = ingest_reply(raw)
+    assert [r.outcome for r in result.replies] == ["delegation_request"]
+    seat = _seat(invited, 0)
+    assert (seat.rsvp, seat.substitute_email) == ("pending", None)
+    deliver()
+    assert smtp.received == []  # nobody told anything yet
+    request_id = result.replies[0].id
+
+    page = as_secretariat.get(f"/meetings/{invited.id}/invitations").get_data(as_text=True)
+    assert "deputy@example.org" in page and f"/invitations/replies/{request_id}/approve" in page
+    response = as_secretariat.post(f"/meetings/{invited.id}/invitations/replies/{request_id}/approve")
+    assert response.status_code == 302
     seat = _seat(invited, 0)
     assert (seat.rsvp, seat.substitute_email, seat.substitute_name) == (
         "substitute",
         "deputy@example.org",
         "Deputy",
     )
+    assert _replies()[-1].outcome == "delegation_approved"
     deliver()
     received = only_invite(smtp)
     assert (
         received["vg0@example.org"].method == "CANCEL" and received["deputy@example.org"].method == "REQUEST"
     )
+    # A second click changes nothing more.
+    as_secretariat.post(f"/meetings/{invited.id}/invitations/replies/{request_id}/approve")
+    smtp.clear()
+    deliver()
+    assert smtp.received == []
+
+
+def test_delegation_to_an_address_on_the_roster_hands_the_seat_over(invited, smtp):
+    from meetcore.invitations.replies import ingest_reply
+    from tests.invitations.support import deliver, only_invite
+
+    raw = outlook_reply(_uid(invited), "vg0@example.org", "DELEGATED", delegate=("vg3@example.org", "Three"))
+    assert ingest_reply(raw).applied == 1
+    assert (_seat(invited, 0).rsvp, _seat(invited, 0).substitute_email) == ("substitute", "vg3@example.org")
+    deliver()
+    assert only_invite(smtp)["vg0@example.org"].method == "CANCEL"
 
 
 @pytest.mark.parametrize(
@@ -393,8 +449,10 @@ def test_bad_replies_change_nothing_and_are_logged(invited, raw_reply, outcome, 
 def test_a_reply_to_an_older_sequence_is_ignored(invited, users):
     from meetcore.invitations.replies import ingest_reply
     from meetcore.meetings.services import update_meeting
+    from tests.invitations.support import deliver
 
     update_meeting(invited, {"venue": "ห้องประชุม 3"}, by=users["secretariat"])  # SEQUENCE 1
+    deliver()
     result = ingest_reply(outlook_reply(_uid(invited), "vg0@example.org", "ACCEPTED", sequence=0))
     assert [r.outcome for r in result.replies] == ["stale"]
     assert _seat(invited, 0).rsvp == "pending"
