@@ -13,6 +13,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from meetcore.extensions import api, babel, csrf, db, limiter, login_manager, migrate
     from meetcore.i18n.setup import init_i18n
     from meetcore.live.setup import init_live
+    from meetcore.signals import connect_receivers
     from meetcore.web import init_web
 
     app = Flask(
@@ -34,6 +35,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     api.init_app(app)
     init_web(app)
     init_live(app)
+    connect_receivers()
     return app
 
 

@@ -29,6 +29,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from meetcore import signals
 from meetcore.actions import attachments
 from meetcore.actions.models import (
     ActionAssignment,
@@ -904,3 +905,8 @@ def meetings_with_actions() -> list[Meeting]:
             .limit(200)
         )
     )
+
+
+@signals.meeting_scheduled.connect
+def _carry_into_new_meeting(meeting: Meeting, *, by) -> None:
+    carry_open_actions_into(meeting, by=by)

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from meetcore import signals
 from meetcore.auth.permissions import require_staff
 from meetcore.database import utcnow
 from meetcore.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -265,10 +266,7 @@ def _record(meeting: Meeting, kind: str, payload: dict, *, by, seat: Seat | None
     record_event(meeting, kind, {**payload, "floor": floor_state(meeting.id)}, by=by, seat=acting_seat)
     db.session.commit()
     if kind in ("floor.granted", "floor.revoked", "floor.withdrawn"):
-        # Hook (video, issue 4): whoever lost the floor stops publishing, enforced at Janus (kick).
-        from meetcore.video.services import floor_changed
-
-        floor_changed(meeting)
+        signals.floor_changed.send(meeting, kind=kind, by=by)  # who lost the floor stops publishing
 
 
 def _user_id(by) -> int | None:
@@ -487,3 +485,8 @@ def close_floor(meeting: Meeting, *, by) -> bool:
     payload = {"request_ids": [row.id for row in rows], "floor": floor_state(meeting.id)}
     record_event(meeting, "floor.closed", payload, by=by)
     return True
+
+
+@signals.meeting_ending.connect
+def _close_floor_of_ending_meeting(meeting: Meeting, *, by) -> None:
+    close_floor(meeting, by=by)

@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from meetcore import signals
 from meetcore.auth.models import User
 from meetcore.auth.permissions import require_editor, require_staff
 from meetcore.database import utcnow
@@ -1012,3 +1013,21 @@ def feed_calendar(token: str | None) -> bytes:
             events.append(_feed_event(meeting, uid, sequence, None, config))
         name = agency.name_th
     return ical.feed(events, name=f"MeetCore: {name}", timezone=config["BABEL_DEFAULT_TIMEZONE"])
+
+
+# --- reactions to other domains (meetcore.signals): in the same transaction --------------------------------
+
+
+@signals.meeting_rescheduled.connect
+def _update_calendars(meeting: Meeting, *, fields, by) -> None:
+    send_updates(meeting, fields=fields, by=by)
+
+
+@signals.meeting_cancelled.connect
+def _cancel_in_calendars(meeting: Meeting, *, by) -> None:
+    send_cancellations(meeting, by=by)
+
+
+@signals.seat_attendee_changed.connect
+def _invite_current_attendee(seat: Seat, *, by) -> None:
+    hand_over_to_substitute(seat, by=by)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from meetcore import signals
 from meetcore.auth.permissions import require_editor, require_staff
 from meetcore.database import utcnow
 from meetcore.errors import Conflict, InvalidInput, NotFound
@@ -111,11 +112,7 @@ def schedule_meeting(data: dict, *, by) -> Meeting:
     db.session.add(meeting)
     db.session.flush()
     record_event(meeting, "meeting.created", {"title": meeting.title}, by=by)
-    # Hook (action follow-up, issue 6): the series' open actions go under "เรื่องสืบเนื่อง" with their latest
-    # progress, in this same transaction.
-    from meetcore.actions.followup import carry_open_actions_into
-
-    carry_open_actions_into(meeting, by=by)
+    signals.meeting_scheduled.send(meeting, by=by)  # the series' open actions are carried into it
     db.session.commit()
     return meeting
 
@@ -148,12 +145,8 @@ def update_meeting(meeting: Meeting, data: dict, *, by) -> Meeting:
         significant = sorted(set(changed) & set(SIGNIFICANT_FIELDS))
         payload = {"fields": sorted(changed), "significant": significant, "meeting": meeting_state(meeting)}
         record_event(meeting, "meeting.updated", payload, by=by)
-        # Hook (invitations, issue 5): calendars hear of a new time, place or title as an update, in this
-        # same transaction (the outbox rows commit with the change).
-        if significant:
-            from meetcore.invitations.services import send_updates
-
-            send_updates(meeting, fields=significant, by=by)
+        if significant:  # calendars hear of a new time, place or title (their outbox rows commit with it)
+            signals.meeting_rescheduled.send(meeting, fields=significant, by=by)
     db.session.commit()
     return meeting
 
@@ -166,10 +159,7 @@ def cancel_meeting(meeting: Meeting, data: dict | None = None, *, by) -> Meeting
     meeting.status = "cancelled"
     meeting.cancel_reason = values["reason"]
     record_event(meeting, "meeting.cancelled", {"reason": values["reason"]}, by=by)
-    # Hook (invitations, issue 5): METHOD:CANCEL to every invitee, in this same transaction.
-    from meetcore.invitations.services import send_cancellations
-
-    send_cancellations(meeting, by=by)
+    signals.meeting_cancelled.send(meeting, by=by)  # METHOD:CANCEL to every invitee
     db.session.commit()
     return meeting
 
@@ -185,10 +175,7 @@ def start_meeting(meeting: Meeting, *, by) -> Meeting:
     meeting.status = "live"
     record_event(meeting, "meeting.started", {"status": "live", "at": utcnow().isoformat()}, by=by)
     db.session.commit()
-    # Hook (video, issue 4): the meeting's Janus room, after commit (video trouble never stops a meeting).
-    from meetcore.video.services import meeting_went_live
-
-    meeting_went_live(meeting)
+    signals.meeting_started.send(meeting, by=by)  # its Janus room (video trouble never stops a meeting)
     return meeting
 
 
@@ -198,15 +185,10 @@ def end_meeting(meeting: Meeting, *, by) -> Meeting:
     if meeting.status != "live":
         raise Conflict(_l("Only a meeting in session can be ended."))
     meeting.status = "ended"
-    from meetcore.floor.services import close_floor
-
-    close_floor(meeting, by=by)
+    signals.meeting_ending.send(meeting, by=by)  # the floor closes
     record_event(meeting, "meeting.ended", {"status": "ended", "at": utcnow().isoformat()}, by=by)
     db.session.commit()
-    # Hook (video, issue 4): close the Janus room and turn its recordings into files, after commit.
-    from meetcore.video.services import meeting_ended
-
-    meeting_ended(meeting)
+    signals.meeting_ended.send(meeting, by=by)  # its Janus room closes, its recordings become files
     return meeting
 
 

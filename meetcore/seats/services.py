@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, raiseload
 
+from meetcore import signals
 from meetcore.auth.permissions import require_editor, require_staff
 from meetcore.auth.services import hash_token
 from meetcore.database import utcnow
@@ -339,10 +340,8 @@ def update_seat(seat: Seat, data: dict, *, by) -> Seat:
     if changed:
         record_event(meeting, "seats.updated", {"seat_id": seat.id, "fields": changed}, by=by)
     if set(changed) & ATTENDEE_FIELDS:
-        from meetcore.invitations.services import hand_over_to_substitute
-
         # Same transaction: the CANCEL to the invitee and the REQUEST to the substitute leave with the change.
-        hand_over_to_substitute(seat, by=by)
+        signals.seat_attendee_changed.send(seat, by=by)
     db.session.commit()
     return _load_seats([seat.id])[0]
 

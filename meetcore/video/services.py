@@ -34,6 +34,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from meetcore import signals
 from meetcore.auth.permissions import STAFF, require_editor, require_staff
 from meetcore.database import utcnow
 from meetcore.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
@@ -606,3 +607,21 @@ def recording_file(meeting: Meeting, recording_id: int, *, by) -> Path:
     if not path.is_file():
         raise NotFound(_l("The recording's file is no longer there."))
     return path
+
+
+# --- reactions to the meeting and the floor (meetcore.signals): after their commit --------------------------
+
+
+@signals.meeting_started.connect
+def _open_room(meeting: Meeting, *, by) -> None:
+    meeting_went_live(meeting)
+
+
+@signals.meeting_ended.connect
+def _close_room(meeting: Meeting, *, by) -> None:
+    meeting_ended(meeting)
+
+
+@signals.floor_changed.connect
+def _enforce_floor(meeting: Meeting, *, kind, by) -> None:
+    floor_changed(meeting)

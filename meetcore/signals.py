@@ -1,0 +1,45 @@
+"""Named signals between domains (blinker, as Flask uses): the domain that acts sends one, the domains that
+react connect to it, so that the one acting never imports them (issue 19).
+
+Two kinds:
+- *in the transaction*: sent before the sender commits; a receiver's writes (outbox rows, carried actions)
+  commit or roll back with the change, and a receiver's refusal refuses the change;
+- *committed*: sent after the commit; what a receiver does (a Janus room) can fail without undoing it, so
+  receivers catch their own trouble.
+
+Every signal is sent with the meeting (or seat) as its sender and `by`, the acting user, as a keyword.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+# In the transaction.
+meeting_scheduled = _signals.signal("meeting-scheduled")  # a new meeting
+meeting_rescheduled = _signals.signal("meeting-rescheduled")  # fields=: the significant fields changed
+meeting_cancelled = _signals.signal("meeting-cancelled")
+meeting_ending = _signals.signal("meeting-ending")  # before its "meeting.ended" event is recorded
+seat_attendee_changed = _signals.signal("seat-attendee-changed")  # sender: the seat
+
+# Committed.
+meeting_started = _signals.signal("meeting-started")
+meeting_ended = _signals.signal("meeting-ended")
+floor_changed = _signals.signal("floor-changed")  # kind=: the floor event that was committed
+
+# The modules whose receivers connect on import; imported by the application factory, so that every
+# entry point (web, socket, CLI, worker) reacts the same way.
+RECEIVER_MODULES = (
+    "meetcore.actions.followup",
+    "meetcore.floor.services",
+    "meetcore.invitations.services",
+    "meetcore.video.services",
+)
+
+
+def connect_receivers() -> None:
+    for name in RECEIVER_MODULES:
+        importlib.import_module(name)
