@@ -35,6 +35,7 @@ test: setup lint test-sqlite test-postgres
 
 lint:
 	$(BIN)/ruff check meetcore tests bench
+	$(BIN)/lint-imports --no-cache
 
 # CLOCK=+400d (or -200d: whole days) runs a pass with every clock the tests use moved that far from
 # today's: Python's (tests/timeshift/sitecustomize.py), Chromium's and Janus's (libfaketime). No test may

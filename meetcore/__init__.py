@@ -10,6 +10,7 @@ __version__ = "0.1.0"
 def create_app(overrides: dict | None = None) -> Flask:
     """The application factory: configuration, extensions, blueprints, error pages, CLI."""
     from meetcore import config, models  # noqa: F401  (models: every table registered before migrations)
+    from meetcore.cli import register_cli
     from meetcore.extensions import api, babel, csrf, db, limiter, login_manager, migrate
     from meetcore.i18n.setup import init_i18n
     from meetcore.live.setup import init_live
@@ -36,6 +37,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_web(app)
     init_live(app)
     connect_receivers()
+    register_cli(app)
     return app
 
 

@@ -11,6 +11,11 @@ def main() -> None:
         from gevent import monkey
 
         monkey.patch_all()
-    from meetcore.cli import main as cli
+    from flask.cli import FlaskGroup, routes_command, shell_command
 
+    from meetcore import create_app
+
+    cli = FlaskGroup(create_app=create_app, add_default_commands=False, help="MeetCore administration.")
+    cli.add_command(routes_command)
+    cli.add_command(shell_command)
     cli()

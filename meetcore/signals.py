@@ -24,6 +24,7 @@ meeting_rescheduled = _signals.signal("meeting-rescheduled")  # fields=: the sig
 meeting_cancelled = _signals.signal("meeting-cancelled")
 meeting_ending = _signals.signal("meeting-ending")  # before its "meeting.ended" event is recorded
 seat_attendee_changed = _signals.signal("seat-attendee-changed")  # sender: the seat
+seat_removing = _signals.signal("seat-removing")  # sender: the seat, still in the roster
 
 # Committed.
 meeting_started = _signals.signal("meeting-started")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from meetcore.errors import DomainError, Unauthenticated
 from meetcore.extensions import db, login_manager
 from meetcore.headers import init_headers
+from meetcore.i18n.names import localized_name
 
 HTTP_MESSAGES = {
     400: _l("The request was not understood."),
@@ -28,18 +28,8 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def localized_name(obj, attr: str = "name") -> str:
-    """obj.name_th or obj.name_en (or title_th/title_en) for the current language, Thai as fallback."""
-    if obj is None:
-        return ""
-    lang = str(get_locale() or "th")
-    preferred = getattr(obj, f"{attr}_{lang}", None)
-    return preferred or getattr(obj, f"{attr}_th", "") or ""
-
-
 def _register_blueprints(app: Flask) -> None:
     from meetcore.agenda.views import bp as agenda_bp
-    from meetcore.api import register_api
     from meetcore.auth.views import bp as auth_bp
     from meetcore.health.views import bp as health_bp
     from meetcore.live.views import bp as live_bp
@@ -140,6 +130,24 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals["can_edit"] = can_edit
     app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.filters["localized"] = localized_name
-    from meetcore.cli import register_cli
 
-    register_cli(app)
+
+def register_api(app: Flask) -> None:
+    from meetcore.agenda.api import blp as agenda_blp
+    from meetcore.directory.api import blp as directory_blp
+    from meetcore.extensions import api
+    from meetcore.meetings.api import blp as meetings_blp
+    from meetcore.seats.api import blp as seats_blp
+
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    api.spec.options["security"] = [{"bearer": []}]
+    from meetcore.attendance.api import blp as attendance_blp  # issue 3
+
+    for blueprint in (directory_blp, meetings_blp, agenda_blp, seats_blp, attendance_blp):
+        api.register_blueprint(blueprint)
+    from meetcore.reports.api import blp as reports_blp  # issue 6: official minutes, attendance report
+
+    api.register_blueprint(reports_blp)
+    from meetcore.video.api import blp as video_blp  # issue 4: video rooms, placement, recordings
+
+    api.register_blueprint(video_blp)

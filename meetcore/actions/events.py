@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from meetcore.actions import services
 from meetcore.actions.schemas import ActionCommand, ActionInput, ActionUpdate
+from meetcore.actors import SeatActor
 from meetcore.eventlog.services import seq_after_commit
-from meetcore.live.actors import SeatActor
 from meetcore.live.events import allowed_meeting_id, live_command
 from meetcore.live.snapshot import snapshot_part
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
-from flask import Flask, g, request
+from flask import g, request
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 
 from meetcore.auth.services import user_for_api_token
 from meetcore.errors import InvalidInput, Unauthenticated
-from meetcore.extensions import api, csrf
+from meetcore.extensions import csrf
 
 API_PREFIX = "/api/v1"
 
@@ -53,23 +53,3 @@ def json_body() -> dict:
 def request_body(schema) -> dict:
     """OpenAPI description of a JSON body validated by ``schema`` in the service layer."""
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
-
-
-def register_api(app: Flask) -> None:
-    from meetcore.agenda.api import blp as agenda_blp
-    from meetcore.directory.api import blp as directory_blp
-    from meetcore.meetings.api import blp as meetings_blp
-    from meetcore.seats.api import blp as seats_blp
-
-    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    api.spec.options["security"] = [{"bearer": []}]
-    from meetcore.attendance.api import blp as attendance_blp  # issue 3
-
-    for blueprint in (directory_blp, meetings_blp, agenda_blp, seats_blp, attendance_blp):
-        api.register_blueprint(blueprint)
-    from meetcore.reports.api import blp as reports_blp  # issue 6: official minutes, attendance report
-
-    api.register_blueprint(reports_blp)
-    from meetcore.video.api import blp as video_blp  # issue 4: video rooms, placement, recordings
-
-    api.register_blueprint(video_blp)

@@ -7,10 +7,10 @@ import logging
 
 from flask import request
 
+from meetcore.actors import SeatActor
 from meetcore.attendance import services, sites
 from meetcore.attendance.schemas import RollCallInput
 from meetcore.extensions import db
-from meetcore.live.actors import SeatActor
 from meetcore.live.connections import connection_ended
 from meetcore.live.events import live_command, meeting_for
 from meetcore.live.snapshot import snapshot_part
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 @snapshot_part("attendance")
 def attendance_part(meeting, actor) -> dict:
-    return services.snapshot_state(meeting, actor)
+    return sites.snapshot_state(meeting, actor)
 
 
 def _via(actor) -> services.Connection:

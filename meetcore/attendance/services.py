@@ -52,6 +52,7 @@ import sqlalchemy as sa
 from flask import current_app, session
 from flask_babel import lazy_gettext as _l
 
+from meetcore.actors import SEAT_SESSION_KEY, SeatActor, SiteActor
 from meetcore.attendance.models import AttendanceBoard, ServerProcess
 from meetcore.auth.permissions import require_staff
 from meetcore.database import utcnow
@@ -60,7 +61,6 @@ from meetcore.errors import DomainError, NotFound, PermissionDenied
 from meetcore.eventlog.models import MeetingEvent
 from meetcore.eventlog.services import lock_meeting, record_event
 from meetcore.extensions import db, socketio
-from meetcore.live.actors import SEAT_SESSION_KEY, SeatActor, SiteActor
 from meetcore.live.connections import PROCESS_ID, connection_key, forget_lost_connections
 from meetcore.live.timers import OwedTimers
 from meetcore.meetings.models import Meeting
@@ -768,22 +768,6 @@ def published_counts(meeting_id: int) -> dict:
             _published_counts.clear()
         _published_counts[key] = found
     return copy.deepcopy(found)
-
-
-def snapshot_state(meeting: Meeting, actor) -> dict:
-    """Counts for everyone (participants: as last published); each present seat and how it is held for the
-    staff; a site sees its seats."""
-    if isinstance(actor, SeatActor) and not isinstance(actor, SiteActor):
-        return {"counts": published_counts(meeting.id)}
-    present = present_seats(meeting)
-    state = {"counts": counts(seat_facts(meeting.id), present)}
-    if isinstance(actor, SiteActor):
-        from meetcore.attendance.sites import site_state
-
-        state["site"] = site_state(meeting, actor, present)
-    elif not isinstance(actor, SeatActor):
-        state["seats"] = {str(seat_id): kind for seat_id, kind in sorted(present.items())}
-    return state
 
 
 # --- the connection log (traffic data) -------------------------------------------------------------------

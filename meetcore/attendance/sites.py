@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
+from meetcore.actors import SeatActor, SiteActor
 from meetcore.attendance import services as attendance
 from meetcore.attendance.models import SiteLink
 from meetcore.attendance.schemas import RollCallFormInput, SiteLinkInput
@@ -31,12 +32,12 @@ from meetcore.errors import Conflict, DomainError, InvalidInput, PermissionDenie
 from meetcore.eventlog.services import lock_meeting, record_event
 from meetcore.extensions import db
 from meetcore.i18n.dates import be_datetime
-from meetcore.live.actors import SeatActor, SiteActor
 from meetcore.live.connections import close_connections
 from meetcore.live.models import LiveConnection
 from meetcore.meetings.models import Meeting
 from meetcore.schemas import load_input
 from meetcore.seats.models import Attendance, Seat
+from meetcore.seats.services import present_seats
 
 SITE_LINK_GRACE = timedelta(hours=12)
 LINK_CLOSED_STATUSES = ("ended", "certified", "cancelled")
@@ -230,8 +231,6 @@ class SiteSeat:
 
 def site_seats(meeting: Meeting, province_id: int) -> list[SiteSeat]:
     """The province's seats of the meeting in role order, each with its roll-call tick and presence."""
-    from meetcore.seats.services import present_seats
-
     seats = db.session.scalars(
         sa.select(Seat)
         .options(joinedload(Seat.role), joinedload(Seat.province))
@@ -266,6 +265,20 @@ def site_state(meeting: Meeting, actor: SiteActor, present: dict[int, str]) -> d
             for entry in site_seats(meeting, actor.province_id)
         ],
     }
+
+
+def snapshot_state(meeting: Meeting, actor) -> dict:
+    """Counts for everyone (participants: as last published); each present seat and how it is held for the
+    staff; a site sees its seats."""
+    if isinstance(actor, SeatActor) and not isinstance(actor, SiteActor):
+        return {"counts": attendance.published_counts(meeting.id)}
+    present = present_seats(meeting)
+    state = {"counts": attendance.counts(attendance.seat_facts(meeting.id), present)}
+    if isinstance(actor, SiteActor):
+        state["site"] = site_state(meeting, actor, present)
+    elif not isinstance(actor, SeatActor):
+        state["seats"] = {str(seat_id): kind for seat_id, kind in sorted(present.items())}
+    return state
 
 
 # --- the roll call -------------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-import click
 from flask import (
     Blueprint,
     Response,
@@ -25,17 +24,16 @@ from flask import (
     session,
     url_for,
 )
-from flask.cli import AppGroup
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from meetcore.actors import SEAT_SESSION_KEY
 from meetcore.attendance import identity, services, sites
 from meetcore.attendance.labels import attendance_status_label, interval_kind_label
 from meetcore.errors import Conflict, DomainError, InvalidInput, PermissionDenied
 from meetcore.extensions import db, limiter
 from meetcore.i18n.dates import to_local
-from meetcore.live.actors import SEAT_SESSION_KEY
 from meetcore.meetings.models import Meeting
 from meetcore.meetings.services import get_meeting
 from meetcore.seats.services import SeatLinkExpired, SeatLinkRevoked, SeatLinkUnknown, seat_label
@@ -391,62 +389,3 @@ def revoke_site_links(meeting_id: int, province_code: str):
     flash(ngettext("%(num)s site link has been withdrawn.", "%(num)s site links have been withdrawn.", count),
           "success")  # fmt: skip
     return redirect(url_for("attendance.site_links", meeting_id=meeting_id))
-
-
-# --- the CLI -----------------------------------------------------------------------------------------
-
-
-sites_cli = AppGroup("sites", help="Provincial site links: one screen in a provincial hall, several seats.")
-attendance_cli = AppGroup("attendance", help="Attendance intervals and the connection log.")
-
-
-def _cli_meeting(meeting_id: int) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise click.ClickException(_("Meeting %(id)s does not exist.", id=meeting_id))
-    return meeting
-
-
-@sites_cli.command("link")
-@click.argument("meeting_id", type=int)
-@click.argument("province_code")
-@click.option("--expires", default=None, help="Expiry, ISO 8601 (default: the meeting's end + 12 hours).")
-def site_link_command(meeting_id: int, province_code: str, expires: str | None) -> None:
-    """Issue a roll-call link for PROVINCE_CODE's hall (e.g. TH-50) and print it (shown once)."""
-    from meetcore.mail.message import public_url
-
-    meeting = _cli_meeting(meeting_id)
-    data = {"province_code": province_code, **({"expires_at": expires} if expires else {})}
-    try:
-        issued = sites.issue_site_link(meeting, data, by=None)
-    except DomainError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error.message)) from None
-    click.echo(public_url("attendance.site", token=issued.token))
-
-
-@sites_cli.command("revoke")
-@click.argument("meeting_id", type=int)
-@click.argument("province_code")
-def site_revoke_command(meeting_id: int, province_code: str) -> None:
-    """Withdraw every live roll-call link of PROVINCE_CODE's hall for the meeting."""
-    meeting = _cli_meeting(meeting_id)
-    try:
-        count = sites.revoke_site_links(meeting, province_code, by=None)
-    except DomainError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error.message)) from None
-    click.echo(f"{count} revoked")
-
-
-@attendance_cli.command("sweep")
-def sweep_command() -> None:
-    """Close the intervals of app processes that stopped without closing them (e.g. after SIGKILL)."""
-    result = services.sweep_stale_connections()
-    services.close_finished_roll_calls()
-    services.publish_all_owed()
-    click.echo(f"{result.closed} intervals closed; {len(result.processes)} stopped processes forgotten")
-
-
-bp.cli.add_command(sites_cli)
-bp.cli.add_command(attendance_cli)

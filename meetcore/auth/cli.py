@@ -6,7 +6,7 @@ import click
 
 from meetcore.auth import services
 from meetcore.auth.models import USER_ROLES
-from meetcore.cli import fail
+from meetcore.commands import fail
 from meetcore.errors import DomainError
 
 

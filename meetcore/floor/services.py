@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from meetcore import signals
+from meetcore.actors import SeatActor
 from meetcore.auth.permissions import require_staff
 from meetcore.database import utcnow
 from meetcore.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -30,7 +31,6 @@ from meetcore.floor.models import (
     FloorSettings,
 )
 from meetcore.floor.schemas import LIMIT_SCOPES, NOTE_MAX
-from meetcore.live.actors import SeatActor
 from meetcore.meetings.models import Meeting
 from meetcore.seats.models import Seat
 

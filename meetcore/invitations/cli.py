@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from meetcore.cli import acting_user, fail
+from meetcore.commands import acting_user, fail
 from meetcore.errors import DomainError
 
 

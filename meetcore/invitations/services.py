@@ -1028,6 +1028,11 @@ def _cancel_in_calendars(meeting: Meeting, *, by) -> None:
     send_cancellations(meeting, by=by)
 
 
+@signals.seat_removing.connect
+def _cancel_for_removed_seat(seat: Seat, *, by) -> None:
+    cancel_invitation_for_seat(seat, by=by)
+
+
 @signals.seat_attendee_changed.connect
 def _invite_current_attendee(seat: Seat, *, by) -> None:
     hand_over_to_substitute(seat, by=by)

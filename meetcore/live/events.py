@@ -12,11 +12,12 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room  # noqa: A004  (python-socketio's, which carries data)
 from marshmallow import fields, validate
 
+from meetcore.actors import SEAT_SESSION_KEY, SeatActor, SiteActor
 from meetcore.errors import DomainError, NotFound, PermissionDenied
 from meetcore.eventlog.services import begin_command, events_since
 from meetcore.extensions import db, socketio
 from meetcore.live import heap
-from meetcore.live.actors import SEAT_SESSION_KEY, SeatActor, SiteActor, actor_for_connection
+from meetcore.live.actors import actor_for_connection
 from meetcore.live.broadcast import wire_event
 from meetcore.live.connections import connection_ended, forget_connection, remember_connection
 from meetcore.live.rooms import for_participants, participants_room, staff_room

@@ -11,11 +11,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from meetcore.actors import SEAT_SESSION_KEY
 from meetcore.auth.permissions import STAFF, can_edit
 from meetcore.directory.models import REGIONS, Agency
 from meetcore.directory.services import list_provinces, list_roles
 from meetcore.extensions import db
-from meetcore.live.actors import SEAT_SESSION_KEY
 from meetcore.meetings.labels import status_label
 from meetcore.meetings.models import MEETING_STATUSES, Meeting
 from meetcore.meetings.services import get_meeting

@@ -19,11 +19,11 @@ from meetcore.attendance.services import SeatAttendance, all_connections, meetin
 from meetcore.auth.permissions import require_staff
 from meetcore.database import utcnow
 from meetcore.i18n.dates import to_local
+from meetcore.i18n.names import localized_name
 from meetcore.meetings.models import Meeting
 from meetcore.plaintext import without_control_characters
 from meetcore.seats.labels import rsvp_label
 from meetcore.seats.services import seat_label
-from meetcore.web import localized_name
 
 
 @dataclass

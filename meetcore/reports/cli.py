@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from meetcore.cli import acting_user, fail
+from meetcore.commands import acting_user, fail
 from meetcore.errors import DomainError
 from meetcore.reports.models import GROUPINGS
 

@@ -359,9 +359,7 @@ def remove_seat(seat: Seat, *, by) -> None:
         "province_code": seat.province.code if seat.province is not None else None,
         "role_code": seat.role.code,
     }
-    from meetcore.invitations.services import cancel_invitation_for_seat
-
-    cancel_invitation_for_seat(seat, by=by)  # before the row goes: the CANCEL names this seat's attendee
+    signals.seat_removing.send(seat, by=by)  # before the row goes: the CANCEL names this seat's attendee
     db.session.delete(seat)
     record_event(meeting, "seats.removed", payload, by=by)
     db.session.commit()

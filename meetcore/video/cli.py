@@ -20,7 +20,7 @@ video_cli = AppGroup("video", help="Video through Janus: the demo's local Janus,
 def demo_run(ctx: click.Context, host: str | None, port: int | None) -> None:
     """`meetcore run` with a local Janus on a generated configuration (instance/janus), when Janus is
     installed and MEETCORE_JANUS_URLS is not set; without Janus the demo runs without video."""
-    from meetcore.cli import run_command
+    from meetcore.commands import run_command
     from meetcore.video.janus_process import JanusConfig, JanusProcess, janus_binary, janus_lib_dir
 
     app = current_app

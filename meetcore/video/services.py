@@ -296,8 +296,8 @@ def site_endpoint(province) -> Endpoint:
 
 def endpoint_of(actor, meeting: Meeting) -> Endpoint:
     """The endpoint a staff account, a seat or a provincial site is, in this meeting."""
+    from meetcore.actors import SeatActor, SiteActor
     from meetcore.directory.models import Province
-    from meetcore.live.actors import SeatActor, SiteActor
     from meetcore.seats.models import Seat
 
     if isinstance(actor, SiteActor):

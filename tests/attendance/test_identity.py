@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from meetcore.actors import SEAT_SESSION_KEY
 from meetcore.attendance.models import IdentityChallenge
 from meetcore.extensions import db
-from meetcore.live.actors import SEAT_SESSION_KEY
 from meetcore.mail.models import OutboxMessage
 from tests.attendance.helpers import intervals, logged
 

@@ -10,7 +10,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_the_readme_lists_every_setting_as_the_command_prints_it():
-    from meetcore.cli import settings_command
+    from meetcore.commands import settings_command
 
     printed = CliRunner().invoke(settings_command).output.strip()
     assert printed.startswith("| setting | default | meaning |")

@@ -20,7 +20,7 @@ def seat_at(meeting, province_code: str, role_code: str):
 
 
 def actor_for(seat, name: str | None = "ผู้เข้าร่วมทดสอบ"):
-    from meetcore.live.actors import SeatActor
+    from meetcore.actors import SeatActor
 
     return SeatActor(
         seat_id=seat.id, meeting_id=seat.meeting_id, attendee_name=name, attendee_position="ผู้แทน"

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from meetcore.live.actors import SEAT_SESSION_KEY
+from meetcore.actors import SEAT_SESSION_KEY
 from tests.conftest import sign_in
 
 

@@ -27,7 +27,7 @@ def test_the_chair_joins_as_the_studio(live_meeting, users, client):
 
 
 def seat_client(app, seat):
-    from meetcore.live.actors import SEAT_SESSION_KEY
+    from meetcore.actors import SEAT_SESSION_KEY
 
     http = app.test_client()
     with http.session_transaction() as session:

@@ -1,0 +1,73 @@
+"""What every command line of MeetCore shares: turning a domain error into the command's error, the
+acting account, and the commands of the whole application (`run`, `settings`). Below every package's
+`cli.py`, so that none of them imports `meetcore.cli`, which registers them."""
+
+from __future__ import annotations
+
+import gc
+
+import click
+from flask import current_app
+
+
+def fail(error) -> None:
+    """A domain error as the command's error: its translated message, exit status 1, nothing changed."""
+    raise click.ClickException(str(error.message))
+
+
+def acting_user(email: str):
+    """The account a command acts as (`--as EMAIL`), refused clearly when there is none."""
+    from meetcore.auth.services import user_by_email
+    from meetcore.errors import DomainError
+
+    try:
+        return user_by_email(email)
+    except DomainError as error:
+        fail(error)
+
+
+@click.command("run")
+@click.option("--host", default=None, help="Address to listen on (default MEETCORE_HOST).")
+@click.option("--port", default=None, type=int, help="Port to listen on (default MEETCORE_PORT).")
+def run_command(host: str | None, port: int | None) -> None:
+    """Serve MeetCore: pages, API and the live meeting's Socket.IO, on one port."""
+    from meetcore.extensions import socketio
+    from meetcore.live import heap
+
+    app = current_app._get_current_object()
+    host = host or app.config["MEETCORE_HOST"]
+    port = port or app.config["MEETCORE_PORT"]
+    click.echo(f"MeetCore on http://{host}:{port}/ ({socketio.async_mode})", err=True)
+    if app.config.get("MEETCORE_SMTP_HOST"):
+        from meetcore.mail.sender import start_background_sender
+
+        # One process (the demo, a small office): the outbox drains from here. Bigger set-ups run
+        # `meetcore mail send --loop` beside the web processes instead.
+        start_background_sender(app)
+        click.echo(f"sending the outbox through {app.config['MEETCORE_SMTP_HOST']}", err=True)
+    else:
+        click.echo("no MEETCORE_SMTP_HOST: mail waits in the outbox", err=True)
+    # Everything loaded at start-up lives for the process's life: keep it out of the collector's full
+    # passes, which otherwise add ~100 ms pauses to big pages (docs/performance.md).
+    gc.collect()
+    gc.freeze()
+    heap.enable()  # and the connections' objects as the rooms grow (meetcore.live.heap)
+    options = {}
+    if socketio.async_mode == "gevent":
+        from meetcore.live.serving import NoDelayHandler
+
+        options["handler_class"] = NoDelayHandler
+    else:
+        options["allow_unsafe_werkzeug"] = True
+    socketio.run(app, host=host, port=port, use_reloader=False, log_output=False, **options)
+
+
+@click.command("settings")
+def settings_command() -> None:
+    """Print every MEETCORE_ setting with its default, as a Markdown table."""
+    from meetcore.config import SETTINGS
+
+    click.echo("| setting | default | meaning |\n| --- | --- | --- |")
+    for setting in SETTINGS:
+        default = f"`{setting.default}`" if setting.default is not None else "(unset)"
+        click.echo(f"| `MEETCORE_{setting.name}` | {default} | {setting.help} |")
