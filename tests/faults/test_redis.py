@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from tests.faults.processes import RedisServer
-from tests.live.servers import ServerProcess, scratch_database_url
+from tests.live.servers import LiveClient, ServerProcess, scratch_database_url
 from tests.live.test_servers import _csrf_token, _prepare
 
 # A request that waits longer than this counts as locked out (the limiter's Redis timeout is 0.5 s).
@@ -21,6 +21,24 @@ def redis_server():
     server = RedisServer().start()
     yield server
     server.kill()
+
+
+@pytest.fixture()
+def two_processes(tmp_path, redis_server):
+    """Two server processes sharing the throwaway Redis, a console script joined on each."""
+    url = scratch_database_url(tmp_path, "redis_queue")
+    data = _prepare(url, items=3)
+    channel = f"faults-{uuid.uuid4().hex}"
+    servers = [ServerProcess(url, tmp_path, redis_url=redis_server.url, channel=channel, name=f"s{n}").start()
+               for n in range(2)]  # fmt: skip
+    clients = [LiveClient(server, {"api_token": data["token"]}) for server in servers]
+    for client in clients:
+        assert client.call("join", {"meeting_id": data["meeting_id"]})["ok"]
+    yield clients, data
+    for client in clients:
+        client.close()
+    for server in servers:
+        server.stop()
 
 
 @pytest.fixture()
@@ -92,3 +110,21 @@ def test_sign_in_and_join_links_work_while_redis_is_frozen(app_on_redis, redis_s
     finally:
         redis_server.thaw()
     assert _queue_state(server)[1]["message_queue"]["reachable"] is True
+
+
+def test_a_frozen_queue_does_not_hold_acknowledgements(two_processes, redis_server):
+    (actor, other), data = two_processes
+    meeting_id, items = data["meeting_id"], data["items"]
+    assert actor.call("meeting.start", {"meeting_id": meeting_id})["ok"]
+    other.wait_for(lambda events: [e["kind"] for e in events] == ["meeting.started"])
+    redis_server.freeze()
+    try:
+        for item_id in items[:2]:  # answered although the publish to the other process cannot go out
+            move = {"meeting_id": meeting_id, "item_id": item_id}
+            assert actor.call("agenda.set_current", move, timeout=PATIENCE)["ok"]
+        actor.wait_for(lambda events: len(events) == 3)  # this process's own clients still hear them
+    finally:
+        redis_server.thaw()
+    # Once Redis is back the queue carries events again.
+    assert actor.call("agenda.set_current", {"meeting_id": meeting_id, "item_id": items[2]})["ok"]
+    other.wait_for(lambda events: events[-1]["payload"].get("item_id") == items[2])
