@@ -34,6 +34,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("REDIS_URL", None, "Redis URL; when set, rate limits and Socket.IO messages go through Redis"),
     Setting("SOCKETIO_CHANNEL", "meetcore", "Redis channel the app processes of one installation share"),
     Setting(
+        "REDIS_TIMEOUT_MS",
+        "500",
+        "Longest wait for Redis on one call; past it Redis counts as down (rate limits go on in memory)",
+        int,
+    ),
+    Setting(
         "ASYNC_MODE", "gevent", "Socket.IO server mode: gevent (production) or threading (tests, debugging)"
     ),
     Setting(
@@ -146,7 +152,6 @@ def from_environment() -> dict[str, object]:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=bool(values["SESSION_COOKIE_SECURE"]),
-        RATELIMIT_STORAGE_URI=values["REDIS_URL"] or "memory://",
         RATELIMIT_HEADERS_ENABLED=True,
         API_TITLE="MeetCore API",
         API_VERSION="v1",
@@ -156,4 +161,26 @@ def from_environment() -> dict[str, object]:
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,
     )
+    config.update(_rate_limit_storage(values["REDIS_URL"], values["REDIS_TIMEOUT_MS"]))
     return config
+
+
+def redis_timeouts(timeout_ms: int) -> dict[str, float]:
+    """Socket options of a Redis client whose calls must fail fast: a dead Redis refuses at once, but a
+    frozen one (a hung host) would hold the request until the kernel gave up (issue 20)."""
+    seconds = timeout_ms / 1000
+    return {"socket_timeout": seconds, "socket_connect_timeout": seconds}
+
+
+def _rate_limit_storage(redis_url: str | None, timeout_ms: int) -> dict[str, object]:
+    """Rate limits count in Redis when there is one, so that every process shares them. While Redis is down
+    they count in this process's memory instead (Flask-Limiter logs the switch and checks Redis again with
+    back-off): a sign-in or a join link must never fail because its counter is out of reach."""
+    if not redis_url:
+        return {"RATELIMIT_STORAGE_URI": "memory://"}
+    return {
+        "RATELIMIT_STORAGE_URI": redis_url,
+        "RATELIMIT_STORAGE_OPTIONS": redis_timeouts(timeout_ms),
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+    }

@@ -8,9 +8,13 @@ renamed executable is refused), and only up to the size the caller allows.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import secrets
+import tempfile
 import unicodedata
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -18,7 +22,7 @@ from typing import BinaryIO
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from meetcore.errors import InvalidInput
+from meetcore.errors import DomainError, InvalidInput
 
 # extension → (content type, magic prefixes the file must start with)
 ZIP = (b"PK\x03\x04",)
@@ -39,6 +43,56 @@ OFFICE_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
     "ppt": ("application/vnd.ms-powerpoint", OLE),
 }
 CHUNK = 64 * 1024
+
+
+class StorageRefused(DomainError):
+    """The server's disk refused to keep a file; the user is told which way, and that nothing was kept."""
+
+
+class StorageFull(StorageRefused):
+    code = "storage_full"
+    status = 507
+    default_message = _l(
+        "The server has no room left to keep this file; nothing was saved. Tell the system administrator."
+    )
+
+
+class StorageUnwritable(StorageRefused):
+    code = "storage_unwritable"
+    status = 503
+    default_message = _l(
+        "The server cannot write files at the moment; nothing was saved. Tell the system administrator."
+    )
+
+
+NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+CANNOT_WRITE = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
+
+
+def disk_refusal(error: OSError) -> StorageRefused | None:
+    """What a failed write means to its user (a full disk, a disk that cannot be written), or None for an
+    error that says nothing of the disk: that one stays the internal error it is."""
+    if error.errno in NO_ROOM:
+        return StorageFull()
+    if error.errno in CANNOT_WRITE:
+        return StorageUnwritable()
+    return None
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write a whole file or nothing: into a temporary file beside it, renamed over it once complete, so a
+    full disk never leaves a truncated file (or spoils the one that was there)."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 @dataclass
@@ -74,10 +128,23 @@ class FileStore:
                 field=self.field,
             )
         content_type, magics = OFFICE_TYPES[extension]
-        limit = self.max_bytes()
+        key = f"{secrets.token_hex(16)}.{extension}"
+        try:
+            size, sha256 = self._write(stream, key, magics)
+        except OSError as error:
+            refusal = disk_refusal(error)
+            if refusal is None:
+                raise
+            refusal.field = self.field
+            raise refusal from error
+        return StoredFile(key=key, name=name, content_type=content_type, size=size, sha256=sha256)
+
+    def _write(self, stream: BinaryIO, key: str, magics: tuple[bytes, ...]) -> tuple[int, str]:
+        """Copy the stream into the file `key`, checking size and type on the way: (size, SHA-256). No
+        file is left behind when anything fails."""
+        extension, limit = key.rpartition(".")[2], self.max_bytes()
         folder = self.directory()
         folder.mkdir(parents=True, exist_ok=True)
-        key = f"{secrets.token_hex(16)}.{extension}"
         path = folder / key
         digest, size, head = hashlib.sha256(), 0, b""
         try:
@@ -98,9 +165,10 @@ class FileStore:
                     _l("The file's content is not a .%(ext)s file.", ext=extension), field=self.field
                 )
         except BaseException:
-            path.unlink(missing_ok=True)
+            with suppress(OSError):  # a disk that cannot be written may not let it be removed either
+                path.unlink(missing_ok=True)
             raise
-        return StoredFile(key=key, name=name, content_type=content_type, size=size, sha256=digest.hexdigest())
+        return size, digest.hexdigest()
 
     def path_of(self, key: str) -> Path:
         """The stored file of a key (keys are ours: hex and an extension, never a path)."""

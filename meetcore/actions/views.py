@@ -25,6 +25,7 @@ from meetcore.auth.permissions import STAFF, require_editor, require_staff
 from meetcore.directory.models import REGIONS
 from meetcore.errors import Conflict, DomainError, InvalidInput
 from meetcore.extensions import db, limiter
+from meetcore.storage import StorageRefused
 
 bp = Blueprint("actions", __name__)
 
@@ -274,14 +275,14 @@ def _report(assignment_id: int, by, urls):
         upload = None
     try:
         followup.report_progress(assignment_id, data, attachment=upload, by=by)
-    except (InvalidInput, Conflict) as error:
+    except (InvalidInput, Conflict, StorageRefused) as error:
         db.session.rollback()
         flash(str(error.message), "error")
         return _assignment_page(
             assignment_id,
             by,
             urls,
-            status=422 if isinstance(error, InvalidInput) else 409,
+            status=error.status,
             form=request.form,
             error_field=error.field,
         )

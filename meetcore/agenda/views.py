@@ -16,6 +16,7 @@ from meetcore.auth.permissions import can_edit, require_editor
 from meetcore.errors import Conflict, DomainError, InvalidInput, NotFound
 from meetcore.extensions import db
 from meetcore.meetings.services import get_meeting
+from meetcore.storage import StorageRefused
 
 bp = Blueprint("agenda", __name__)
 
@@ -220,7 +221,7 @@ def upload_document(meeting_id: int, item_id: int):
             raise InvalidInput(_("Choose the file to upload."), field="file")
         title = request.form.get("title")
         documents.add_document(item, upload.stream, upload.filename, title, by=current_user)
-    except (InvalidInput, Conflict) as error:
+    except (InvalidInput, Conflict, StorageRefused) as error:
         return _failed(error, lambda e: _item_page(meeting, _item_of(meeting, item_id), error_field=e.field,
                                                     status=e.status))  # fmt: skip
     flash(_("The document has been added."), "success")

@@ -31,6 +31,19 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def locale_at_hand(remembered: str | None = None) -> str:
+    """The language to answer in when something may be down: the visitor's choice in the session, else a
+    locale the caller remembered earlier (a live connection keeps its user's), else the default. Unlike
+    select_locale it never loads the signed-in user, so an error can be told while the database is out."""
+    from flask import current_app, has_request_context
+
+    chosen = session.get("lang") if has_request_context() else None
+    for candidate in (chosen, remembered):
+        if candidate in LOCALES:
+            return candidate
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
 @bp.route("/lang/<code>", methods=["POST", "GET"])
 def switch_language(code: str):
     if code in LOCALES:

@@ -44,7 +44,9 @@ def _remember(actor, auth) -> None:
         session[ACTOR_KEY] = {"kind": "seat", **actor.as_dict(), **link}
         access = {"seat_id": actor.seat_id, "seat_link_hash": link.get("link")}
     elif current_user.is_authenticated and current_user.id == actor.id:  # signed in: ends with the session
-        session[ACTOR_KEY] = {"kind": "user", "id": actor.id, "session_token": actor.session_token}
+        # The locale too, so that an error can be answered in it without reading the user again.
+        session[ACTOR_KEY] = {"kind": "user", "id": actor.id, "session_token": actor.session_token,
+                              "locale": actor.locale}  # fmt: skip
         access = {"user_id": actor.id, "session_token": actor.session_token}
     else:  # an API token
         from meetcore.auth.services import hash_token
@@ -165,9 +167,20 @@ def acknowledged(function):
         except Exception:
             db.session.rollback()
             log.exception("live command %s failed", function.__name__)
-            return {"ok": False, "error": {"code": "internal_error", "message": str(INTERNAL_ERROR)}}
+            return internal_error()
 
     return handler
+
+
+def internal_error() -> dict:
+    """The answer to a command that failed unexpectedly, told with what is at hand: whatever failed (the
+    database included) is not asked again to choose the language, or the command would go unanswered."""
+    from flask_babel import force_locale
+
+    from meetcore.i18n.setup import locale_at_hand
+
+    with force_locale(locale_at_hand((session.get(ACTOR_KEY) or {}).get("locale"))):
+        return {"ok": False, "error": {"code": "internal_error", "message": str(INTERNAL_ERROR)}}
 
 
 def live_command(name: str, schema: type[InputSchema]):

@@ -107,6 +107,17 @@ def _refusal_of_oversized(eio_sid: str, data: str | bytes) -> str | None:
     return f'2{namespace}{ack_id}["{TOO_LARGE}"]'
 
 
+def _message_queue(app: Flask) -> dict:
+    """Socket.IO's options for the queue between processes: ours (meetcore.live.queue) when Redis is set."""
+    from meetcore.live.queue import MessageQueue
+
+    url = app.config["MEETCORE_REDIS_URL"]
+    if not url:
+        return {}
+    channel, timeout_ms = app.config["MEETCORE_SOCKETIO_CHANNEL"], app.config["MEETCORE_REDIS_TIMEOUT_MS"]
+    return {"client_manager": MessageQueue(url, channel, timeout_ms)}
+
+
 def init_live(app: Flask) -> None:
     from meetcore.eventlog import services as eventlog
     from meetcore.live import broadcast
@@ -115,8 +126,7 @@ def init_live(app: Flask) -> None:
     socketio.init_app(
         app,
         async_mode=app.config["MEETCORE_ASYNC_MODE"],
-        message_queue=app.config["MEETCORE_REDIS_URL"],
-        channel=app.config["MEETCORE_SOCKETIO_CHANNEL"],
+        **_message_queue(app),
         transports=["websocket"],
         cors_allowed_origins=_allowed_origins(app),
         ping_interval=20,

@@ -53,8 +53,20 @@ def export_command(meeting_id: int, fmt: str, out: Path, grouping: str | None) -
     if str(out) == "-":
         click.get_binary_stream("stdout").write(data)
         return
-    out.write_bytes(data)
+    _write_file(out, data)
     click.echo(f"wrote {out} ({len(data):,} bytes)", err=True)
+
+
+def _write_file(out: Path, data: bytes) -> None:
+    """The whole file or none (a full disk leaves no truncated file); a failure is one line, no traceback."""
+    from meetcore.storage import disk_refusal, write_atomically
+
+    try:
+        write_atomically(out, data)
+    except OSError as error:
+        refusal = disk_refusal(error)
+        reason = str(refusal.message) if refusal else (error.strerror or type(error).__name__)
+        raise click.ClickException(f"{out}: {reason}") from None
 
 
 @minutes_cli.command("circulate")

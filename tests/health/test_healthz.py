@@ -9,6 +9,7 @@ def test_healthz_reports_database_and_schema_at_head(client):
     assert body["database"]["reachable"] is True
     assert body["schema"]["at_head"] is True
     assert body["schema"]["current"] == body["schema"]["head"]
+    assert body["message_queue"] == {"configured": False, "reachable": None}  # one process, no Redis
 
 
 def test_healthz_says_when_schema_is_behind(client):
