@@ -40,6 +40,7 @@ from meetcore.actions.models import (
     ProgressReport,
 )
 from meetcore.actions.schemas import AgencyLinkInput, FocalPointInput, ProgressInput
+from meetcore.agenda.tree import agenda_state
 from meetcore.auth.models import User
 from meetcore.auth.permissions import EDITORS, STAFF, require_editor, require_signed_in, require_staff
 from meetcore.auth.services import hash_token
@@ -859,7 +860,8 @@ def carry_open_actions_into(meeting: Meeting, *, by) -> list[int]:
     record_event(
         meeting,
         "actions.carried",
-        {"section_id": section.id, "item_ids": ids, "added": added, "action_ids": [a.id for a in actions]},
+        {"section_id": section.id, "item_ids": ids, "added": added, "action_ids": [a.id for a in actions],
+         "agenda": agenda_state(meeting.id)},  # fmt: skip
         by=by,
     )
     return ids

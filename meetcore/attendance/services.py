@@ -367,8 +367,8 @@ def _publish(meeting: Meeting, board: AttendanceBoard, now: datetime) -> None:
     provinces = {
         code: tally for code, tally in after["provinces"].items() if before["provinces"].get(code) != tally
     }
-    # One numbered event per publication: its "seats" (who changed) reach the staff only
-    # (live.rooms.STAFF_ONLY_FIELDS), so participants get one delivery, not a count and a placeholder.
+    # One numbered event per publication: its "seats" (who changed) reach the staff only (its staff_fields
+    # in meetcore.eventlog.kinds), so participants get one delivery, not a count and a placeholder.
     record_event(meeting, "attendance.board", {
         **after,
         "provinces": provinces,

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from meetcore.database import utcnow
 from meetcore.errors import NotFound
+from meetcore.eventlog.kinds import check_event
 from meetcore.eventlog.models import MeetingEvent
 from meetcore.extensions import db
 from meetcore.live.broadcast import queue_for_broadcast
@@ -85,6 +86,7 @@ def record_event(
     The UPDATE ... RETURNING takes the meeting row's write lock, so two transactions can never hand out
     the same seq (and the unique (meeting_id, seq) constraint would refuse it if they did).
     """
+    check_event(kind, payload or {})
     seq = db.session.execute(_NEXT_SEQ, {"meeting_id": meeting.id}).scalar_one()
     meeting_state = sa.inspect(meeting)
     if not meeting_state.transient and not meeting_state.pending:

@@ -7,10 +7,7 @@ gap always means a lost message.
 
 from __future__ import annotations
 
-# Events only the secretariat and the chair read (roster edits, invitations, mail status...).
-STAFF_ONLY_PREFIXES = ("seats.", "invitations.", "mail.", "meeting.created",
-                       "attendance.changed", "attendance.identity", "attendance.site_link",
-                       "attendance.settings")  # fmt: skip
+from meetcore.eventlog.kinds import kind_named
 
 
 def participants_room(meeting_id: int) -> str:
@@ -21,22 +18,15 @@ def staff_room(meeting_id: int) -> str:
     return f"meeting:{meeting_id}:staff"
 
 
-def is_staff_only(kind: str) -> bool:
-    return kind.startswith(STAFF_ONLY_PREFIXES)
-
-
-# Events everyone reads but with fields only staff may see: participants get the event without them.
-STAFF_ONLY_FIELDS = {"attendance.board": ("seats",), "decision.recorded": ("present_seat_ids",)}
-
-
 def for_participants(message: dict) -> dict:
-    """The message as a participant may read it: whole, without its staff-only fields, or redacted."""
-    kind = message["kind"]
-    if is_staff_only(kind):
+    """The message as a participant may read it: whole, without its staff-only fields, or redacted
+    (meetcore.eventlog.kinds decides, and a kind it does not know is the staff's)."""
+    kind = kind_named(message["kind"])
+    if kind.staff_only:
         return redacted(message)
-    hidden = STAFF_ONLY_FIELDS.get(kind)
-    if hidden and any(name in (message.get("payload") or {}) for name in hidden):
-        payload = {key: value for key, value in message["payload"].items() if key not in hidden}
+    payload = message.get("payload") or {}
+    if any(name in payload for name in kind.staff_fields):
+        payload = {key: value for key, value in payload.items() if key not in kind.staff_fields}
         return {**message, "payload": payload}
     return message
 

@@ -2,9 +2,12 @@
 // (docs/protocol.md). Pure functions on plain objects; no DOM, no socket.
 //
 // applyEvent(state, event) changes `state` in place and answers:
-//   APPLIED  the event was folded in (or carried nothing this reader keeps: unknown kinds, "redacted");
-//   RESYNC   the payload does not say the resulting state (e.g. the agenda was restructured) or does not
-//            fit what we hold: the caller asks the server for a fresh snapshot.
+//   APPLIED  the event was folded in (or carried nothing this reader keeps: "redacted", bookkeeping);
+//   RESYNC   the payload does not say the resulting state (written before events carried it), does not
+//            fit what we hold, or its kind is unknown here: the caller asks for a fresh snapshot.
+//
+// HANDLERS names every kind the server declares (meetcore/eventlog/kinds.py; a test keeps the two lists
+// equal): one dispatch place.
 
 export const APPLIED = 'applied';
 export const RESYNC = 'resync';
@@ -155,10 +158,30 @@ function replaceAgenda(state, p) {
   return APPLIED;
 }
 
+// Kinds that change nothing a live page holds: the secretariat's bookkeeping (listed in the console's own
+// pages), and what participants receive in place of a staff-only event.
+const NOTHING_TO_APPLY = [
+  'redacted', 'meeting.created', 'minutes.details_updated', 'minutes.circulated', 'minutes.amended',
+  'attendance.identity_confirmed', 'attendance.settings', 'attendance.site_link_issued',
+  'attendance.site_links_revoked', 'seats.added', 'seats.imported', 'seats.updated', 'seats.removed',
+  'seats.link_issued', 'seats.links_revoked', 'invitations.sent', 'invitations.updated',
+  'invitations.cancelled', 'invitations.withdrawn', 'invitations.handed_over', 'invitations.reassigned',
+  'invitations.reminded', 'invitations.rsvp', 'mail.resend',
+];
+
+function replaceFloor(state, p) {
+  // Every floor event carries the whole resulting floor (meetcore/floor/services.py).
+  if (!p.floor || typeof p.floor !== 'object') return RESYNC;
+  state.floor = p.floor;
+  return APPLIED;
+}
+
 const HANDLERS = {
+  ...Object.fromEntries(NOTHING_TO_APPLY.map((kind) => [kind, () => APPLIED])),
   'meeting.started': (state, p) => { state.meeting.status = p.status || 'live'; return APPLIED; },
   'meeting.ended': (state, p) => { state.meeting.status = p.status || 'ended'; return APPLIED; },
   'meeting.cancelled': (state) => { state.meeting.status = 'cancelled'; return APPLIED; },
+  'minutes.certified': (state, p) => { state.meeting.status = p.status || 'certified'; return APPLIED; },
   'meeting.updated': (state, p) => {
     if (!p.meeting || typeof p.meeting !== 'object') return RESYNC; // written before events carried it
     state.meeting = { ...state.meeting, ...p.meeting };
@@ -194,6 +217,14 @@ const HANDLERS = {
   'agenda.moved': replaceAgenda,
   'agenda.deleted': replaceAgenda,
   'agenda.sections_inserted': replaceAgenda,
+  'actions.carried': replaceAgenda,
+
+  'floor.requested': replaceFloor,
+  'floor.withdrawn': replaceFloor,
+  'floor.granted': replaceFloor,
+  'floor.revoked': replaceFloor,
+  'floor.limit_set': replaceFloor,
+  'floor.closed': replaceFloor,
 
   'minutes.text': (state, p) => spliceMinutes(state, p),
 
@@ -217,6 +248,9 @@ const HANDLERS = {
   'attendance.changed': attendanceChanged,
 };
 
+/** Every kind this client applies (tests/live/test_event_kinds.py compares it with the server's). */
+export const KNOWN_KINDS = Object.keys(HANDLERS).concat(['action.created', 'action.updated', 'action.cancelled']);
+
 /**
  * Fold one event into the state.
  * @param {object} state        the snapshot, as changed by the events applied so far
@@ -225,19 +259,16 @@ const HANDLERS = {
  */
 export function applyEvent(state, event, options = {}) {
   const payload = event.payload || {};
-  if (event.kind && event.kind.startsWith('floor.')) {
-    // Every floor event carries the whole resulting floor (meetcore/floor/services.py).
-    if (payload.floor && typeof payload.floor === 'object') {
-      state.floor = payload.floor;
-      return APPLIED;
-    }
-    return APPLIED;
-  }
+  // The action events depend on the reader (a participant keeps only its agency's): one more argument.
   if (event.kind === 'action.created') return actionCreated(state, payload, event.at, options.participant);
   if (event.kind === 'action.updated') return actionUpdated(state, payload);
   if (event.kind === 'action.cancelled') return actionCancelled(state, payload, event.at);
   const handler = HANDLERS[event.kind];
-  if (!handler) return APPLIED; // a kind this client does not know: counted, nothing to draw
+  if (!handler) {
+    // A kind this client does not know (a newer server): it cannot say what changed, a snapshot can.
+    if (typeof console !== 'undefined') console.warn('MeetCore: unknown event kind', event.kind);
+    return RESYNC;
+  }
   try {
     return handler(state, payload) || APPLIED;
   } catch (error) {

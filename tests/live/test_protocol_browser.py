@@ -93,19 +93,23 @@ def test_join_buffers_until_answered_then_applies_in_order(page):
     assert conn(page, "c.counters.dropped") == 1
 
 
-def test_duplicates_are_dropped_and_unknown_kinds_are_counted(page):
+def test_duplicates_and_redacted_events_are_dropped_and_an_unknown_kind_brings_a_snapshot(page):
     _start(page)
     page.evaluate("() => answer(0, { ok: true, mode: 'snapshot', snapshot: snapshot(10) })")
     before = conn(page, "JSON.stringify(c.state)")
     page.evaluate("""() => {
       event(10, 'meeting.ended', { status: 'ended' });  // seq <= last_seq: ignored
-      event(11, 'something.new', { anything: [1, 2] });  // a kind this client does not know
-      event(12, 'redacted', {});                         // a staff-only event, as participants get it
+      event(11, 'redacted', {});                         // a staff-only event, as participants get it
+      event(12, 'seats.updated', { seat_id: 3 });        // the secretariat's bookkeeping: nothing to draw
     }""")
     assert conn(page, "c.lastSeq") == 12
     assert conn(page, "JSON.stringify(c.state)") == before
     assert conn(page, "c.counters.events") == 2 and conn(page, "c.counters.dropped") == 1
     assert [m["name"] for m in sent(page)] == ["join"]  # no rejoin for any of these
+    # A kind this client does not know (a newer server) cannot be applied: a fresh snapshot says it.
+    page.evaluate("() => event(13, 'something.new', { anything: [1, 2] })")
+    assert sent(page)[1] == {"name": "join", "payload": {"meeting_id": 7}}
+    assert conn(page, "c.counters.resyncs") == 1
     assert page.errors == []
 
 

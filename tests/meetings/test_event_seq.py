@@ -22,7 +22,7 @@ def test_the_seq_after_commit_is_the_committed_transactions_own(meeting, users):
     meeting_id = meeting.id
     begin_command()
     locked = lock_meeting(meeting_id)
-    event = record_event(locked, "meeting.updated", {"venue": "ห้อง 1"}, by=users["secretariat"])
+    event = record_event(locked, "seats.added", {"seat_ids": [1]}, by=users["secretariat"])
     seq = event.seq
     db.session.commit()
     _number_elsewhere(meeting_id)
@@ -34,7 +34,7 @@ def test_the_seq_after_commit_is_the_committed_transactions_own(meeting, users):
 def test_a_rolled_back_transaction_leaves_nothing_written(meeting, users):
     meeting_id = meeting.id
     begin_command()
-    record_event(lock_meeting(meeting_id), "meeting.updated", {}, by=users["secretariat"])
+    record_event(lock_meeting(meeting_id), "seats.added", {}, by=users["secretariat"])
     db.session.rollback()
     assert seq_after_commit(meeting_id) is None
 
@@ -43,7 +43,7 @@ def test_a_command_that_writes_nothing_has_no_seq_even_after_one_that_did(meetin
     """Issue 13: a no-op was acknowledged with the seq of an unrelated earlier event."""
     meeting_id = meeting.id
     begin_command()
-    record_event(lock_meeting(meeting_id), "meeting.updated", {}, by=users["secretariat"])
+    record_event(lock_meeting(meeting_id), "seats.added", {}, by=users["secretariat"])
     db.session.commit()
     assert seq_after_commit(meeting_id) is not None
     begin_command()  # the next command
@@ -55,4 +55,14 @@ def test_a_command_that_writes_nothing_has_no_seq_even_after_one_that_did(meetin
 def test_locking_a_meeting_that_does_not_exist(app_ctx):
     with pytest.raises(NotFound):
         lock_meeting(987654)
+    db.session.rollback()
+
+
+def test_an_undeclared_kind_or_a_payload_without_its_fields_is_refused(meeting, users):
+    from meetcore.eventlog.kinds import UndeclaredEvent
+
+    locked = lock_meeting(meeting.id)
+    for kind, payload in (("meeting.renamed", {}), ("agenda.updated", {"item_id": 1, "fields": ["title"]})):
+        with pytest.raises(UndeclaredEvent):
+            record_event(locked, kind, payload, by=users["secretariat"])
     db.session.rollback()
