@@ -17,7 +17,7 @@ from meetcore.extensions import limiter
 from meetcore.invitations import reply_log as log_of_replies
 from meetcore.invitations import services
 from meetcore.mail import services as outbox
-from meetcore.mail.sender import IN_DOUBT_NOTE
+from meetcore.mail.sender import IN_DOUBT_LOST_NOTE, IN_DOUBT_NOTE
 from meetcore.meetings.services import get_meeting
 
 bp = Blueprint("invitations", __name__)
@@ -71,6 +71,7 @@ def _labels() -> dict:
         "outcome_label": lambda value: OUTCOME_LABELS.get(value, value),
         "outcome_filter_label": lambda value: OUTCOME_FILTER_LABELS.get(value, value),
         "in_doubt_note": IN_DOUBT_NOTE,
+        "in_doubt_lost_note": IN_DOUBT_LOST_NOTE,
     }
 
 

@@ -52,6 +52,7 @@ from meetcore.mail.services import IN_FLIGHT, SUPERSEDED_NOTE
 log = logging.getLogger(__name__)
 
 IN_DOUBT_NOTE = "in doubt: the sender stopped during this message's transfer"
+IN_DOUBT_LOST_NOTE = "in doubt: the connection was lost during this message's transfer"
 MAX_RECONNECTS = 3
 # A calendar message whose older one to the same recipient is in another sender's transfer is put back for
 # this long: a live transfer ends within seconds, a dead sender's row is taken over when its lease runs out.
@@ -111,6 +112,25 @@ class StopRequest:
         return self._requested
 
 
+class _NotesData:
+    """smtplib's SMTP, noting when a message's DATA phase begins (sendmail() calls data()): a connection
+    lost from then on may have left the whole message with the server, which queues it before answering."""
+
+    data_begun = False
+
+    def data(self, msg):
+        self.data_begun = True
+        return super().data(msg)
+
+
+class _Smtp(_NotesData, smtplib.SMTP):
+    pass
+
+
+class _SmtpSsl(_NotesData, smtplib.SMTP_SSL):
+    pass
+
+
 class SmtpConnection:
     """One SMTP session built from the MEETCORE_SMTP_* settings."""
 
@@ -124,11 +144,11 @@ class SmtpConnection:
 
     def open(self) -> smtplib.SMTP:
         if self.security == "ssl":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+            smtp: smtplib.SMTP = _SmtpSsl(
                 self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
             )
         else:
-            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            smtp = _Smtp(self.host, self.port, timeout=self.timeout)
         smtp.ehlo()
         if self.security == "starttls":
             smtp.starttls(context=ssl.create_default_context())
@@ -156,6 +176,12 @@ def _text(message) -> str:
     return str(message)[:1000]
 
 
+def holds_doubt(config) -> bool:
+    """MEETCORE_MAIL_IN_DOUBT: hold (at most once) a message whose transfer may or may not have completed,
+    or resend it (at least once, the default)."""
+    return (config.get("MEETCORE_MAIL_IN_DOUBT") or "resend").lower() == "hold"
+
+
 def lease_seconds(config) -> float:
     return float(config["MEETCORE_MAIL_CLAIM_TIMEOUT"])
 
@@ -176,7 +202,7 @@ def reclaim_stale(now: datetime) -> int:
         sa.select(table.id, table.recipient, table.message_id, table.meeting_id, table.kind, table.sequence)
         .where(table.status == "sending", table.claimed_at < cutoff)
     ).all()
-    hold = (config.get("MEETCORE_MAIL_IN_DOUBT") or "resend").lower() == "hold"
+    hold = holds_doubt(config)
     for row in doubtful:
         log.warning(
             "outbox message %s to %s (Message-ID <%s>) was in transfer when its sender stopped; %s",
@@ -445,20 +471,30 @@ def dated(body: bytes, now: datetime) -> bytes:
     return (new_head if count else date + b"\r\n" + head) + rest
 
 
+def _lost(smtp: smtplib.SMTP, row, reason: str) -> _Outcome:
+    """The connection failed without an answer. Before DATA the message certainly did not go: tried again
+    like a 4xx. During DATA it may have: in doubt, as when a sender dies, so with ``hold`` it is failed
+    (at most once) and with ``resend`` tried again (at least once; the same Message-ID)."""
+    if getattr(smtp, "data_begun", False) and holds_doubt(current_app.config):
+        return _Outcome(row.id, "failed", None, f"{IN_DOUBT_LOST_NOTE} ({reason})"[:1000])
+    return _Outcome(row.id, "deferred", None, reason[:1000])
+
+
 def _send_one(smtp: smtplib.SMTP, row, now: datetime | None = None) -> tuple[_Outcome, bool]:
     """(outcome, whether the connection is still usable)."""
+    smtp.data_begun = False
     try:
         smtp.sendmail(row.sender, [row.recipient], dated(row.body, now or utcnow()))
     except smtplib.SMTPRecipientsRefused as error:
         code, text = error.recipients.get(row.recipient, (None, b"recipient refused"))
         return _Outcome(row.id, _classify(code), code, _text(text)), True
     except smtplib.SMTPServerDisconnected as error:
-        return _Outcome(row.id, "deferred", None, f"connection lost: {error}"[:1000]), False
+        return _lost(smtp, row, f"connection lost: {error}"), False
     except smtplib.SMTPResponseException as error:  # MAIL FROM or DATA refused, or 421 closing
         usable = error.smtp_code != 421
         return _Outcome(row.id, _classify(error.smtp_code), error.smtp_code, _text(error.smtp_error)), usable
     except (OSError, smtplib.SMTPException) as error:  # timeouts, resets
-        return _Outcome(row.id, "deferred", None, f"{type(error).__name__}: {error}"[:1000]), False
+        return _lost(smtp, row, f"{type(error).__name__}: {error}"), False
     return _Outcome(row.id, "sent", 250), True
 
 

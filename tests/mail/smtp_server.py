@@ -49,6 +49,9 @@ class Recorder:
         self.rcpt_commands = 0
         self.rcpt_answer: Callable[[str], str | None] | None = None
         self.data_answer: Callable[[object], str | None] | None = None
+        # True for a message: it is taken, then the connection is dropped before the answer (as when the
+        # network fails just after the message's last byte).
+        self.drop_after_data: Callable[[object], bool] | None = None
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         with self.lock:
@@ -76,6 +79,8 @@ class Recorder:
         if answer:
             return answer
         self._keep(envelope)
+        if self.drop_after_data and self.drop_after_data(envelope):
+            server.transport.abort()  # at once, the answer unsent
         return "250 2.0.0 Message accepted"
 
     def _keep(self, envelope) -> None:

@@ -247,6 +247,36 @@ def test_message_in_doubt_is_resent_with_the_same_message_id_by_default(smtp, ma
     assert {m.status for m in outbox_by_recipient().values()} == {"sent"}
 
 
+@pytest.mark.parametrize("policy, copies, status", [("hold", 1, "failed"), ("resend", 2, "sent")])
+def test_a_connection_lost_after_a_messages_data_is_a_transfer_in_doubt(smtp, mail_config, policy, copies,
+                                                                         status):  # fmt: skip
+    """The server has the whole message but the connection drops before its answer: maybe delivered. With
+    hold it is not sent again (at most once); with resend it is, recognisably the same."""
+    from meetcore.mail import sender
+
+    mail_config["MEETCORE_MAIL_IN_DOUBT"] = policy
+    queue_notices(3)
+    dropped = []
+
+    def drop_once(envelope) -> bool:
+        drop = envelope.rcpt_tos == ["person1@example.org"] and not any(dropped)
+        dropped.append(drop)
+        return drop
+
+    smtp.drop_after_data = drop_once
+    now = utcnow()
+    sender.deliver_outbox(now=now)
+    sender.deliver_outbox(now=now + timedelta(hours=2))  # past any back-off
+    copies_of = smtp.by_recipient()["person1@example.org"]
+    assert len(copies_of) == copies
+    assert len({copy.message["Message-ID"] for copy in copies_of}) == 1
+    assert smtp.counts()["person0@example.org"] == smtp.counts()["person2@example.org"] == 1
+    row = outbox_by_recipient()["person1@example.org"]
+    assert row.status == status
+    if policy == "hold":
+        assert row.last_error.startswith(sender.IN_DOUBT_LOST_NOTE)
+
+
 def test_smtp_auth(mail_config):
     """The sender signs in when MEETCORE_SMTP_USERNAME is set."""
     from aiosmtpd.controller import Controller
