@@ -68,7 +68,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAIL_MAX_ATTEMPTS", "10", "Temporary (4xx) failures before a message is marked failed", int),
     Setting("MAIL_RETRY_SECONDS", "60", "Delay before the first retry after a 4xx answer; doubles", int),
     Setting("MAIL_RETRY_MAX_SECONDS", "3600", "Longest delay between two retries", int),
-    Setting("MAIL_CLAIM_TIMEOUT", "600", "Seconds before a batch claimed by a dead sender is retried", int),
+    Setting(
+        "MAIL_CLAIM_TIMEOUT",
+        "30",
+        "Seconds a sender's lease on its batch lasts unless renewed; then another sender takes it over",
+        int,
+    ),
     Setting(
         "MAIL_IN_DOUBT",
         "resend",

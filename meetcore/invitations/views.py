@@ -14,9 +14,10 @@ from flask_login import current_user, login_required
 from meetcore.auth.permissions import can_edit, require_editor
 from meetcore.errors import Conflict, InvalidInput
 from meetcore.extensions import limiter
+from meetcore.invitations import reply_log as log_of_replies
 from meetcore.invitations import services
 from meetcore.mail import services as outbox
-from meetcore.mail.sender import IN_DOUBT_NOTE
+from meetcore.mail.sender import IN_DOUBT_LOST_NOTE, IN_DOUBT_NOTE
 from meetcore.meetings.services import get_meeting
 
 bp = Blueprint("invitations", __name__)
@@ -57,6 +58,8 @@ OUTCOME_LABELS = {
     "delegation_request": _l("Asks to hand the seat to someone outside the roster"),
     "delegation_approved": _l("Seat handed over (approved)"),
 }
+OUTCOME_FILTER_LABELS = {log_of_replies.ATTENTION: _l("Needs a look"), **OUTCOME_LABELS}
+REPLY_LOG_PAGE_SIZE = 50
 
 
 @bp.context_processor
@@ -66,7 +69,9 @@ def _labels() -> dict:
         "outbox_status_label": lambda status: STATUS_LABELS.get(status, status),
         "partstat_label": lambda value: PARTSTAT_LABELS.get(value, value),
         "outcome_label": lambda value: OUTCOME_LABELS.get(value, value),
+        "outcome_filter_label": lambda value: OUTCOME_FILTER_LABELS.get(value, value),
         "in_doubt_note": IN_DOUBT_NOTE,
+        "in_doubt_lost_note": IN_DOUBT_LOST_NOTE,
     }
 
 
@@ -199,6 +204,26 @@ def approve_delegation(meeting_id: int, reply_id: int):
     else:
         flash(_("The seat has been handed to %(to)s.", to=reply.delegated_to), "success")
     return redirect(url_for("invitations.overview", meeting_id=meeting.id))
+
+
+@bp.get("/calendar-replies")
+@login_required
+def reply_log():
+    """Every calendar reply read, also those no meeting's page lists (unknown UID, unreadable) and the
+    refused ones, with the reason; filterable. Admins and the secretariat."""
+    outcome = request.args.get("outcome") or None
+    if outcome not in log_of_replies.OUTCOME_FILTERS:
+        outcome = None
+    address = (request.args.get("address") or "").strip()[:254]
+    unmatched = request.args.get("unmatched") == "1"
+    page = log_of_replies.list_reply_log(
+        by=current_user, outcome=outcome, address=address or None, unmatched=unmatched,
+        page=_int_arg("page", 1), per_page=REPLY_LOG_PAGE_SIZE,
+    )  # fmt: skip
+    return render_template(
+        "invitations/reply_log.html", page=page, outcome=outcome or "", address=address, unmatched=unmatched,
+        outcomes=log_of_replies.OUTCOME_FILTERS,
+    )  # fmt: skip
 
 
 # --- the invitee's reply page (no sign-in) -----------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import threading
 
@@ -14,29 +15,47 @@ def mail_cli() -> None:
     """Outgoing mail (the outbox) and incoming calendar replies."""
 
 
+def stop_on_signals(stop) -> None:
+    """SIGTERM (an ordinary service stop) and Ctrl-C ask the sender to stop: it finishes the message in
+    transfer and puts the rest of its batch back for the next sender. A second one stops it at once (its
+    rows are then taken over when its lease runs out)."""
+
+    def handle(signum, _frame) -> None:
+        stop.set()  # only this: the handler interrupts the main thread anywhere
+        signal.signal(signum, signal.SIG_DFL if signum == signal.SIGTERM else signal.default_int_handler)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, handle)
+
+
 @mail_cli.command("send")
 @click.option(
     "--loop", is_flag=True, help="Keep running: reminders and delivery every MEETCORE_MAIL_SEND_INTERVAL s."
 )
 @click.option("--interval", type=float, default=None, help="Seconds between rounds with --loop.")
 def send_command(loop: bool, interval: float | None) -> None:
-    """Queue due reminders, then send every message that is due, one SMTP connection per batch."""
-    from meetcore.mail.sender import run_forever, run_once
+    """Queue due reminders, then send every message that is due, one SMTP connection per batch. SIGTERM or
+    Ctrl-C: the message in transfer is finished, the rest put back, and the command ends."""
+    from meetcore.mail.sender import StopRequest, run_forever, run_once
 
     app = current_app._get_current_object()
+    stop = StopRequest()
+    stop_on_signals(stop)
     if loop:
-        click.echo("mail worker running; stop with Ctrl-C")
+        click.echo("mail worker running; stop with Ctrl-C or SIGTERM")
         try:
-            run_forever(app, interval=interval)
-        except KeyboardInterrupt:
+            run_forever(app, interval=interval, stop=stop)
+        except KeyboardInterrupt:  # a second Ctrl-C
             pass
+        click.echo("mail worker stopped")
         return
-    report = run_once(app)
+    report = run_once(app, stop=stop)
     if report.skipped:
         raise click.ClickException(f"nothing sent: {report.skipped}; the mail stays in the outbox")
     click.echo(
         f"sent {report.sent}, deferred {report.deferred}, failed {report.failed} "
         f"({report.batches} batches, {report.connections} SMTP connections, {report.seconds:.2f} s)"
+        + (f"; stopped, {report.put_back} put back in the queue" if stop.is_set() else "")
     )
 
 

@@ -4,10 +4,7 @@ sender restarts; what the SMTP server received, in the order it received it, is 
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
@@ -15,32 +12,13 @@ from datetime import timedelta
 import pytest
 
 from tests.invitations.support import deliver, take_apart
+from tests.mail.support import start_sender
 
 KILL_AT = 3  # the sender dies while the server holds the third message's DATA
 
 
-def _sender(app, *, claim_timeout: int | None = None) -> subprocess.Popen:
-    """`meetcore mail send` in its own process, on the test database, to the test SMTP server."""
-    config = app.config
-    env = dict(os.environ)
-    env.update(
-        MEETCORE_DATABASE_URL=str(config["SQLALCHEMY_DATABASE_URI"]),
-        MEETCORE_SECRET_KEY=str(config["SECRET_KEY"]),
-        MEETCORE_BASE_URL=str(config["MEETCORE_BASE_URL"]),
-        MEETCORE_SMTP_HOST=str(config["MEETCORE_SMTP_HOST"]),
-        MEETCORE_SMTP_PORT=str(config["MEETCORE_SMTP_PORT"]),
-        MEETCORE_REMINDERS="",
-    )
-    if claim_timeout is not None:
-        env["MEETCORE_MAIL_CLAIM_TIMEOUT"] = str(claim_timeout)
-    return subprocess.Popen(
-        [sys.executable, "-m", "meetcore", "mail", "send"], env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-
-
 def _run(app, **kwargs) -> str:
-    process = _sender(app, **kwargs)
+    process = start_sender(app, **kwargs)
     output, _ = process.communicate(timeout=120)
     assert process.returncode == 0, output.decode()
     return output.decode()
@@ -60,7 +38,7 @@ def _kill_mid_batch(app, smtp) -> None:
         return None
 
     smtp.data_answer = data_answer
-    process = _sender(app)
+    process = start_sender(app)
     try:
         assert held.wait(120), "the sender never reached the message it should die in"
         process.send_signal(signal.SIGKILL)
@@ -194,3 +172,36 @@ def test_a_message_due_behind_a_newer_one_is_superseded_when_its_turn_comes(smal
     deliver(now=sending_time + timedelta(minutes=5))
     dates = {take_apart(r).message["Date"].datetime for r in smtp.received}
     assert dates == {(sending_time + timedelta(minutes=5)).replace(microsecond=0)}
+
+
+def test_a_newer_message_waits_while_an_older_one_to_the_same_person_is_in_another_senders_transfer(
+    small_meeting, users, app_ctx, smtp
+):
+    """Two live senders: one is in the middle of an invitation's transfer when the meeting moves; the other,
+    sending the update, must not overtake it (the recipient's server would get the new time, then the old)."""
+    from meetcore.database import utcnow
+    from meetcore.extensions import db
+    from meetcore.invitations.services import send_invitations
+    from meetcore.mail import sender
+    from meetcore.meetings.services import update_meeting
+
+    send_invitations(small_meeting, by=users["secretariat"])
+    token, (slow,) = sender._claim(utcnow(), 1)  # the first sender has begun one invitation's transfer
+    assert sender._start(slow, token, utcnow())
+    db.session.commit()
+    update_meeting(small_meeting, {"venue": "ห้องประชุม 3"}, by=users["secretariat"])
+
+    report = sender.deliver_outbox()  # the second sender
+    assert slow.recipient not in smtp.counts()
+    assert (report.sent, report.waiting) == (4, 1)
+
+    smtp_session = sender.SmtpConnection(app_ctx.config).open()  # the first sender's transfer ends
+    outcome, _usable = sender._send_one(smtp_session, slow)
+    sender._record(outcome, token, slow.attempts, utcnow(), sender.DeliveryReport())
+    db.session.commit()
+    smtp_session.quit()
+    assert sender.deliver_outbox(now=utcnow() + sender.WAIT_FOR_OLDER).sent == 1
+
+    history = _history(smtp)
+    _never_back_in_time(history)
+    assert [m[:2] for m in history[slow.recipient]] == [("REQUEST", 0), ("REQUEST", 1)]

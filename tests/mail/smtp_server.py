@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import inspect
 import socket
 import threading
 from collections import Counter
@@ -37,7 +38,9 @@ class Received:
 
 class Recorder:
     """aiosmtpd handler. ``rcpt_answer(address)`` / ``data_answer(envelope)`` may return an SMTP reply
-    (e.g. "451 4.3.0 try later") to refuse; None accepts."""
+    (e.g. "451 4.3.0 try later") to refuse; None accepts. ``data_answer`` may also return
+    an awaitable: the message is then taken at once and its 250 held back until the awaitable is done, while
+    the server goes on serving other connections."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -46,6 +49,9 @@ class Recorder:
         self.rcpt_commands = 0
         self.rcpt_answer: Callable[[str], str | None] | None = None
         self.data_answer: Callable[[object], str | None] | None = None
+        # True for a message: it is taken, then the connection is dropped before the answer (as when the
+        # network fails just after the message's last byte).
+        self.drop_after_data: Callable[[object], bool] | None = None
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         with self.lock:
@@ -64,15 +70,26 @@ class Recorder:
 
     async def handle_DATA(self, server, session, envelope):
         answer = self.data_answer(envelope) if self.data_answer else None
+        if inspect.isawaitable(answer):
+            # Taken but answered late: kept at once, as a real server queues a message when its DATA ends,
+            # so it counts as received even when the client is gone before the answer.
+            self._keep(envelope)
+            await answer
+            return "250 2.0.0 Message accepted"
         if answer:
             return answer
+        self._keep(envelope)
+        if self.drop_after_data and self.drop_after_data(envelope):
+            server.transport.abort()  # at once, the answer unsent
+        return "250 2.0.0 Message accepted"
+
+    def _keep(self, envelope) -> None:
         with self.lock:
             self.received.append(
                 Received(
                     envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content or envelope.content
                 )
             )
-        return "250 2.0.0 Message accepted"
 
     # --- reading what arrived -------------------------------------------------------------------------
 

@@ -7,56 +7,30 @@ import re
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from meetcore.database import utcnow
-
-
-def _queue(count: int, *, prefix: str = "person") -> list[int]:
-    from meetcore.extensions import db
-    from meetcore.mail.message import build_message, sender_address
-    from meetcore.mail.services import enqueue
-
-    ids = []
-    for index in range(count):
-        to = f"{prefix}{index}@example.org"
-        built = build_message(to=to, to_name=f"ผู้รับ {index}", subject=f"ทดสอบ {index}", text="สวัสดี")
-        message = enqueue(
-            built, kind="notice", recipient=to, recipient_name=None, subject="ทดสอบ", sender=sender_address()
-        )
-        db.session.flush()
-        ids.append(message.id)
-    db.session.commit()
-    return ids
-
-
-def _rows() -> dict[str, object]:
-    from meetcore.extensions import db
-    from meetcore.mail.models import OutboxMessage
-
-    db.session.expire_all()
-    return {m.recipient: m for m in db.session.scalars(sa.select(OutboxMessage))}
+from tests.mail.support import outbox_by_recipient, queue_notices
 
 
 def test_without_smtp_host_mail_stays_in_the_outbox(mail_config):
     from meetcore.mail.sender import deliver_outbox
 
     mail_config["MEETCORE_SMTP_HOST"] = None
-    _queue(2)
+    queue_notices(2)
     report = deliver_outbox()
     assert report.skipped and report.sent == 0
-    assert {m.status for m in _rows().values()} == {"pending"}
+    assert {m.status for m in outbox_by_recipient().values()} == {"pending"}
 
 
 def test_one_connection_per_batch_and_each_message_once(smtp):
     from meetcore.mail.sender import deliver_outbox
 
-    _queue(30)
+    queue_notices(30)
     report = deliver_outbox()
     assert report.sent == 30 and report.batches == 1 and report.connections == 1
     assert smtp.connections == 1
     assert set(smtp.counts().values()) == {1} and len(smtp.counts()) == 30
-    rows = _rows()
+    rows = outbox_by_recipient()
     assert {m.status for m in rows.values()} == {"sent"}
     assert all(m.sent_at is not None and m.claim_token is None for m in rows.values())
     # The Message-ID on the wire is the one stored for the row.
@@ -73,7 +47,7 @@ def test_batches_of_the_configured_size_each_on_its_own_connection(smtp, mail_co
     from meetcore.mail.sender import deliver_outbox
 
     mail_config["MEETCORE_MAIL_BATCH_SIZE"] = 4
-    _queue(10)
+    queue_notices(10)
     report = deliver_outbox()
     assert report.sent == 10 and report.batches == 3
     assert smtp.connections == 3
@@ -91,22 +65,22 @@ def test_temporary_failure_backs_off_doubling_then_succeeds(smtp, mail_config):
         return None
 
     smtp.rcpt_answer = answer
-    _queue(3)
+    queue_notices(3)
     now = utcnow()
     report = deliver_outbox(now=now)
     assert report.sent == 2 and report.deferred == 1
-    row = _rows()["person1@example.org"]
+    row = outbox_by_recipient()["person1@example.org"]
     assert (row.status, row.attempts, row.last_code) == ("pending", 1, 451)
     assert row.next_attempt_at == now + timedelta(seconds=60)
     # Not due yet: nothing happens.
     assert deliver_outbox(now=now + timedelta(seconds=30)).attempted == 0
     deliver_outbox(now=now + timedelta(seconds=60))
-    row = _rows()["person1@example.org"]
+    row = outbox_by_recipient()["person1@example.org"]
     assert row.attempts == 2 and row.next_attempt_at == now + timedelta(seconds=60 + 120)
     deliver_outbox(now=now + timedelta(seconds=180))
-    assert _rows()["person1@example.org"].next_attempt_at == now + timedelta(seconds=180 + 240)
+    assert outbox_by_recipient()["person1@example.org"].next_attempt_at == now + timedelta(seconds=180 + 240)
     deliver_outbox(now=now + timedelta(seconds=420))
-    row = _rows()["person1@example.org"]
+    row = outbox_by_recipient()["person1@example.org"]
     assert (row.status, row.attempts) == ("sent", 4)
     assert smtp.counts() == {f"person{i}@example.org": 1 for i in range(3)}
 
@@ -116,11 +90,11 @@ def test_too_many_temporary_failures_make_it_failed(smtp, mail_config):
 
     mail_config["MEETCORE_MAIL_MAX_ATTEMPTS"] = 3
     smtp.rcpt_answer = lambda address: "452 4.2.2 mailbox full"
-    _queue(1)
+    queue_notices(1)
     now = utcnow()
     for step in range(5):
         deliver_outbox(now=now + timedelta(hours=step))
-    row = _rows()["person0@example.org"]
+    row = outbox_by_recipient()["person0@example.org"]
     assert (row.status, row.attempts, row.last_code) == ("failed", 3, 452)
 
 
@@ -128,10 +102,10 @@ def test_permanent_failure_is_failed_at_once_and_others_arrive(smtp):
     from meetcore.mail.sender import deliver_outbox
 
     smtp.rcpt_answer = lambda address: "550 5.1.1 no such user" if address == "person2@example.org" else None
-    _queue(5)
+    queue_notices(5)
     report = deliver_outbox()
     assert report.sent == 4 and report.failed == 1
-    rows = _rows()
+    rows = outbox_by_recipient()
     assert (rows["person2@example.org"].status, rows["person2@example.org"].last_code) == ("failed", 550)
     assert "no such user" in rows["person2@example.org"].last_error
     assert "person2@example.org" not in smtp.counts() and len(smtp.counts()) == 4
@@ -149,7 +123,7 @@ def test_data_refused_temporarily_is_retried(smtp):
         return None
 
     smtp.data_answer = answer
-    _queue(3)
+    queue_notices(3)
     now = utcnow()
     for step in range(4):
         deliver_outbox(now=now + timedelta(hours=step))
@@ -162,11 +136,11 @@ def test_server_unreachable_keeps_everything_waiting_without_counting_attempts(m
 
     mail_config["MEETCORE_SMTP_HOST"] = "127.0.0.1"
     mail_config["MEETCORE_SMTP_PORT"] = free_port()  # nobody listens there
-    _queue(3)
+    queue_notices(3)
     now = utcnow()
     report = deliver_outbox(now=now)
     assert report.sent == 0 and report.deferred == 3
-    rows = _rows()
+    rows = outbox_by_recipient()
     assert {(m.status, m.attempts) for m in rows.values()} == {("pending", 0)}
     assert all(m.next_attempt_at > now and "cannot reach" in m.last_error for m in rows.values())
 
@@ -174,7 +148,7 @@ def test_server_unreachable_keeps_everything_waiting_without_counting_attempts(m
 def test_two_senders_claim_disjoint_batches(smtp, mail_config):
     from meetcore.mail.sender import _claim
 
-    _queue(6)
+    queue_notices(6)
     now = utcnow()
     first_token, first = _claim(now, 4)
     second_token, second = _claim(now, 4)
@@ -204,25 +178,29 @@ def _die_at(monkeypatch, recipient: str, *, after_data: bool) -> None:
     monkeypatch.setattr(sender, "_send_one", send_one)
 
 
+def _lease(config) -> timedelta:
+    return timedelta(seconds=int(config["MEETCORE_MAIL_CLAIM_TIMEOUT"]))
+
+
 def test_sender_dying_mid_batch_sends_nothing_twice(smtp, mail_config, monkeypatch):
     from meetcore.extensions import db
     from meetcore.mail.sender import deliver_outbox
 
-    _queue(6)
+    queue_notices(6)
     _die_at(monkeypatch, "person2@example.org", after_data=False)
     now = utcnow()
     with pytest.raises(SenderDied):
         deliver_outbox(now=now)
     db.session.rollback()
     monkeypatch.undo()
-    statuses = {r: m.status for r, m in _rows().items()}
+    statuses = {r: m.status for r, m in outbox_by_recipient().items()}
     assert [statuses[f"person{i}@example.org"] for i in range(6)] == [
         "sent", "sent", "sending", "claimed", "claimed", "claimed",
     ]  # fmt: skip
-    # Another run before the claim timeout leaves the dead sender's rows alone.
-    assert deliver_outbox(now=now + timedelta(seconds=60)).attempted == 0
-    # After it, they are sent; the one in flight (it never reached DATA here) too, exactly once.
-    report = deliver_outbox(now=now + timedelta(seconds=601))
+    # Another run while the dead sender's lease lasts leaves its rows alone.
+    assert deliver_outbox(now=now + _lease(mail_config) / 2).attempted == 0
+    # Once it has run out, they are sent; the one in flight (it never reached DATA here) too, exactly once.
+    report = deliver_outbox(now=now + _lease(mail_config) + timedelta(seconds=1))
     assert report.sent == 4 and report.reclaimed == 4
     assert smtp.counts() == {f"person{i}@example.org": 1 for i in range(6)}
 
@@ -232,15 +210,15 @@ def test_message_in_doubt_is_held_when_configured_at_most_once(smtp, mail_config
     from meetcore.mail.sender import IN_DOUBT_NOTE, deliver_outbox
 
     mail_config["MEETCORE_MAIL_IN_DOUBT"] = "hold"
-    _queue(3)
+    queue_notices(3)
     _die_at(monkeypatch, "person1@example.org", after_data=True)  # dies after the server took it
     now = utcnow()
     with pytest.raises(SenderDied):
         deliver_outbox(now=now)
     db.session.rollback()
     monkeypatch.undo()
-    deliver_outbox(now=now + timedelta(seconds=601))
-    rows = _rows()
+    deliver_outbox(now=now + _lease(mail_config) + timedelta(seconds=1))
+    rows = outbox_by_recipient()
     assert rows["person1@example.org"].status == "failed"
     assert rows["person1@example.org"].last_error == IN_DOUBT_NOTE
     assert smtp.counts() == {f"person{i}@example.org": 1 for i in range(3)}
@@ -250,14 +228,14 @@ def test_message_in_doubt_is_resent_with_the_same_message_id_by_default(smtp, ma
     from meetcore.extensions import db
     from meetcore.mail.sender import deliver_outbox
 
-    _queue(2)
+    queue_notices(2)
     _die_at(monkeypatch, "person0@example.org", after_data=True)
     now = utcnow()
     with pytest.raises(SenderDied):
         deliver_outbox(now=now)
     db.session.rollback()
     monkeypatch.undo()
-    deliver_outbox(now=now + timedelta(seconds=601))
+    deliver_outbox(now=now + _lease(mail_config) + timedelta(seconds=1))
     copies = smtp.by_recipient()["person0@example.org"]
     # At least once: the one message in flight when the sender died arrives twice, recognisably the same.
     assert len(copies) == 2
@@ -266,7 +244,37 @@ def test_message_in_doubt_is_resent_with_the_same_message_id_by_default(smtp, ma
     undated = [re.sub(rb"(?m)^Date: [^\r\n]*", b"", copy.data) for copy in copies]
     assert undated[0] == undated[1]
     assert smtp.counts()["person1@example.org"] == 1
-    assert {m.status for m in _rows().values()} == {"sent"}
+    assert {m.status for m in outbox_by_recipient().values()} == {"sent"}
+
+
+@pytest.mark.parametrize("policy, copies, status", [("hold", 1, "failed"), ("resend", 2, "sent")])
+def test_a_connection_lost_after_a_messages_data_is_a_transfer_in_doubt(smtp, mail_config, policy, copies,
+                                                                         status):  # fmt: skip
+    """The server has the whole message but the connection drops before its answer: maybe delivered. With
+    hold it is not sent again (at most once); with resend it is, recognisably the same."""
+    from meetcore.mail import sender
+
+    mail_config["MEETCORE_MAIL_IN_DOUBT"] = policy
+    queue_notices(3)
+    dropped = []
+
+    def drop_once(envelope) -> bool:
+        drop = envelope.rcpt_tos == ["person1@example.org"] and not any(dropped)
+        dropped.append(drop)
+        return drop
+
+    smtp.drop_after_data = drop_once
+    now = utcnow()
+    sender.deliver_outbox(now=now)
+    sender.deliver_outbox(now=now + timedelta(hours=2))  # past any back-off
+    copies_of = smtp.by_recipient()["person1@example.org"]
+    assert len(copies_of) == copies
+    assert len({copy.message["Message-ID"] for copy in copies_of}) == 1
+    assert smtp.counts()["person0@example.org"] == smtp.counts()["person2@example.org"] == 1
+    row = outbox_by_recipient()["person1@example.org"]
+    assert row.status == status
+    if policy == "hold":
+        assert row.last_error.startswith(sender.IN_DOUBT_LOST_NOTE)
 
 
 def test_smtp_auth(mail_config):
@@ -296,7 +304,7 @@ def test_smtp_auth(mail_config):
             MEETCORE_SMTP_USERNAME="meetcore",
             MEETCORE_SMTP_PASSWORD="s3cret",
         )
-        _queue(2)
+        queue_notices(2)
         assert deliver_outbox().sent == 2
     finally:
         controller.stop()
