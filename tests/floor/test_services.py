@@ -470,14 +470,12 @@ def test_concurrent_grants_are_served_one_after_the_other(app, in_session, seats
 
 
 def site_of(meeting, province_code: str):
-    """The actor of a provincial hall's screen (meetcore.live.actors.SiteActor, from the attendance work)."""
+    """The actor of a provincial hall's screen (meetcore.actors.SiteActor)."""
+    from meetcore.actors import SiteActor
     from meetcore.directory.models import Province
-    from meetcore.live import actors
 
-    if not hasattr(actors, "SiteActor"):
-        pytest.skip("provincial site links are not in this tree yet")
     province = db.session.scalars(sa.select(Province).where(Province.code == province_code)).one()
-    return actors.SiteActor(seat_id=None, meeting_id=meeting.id, province_id=province.id, site_link_id=1)
+    return SiteActor(seat_id=None, meeting_id=meeting.id, province_id=province.id, site_link_id=1)
 
 
 def test_a_site_asks_for_the_seats_of_its_province(in_session, seats, users):
