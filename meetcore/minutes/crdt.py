@@ -136,9 +136,15 @@ def _read_content(reader: _Reader, ref: int) -> None:
         raise MalformedUpdate("unknown content type")
 
 
+# What the minutes' Y.Text may hold: characters, and the characters deleted from it. The editor writes
+# nothing else; anything else (a map entry, an embed, a nested type) would be kept but never shown.
+_TEXT_CONTENT = (1, 4)
+
+
 def check_update(update: bytes) -> None:
-    """Refuse (MalformedUpdate) bytes that are not exactly one Yjs v1 update: every struct and the delete
-    set must decode, and nothing may follow them."""
+    """Refuse (MalformedUpdate) bytes that are not exactly one Yjs v1 update of plain text: every struct
+    and the delete set must decode, nothing may follow them, and every item is text (no map entry, no
+    embed, format or nested type) — also under the minutes' own root name."""
     reader = _Reader(update)
     for _ in range(reader.uint()):  # clients with structs
         structs = reader.uint()
@@ -160,7 +166,9 @@ def check_update(update: bytes) -> None:
                 else:
                     reader.uint(), reader.uint()  # the parent item's id
                 if info & 0x20:
-                    reader.string()  # key in a map
+                    raise MalformedUpdate("update adds a map entry to the minutes text")
+            if ref not in _TEXT_CONTENT:
+                raise MalformedUpdate("update adds something other than text to the minutes")
             _read_content(reader, ref)
     for _ in range(reader.uint()):  # delete set
         reader.uint()  # client

@@ -137,6 +137,41 @@ def test_an_update_adding_another_shared_type_is_refused(live, in_session, item)
     assert _block(item) is None
 
 
+def _minutes_as(kind, fill) -> bytes:
+    """An update writing `kind` under the minutes' own root name ("minutes"), as a crafted client could."""
+    doc = pycrdt.Doc()
+    fill(doc.get("minutes", type=kind))
+    return doc.get_update()
+
+
+def _hidden_entry(shared) -> None:
+    shared["hidden"] = "ไม่ปรากฏในรายงาน"
+
+
+def _xml_text(shared) -> None:
+    shared.children.append(pycrdt.XmlText("x"))
+
+
+NOT_TEXT = {
+    "map": (pycrdt.Map, _hidden_entry),
+    "array": (pycrdt.Array, lambda shared: shared.append({"x": 1})),
+    "xml": (pycrdt.XmlFragment, _xml_text),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(NOT_TEXT))
+def test_an_update_writing_anything_but_text_under_the_minutes_name_is_refused(live, in_session, item, kind):
+    """Issue 13: only other root names were refused; a map entry under "minutes" was kept, never shown."""
+    one = live("secretariat")
+    ack = one.emit(
+        "minutes.update",
+        {"meeting_id": in_session.id, "item_id": item.id, "update": b64(_minutes_as(*NOT_TEXT[kind]))},
+        callback=True,
+    )
+    assert ack["ok"] is False and ack["error"]["code"] == "invalid_input"
+    assert _block(item) is None
+
+
 def test_an_update_whose_predecessor_is_missing_asks_for_a_sync(live, in_session, item):
     one = live("secretariat")
     _join(one, in_session)
