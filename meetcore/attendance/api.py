@@ -7,6 +7,7 @@ from flask.views import MethodView
 from meetcore.api import api_blueprint, api_user, json_body, request_body
 from meetcore.attendance import services, sites
 from meetcore.attendance.schemas import AttendanceSettingsInput, SiteLinkInput
+from meetcore.attendance.statuses import SeatAttendance, seat_statuses, status_counts
 from meetcore.mail.message import public_url
 from meetcore.meetings.services import get_meeting
 
@@ -17,7 +18,7 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _status(entry: services.SeatAttendance) -> dict:
+def _status(entry: SeatAttendance) -> dict:
     seat = entry.seat
     return {
         "seat_id": seat.id,
@@ -44,10 +45,10 @@ class Attendance(MethodView):
     def get(self, meeting_id: int):
         """Every seat's status: present, substitute or absent (with the reason), late, left early, who sat."""
         meeting = get_meeting(meeting_id, by=api_user())
-        statuses = services.seat_statuses(meeting, by=api_user())
+        statuses = seat_statuses(meeting, by=api_user())
         return {
             "requires_identity_code": meeting.requires_identity_code,
-            "totals": services.status_counts(statuses),
+            "totals": status_counts(statuses),
             "seats": [_status(entry) for entry in statuses],
         }
 

@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
-from meetcore.attendance import services, sites
+from meetcore.attendance import board, processes, sites
 from meetcore.errors import DomainError
 from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
@@ -57,7 +57,7 @@ def site_revoke_command(meeting_id: int, province_code: str) -> None:
 @attendance_cli.command("sweep")
 def sweep_command() -> None:
     """Close the intervals of app processes that stopped without closing them (e.g. after SIGKILL)."""
-    result = services.sweep_stale_connections()
-    services.close_finished_roll_calls()
-    services.publish_all_owed()
+    result = processes.sweep_stale_connections()
+    processes.close_finished_roll_calls()
+    board.publish_all_owed()
     click.echo(f"{result.closed} intervals closed; {len(result.processes)} stopped processes forgotten")

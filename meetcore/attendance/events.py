@@ -11,7 +11,7 @@ from meetcore.actors import SeatActor
 from meetcore.attendance import services, sites
 from meetcore.attendance.schemas import RollCallInput
 from meetcore.extensions import db
-from meetcore.live.connections import connection_ended
+from meetcore.live.connections import connection_ended, connection_key
 from meetcore.live.events import live_command, meeting_for
 from meetcore.live.snapshot import snapshot_part
 
@@ -26,7 +26,7 @@ def attendance_part(meeting, actor) -> dict:
 def _via(actor) -> services.Connection:
     remote_addr, user_agent = services.client_address(request.environ)
     return services.Connection(
-        connection_id=services.connection_key(request.sid),
+        connection_id=connection_key(request.sid),
         remote_addr=remote_addr,
         user_agent=user_agent,
         attendee_name=actor.attendee_name if isinstance(actor, SeatActor) else None,

@@ -14,15 +14,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from meetcore.actors import SeatActor, SiteActor
-from meetcore.attendance import services as attendance
+from meetcore.attendance import board
 from meetcore.attendance.models import SiteLink
+from meetcore.attendance.policy import ATTENDING_STATUSES
 from meetcore.attendance.schemas import RollCallFormInput, SiteLinkInput
-from meetcore.attendance.services import (
-    ATTENDING_STATUSES,
-    Connection,
-    presence_changed,
-    seat_of,
-)
+from meetcore.attendance.services import Connection, seat_of
 from meetcore.auth.models import User
 from meetcore.auth.permissions import require_editor, require_staff
 from meetcore.auth.services import hash_token
@@ -271,9 +267,9 @@ def snapshot_state(meeting: Meeting, actor) -> dict:
     """Counts for everyone (participants: as last published); each present seat and how it is held for the
     staff; a site sees its seats."""
     if isinstance(actor, SeatActor) and not isinstance(actor, SiteActor):
-        return {"counts": attendance.published_counts(meeting.id)}
+        return {"counts": board.published_counts(meeting.id)}
     present = present_seats(meeting)
-    state = {"counts": attendance.counts(attendance.seat_facts(meeting.id), present)}
+    state = {"counts": board.counts(board.seat_facts(meeting.id), present)}
     if isinstance(actor, SiteActor):
         state["site"] = site_state(meeting, actor, present)
     elif not isinstance(actor, SeatActor):
@@ -357,9 +353,9 @@ def roll_call(
     delay = None
     if changed:
         db.session.flush()
-        delay = presence_changed(meeting, now)
+        delay = board.presence_changed(meeting, now)
     db.session.commit()
-    attendance.publish_later(meeting.id, delay)  # looked up when called: tests stand in for it
+    board.publish_later(meeting.id, delay)  # looked up when called: tests stand in for it
     return RollCall(seat_id=seat.id, present=present, changed=changed, seq=meeting.last_seq)
 
 
@@ -386,7 +382,7 @@ def apply_roll_call(meeting: Meeting, data: dict, *, by, via: Connection | None 
     delay = None
     if changed:
         db.session.flush()
-        delay = presence_changed(meeting, now)
+        delay = board.presence_changed(meeting, now)
     db.session.commit()
-    attendance.publish_later(meeting.id, delay)  # looked up when called: tests stand in for it
+    board.publish_later(meeting.id, delay)  # looked up when called: tests stand in for it
     return changed

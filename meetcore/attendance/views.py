@@ -29,8 +29,10 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from meetcore.actors import SEAT_SESSION_KEY
-from meetcore.attendance import identity, services, sites
+from meetcore.attendance import identity, policy, services, sites
+from meetcore.attendance.connection_log import all_connections, connection_log
 from meetcore.attendance.labels import attendance_status_label, interval_kind_label
+from meetcore.attendance.statuses import meeting_times, seat_statuses, status_counts
 from meetcore.errors import Conflict, DomainError, InvalidInput, PermissionDenied
 from meetcore.extensions import db, limiter
 from meetcore.i18n.dates import to_local
@@ -217,7 +219,7 @@ def _socketio_client() -> str | None:
 def _site_page(token: str, link, meeting: Meeting, status: int = 200) -> Response:
     return _page("attendance/site.html", status=status, token=token, link=link, meeting=meeting,
                  seats=sites.site_seats(meeting, link.province_id), socketio_client=_socketio_client(),
-                 open=meeting.status in services.ATTENDING_STATUSES)  # fmt: skip
+                 open=meeting.status in policy.ATTENDING_STATUSES)  # fmt: skip
 
 
 @bp.route("/site/<token>", methods=["GET", "POST"])
@@ -269,10 +271,10 @@ def _int_arg(name: str, default: int) -> int:
 def overview(meeting_id: int):
     """Every seat's status (present, by substitute, late, left early, absent with reason) and the settings."""
     meeting = get_meeting(meeting_id, by=current_user)
-    statuses = services.seat_statuses(meeting, by=current_user)
+    statuses = seat_statuses(meeting, by=current_user)
     return render_template("attendance/overview.html", meeting=meeting, statuses=statuses,
-                           totals=services.status_counts(statuses), times=services.meeting_times(meeting),
-                           grace=services.late_grace())  # fmt: skip
+                           totals=status_counts(statuses), times=meeting_times(meeting),
+                           grace=policy.late_grace())  # fmt: skip
 
 
 @bp.post("/meetings/<int:meeting_id>/attendance/settings")
@@ -298,7 +300,7 @@ def settings(meeting_id: int):
 def connections(meeting_id: int):
     """The connection log (the decree's traffic data): every interval with address and user agent."""
     meeting = get_meeting(meeting_id, by=current_user)
-    page = services.connection_log(meeting, by=current_user, page=_int_arg("page", 1), per_page=LOG_PAGE_SIZE)
+    page = connection_log(meeting, by=current_user, page=_int_arg("page", 1), per_page=LOG_PAGE_SIZE)
     return render_template("attendance/connections.html", meeting=meeting, page=page)
 
 
@@ -320,7 +322,7 @@ def _csv_rows(meeting: Meeting) -> Iterator[str]:
         _("Joined"), _("Left"), _("Seconds"), _("Province code"), _("Seat"), _("Invitee"), _("Kind"),
         _("Attendee"), _("Attendee position"), _("Address"), _("User agent"), _("Connection"),
     ])  # fmt: skip
-    for entry in services.all_connections(meeting, by=current_user):
+    for entry in all_connections(meeting, by=current_user):
         row = entry.interval
         duration = entry.duration
         yield line([

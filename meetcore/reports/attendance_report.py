@@ -14,8 +14,9 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
+from meetcore.attendance.connection_log import all_connections
 from meetcore.attendance.labels import attendance_status_label, interval_kind_label
-from meetcore.attendance.services import SeatAttendance, all_connections, meeting_times, seat_statuses
+from meetcore.attendance.statuses import SeatAttendance, meeting_times, seat_statuses
 from meetcore.auth.permissions import require_staff
 from meetcore.database import utcnow
 from meetcore.i18n.dates import to_local

@@ -331,7 +331,7 @@ def _items(meeting: Meeting) -> tuple[list[ItemSection], dict]:
 def build_document(meeting: Meeting, grouping: str | None = None) -> MinutesDocument:
     """The document from the meeting's data as it is now (callers have checked who may read it);
     ``grouping`` (roster, province, role) overrides the stored choice for this rendering."""
-    from meetcore.attendance.services import meeting_times, seat_statuses
+    from meetcore.attendance.statuses import meeting_times, seat_statuses
 
     row = minutes_row(meeting, create=False) or OfficialMinutes(
         meeting_id=meeting.id, state="draft", grouping="roster"
@@ -460,7 +460,7 @@ class Circulation:
 
 def _recipients(meeting: Meeting) -> list[tuple[Seat, str, str | None]]:
     """(seat, address, name) of everyone who attended, each address once."""
-    from meetcore.attendance.services import seat_statuses
+    from meetcore.attendance.statuses import seat_statuses
 
     seen, result = set(), []
     for entry in seat_statuses(meeting, by=_AttendanceReader()):

@@ -143,7 +143,7 @@ def instant_board(app):
 @pytest.fixture(autouse=True)
 def _no_timers(monkeypatch):
     """Publication timers never outlive a test: they are recorded, and tests publish by hand."""
-    from meetcore.attendance import services
+    from meetcore.attendance import board
 
     scheduled = []
 
@@ -151,5 +151,5 @@ def _no_timers(monkeypatch):
         if delay is not None:
             scheduled.append(meeting_id)
 
-    monkeypatch.setattr(services, "publish_later", record)
+    monkeypatch.setattr(board, "publish_later", record)
     return scheduled

@@ -3,11 +3,12 @@ is present while any of its connections holds it; coalesced board events; the sn
 
 from __future__ import annotations
 
-from meetcore.attendance import services
+from meetcore.attendance import board as presence
+from meetcore.live import connections
 from meetcore.seats.services import board
 from tests.attendance.helpers import events_of, intervals, last_seq, logged, present
 
-REAL_PUBLISH_LATER = services.publish_later  # the tests' fixture stands in for it; one test runs it
+REAL_PUBLISH_LATER = presence.publish_later  # the tests' fixture stands in for it; one test runs it
 
 
 def test_a_seat_joining_opens_an_interval_and_leaving_closes_it(seat_socket, seats, scheduled, users):
@@ -15,7 +16,7 @@ def test_a_seat_joining_opens_an_interval_and_leaving_closes_it(seat_socket, sea
     sio = seat_socket(seat, user_agent="Mozilla/5.0 (Thai official's laptop)")
     [row] = intervals(scheduled)
     assert row.seat_id == seat.id and row.kind == "self" and row.left_at is None
-    assert row.connection_id.startswith(services.PROCESS_ID + ":")
+    assert row.connection_id.startswith(connections.PROCESS_ID + ":")
     assert row.attendee_name == seat.name and row.attendee_position == seat.position
     assert row.remote_addr == "127.0.0.1" and row.user_agent == "Mozilla/5.0 (Thai official's laptop)"
     assert present(scheduled) == {seat.id: "self"}
@@ -127,7 +128,7 @@ def test_a_participants_snapshot_counts_what_was_last_published(
     theirs = staff.emit("join", {"meeting_id": scheduled.id}, callback=True)["snapshot"]["attendance"]
     assert theirs["counts"]["totals"]["present"] == 3
     _make_due(scheduled)
-    assert services.publish_owed(scheduled.id) is None
+    assert presence.publish_owed(scheduled.id) is None
     again = reader.emit("join", {"meeting_id": scheduled.id}, callback=True)["snapshot"]["attendance"]
     assert again["counts"]["totals"]["present"] == 3
     assert again["counts"] == theirs["counts"]
@@ -155,16 +156,16 @@ def test_bursts_are_coalesced(app, monkeypatch, seat_socket, link_for, live, sea
         live(auth={"seat_token": token}).emit("join", {"meeting_id": scheduled.id}, callback=True)
     assert last_seq(scheduled) == seq_before  # nothing published yet
     assert _no_timers == [scheduled.id] * 3  # each deferred change made sure a timer runs
-    assert services.publish_owed(scheduled.id) > 50  # owed, not due: seconds to wait
+    assert presence.publish_owed(scheduled.id) > 50  # owed, not due: seconds to wait
     _make_due(scheduled)
-    assert services.publish_owed(scheduled.id) is None
+    assert presence.publish_owed(scheduled.id) is None
     [_, board_event] = logged(scheduled, "attendance.board")
     assert [s["seat_id"] for s in board_event.payload["seats"]] == sorted(
         seats[key].id for key in ("cm_lab", "cm_vg", "sk_sd")
     )
     assert board_event.payload["totals"]["present"] == 4
     assert last_seq(scheduled) == seq_before + 1
-    assert services.publish_owed(scheduled.id) is None  # nothing owed any more
+    assert presence.publish_owed(scheduled.id) is None  # nothing owed any more
     assert len(logged(scheduled, "attendance.board")) == 2
 
 
@@ -179,7 +180,7 @@ def test_a_change_and_its_reversal_within_the_interval_publish_nothing(
     sio.emit("join", {"meeting_id": scheduled.id}, callback=True)
     sio.disconnect()
     _make_due(scheduled)
-    assert services.publish_owed(scheduled.id) is None
+    assert presence.publish_owed(scheduled.id) is None
     assert last_seq(scheduled) == before
 
 
@@ -198,7 +199,7 @@ def test_the_timer_publishes_what_was_deferred(
     REAL_PUBLISH_LATER(scheduled.id, 0.3)
     REAL_PUBLISH_LATER(scheduled.id, 0.3)  # one timer per meeting and process
     deadline = clock.monotonic() + 10
-    while (services._timers or last_seq(scheduled) == before) and clock.monotonic() < deadline:
+    while (presence._timers or last_seq(scheduled) == before) and clock.monotonic() < deadline:
         clock.sleep(0.05)
-    assert not services._timers and last_seq(scheduled) == before + 1
+    assert not presence._timers and last_seq(scheduled) == before + 1
     assert logged(scheduled, "attendance.board")[-1].payload["seats"][0]["seat_id"] == seats["cm_sd"].id

@@ -6,6 +6,7 @@ import csv
 import io
 
 from meetcore.attendance import services
+from meetcore.live import connections
 from tests.attendance.helpers import intervals
 from tests.conftest import sign_in
 
@@ -13,7 +14,8 @@ from tests.conftest import sign_in
 def _connect_and_leave(seat, n: int) -> None:
     for i in range(n):
         via = services.Connection(
-            connection_id=f"{services.PROCESS_ID}:log{i}", remote_addr=f"10.0.0.{i}", user_agent=f"Agent/{i}"
+            connection_id=connections.connection_key(f"log{i}"), remote_addr=f"10.0.0.{i}",
+            user_agent=f"Agent/{i}",
         )
         services.check_in(seat, via=via)
         services.check_out(via.connection_id)
@@ -35,7 +37,7 @@ def test_the_csv_export(as_secretariat, seat_socket, seats, scheduled):
     assert first[9] == "127.0.0.1" and first[10] == "Mozilla/5.0 (X11; Linux) ทดสอบ"
     assert first[0].endswith("+07:00") and first[1] and int(first[2]) >= 0
     assert second[1] == "" and second[2] == "" and second[10] == 'Safari, "quoted"'  # still connected
-    assert second[11].startswith(services.PROCESS_ID + ":")
+    assert second[11].startswith(connections.PROCESS_ID + ":")
 
 
 def test_the_page_is_paginated(as_secretariat, seats, scheduled):

@@ -8,10 +8,12 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from meetcore.attendance import services
+from meetcore.attendance import board, processes
 from meetcore.attendance.models import AttendanceBoard, ServerProcess
 from meetcore.database import utcnow
+from meetcore.eventlog.services import lock_meeting
 from meetcore.extensions import db
+from meetcore.live import connections
 from meetcore.seats.models import Attendance
 from tests.attendance.helpers import intervals, logged, present
 from tests.live.servers import LiveClient, scratch_database_url
@@ -25,7 +27,7 @@ def _open(meeting, seat, connection_id: str, joined) -> None:
 
 
 def _published(meeting) -> None:
-    services.presence_changed(services.lock_meeting(meeting.id), utcnow())
+    board.presence_changed(lock_meeting(meeting.id), utcnow())
     db.session.commit()
 
 
@@ -41,27 +43,27 @@ def test_the_sweep_closes_the_intervals_of_stopped_processes(seat_socket, seats,
     db.session.commit()
     _published(scheduled)
 
-    result = services.sweep_stale_connections()
+    result = processes.sweep_stale_connections()
     assert result.processes == ["deadbeef"] and result.closed == 2
     by_seat = {row.seat_id: row for row in intervals(scheduled)}
     assert by_seat[seats["cm_sd"].id].left_at == now - timedelta(minutes=10)  # its last beat
     assert by_seat[seats["cm_lab"].id].left_at == now - timedelta(minutes=30)  # nothing better known
     assert by_seat[seats["cm_vg"].id].left_at is None and by_seat[seats["sk_sd"].id].left_at is None
-    assert set(db.session.scalars(sa.select(ServerProcess.id))) == {"alive", services.PROCESS_ID}
+    assert set(db.session.scalars(sa.select(ServerProcess.id))) == {"alive", connections.PROCESS_ID}
     assert present(scheduled) == {seats["sk_sd"].id: "self", seats["cm_vg"].id: "self"}
     # The board heard about it.
     last = logged(scheduled, "attendance.board")[-1].payload["seats"]
     assert {s["seat_id"] for s in last if not s["present"]} == {seats["cm_sd"].id, seats["cm_lab"].id}
-    assert services.sweep_stale_connections().closed == 0  # running it again changes nothing
+    assert processes.sweep_stale_connections().closed == 0  # running it again changes nothing
 
 
 def test_a_heartbeat_closes_its_own_lost_connections(seat_socket, seats, scheduled, instant_board):
     seat_socket(seats["sk_sd"])
-    _open(scheduled, seats["cm_sd"], f"{services.PROCESS_ID}:no-such-sid", utcnow())
+    _open(scheduled, seats["cm_sd"], f"{connections.PROCESS_ID}:no-such-sid", utcnow())
     db.session.commit()
-    services.heartbeat()
+    processes.heartbeat()
     assert present(scheduled) == {seats["sk_sd"].id: "self"}
-    row = db.session.get(ServerProcess, services.PROCESS_ID, populate_existing=True)
+    row = db.session.get(ServerProcess, connections.PROCESS_ID, populate_existing=True)
     assert utcnow() - row.heartbeat_at < timedelta(seconds=5)
 
 
@@ -69,11 +71,11 @@ def test_a_heartbeat_publishes_what_a_dead_process_owed(seat_socket, seats, sche
     monkeypatch.setitem(app.config, "MEETCORE_BOARD_INTERVAL_MS", 60_000)
     seat_socket(seats["sk_sd"])
     seat_socket(seats["cm_sd"])  # deferred; pretend the process that owed it died long ago
-    board = db.session.get(AttendanceBoard, scheduled.id, populate_existing=True)
-    board.pending_since -= timedelta(hours=2)
-    board.published_at -= timedelta(hours=2)
+    row = db.session.get(AttendanceBoard, scheduled.id, populate_existing=True)
+    row.pending_since -= timedelta(hours=2)
+    row.published_at -= timedelta(hours=2)
     db.session.commit()
-    assert services.publish_all_owed() == 1
+    assert board.publish_all_owed() == 1
     assert logged(scheduled, "attendance.board")[-1].payload["seats"][0]["seat_id"] == seats["cm_sd"].id
 
 

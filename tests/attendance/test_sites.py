@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from meetcore.attendance import sites
+from meetcore.attendance import processes, sites
 from meetcore.attendance.models import SiteLink
 from meetcore.extensions import db
 from meetcore.seats.services import board
@@ -262,7 +262,6 @@ def test_the_api_issues_and_withdraws(client, api_token, scheduled):
 
 
 def test_the_ticks_end_with_the_meeting(client, site_token, scheduled, users):
-    from meetcore.attendance import services
     from meetcore.meetings.services import end_meeting, start_meeting
     from tests.attendance.helpers import logged
 
@@ -271,8 +270,8 @@ def test_the_ticks_end_with_the_meeting(client, site_token, scheduled, users):
     client.post(f"/site/{site_token}", data={"present": [str(seat.id)]})
     end_meeting(scheduled, by=users["secretariat"])
     assert present(scheduled) == {seat.id: "site"}  # until a heartbeat (or `meetcore attendance sweep`)
-    assert services.close_finished_roll_calls() == 1
+    assert processes.close_finished_roll_calls() == 1
     [row] = intervals(scheduled)
     [ended] = logged(scheduled, "meeting.ended")
     assert row.left_at == ended.created_at and present(scheduled) == {}
-    assert services.close_finished_roll_calls() == 0
+    assert processes.close_finished_roll_calls() == 0

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from meetcore.attendance.services import seat_statuses, status_counts
+from meetcore.attendance.statuses import seat_statuses, status_counts
 from meetcore.eventlog.models import MeetingEvent
 from meetcore.extensions import db
 from meetcore.meetings.models import Meeting

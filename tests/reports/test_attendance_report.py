@@ -33,7 +33,7 @@ def _shift_session(meeting_id: int, minutes: int) -> None:
 
 
 def _leave_early(meeting_id: int, seat, minutes_in: int) -> None:
-    from meetcore.attendance.services import meeting_times
+    from meetcore.attendance.statuses import meeting_times
     from meetcore.meetings.models import Meeting
     from meetcore.seats.models import Attendance
 

@@ -40,7 +40,7 @@ def _expected(held) -> dict:
     import sqlalchemy as sa
 
     from meetcore.agenda.models import AgendaItem
-    from meetcore.attendance.services import meeting_times
+    from meetcore.attendance.statuses import meeting_times
     from meetcore.i18n.dates import be_date_long
     from meetcore.meetings.models import Meeting
     from meetcore.reports.services import thai_time
