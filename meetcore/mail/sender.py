@@ -637,7 +637,7 @@ def deliver_outbox(
 def run_once(app: Flask, *, stop: threading.Event | StopRequest | None = None) -> DeliveryReport:
     """One mail worker round: due reminders (meetings, actions) into the outbox, then the outbox out."""
     from meetcore.actions.reminders import enqueue_action_reminders
-    from meetcore.invitations.services import enqueue_reminders
+    from meetcore.invitations.reminders import enqueue_reminders
 
     with app.app_context():
         try:

@@ -78,7 +78,7 @@ def _outbox_statuses(meeting):
 def killed_mid_batch(small_meeting, users, app_ctx, smtp):
     """Invitations to five seats; the sender dies in the third one's transfer: two sent, one in doubt (the
     server did get it), two claimed and never tried."""
-    from meetcore.invitations.services import send_invitations
+    from meetcore.invitations.sending import send_invitations
 
     send_invitations(small_meeting, by=users["secretariat"])
     _kill_mid_batch(app_ctx, smtp)
@@ -131,7 +131,7 @@ def test_moved_after_the_sender_was_killed_nobody_gets_the_old_time_after_the_ne
 
 
 def test_resend_failed_after_a_newer_update_sends_nothing_older(small_meeting, users, smtp):
-    from meetcore.invitations.services import send_invitations
+    from meetcore.invitations.sending import send_invitations
     from meetcore.mail import services as outbox
     from meetcore.meetings.services import update_meeting
 
@@ -155,7 +155,7 @@ def test_a_message_due_behind_a_newer_one_is_superseded_when_its_turn_comes(smal
     transfer begins is superseded at that moment, and each message's Date is the moment it was sent."""
     from meetcore.database import utcnow
     from meetcore.extensions import db
-    from meetcore.invitations.services import send_invitations
+    from meetcore.invitations.sending import send_invitations
     from meetcore.mail import sender
     from meetcore.meetings.services import update_meeting
     from tests.invitations.support import outbox_rows
@@ -181,7 +181,7 @@ def test_a_newer_message_waits_while_an_older_one_to_the_same_person_is_in_anoth
     sending the update, must not overtake it (the recipient's server would get the new time, then the old)."""
     from meetcore.database import utcnow
     from meetcore.extensions import db
-    from meetcore.invitations.services import send_invitations
+    from meetcore.invitations.sending import send_invitations
     from meetcore.mail import sender
     from meetcore.meetings.services import update_meeting
 
