@@ -17,7 +17,8 @@ from meetcore.extensions import limiter
 from meetcore.invitations import answers, feeds, sending, util
 from meetcore.invitations import reply_log as log_of_replies
 from meetcore.mail import services as outbox
-from meetcore.mail.sender import IN_DOUBT_LOST_NOTE, IN_DOUBT_NOTE
+from meetcore.mail.claims import IN_DOUBT_NOTE
+from meetcore.mail.transfer import IN_DOUBT_LOST_NOTE
 from meetcore.meetings.services import get_meeting
 
 bp = Blueprint("invitations", __name__)
