@@ -96,7 +96,7 @@ def _round(app, day: date) -> dict:
     from meetcore.auth.services import create_user
     from meetcore.demo.reference_meeting import load_reference_meeting
     from meetcore.extensions import db
-    from meetcore.invitations.services import send_invitations
+    from meetcore.invitations.sending import send_invitations
     from meetcore.mail.sender import deliver_outbox
     from meetcore.meetings.models import Meeting
 

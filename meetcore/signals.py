@@ -36,7 +36,7 @@ floor_changed = _signals.signal("floor-changed")  # kind=: the floor event that 
 RECEIVER_MODULES = (
     "meetcore.actions.followup",
     "meetcore.floor.services",
-    "meetcore.invitations.services",
+    "meetcore.invitations.sending",
     "meetcore.video.services",
 )
 

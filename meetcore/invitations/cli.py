@@ -19,7 +19,8 @@ def invites_cli() -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def send_command(meeting_id: int, acting: str, yes: bool) -> None:
     """Put one invitation per seat not yet invited into the outbox (`meetcore mail send` delivers them)."""
-    from meetcore.invitations.services import plan_invitations, send_invitations
+    from meetcore.invitations.sending import send_invitations
+    from meetcore.invitations.util import plan_invitations
     from meetcore.meetings.services import get_meeting
 
     user = acting_user(acting)
@@ -42,7 +43,7 @@ def send_command(meeting_id: int, acting: str, yes: bool) -> None:
 def remind_command() -> None:
     """Queue the reminders that are due now (MEETCORE_REMINDERS); run it every few minutes, or use
     `meetcore mail send --loop`, which does it each round."""
-    from meetcore.invitations.services import enqueue_reminders
+    from meetcore.invitations.reminders import enqueue_reminders
 
     click.echo(f"queued {enqueue_reminders()} reminders")
 
@@ -53,7 +54,7 @@ def remind_command() -> None:
 @click.option("--as", "acting", required=True, help="E-mail of the secretariat account.")
 def feed_command(email: str | None, agency_id: int | None, acting: str) -> None:
     """Print the address of a calendar subscription feed (token-protected)."""
-    from meetcore.invitations.services import issue_feed
+    from meetcore.invitations.feeds import issue_feed
 
     try:
         click.echo(issue_feed({"email": email, "agency_id": agency_id}, by=acting_user(acting)))

@@ -498,7 +498,8 @@ def _on_roster(meeting_id: int, address: str) -> bool:
 
 
 def _apply_item(item: ReplyItem, parsed: ParsedMessage) -> CalendarReply:
-    from meetcore.invitations.services import SENDABLE_STATUSES, _apply_answer, rsvp_for_invitation
+    from meetcore.invitations.answers import _apply_answer
+    from meetcore.invitations.util import SENDABLE_STATUSES, rsvp_for_invitation
 
     fields = _fields(item, parsed)
     if item.method != "REPLY":

@@ -14,10 +14,11 @@ from flask_login import current_user, login_required
 from meetcore.auth.permissions import can_edit, require_editor
 from meetcore.errors import Conflict, InvalidInput
 from meetcore.extensions import limiter
+from meetcore.invitations import answers, feeds, sending, util
 from meetcore.invitations import reply_log as log_of_replies
-from meetcore.invitations import services
 from meetcore.mail import services as outbox
-from meetcore.mail.sender import IN_DOUBT_LOST_NOTE, IN_DOUBT_NOTE
+from meetcore.mail.claims import IN_DOUBT_NOTE
+from meetcore.mail.transfer import IN_DOUBT_LOST_NOTE
 from meetcore.meetings.services import get_meeting
 
 bp = Blueprint("invitations", __name__)
@@ -97,7 +98,7 @@ def overview(meeting_id: int):
     return render_template(
         "invitations/overview.html",
         meeting=meeting,
-        info=services.invitation_overview(meeting, by=current_user),
+        info=util.invitation_overview(meeting, by=current_user),
         summary=outbox.outbox_summary(meeting, by=current_user),
         messages=outbox.list_outbox(
             meeting, by=current_user, status=status, page=_int_arg("page", 1), per_page=OUTBOX_PAGE_SIZE
@@ -106,7 +107,7 @@ def overview(meeting_id: int):
         statuses=outbox.SHOWN_STATUSES,
         smtp_host=current_app.config.get("MEETCORE_SMTP_HOST"),
         editable=can_edit(current_user),
-        sendable=meeting.status in services.SENDABLE_STATUSES,
+        sendable=meeting.status in util.SENDABLE_STATUSES,
         locale=_locale(),
     )
 
@@ -119,7 +120,7 @@ def send(meeting_id: int):
     require_editor(current_user)
     if request.method == "POST":
         try:
-            result = services.send_invitations(
+            result = sending.send_invitations(
                 meeting, {"expected": request.form.get("expected") or None}, by=current_user
             )
         except (InvalidInput, Conflict) as error:
@@ -134,12 +135,12 @@ def send(meeting_id: int):
             "success",
         )
         return redirect(url_for("invitations.overview", meeting_id=meeting.id))
-    plan = services.plan_invitations(meeting, by=current_user)
+    plan = util.plan_invitations(meeting, by=current_user)
     return render_template(
         "invitations/confirm_send.html",
         meeting=meeting,
         plan=plan,
-        sendable=meeting.status in services.SENDABLE_STATUSES,
+        sendable=meeting.status in util.SENDABLE_STATUSES,
         smtp_host=current_app.config.get("MEETCORE_SMTP_HOST"),
         locale=_locale(),
     )
@@ -198,7 +199,7 @@ def approve_delegation(meeting_id: int, reply_id: int):
     """One click: hand the seat to the delegate a calendar reply named (the console's hand-over)."""
     meeting = get_meeting(meeting_id, by=current_user)
     try:
-        reply = services.approve_delegation(meeting, reply_id, by=current_user)
+        reply = answers.approve_delegation(meeting, reply_id, by=current_user)
     except Conflict as error:
         flash(str(error.message), "error")
     else:
@@ -261,8 +262,8 @@ def rsvp(token: str):
     """Accept, decline with a reason, or send a substitute. A link only shows the form: the answer is the
     button press (mail scanners follow links, they do not press buttons)."""
     try:
-        current = services.rsvp_for_token(token)
-    except services.RsvpLinkUnknown as error:
+        current = util.rsvp_for_token(token)
+    except util.RsvpLinkUnknown as error:
         page = render_template("invitations/link_refused.html", status=error.status, message=error.message)
         return _private(Response(page, status=error.status))
     if request.method == "GET":
@@ -271,10 +272,10 @@ def rsvp(token: str):
         "answer", "reason", "substitute_name", "substitute_position", "substitute_email")}  # fmt: skip
     data = {key: value for key, value in form.items() if key == "answer" or value.strip()}
     try:
-        services.answer_rsvp(token, data, locale=_locale())
+        answers.answer_rsvp(token, data, locale=_locale())
     except (InvalidInput, Conflict) as error:
         flash(str(error.message), "error")
-        current = services.rsvp_for_token(token)
+        current = util.rsvp_for_token(token)
         return _render_rsvp(token, current, status=422, form=form, error_field=error.field)
     flash(_("Thank you, your reply has been recorded."), "success")
     return _private(redirect(url_for("invitations.rsvp", token=token)))
@@ -285,11 +286,11 @@ def rsvp(token: str):
 def rsvp_feed(token: str):
     """Show the holder's personal calendar subscription address."""
     try:
-        url = services.personal_feed_url(token)
-    except services.RsvpLinkUnknown as error:
+        url = feeds.personal_feed_url(token)
+    except util.RsvpLinkUnknown as error:
         page = render_template("invitations/link_refused.html", status=error.status, message=error.message)
         return _private(Response(page, status=error.status))
-    return _render_rsvp(token, services.rsvp_for_token(token), feed_url=url)
+    return _render_rsvp(token, util.rsvp_for_token(token), feed_url=url)
 
 
 @bp.get("/calendar/<token>.ics")
@@ -297,8 +298,8 @@ def rsvp_feed(token: str):
 def feed(token: str):
     """A personal or agency calendar subscription (iCalendar), for Outlook, Google Calendar or a phone."""
     try:
-        body = services.feed_calendar(token)
-    except services.FeedUnknown as error:
+        body = util.feed_calendar(token)
+    except util.FeedUnknown as error:
         return _private(Response(str(error.message), status=error.status, mimetype="text/plain"))
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"

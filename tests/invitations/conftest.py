@@ -45,7 +45,7 @@ def small_meeting(reference, meeting):
 @pytest.fixture()
 def invited(small_meeting, users, smtp):
     """The small meeting with its invitations sent and delivered; the SMTP record cleared."""
-    from meetcore.invitations.services import send_invitations
+    from meetcore.invitations.sending import send_invitations
     from tests.invitations.support import deliver
 
     send_invitations(small_meeting, by=users["secretariat"])

@@ -30,7 +30,8 @@ def _sequence(meeting) -> int:
 
 def test_invitation_is_sequence_zero_and_sending_again_invites_nobody(invited, users, smtp):
     from meetcore.errors import Conflict
-    from meetcore.invitations.services import plan_invitations, send_invitations
+    from meetcore.invitations.sending import send_invitations
+    from meetcore.invitations.util import plan_invitations
 
     assert _sequence(invited) == 0
     assert plan_invitations(invited, by=users["secretariat"]).count == 0
@@ -121,7 +122,7 @@ def test_removing_one_seat_cancels_for_that_invitee_only(invited, users, smtp):
 
 
 def test_removing_a_seat_never_invited_sends_nothing(small_meeting, users, smtp):
-    from meetcore.invitations.services import cancel_invitation_for_seat
+    from meetcore.invitations.sending import cancel_invitation_for_seat
 
     seat = _seats(small_meeting)[0]
     assert cancel_invitation_for_seat(seat, by=users["secretariat"]) == 0
@@ -131,7 +132,7 @@ def test_removing_a_seat_never_invited_sends_nothing(small_meeting, users, smtp)
 
 def test_hand_over_cancels_for_the_invitee_and_invites_the_substitute(invited, users, smtp):
     from meetcore.extensions import db
-    from meetcore.invitations.services import hand_over_to_substitute
+    from meetcore.invitations.sending import hand_over_to_substitute
     from meetcore.seats.services import seat_for_link, update_seat
 
     seat = _seats(invited)[1]
@@ -167,7 +168,7 @@ def test_handing_the_seat_over_withdraws_the_invitees_link_and_closes_its_connec
     """Issue 13: the invitee's personal link, sent with the invitation the hand-over cancels, opened the
     meeting for them after the seat went to the substitute."""
     from meetcore.extensions import socketio
-    from meetcore.invitations.services import send_invitations
+    from meetcore.invitations.sending import send_invitations
     from meetcore.seats.services import SeatLinkRevoked, seat_for_link, update_seat
     from tests.live.browsers import wait_until
 
@@ -205,7 +206,7 @@ def _app():
 
 def test_handing_the_seat_back_reverses_it(invited, users, smtp):
     from meetcore.extensions import db
-    from meetcore.invitations.services import hand_over_to_substitute
+    from meetcore.invitations.sending import hand_over_to_substitute
 
     seat = _seats(invited)[0]
     seat.substitute_name, seat.substitute_email, seat.rsvp = "ผู้แทน", "deputy@example.org", "substitute"
@@ -226,7 +227,7 @@ def test_handing_the_seat_back_reverses_it(invited, users, smtp):
 
 def test_a_corrected_address_moves_the_invitation(invited, users, smtp):
     from meetcore.extensions import db
-    from meetcore.invitations.services import hand_over_to_substitute
+    from meetcore.invitations.sending import hand_over_to_substitute
 
     seat = _seats(invited)[3]
     seat.email = "vg3.new@example.org"
@@ -241,7 +242,7 @@ def test_a_corrected_address_moves_the_invitation(invited, users, smtp):
 
 def test_update_before_delivery_replaces_the_waiting_invitation(small_meeting, users, smtp):
     """An invitation still in the outbox when the meeting changes is not sent: the update carries it all."""
-    from meetcore.invitations.services import send_invitations
+    from meetcore.invitations.sending import send_invitations
     from meetcore.meetings.services import update_meeting
 
     send_invitations(small_meeting, by=users["secretariat"])
@@ -258,7 +259,7 @@ def test_update_before_delivery_replaces_the_waiting_invitation(small_meeting, u
 
 def test_removal_before_delivery_sends_nothing_to_that_seat(small_meeting, users, smtp):
     from meetcore.extensions import db
-    from meetcore.invitations.services import cancel_invitation_for_seat, send_invitations
+    from meetcore.invitations.sending import cancel_invitation_for_seat, send_invitations
 
     send_invitations(small_meeting, by=users["secretariat"])
     seat = _seats(small_meeting)[4]
@@ -272,7 +273,7 @@ def test_removal_before_delivery_sends_nothing_to_that_seat(small_meeting, users
 def test_two_seats_sharing_an_address_keep_the_calendar_entry(invited, users, smtp):
     """The same mailbox holds two seats (one calendar entry, same UID): removing one sends no CANCEL."""
     from meetcore.extensions import db
-    from meetcore.invitations.services import cancel_invitation_for_seat, send_invitations
+    from meetcore.invitations.sending import cancel_invitation_for_seat, send_invitations
     from tests.invitations.support import add_seats
 
     add_seats(invited, 1, role_code="labour", prefix="vg")  # labour seat of the first province, vg0@…
@@ -289,7 +290,7 @@ def test_two_seats_sharing_an_address_keep_the_calendar_entry(invited, users, sm
 
 def test_hooks_refuse_a_chair(invited, users):
     from meetcore.errors import PermissionDenied
-    from meetcore.invitations.services import cancel_invitation_for_seat, hand_over_to_substitute
+    from meetcore.invitations.sending import cancel_invitation_for_seat, hand_over_to_substitute
 
     seat = _seats(invited)[0]
     with pytest.raises(PermissionDenied):

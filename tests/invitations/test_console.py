@@ -59,7 +59,7 @@ def test_a_chair_cannot_send(small_meeting, users, client):
 def test_a_draft_meeting_is_not_sent(small_meeting, users, as_secretariat):
     from meetcore.errors import Conflict
     from meetcore.extensions import db
-    from meetcore.invitations.services import send_invitations
+    from meetcore.invitations.sending import send_invitations
 
     small_meeting.status = "draft"
     db.session.commit()

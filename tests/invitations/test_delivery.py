@@ -11,7 +11,7 @@ from tests.invitations.support import add_seats, deliver, only_invite, outbox_ro
 
 
 def test_temporary_refusals_for_a_while_then_every_invitation_exactly_once(small_meeting, users, smtp):
-    from meetcore.invitations.services import send_invitations
+    from meetcore.invitations.sending import send_invitations
 
     add_seats(small_meeting, 35, role_code="labour", prefix="labour")
     send_invitations(small_meeting, by=users["secretariat"])
@@ -61,7 +61,7 @@ def test_a_refusal_during_data_is_retried_too(invited, users, smtp):
 def test_permanent_refusal_of_one_address_is_shown_and_can_be_resent(
     small_meeting, users, smtp, as_secretariat
 ):
-    from meetcore.invitations.services import send_invitations
+    from meetcore.invitations.sending import send_invitations
 
     smtp.rcpt_answer = lambda address: (
         "550 5.1.1 <vg3@example.org>: user unknown" if address == "vg3@example.org" else None
@@ -100,7 +100,7 @@ def test_permanent_refusal_of_one_address_is_shown_and_can_be_resent(
 
 
 def test_the_chair_sees_the_outbox_but_cannot_resend(small_meeting, users, smtp, client):
-    from meetcore.invitations.services import send_invitations
+    from meetcore.invitations.sending import send_invitations
     from tests.conftest import sign_in
 
     smtp.rcpt_answer = lambda address: "550 5.1.1 unknown"

@@ -21,7 +21,7 @@ def test_each_invitee_gets_document_links_that_open_with_their_own_link(small_me
 
     from meetcore.agenda.documents import add_document
     from meetcore.agenda.services import add_item
-    from meetcore.invitations.services import send_invitations
+    from meetcore.invitations.sending import send_invitations
 
     item = add_item(small_meeting, {"title": "เรื่องเพื่อพิจารณา"}, by=users["secretariat"])
     document = add_document(item, io.BytesIO(PDF), "paper.pdf", "เอกสารประกอบวาระ", by=users["secretariat"])

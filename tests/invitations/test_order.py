@@ -78,7 +78,7 @@ def _outbox_statuses(meeting):
 def killed_mid_batch(small_meeting, users, app_ctx, smtp):
     """Invitations to five seats; the sender dies in the third one's transfer: two sent, one in doubt (the
     server did get it), two claimed and never tried."""
-    from meetcore.invitations.services import send_invitations
+    from meetcore.invitations.sending import send_invitations
 
     send_invitations(small_meeting, by=users["secretariat"])
     _kill_mid_batch(app_ctx, smtp)
@@ -131,7 +131,7 @@ def test_moved_after_the_sender_was_killed_nobody_gets_the_old_time_after_the_ne
 
 
 def test_resend_failed_after_a_newer_update_sends_nothing_older(small_meeting, users, smtp):
-    from meetcore.invitations.services import send_invitations
+    from meetcore.invitations.sending import send_invitations
     from meetcore.mail import services as outbox
     from meetcore.meetings.services import update_meeting
 
@@ -155,15 +155,15 @@ def test_a_message_due_behind_a_newer_one_is_superseded_when_its_turn_comes(smal
     transfer begins is superseded at that moment, and each message's Date is the moment it was sent."""
     from meetcore.database import utcnow
     from meetcore.extensions import db
-    from meetcore.invitations.services import send_invitations
-    from meetcore.mail import sender
+    from meetcore.invitations.sending import send_invitations
+    from meetcore.mail import claims, sender
     from meetcore.meetings.services import update_meeting
     from tests.invitations.support import outbox_rows
 
     send_invitations(small_meeting, by=users["secretariat"])
-    token, rows = sender._claim(utcnow(), 100)  # a sender has taken the batch ...
+    token, rows = claims._claim(utcnow(), 100)  # a sender has taken the batch ...
     update_meeting(small_meeting, {"venue": "ห้องประชุม 3"}, by=users["secretariat"])  # ... the venue changes
-    report = sender.DeliveryReport()
+    report = claims.DeliveryReport()
     sending_time = utcnow()
     sender._deliver_batch(token, rows, lambda: sending_time, report)
     assert report.superseded == 5 and report.sent == 0
@@ -181,13 +181,13 @@ def test_a_newer_message_waits_while_an_older_one_to_the_same_person_is_in_anoth
     sending the update, must not overtake it (the recipient's server would get the new time, then the old)."""
     from meetcore.database import utcnow
     from meetcore.extensions import db
-    from meetcore.invitations.services import send_invitations
-    from meetcore.mail import sender
+    from meetcore.invitations.sending import send_invitations
+    from meetcore.mail import claims, sender, transfer
     from meetcore.meetings.services import update_meeting
 
     send_invitations(small_meeting, by=users["secretariat"])
-    token, (slow,) = sender._claim(utcnow(), 1)  # the first sender has begun one invitation's transfer
-    assert sender._start(slow, token, utcnow())
+    token, (slow,) = claims._claim(utcnow(), 1)  # the first sender has begun one invitation's transfer
+    assert claims._start(slow, token, utcnow())
     db.session.commit()
     update_meeting(small_meeting, {"venue": "ห้องประชุม 3"}, by=users["secretariat"])
 
@@ -195,12 +195,12 @@ def test_a_newer_message_waits_while_an_older_one_to_the_same_person_is_in_anoth
     assert slow.recipient not in smtp.counts()
     assert (report.sent, report.waiting) == (4, 1)
 
-    smtp_session = sender.SmtpConnection(app_ctx.config).open()  # the first sender's transfer ends
-    outcome, _usable = sender._send_one(smtp_session, slow)
-    sender._record(outcome, token, slow.attempts, utcnow(), sender.DeliveryReport())
+    smtp_session = transfer.SmtpConnection(app_ctx.config).open()  # the first sender's transfer ends
+    outcome, _usable = transfer._send_one(smtp_session, slow)
+    claims._record(outcome, token, slow.attempts, utcnow(), claims.DeliveryReport())
     db.session.commit()
     smtp_session.quit()
-    assert sender.deliver_outbox(now=utcnow() + sender.WAIT_FOR_OLDER).sent == 1
+    assert sender.deliver_outbox(now=utcnow() + claims.WAIT_FOR_OLDER).sent == 1
 
     history = _history(smtp)
     _never_back_in_time(history)

@@ -15,7 +15,7 @@ from tests.invitations.support import deliver, only_invite, outbox_rows
 def test_reference_meeting_invitations(next_reference_meeting, users, smtp):
     from meetcore.eventlog.models import MeetingEvent
     from meetcore.extensions import db
-    from meetcore.invitations.services import send_invitations
+    from meetcore.invitations.sending import send_invitations
     from meetcore.seats.models import Seat
     from meetcore.seats.services import seat_for_link
 

@@ -34,7 +34,7 @@ def _invited_at(meeting, when):
 
 def test_reminders_a_day_and_half_an_hour_before_each_once(invited, users, smtp):
     from meetcore.extensions import db
-    from meetcore.invitations.services import enqueue_reminders
+    from meetcore.invitations.reminders import enqueue_reminders
     from meetcore.seats.models import Seat
 
     start = invited.start_at
@@ -69,7 +69,7 @@ def _plain(smtp):
 
 
 def test_only_the_nearest_due_reminder_goes_after_a_pause(invited, mail_config):
-    from meetcore.invitations.services import enqueue_reminders
+    from meetcore.invitations.reminders import enqueue_reminders
 
     _invited_at(invited, invited.start_at - timedelta(days=5))
     assert enqueue_reminders(now=invited.start_at - timedelta(minutes=10)) == 5
@@ -79,7 +79,7 @@ def test_only_the_nearest_due_reminder_goes_after_a_pause(invited, mail_config):
 
 
 def test_no_reminder_for_an_invitation_sent_inside_the_window(invited, mail_config):
-    from meetcore.invitations.services import enqueue_reminders
+    from meetcore.invitations.reminders import enqueue_reminders
 
     _invited_at(invited, invited.start_at - timedelta(hours=3))
     assert enqueue_reminders(now=invited.start_at - timedelta(hours=2)) == 0  # the 1-day one: invited later
@@ -87,7 +87,7 @@ def test_no_reminder_for_an_invitation_sent_inside_the_window(invited, mail_conf
 
 
 def test_reminders_can_be_switched_off(invited, mail_config):
-    from meetcore.invitations.services import enqueue_reminders
+    from meetcore.invitations.reminders import enqueue_reminders
 
     mail_config["MEETCORE_REMINDERS"] = ""
     _invited_at(invited, invited.start_at - timedelta(days=5))
@@ -99,7 +99,7 @@ def test_agency_feed_lists_the_meetings_of_its_seats(invited, users, client):
 
     from meetcore.directory.models import Agency, Role
     from meetcore.extensions import db
-    from meetcore.invitations.services import issue_feed, revoke_feed
+    from meetcore.invitations.feeds import issue_feed, revoke_feed
     from meetcore.seats.models import Seat
     from tests.invitations.support import add_seats
 

@@ -132,9 +132,9 @@ def test_an_older_dtstamp_does_not_overwrite_the_answer_recorded(invited):
 
 def test_a_calendar_reply_older_than_the_reply_page_answer_does_not_overwrite_it(invited, client):
     from meetcore.extensions import db
+    from meetcore.invitations.answers import answer_rsvp
     from meetcore.invitations.models import Invitation
     from meetcore.invitations.replies import ingest_reply
-    from meetcore.invitations.services import answer_rsvp
     from meetcore.invitations.tokens import make_token
 
     written = utcnow()  # the invitee answers in Outlook, offline; then on the reply page

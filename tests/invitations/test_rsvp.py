@@ -22,7 +22,7 @@ def _seat(meeting, email: str):
 
 
 def _invited_tokens(small_meeting, users, smtp) -> dict[str, str]:
-    from meetcore.invitations.services import send_invitations
+    from meetcore.invitations.sending import send_invitations
 
     send_invitations(small_meeting, by=users["secretariat"])
     deliver()

@@ -146,7 +146,7 @@ def test_server_unreachable_keeps_everything_waiting_without_counting_attempts(m
 
 
 def test_two_senders_claim_disjoint_batches(smtp, mail_config):
-    from meetcore.mail.sender import _claim
+    from meetcore.mail.claims import _claim
 
     queue_notices(6)
     now = utcnow()
@@ -207,7 +207,8 @@ def test_sender_dying_mid_batch_sends_nothing_twice(smtp, mail_config, monkeypat
 
 def test_message_in_doubt_is_held_when_configured_at_most_once(smtp, mail_config, monkeypatch):
     from meetcore.extensions import db
-    from meetcore.mail.sender import IN_DOUBT_NOTE, deliver_outbox
+    from meetcore.mail.claims import IN_DOUBT_NOTE
+    from meetcore.mail.sender import deliver_outbox
 
     mail_config["MEETCORE_MAIL_IN_DOUBT"] = "hold"
     queue_notices(3)
@@ -252,7 +253,7 @@ def test_a_connection_lost_after_a_messages_data_is_a_transfer_in_doubt(smtp, ma
                                                                          status):  # fmt: skip
     """The server has the whole message but the connection drops before its answer: maybe delivered. With
     hold it is not sent again (at most once); with resend it is, recognisably the same."""
-    from meetcore.mail import sender
+    from meetcore.mail import sender, transfer
 
     mail_config["MEETCORE_MAIL_IN_DOUBT"] = policy
     queue_notices(3)
@@ -274,7 +275,7 @@ def test_a_connection_lost_after_a_messages_data_is_a_transfer_in_doubt(smtp, ma
     row = outbox_by_recipient()["person1@example.org"]
     assert row.status == status
     if policy == "hold":
-        assert row.last_error.startswith(sender.IN_DOUBT_LOST_NOTE)
+        assert row.last_error.startswith(transfer.IN_DOUBT_LOST_NOTE)
 
 
 def test_smtp_auth(mail_config):
