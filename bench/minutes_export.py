@@ -132,8 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         with app.app_context(), app.test_request_context():
             from meetcore.extensions import db
             from meetcore.meetings.models import Meeting
+            from meetcore.reports.content import build_document
             from meetcore.reports.documents import render_docx, render_pdf
-            from meetcore.reports.services import build_document
 
             meeting_id, rows, items = _hold_reference_meeting()
             load = os.getloadavg()[0]

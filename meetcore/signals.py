@@ -34,7 +34,7 @@ floor_changed = _signals.signal("floor-changed")  # kind=: the floor event that 
 # The modules whose receivers connect on import; imported by the application factory, so that every
 # entry point (web, socket, CLI, worker) reacts the same way.
 RECEIVER_MODULES = (
-    "meetcore.actions.followup",
+    "meetcore.actions.carryover",
     "meetcore.floor.services",
     "meetcore.invitations.sending",
     "meetcore.video.services",

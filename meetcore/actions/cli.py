@@ -29,7 +29,8 @@ def remind_command() -> None:
 @click.option("--as", "acting", required=True, help="E-mail of the secretariat account that issues it.")
 def link_command(agency_id: int, label: str | None, days: int | None, acting: str) -> None:
     """Print a new link to an agency's action items (shown once; only its hash is kept)."""
-    from meetcore.actions.followup import get_agency, issue_agency_link
+    from meetcore.actions.access import get_agency
+    from meetcore.actions.grants import issue_agency_link
     from meetcore.mail.message import public_url
 
     user = acting_user(acting)
@@ -52,7 +53,8 @@ def focal_point_command(
     """Make an account (new, or an existing participant account) report for an agency."""
     import sqlalchemy as sa
 
-    from meetcore.actions.followup import add_focal_point, get_agency
+    from meetcore.actions.access import get_agency
+    from meetcore.actions.grants import add_focal_point
     from meetcore.auth.models import User
     from meetcore.extensions import db
 

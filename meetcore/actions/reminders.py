@@ -24,7 +24,8 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from meetcore.actions.followup import OPEN_STATUSES, issue_agency_link, local_today
+from meetcore.actions.assignments import OPEN_STATUSES, local_today
+from meetcore.actions.grants import issue_agency_link
 from meetcore.actions.models import ActionAssignment, ActionItem, ActionReminder, FocalPoint
 from meetcore.auth.models import User
 from meetcore.database import utcnow

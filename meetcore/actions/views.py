@@ -1,6 +1,6 @@
 """Pages of action follow-up: the secretariat's dashboard and province grid, an agency's focal points and
 links, and the agency's own pages (signed in as its focal point, or through an agency link). Thin: every
-permission is decided in meetcore.actions.followup."""
+permission is decided in the services (meetcore.actions.access says who sees what)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from meetcore.actions import followup
+from meetcore.actions import access, assignments, carryover, grants, progress
+from meetcore.actions import dashboard as secretariat
 from meetcore.actions.labels import PROGRESS_STATES, STATE_LABELS, STATE_MARKS, assignment_status_label
 from meetcore.auth.permissions import STAFF, require_editor, require_staff
 from meetcore.directory.models import REGIONS
@@ -72,14 +73,14 @@ def dashboard():
     require_staff(current_user)
     status = request.args.get("status") or None
     region = request.args.get("region") or None
-    filters = followup.DashboardFilters(
-        status=status if status in followup.ASSIGNMENT_FILTERS else None,
+    filters = secretariat.DashboardFilters(
+        status=status if status in secretariat.ASSIGNMENT_FILTERS else None,
         meeting_id=_int_arg("meeting"),
         region=region if region in REGIONS else None,
         role_code=(request.args.get("role") or None),
         q=(request.args.get("q") or "").strip()[:200] or None,
     )
-    board = followup.dashboard(by=current_user, filters=filters, page=_int_arg("page", 1), per_page=50)
+    board = secretariat.dashboard(by=current_user, filters=filters, page=_int_arg("page", 1), per_page=50)
     meeting = None
     if filters.meeting_id:
         from meetcore.meetings.models import Meeting
@@ -94,24 +95,24 @@ def dashboard():
         page=board.page,
         filters=filters,
         meeting=meeting,
-        meetings=followup.meetings_with_actions(),
+        meetings=secretariat.meetings_with_actions(),
         roles=roles,
         regions=REGIONS,
-        filter_statuses=followup.ASSIGNMENT_FILTERS,
+        filter_statuses=secretariat.ASSIGNMENT_FILTERS,
     )
 
 
 @bp.get("/actions/<int:action_id>")
 @login_required
 def action(action_id: int):
-    progress = followup.action_progress(action_id, by=current_user)
-    return render_template("actions/action.html", progress=progress, meeting=progress.meeting)
+    grid = secretariat.action_progress(action_id, by=current_user)
+    return render_template("actions/action.html", progress=grid, meeting=grid.meeting)
 
 
 @bp.post("/meetings/<int:meeting_id>/actions/carry")
 @login_required
 def carry(meeting_id: int):
-    ids = followup.carry_open_actions(meeting_id, by=current_user)
+    ids = carryover.carry_open_actions(meeting_id, by=current_user)
     if ids:
         flash(
             ngettext(
@@ -134,7 +135,7 @@ def _render_agency(
     form=None,
     error_field: str | None = None,
 ):
-    overview = followup.agency_access(agency_id, by=current_user)
+    overview = access.agency_access(agency_id, by=current_user)
     return render_template(
         "actions/agency.html",
         overview=overview,
@@ -155,10 +156,10 @@ def agency(agency_id: int):
 @login_required
 def add_focal_point(agency_id: int):
     require_editor(current_user)
-    agency = followup.get_agency(agency_id)
+    agency = access.get_agency(agency_id)
     data = {k: request.form.get(k, "") for k in ("email", "display_name", "password")}
     try:
-        focal = followup.add_focal_point(agency, data, by=current_user)
+        focal = grants.add_focal_point(agency, data, by=current_user)
     except (InvalidInput, Conflict) as error:
         db.session.rollback()
         flash(str(error.message), "error")
@@ -170,7 +171,7 @@ def add_focal_point(agency_id: int):
 @bp.post("/actions/agencies/<int:agency_id>/focal-points/<int:focal_point_id>/remove")
 @login_required
 def remove_focal_point(agency_id: int, focal_point_id: int):
-    followup.remove_focal_point(followup.get_agency(agency_id), focal_point_id, by=current_user)
+    grants.remove_focal_point(access.get_agency(agency_id), focal_point_id, by=current_user)
     flash(_("The account no longer reports for this agency."), "success")
     return redirect(url_for("actions.agency", agency_id=agency_id))
 
@@ -180,10 +181,10 @@ def remove_focal_point(agency_id: int, focal_point_id: int):
 def issue_link(agency_id: int):
     """Issue an agency link and show it once (only its hash is kept)."""
     require_editor(current_user)
-    agency = followup.get_agency(agency_id)
+    agency = access.get_agency(agency_id)
     data = {k: v for k in ("label", "days") if (v := request.form.get(k, "").strip())}
     try:
-        token = followup.issue_agency_link(agency, data, by=current_user)
+        token = grants.issue_agency_link(agency, data, by=current_user)
     except InvalidInput as error:
         db.session.rollback()
         flash(str(error.message), "error")
@@ -196,7 +197,7 @@ def issue_link(agency_id: int):
 @bp.post("/actions/agencies/<int:agency_id>/links/revoke")
 @login_required
 def revoke_links(agency_id: int):
-    count = followup.revoke_agency_links(followup.get_agency(agency_id), by=current_user)
+    count = grants.revoke_agency_links(access.get_agency(agency_id), by=current_user)
     flash(
         ngettext("%(num)s link has been withdrawn.", "%(num)s links have been withdrawn.", count), "success"
     )
@@ -248,12 +249,12 @@ class _ByLink:
 
 
 def _agency_home(by, urls):
-    agency, rows = followup.agency_assignments(by=by)
+    agency, rows = assignments.agency_assignments(by=by)
     return render_template("actions/agency_home.html", agency=agency, rows=rows, urls=urls)
 
 
 def _assignment_page(assignment_id: int, by, urls, *, status: int = 200, form=None, error_field=None):
-    detail = followup.get_assignment(assignment_id, by=by)
+    detail = assignments.get_assignment(assignment_id, by=by)
     page = render_template(
         "actions/assignment.html",
         detail=detail,
@@ -274,7 +275,7 @@ def _report(assignment_id: int, by, urls):
     if upload is not None and not upload.filename:
         upload = None
     try:
-        followup.report_progress(assignment_id, data, attachment=upload, by=by)
+        progress.report_progress(assignment_id, data, attachment=upload, by=by)
     except (InvalidInput, Conflict, StorageRefused) as error:
         db.session.rollback()
         flash(str(error.message), "error")
@@ -291,7 +292,7 @@ def _report(assignment_id: int, by, urls):
 
 
 def _send_attachment(report_id: int, by):
-    report, path = followup.report_attachment(report_id, by=by)
+    report, path = assignments.report_attachment(report_id, by=by)
     response = send_file(
         path,
         mimetype=report.attachment_type,
@@ -335,8 +336,8 @@ def attachment(report_id: int):
 
 def _link_access(token: str):
     try:
-        return followup.agency_for_link(token), None
-    except (followup.AgencyLinkUnknown, followup.AgencyLinkRevoked, followup.AgencyLinkExpired) as error:
+        return access.agency_for_link(token), None
+    except (access.AgencyLinkUnknown, access.AgencyLinkRevoked, access.AgencyLinkExpired) as error:
         page = render_template("actions/link_refused.html", status=error.status, message=error.message)
         return None, _private(Response(page, status=error.status))
 
@@ -344,29 +345,29 @@ def _link_access(token: str):
 @bp.get("/followup/link/<token>")
 @limiter.limit("60 per minute")
 def link_home(token: str):
-    access, refused = _link_access(token)
+    holder, refused = _link_access(token)
     if refused is not None:
         return refused
-    return _private(Response(_agency_home(access, _ByLink(token))))
+    return _private(Response(_agency_home(holder, _ByLink(token))))
 
 
 @bp.get("/followup/link/<token>/assignments/<int:assignment_id>")
 @limiter.limit("60 per minute")
 def link_assignment(token: str, assignment_id: int):
-    access, refused = _link_access(token)
+    holder, refused = _link_access(token)
     if refused is not None:
         return refused
-    page, status = _assignment_page(assignment_id, access, _ByLink(token))
+    page, status = _assignment_page(assignment_id, holder, _ByLink(token))
     return _private(Response(page, status=status))
 
 
 @bp.post("/followup/link/<token>/assignments/<int:assignment_id>/reports")
 @limiter.limit("30 per minute")
 def link_report(token: str, assignment_id: int):
-    access, refused = _link_access(token)
+    holder, refused = _link_access(token)
     if refused is not None:
         return refused
-    result = _report(assignment_id, access, _ByLink(token))
+    result = _report(assignment_id, holder, _ByLink(token))
     if isinstance(result, tuple):
         return _private(Response(result[0], status=result[1]))
     return _private(result)
@@ -375,10 +376,10 @@ def link_report(token: str, assignment_id: int):
 @bp.get("/followup/link/<token>/reports/<int:report_id>/attachment")
 @limiter.limit("60 per minute")
 def link_attachment(token: str, report_id: int):
-    access, refused = _link_access(token)
+    holder, refused = _link_access(token)
     if refused is not None:
         return refused
-    return _send_attachment(report_id, access)
+    return _send_attachment(report_id, holder)
 
 
 @bp.errorhandler(DomainError)

@@ -6,7 +6,7 @@ from flask.views import MethodView
 
 from meetcore.api import api_blueprint, api_user, json_body, request_body
 from meetcore.meetings.services import get_meeting
-from meetcore.reports import attendance_report, services
+from meetcore.reports import attendance_report, reading, services
 from meetcore.reports.schemas import AmendmentInput, CertifyInput, CirculateInput, MinutesDetailsInput
 
 blp = api_blueprint(
@@ -29,7 +29,7 @@ def _people(groups) -> list[dict]:
 
 def _minutes(meeting_id: int) -> dict:
     meeting = get_meeting(meeting_id, by=api_user())
-    doc = services.document_for(meeting, by=api_user())
+    doc = reading.document_for(meeting, by=api_user())
     row = doc.row
     return {
         "meeting_id": meeting.id,

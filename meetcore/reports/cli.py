@@ -45,8 +45,8 @@ def minutes_cli() -> None:
 )
 def export_command(meeting_id: int, fmt: str, out: Path, grouping: str | None) -> None:
     """Write the meeting's official minutes as PDF or DOCX (any state: this is the server's operator)."""
+    from meetcore.reports.content import build_document
     from meetcore.reports.documents import render_docx, render_pdf
-    from meetcore.reports.services import build_document
 
     document = build_document(_meeting(meeting_id), grouping)
     data = render_pdf(document) if fmt == "pdf" else render_docx(document)

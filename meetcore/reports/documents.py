@@ -17,7 +17,7 @@ from pathlib import Path
 from flask import render_template
 
 from meetcore.plaintext import without_control_characters
-from meetcore.reports.services import MinutesDocument
+from meetcore.reports.content import MinutesDocument
 
 # The faces the PDF uses (FONT_FILES of meetcore.i18n.setup, with their CSS weight and style).
 PDF_FACES = (

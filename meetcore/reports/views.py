@@ -13,7 +13,7 @@ from meetcore.extensions import db
 from meetcore.i18n.dates import to_local
 from meetcore.meetings.services import get_meeting
 from meetcore.reports import attendance_report as report_service
-from meetcore.reports import documents, services
+from meetcore.reports import content, documents, reading, services
 from meetcore.reports.models import GROUPINGS
 
 bp = Blueprint("reports", __name__, cli_group=None)
@@ -61,8 +61,8 @@ def _export(document, fmt: str, *, private: bool = False) -> Response:
 @login_required
 def minutes(meeting_id: int):
     meeting = get_meeting(meeting_id, by=current_user)
-    document = services.document_for(meeting, by=current_user, grouping=_grouping_arg())
-    later = services.next_meeting(meeting)
+    document = reading.document_for(meeting, by=current_user, grouping=_grouping_arg())
+    later = content.next_meeting(meeting)
     return render_template(
         "reports/minutes.html", meeting=meeting, doc=document, row=document.row, next_meeting=later,
         grouping=_grouping_arg() or document.row.grouping, groupings=GROUPINGS,
@@ -78,8 +78,8 @@ def _certified_here(meeting) -> list:
 
     pairs = []
     for item in db.session.scalars(db.select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)):
-        if services.is_certification_item(item):
-            pairs += [(item, earlier) for earlier in services.certified_minutes_at(item)]
+        if content.is_certification_item(item):
+            pairs += [(item, earlier) for earlier in content.certified_minutes_at(item)]
     return pairs
 
 
@@ -89,7 +89,7 @@ def export(meeting_id: int, fmt: str):
     if fmt not in FORMATS:
         raise NotFound()
     meeting = get_meeting(meeting_id, by=current_user)
-    return _export(services.document_for(meeting, by=current_user, grouping=_grouping_arg()), fmt)
+    return _export(reading.document_for(meeting, by=current_user, grouping=_grouping_arg()), fmt)
 
 
 def _act(meeting_id: int, action, success) -> Response:
@@ -180,8 +180,8 @@ def read(token: str):
     """The circulated (or certified) minutes for a participant, through the link e-mailed with them or the
     seat's personal join link; draft minutes are refused."""
     try:
-        seat = services.seat_for_reader_token(token)
-        document = services.document_for_seat(seat)
+        seat = reading.seat_for_reader_token(token)
+        document = reading.document_for_seat(seat)
     except DomainError as error:
         return _refused(error)
     return _private(Response(render_template("reports/read.html", doc=document, token=token, links=False)))
@@ -192,8 +192,8 @@ def read_export(token: str, fmt: str):
     if fmt not in FORMATS:
         raise NotFound()
     try:
-        seat = services.seat_for_reader_token(token)
-        document = services.document_for_seat(seat)
+        seat = reading.seat_for_reader_token(token)
+        document = reading.document_for_seat(seat)
     except DomainError as error:
         return _refused(error)
     return _export(document, fmt, private=True)

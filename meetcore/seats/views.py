@@ -346,7 +346,7 @@ def join(token: str):
     except (services.SeatLinkUnknown, services.SeatLinkRevoked, services.SeatLinkExpired) as error:
         page = render_template("seats/join_refused.html", status=error.status, message=error.message)
         return _private(Response(page, status=error.status))
-    from meetcore.reports.services import minutes_row
+    from meetcore.reports.content import minutes_row
 
     minutes = minutes_row(invitation.meeting, create=False)
     page = render_template("seats/join.html", seat=invitation.seat, meeting=invitation.meeting,

@@ -84,7 +84,7 @@ def give(
 
 
 def focal_point(agency_row: Agency, email: str, *, by, name: str | None = None):
-    from meetcore.actions.followup import add_focal_point
+    from meetcore.actions.grants import add_focal_point
 
     return add_focal_point(
         agency_row, {"email": email, "display_name": name or email, "password": PASSWORD}, by=by

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from meetcore.actions.followup import report_progress
 from meetcore.actions.models import ActionCarryOver
+from meetcore.actions.progress import report_progress
 from meetcore.agenda.models import AgendaItem
 from meetcore.extensions import db
 from meetcore.meetings.services import schedule_meeting

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from meetcore.actions.followup import DashboardFilters, dashboard, report_progress
+from meetcore.actions.dashboard import DashboardFilters, dashboard
+from meetcore.actions.progress import report_progress
 from tests import clock
 from tests.actions.followup_support import (
     ONE_HOME,

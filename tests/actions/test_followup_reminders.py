@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 import sqlalchemy as sa
 
-from meetcore.actions.followup import report_progress
 from meetcore.actions.models import ActionReminder
+from meetcore.actions.progress import report_progress
 from meetcore.actions.reminders import enqueue_action_reminders, stage_for
 from meetcore.extensions import db
 from meetcore.mail.models import OutboxMessage

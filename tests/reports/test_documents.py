@@ -43,7 +43,7 @@ def _expected(held) -> dict:
     from meetcore.attendance.statuses import meeting_times
     from meetcore.i18n.dates import be_date_long
     from meetcore.meetings.models import Meeting
-    from meetcore.reports.services import thai_time
+    from meetcore.reports.content import thai_time
     from meetcore.seats.models import Seat
 
     meeting = db.session.get(Meeting, held.meeting_id)
@@ -154,8 +154,8 @@ def test_docx_of_the_held_reference_meeting_from_the_cli(held, app, tmp_path):
 
 def test_grouping_by_province_puts_a_heading_per_province(held, secretariat_client):
     from meetcore.meetings.models import Meeting
+    from meetcore.reports.content import build_document
     from meetcore.reports.documents import render_docx
-    from meetcore.reports.services import build_document
 
     document = build_document(db.session.get(Meeting, held.meeting_id), "province")
     titles = [group.title for group in document.absent]
