@@ -95,7 +95,8 @@ def prepare(database_url: str | None, workdir: Path) -> Meeting:
     from meetcore.extensions import db
     from meetcore.meetings.models import Meeting as MeetingRow
     from meetcore.meetings.services import start_meeting
-    from meetcore.seats.services import issue_seat_link, ordered_seats
+    from meetcore.seats.links import issue_seat_link
+    from meetcore.seats.services import ordered_seats
 
     url = database_url or f"sqlite:///{workdir / 'live.sqlite3'}"
     if url.startswith("postgresql://"):

@@ -370,7 +370,8 @@ def delete_item(item: AgendaItem, *, by) -> list[int]:
         sa.delete(AgendaItem).where(AgendaItem.id.in_(ids)).execution_options(synchronize_session=False)
     )
     for gone in [obj for obj in db.session.identity_map.values() if isinstance(obj, AgendaItem)]:
-        if gone.id in ids:
+        # By the identity key: reading `id` of an expired instance would load the row just deleted.
+        if sa.inspect(gone).identity[0] in ids:
             db.session.expunge(gone)
     _renumber(_children(meeting.id, parent_id))
     _record_structure(meeting, "agenda.deleted", payload, by=by)

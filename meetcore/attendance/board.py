@@ -19,10 +19,24 @@ from meetcore.eventlog.services import lock_meeting, record_event
 from meetcore.extensions import db
 from meetcore.live.timers import OwedTimers
 from meetcore.meetings.models import Meeting
-from meetcore.seats.models import Seat
-from meetcore.seats.services import present_seats
+from meetcore.seats.models import Attendance, Seat
 
 log = logging.getLogger(__name__)
+
+
+def present_seats(meeting: Meeting) -> dict[int, str]:
+    """Seat id → attendance kind of every seat with an open interval (joined, not left); one query."""
+    present: dict[int, str] = {}
+    rows = db.session.execute(
+        sa.select(Attendance.seat_id, Attendance.kind)
+        .where(Attendance.meeting_id == meeting.id, Attendance.left_at.is_(None))
+        .order_by(Attendance.joined_at)
+    )
+    for seat_id, kind in rows:
+        # The invitee in person outranks a substitute, who outranks the provincial hall's check-in.
+        if present.get(seat_id) != "self" and (kind == "self" or present.get(seat_id) != "substitute"):
+            present[seat_id] = kind
+    return present
 
 
 # --- publishing presence (coalesced) ---------------------------------------------------------------------

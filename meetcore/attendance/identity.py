@@ -98,7 +98,7 @@ def _check_open(meeting: Meeting) -> None:
 
 def open_identity_check(token: str) -> IdentityCheck:
     """The seat and meeting a personal link opens, refused (link or meeting) with a clear error."""
-    from meetcore.seats.services import invitation_for_link
+    from meetcore.seats.links import invitation_for_link
 
     invitation = invitation_for_link(token)
     _check_open(invitation.meeting)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from meetcore.actors import SeatActor, SiteActor
 from meetcore.attendance import board
+from meetcore.attendance.board import present_seats
 from meetcore.attendance.models import SiteLink
 from meetcore.attendance.policy import ATTENDING_STATUSES
 from meetcore.attendance.schemas import RollCallFormInput, SiteLinkInput
@@ -33,7 +34,6 @@ from meetcore.live.models import LiveConnection
 from meetcore.meetings.models import Meeting
 from meetcore.schemas import load_input
 from meetcore.seats.models import Attendance, Seat
-from meetcore.seats.services import present_seats
 
 SITE_LINK_GRACE = timedelta(hours=12)
 LINK_CLOSED_STATUSES = ("ended", "certified", "cancelled")

@@ -38,7 +38,8 @@ from meetcore.extensions import db, limiter
 from meetcore.i18n.dates import to_local
 from meetcore.meetings.models import Meeting
 from meetcore.meetings.services import get_meeting
-from meetcore.seats.services import SeatLinkExpired, SeatLinkRevoked, SeatLinkUnknown, seat_label
+from meetcore.seats.links import SeatLinkExpired, SeatLinkRevoked, SeatLinkUnknown
+from meetcore.seats.services import seat_label
 
 bp = Blueprint("attendance", __name__, cli_group=None)
 

@@ -33,7 +33,7 @@ def ensure_demo_accounts(password: str) -> list[User]:
 
 def participant_links(meeting_id: int, count: int = 3) -> list[tuple[str, str]]:
     """(label, URL) of fresh personal links for the first ``count`` provincial seats of a meeting."""
-    from meetcore.seats.services import issue_seat_link
+    from meetcore.seats.links import issue_seat_link
 
     seats = db.session.scalars(
         sa.select(Seat)

@@ -68,7 +68,7 @@ def _seat_label(seat: Seat | None, locale: str) -> str | None:
 def _join_url(invitation: Invitation, seat: Seat | None) -> str | None:
     """A fresh personal join link for the seat, carried by the invitation, issued in the caller's
     transaction."""
-    from meetcore.seats.services import issue_seat_link
+    from meetcore.seats.links import issue_seat_link
 
     if seat is None:
         return None
@@ -143,6 +143,6 @@ def _queue(
 
 
 def _agenda(meeting: Meeting) -> list[dict]:
-    from meetcore.seats.services import agenda_outline
+    from meetcore.seats.links import agenda_outline
 
     return agenda_outline(meeting)

@@ -232,7 +232,7 @@ def _withdraw(
 ) -> bool:
     """Cancel one invitation, and the join links it carried; a CANCEL goes out only if its calendar got the
     meeting. True if one did."""
-    from meetcore.seats.services import revoke_invitation_links
+    from meetcore.seats.links import revoke_invitation_links
 
     invitation.status = "cancelled"
     invitation.cancelled_at = utcnow()

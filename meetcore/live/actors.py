@@ -10,7 +10,7 @@ from meetcore.errors import Unauthenticated
 
 
 def seat_actor_from_token(token: str) -> SeatActor:
-    from meetcore.seats.services import seat_for_link
+    from meetcore.seats.links import seat_for_link
 
     seat = seat_for_link(token)
     return SeatActor(

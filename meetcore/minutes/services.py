@@ -407,7 +407,7 @@ def _decision_of(meeting: Meeting, decision_id: int) -> Decision:
 
 def present_seat_ids(meeting: Meeting) -> list[int]:
     """The seats present now: those with an open attendance interval."""
-    from meetcore.seats.services import present_seats
+    from meetcore.attendance.board import present_seats
 
     return sorted(present_seats(meeting))
 

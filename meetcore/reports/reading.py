@@ -71,7 +71,7 @@ def seat_for_reader_token(token: str) -> Seat:
     except SignatureExpired:
         raise ReaderLinkInvalid() from None
     except BadSignature:
-        from meetcore.seats.services import SeatLinkExpired, SeatLinkRevoked, SeatLinkUnknown, seat_for_link
+        from meetcore.seats.links import SeatLinkExpired, SeatLinkRevoked, SeatLinkUnknown, seat_for_link
 
         try:
             return seat_for_link(token)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from meetcore.api import api_blueprint, api_user, json_body, request_body
+from meetcore.attendance import matrix
 from meetcore.meetings.services import get_meeting
 from meetcore.seats import services
 from meetcore.seats.schemas import (
@@ -86,4 +87,4 @@ class AttendanceBoard(MethodView):
     def get(self, meeting_id: int):
         """The province × role matrix with each seat's status, and totals per role, province and region."""
         meeting = get_meeting(meeting_id, by=api_user())
-        return services.board(meeting, by=api_user())
+        return matrix.board(meeting, by=api_user())

@@ -10,6 +10,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from meetcore.attendance.matrix import board as attendance_board
 from meetcore.auth.permissions import can_edit, require_editor
 from meetcore.directory.models import REGIONS
 from meetcore.directory.reference import DEFAULT_PROVINCIAL_ROLES
@@ -17,7 +18,7 @@ from meetcore.directory.services import list_roles, provinces_by_region
 from meetcore.errors import Conflict, InvalidInput
 from meetcore.extensions import db, limiter
 from meetcore.meetings.services import get_meeting
-from meetcore.seats import roster_io, services
+from meetcore.seats import links, roster_io, services
 from meetcore.seats.labels import SEAT_STATUSES, region_label, rsvp_label, seat_status_label
 from meetcore.seats.models import RSVP_STATES
 
@@ -166,7 +167,7 @@ def _seat_form_context(meeting, seat, form, error_field=None) -> dict:
         "roles": list_roles() if seat is None else None,
         "rsvp_states": RSVP_STATES,
         "new_link": None,
-        "live_links": services.live_link_count(seat) if seat is not None else 0,
+        "live_links": links.live_link_count(seat) if seat is not None else 0,
     }
 
 
@@ -247,7 +248,7 @@ def issue_link(meeting_id: int, seat_id: int):
     require_editor(current_user)
     seat = services.get_seat(meeting, seat_id, by=current_user)
     try:
-        token = services.issue_seat_link(seat, by=current_user)
+        token = links.issue_seat_link(seat, by=current_user)
     except (InvalidInput, Conflict) as error:
         db.session.rollback()
         flash(str(error.message), "error")
@@ -267,7 +268,7 @@ def revoke_links(meeting_id: int, seat_id: int):
     meeting = get_meeting(meeting_id, by=current_user)
     require_editor(current_user)
     seat = services.get_seat(meeting, seat_id, by=current_user)
-    count = services.revoke_seat_links(seat, by=current_user)
+    count = links.revoke_seat_links(seat, by=current_user)
     flash(ngettext("%(num)s join link has been withdrawn.", "%(num)s join links have been withdrawn.", count),
           "success")  # fmt: skip
     return redirect(url_for("seats.edit_seat", meeting_id=meeting.id, seat_id=seat_id))
@@ -320,7 +321,7 @@ def import_file(meeting_id: int):
 @login_required
 def board(meeting_id: int):
     meeting = get_meeting(meeting_id, by=current_user)
-    matrix = services.board(meeting, by=current_user, locale=_locale())
+    matrix = attendance_board(meeting, by=current_user, locale=_locale())
     labels = {status: seat_status_label(status) for status in SEAT_STATUSES}
     return render_template("seats/board.html", meeting=meeting, board=matrix, statuses=SEAT_STATUSES,
                            status_labels=labels)  # fmt: skip
@@ -342,8 +343,8 @@ def _private(response: Response) -> Response:
 def join(token: str):
     """What a personal link opens, without signing in: the meeting, the seat and the agenda outline."""
     try:
-        invitation = services.invitation_for_link(token)
-    except (services.SeatLinkUnknown, services.SeatLinkRevoked, services.SeatLinkExpired) as error:
+        invitation = links.invitation_for_link(token)
+    except (links.SeatLinkUnknown, links.SeatLinkRevoked, links.SeatLinkExpired) as error:
         page = render_template("seats/join_refused.html", status=error.status, message=error.message)
         return _private(Response(page, status=error.status))
     from meetcore.reports.content import minutes_row

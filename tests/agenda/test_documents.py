@@ -120,7 +120,8 @@ def test_no_documents_once_the_meeting_has_ended(console, meeting, item):
 
 def test_readers_anonymous_refused_seat_links_of_this_meeting_only(client, console, meeting, item, users,
                                                                    reference):  # fmt: skip
-    from meetcore.seats.services import add_seats, issue_seat_link, ordered_seats
+    from meetcore.seats.links import issue_seat_link
+    from meetcore.seats.services import add_seats, ordered_seats
 
     upload(console, meeting, item)
     [document] = stored(meeting)

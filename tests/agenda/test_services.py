@@ -495,3 +495,14 @@ def test_concurrent_adds_never_share_a_position(app_ctx, meeting, sec):
     numbers = [n for n, _t in outline(meeting_id)]  # outline() also checks positions are 0..19
     assert numbers == [str(i) for i in range(1, 21)]
     assert [seq for seq, _k, _p in events(meeting_id)] == list(range(1, 22))
+
+
+def test_delete_with_expired_items_of_the_subtree_in_the_session(tree, sec):
+    """The session still holds the sub-items, expired by an earlier commit (as after any other change in
+    the same request): deleting must not try to reload them (it answered 500 now and then)."""
+    parent = item(tree, "A")
+    children = [item(tree, "A1"), item(tree, "A2"), item(tree, "A2x")]
+    db.session.commit()  # expires every instance the session holds, the children included
+    assert all(sa.inspect(child).expired_attributes for child in children)
+    services.delete_item(parent, by=sec)
+    assert [row[1] for row in outline(tree.id)] == ["B", "C"]

@@ -73,7 +73,7 @@ def seats(scheduled) -> dict:
 @pytest.fixture()
 def link_for(app_ctx):
     """link_for(seat, expires_at=None): a fresh personal link token."""
-    from meetcore.seats.services import issue_seat_link
+    from meetcore.seats.links import issue_seat_link
 
     def issue(seat, expires_at=None):
         return issue_seat_link(seat, expires_at=expires_at or datetime.now(UTC) + timedelta(days=1))

@@ -41,7 +41,7 @@ def intervals(meeting=None, **where) -> list:
 
 
 def present(meeting) -> dict[int, str]:
-    from meetcore.seats.services import present_seats
+    from meetcore.attendance.board import present_seats
 
     db.session.expire_all()
     return present_seats(meeting)

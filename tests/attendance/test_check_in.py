@@ -4,8 +4,8 @@ is present while any of its connections holds it; coalesced board events; the sn
 from __future__ import annotations
 
 from meetcore.attendance import board as presence
+from meetcore.attendance.matrix import board
 from meetcore.live import connections
-from meetcore.seats.services import board
 from tests.attendance.helpers import events_of, intervals, last_seq, logged, present
 
 REAL_PUBLISH_LATER = presence.publish_later  # the tests' fixture stands in for it; one test runs it

@@ -96,8 +96,9 @@ def _prepare(database_url: str) -> dict:
     from meetcore.auth.services import create_user
     from meetcore.directory.reference import seed_reference_data
     from meetcore.meetings.services import schedule_meeting
+    from meetcore.seats.links import issue_seat_link
     from meetcore.seats.models import Seat
-    from meetcore.seats.services import add_seats, issue_seat_link
+    from meetcore.seats.services import add_seats
     from tests.conftest import MEETING_INPUT
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "MEETCORE_ASYNC_MODE": "threading"})

@@ -125,8 +125,8 @@ def test_a_substitute_must_give_their_own_name(client, seats, link_for):
 
 @pytest.mark.parametrize("case", ["unknown", "revoked", "expired"])
 def test_a_link_that_cannot_open_gets_a_clear_page(client, seats, link_for, users, case):
+    from meetcore.seats.links import revoke_seat_links
     from meetcore.seats.models import SeatLink
-    from meetcore.seats.services import revoke_seat_links
 
     seat = seats["cm_sd"]
     token = "not-a-real-token" if case == "unknown" else link_for(seat)
@@ -322,7 +322,7 @@ def test_the_chair_cannot_change_the_setting(as_chair, scheduled):
 
 
 def test_withdrawing_the_link_ends_the_confirmed_identity(client, live, seats, scheduled, link_for, users):
-    from meetcore.seats.services import revoke_seat_links
+    from meetcore.seats.links import revoke_seat_links
 
     seat = seats["cm_sd"]
     client.post(f"/join/{link_for(seat)}/identity", data=_form())

@@ -144,7 +144,7 @@ def test_unknown_events_get_an_error_acknowledgement_in_the_users_language(staff
 def test_a_revoked_seat_links_connections_are_closed_and_the_link_refused(
     seat_socket, live, link_for, seats, scheduled, users
 ):
-    from meetcore.seats.services import revoke_seat_links
+    from meetcore.seats.links import revoke_seat_links
 
     joined = seat_socket(seats["cm_sd"])
     token = link_for(seats["cm_sd"])
@@ -167,7 +167,7 @@ def test_a_connection_whose_link_was_withdrawn_is_refused_its_next_command(
 ):
     """Should closing it fail (its process lost the message), the database still refuses it."""
     from meetcore.live import broadcast
-    from meetcore.seats.services import revoke_seat_links
+    from meetcore.seats.links import revoke_seat_links
 
     idle = live(auth={"seat_token": link_for(seats["cm_sd"])})
     monkeypatch.setattr(broadcast, "_disconnect", lambda sids: None)

@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from meetcore.attendance import processes, sites
+from meetcore.attendance.matrix import board
 from meetcore.attendance.models import SiteLink
 from meetcore.extensions import db
-from meetcore.seats.services import board
 from tests.attendance.helpers import SEVEN_ROLES, intervals, last_seq, present, seat_at
 from tests.live.browsers import wait_until
 

@@ -97,7 +97,7 @@ def live(app_ctx, client):
 @pytest.fixture()
 def seat_socket(app_ctx, live):
     """seat_socket(seat): a joined Socket.IO client acting through the seat's personal link."""
-    from meetcore.seats.services import issue_seat_link
+    from meetcore.seats.links import issue_seat_link
 
     def connect(seat, join_meeting_id: int | None = None):
         token = issue_seat_link(seat, expires_at=datetime.now(UTC) + timedelta(days=1))

@@ -133,7 +133,8 @@ def test_removing_a_seat_never_invited_sends_nothing(small_meeting, users, smtp)
 def test_hand_over_cancels_for_the_invitee_and_invites_the_substitute(invited, users, smtp):
     from meetcore.extensions import db
     from meetcore.invitations.sending import hand_over_to_substitute
-    from meetcore.seats.services import seat_for_link, update_seat
+    from meetcore.seats.links import seat_for_link
+    from meetcore.seats.services import update_seat
 
     seat = _seats(invited)[1]
     original = seat.email
@@ -169,7 +170,8 @@ def test_handing_the_seat_over_withdraws_the_invitees_link_and_closes_its_connec
     meeting for them after the seat went to the substitute."""
     from meetcore.extensions import socketio
     from meetcore.invitations.sending import send_invitations
-    from meetcore.seats.services import SeatLinkRevoked, seat_for_link, update_seat
+    from meetcore.seats.links import SeatLinkRevoked, seat_for_link
+    from meetcore.seats.services import update_seat
     from tests.live.browsers import wait_until
 
     send_invitations(small_meeting, by=users["secretariat"])

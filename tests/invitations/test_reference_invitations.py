@@ -16,8 +16,8 @@ def test_reference_meeting_invitations(next_reference_meeting, users, smtp):
     from meetcore.eventlog.models import MeetingEvent
     from meetcore.extensions import db
     from meetcore.invitations.sending import send_invitations
+    from meetcore.seats.links import seat_for_link
     from meetcore.seats.models import Seat
-    from meetcore.seats.services import seat_for_link
 
     meeting = next_reference_meeting
     seats = db.session.scalars(sa.select(Seat).where(Seat.meeting_id == meeting.id)).all()

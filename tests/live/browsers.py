@@ -93,8 +93,8 @@ def prepare_reference(database_url: str) -> ReferenceData:
     from meetcore.directory.models import Province, Role
     from meetcore.extensions import db
     from meetcore.meetings.models import Meeting
+    from meetcore.seats.links import issue_seat_link
     from meetcore.seats.models import Seat
-    from meetcore.seats.services import issue_seat_link
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "MEETCORE_ASYNC_MODE": "threading"})
     with app.app_context():

@@ -93,7 +93,8 @@ def connections(app_ctx, users, meeting):
     """A live meeting with two seats, and one connection per kind of user (a site too), each joined."""
     from meetcore.directory.reference import seed_reference_data
     from meetcore.meetings.services import start_meeting
-    from meetcore.seats.services import add_seats, issue_seat_link, ordered_seats
+    from meetcore.seats.links import issue_seat_link
+    from meetcore.seats.services import add_seats, ordered_seats
 
     seed_reference_data()
     add_seats(

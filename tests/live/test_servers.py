@@ -39,7 +39,7 @@ def _prepare(database_url: str, items: int = 5, seats: int = 0) -> dict:
         data = {"token": create_api_token(user), "meeting_id": meeting.id, "items": item_ids}
         if seats:
             from meetcore.directory.reference import seed_reference_data
-            from meetcore.seats.services import issue_seat_link
+            from meetcore.seats.links import issue_seat_link
             from tests.invitations.support import add_seats
 
             seed_reference_data()

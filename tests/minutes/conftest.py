@@ -125,7 +125,7 @@ def live(app_ctx, users):
     the account of that role (or a second secretariat: "secretariat2"), or holding a seat's link."""
     from meetcore.auth.services import create_user
     from meetcore.database import utcnow
-    from meetcore.seats.services import issue_seat_link
+    from meetcore.seats.links import issue_seat_link
     from tests.conftest import PASSWORD
 
     opened = []

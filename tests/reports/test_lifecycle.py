@@ -32,7 +32,7 @@ def _meeting(meeting_id: int):
 
 def _seat_link(meeting_id: int, province: str, role: str) -> str:
     from meetcore.database import utcnow
-    from meetcore.seats.services import issue_seat_link
+    from meetcore.seats.links import issue_seat_link
 
     return issue_seat_link(seat_at(meeting_id, province, role), expires_at=utcnow() + timedelta(days=30))
 

@@ -12,7 +12,7 @@ from meetcore.agenda.models import AgendaItem
 from meetcore.auth.services import hash_token
 from meetcore.errors import Conflict, InvalidInput
 from meetcore.extensions import db
-from meetcore.seats import services
+from meetcore.seats import links, services
 from meetcore.seats.models import SeatLink
 from tests.seats.helpers import seat_at
 
@@ -45,48 +45,48 @@ def _link(token: str) -> SeatLink:
 
 
 def test_a_link_opens_its_seat_and_only_the_hash_is_kept(seat, small_roster):
-    token = services.issue_seat_link(seat)
+    token = links.issue_seat_link(seat)
     assert len(token) >= 40
     link = _link(token)
     assert link.token_hash != token and token not in (link.token_hash,)
     assert link.expires_at == small_roster.end_at + timedelta(hours=12)
-    assert services.seat_for_link(token).id == seat.id
-    assert services.live_link_count(seat) == 1
+    assert links.seat_for_link(token).id == seat.id
+    assert links.live_link_count(seat) == 1
 
 
 def test_unknown_revoked_and_expired_links_are_refused(seat, users):
-    with pytest.raises(services.SeatLinkUnknown) as caught:
-        services.seat_for_link("not-a-token")
+    with pytest.raises(links.SeatLinkUnknown) as caught:
+        links.seat_for_link("not-a-token")
     assert caught.value.status == 403
-    revoked = services.issue_seat_link(seat)
-    assert services.revoke_seat_links(seat, by=users["secretariat"]) == 1
-    with pytest.raises(services.SeatLinkRevoked) as caught:
-        services.seat_for_link(revoked)
+    revoked = links.issue_seat_link(seat)
+    assert links.revoke_seat_links(seat, by=users["secretariat"]) == 1
+    with pytest.raises(links.SeatLinkRevoked) as caught:
+        links.seat_for_link(revoked)
     assert caught.value.status == 410 and "withdrawn" in str(caught.value.message)
-    expired = services.issue_seat_link(seat)
+    expired = links.issue_seat_link(seat)
     _link(expired).expires_at = datetime.now(UTC) - timedelta(minutes=1)
     db.session.commit()
-    with pytest.raises(services.SeatLinkExpired) as caught:
-        services.seat_for_link(expired)
+    with pytest.raises(links.SeatLinkExpired) as caught:
+        links.seat_for_link(expired)
     assert caught.value.status == 410 and "expired on" in str(caught.value.message)
 
 
 def test_a_link_cannot_be_born_expired_or_for_a_cancelled_meeting(seat, small_roster, users):
     with pytest.raises(InvalidInput) as caught:
-        services.issue_seat_link(seat, expires_at=datetime.now(UTC) - timedelta(hours=1))
+        links.issue_seat_link(seat, expires_at=datetime.now(UTC) - timedelta(hours=1))
     assert caught.value.field == "expires_at"
     from meetcore.meetings.services import cancel_meeting
 
     cancel_meeting(small_roster, {"reason": "เลื่อน"}, by=users["secretariat"])
     with pytest.raises(Conflict):
-        services.issue_seat_link(seat)
+        links.issue_seat_link(seat)
 
 
 def test_issuing_and_revoking_are_logged(seat, small_roster, users):
     from meetcore.eventlog.models import MeetingEvent
 
-    services.issue_seat_link(seat, by=users["secretariat"])
-    services.revoke_seat_links(seat, by=users["secretariat"])
+    links.issue_seat_link(seat, by=users["secretariat"])
+    links.revoke_seat_links(seat, by=users["secretariat"])
     kinds = db.session.scalars(
         sa.select(MeetingEvent.kind).where(MeetingEvent.meeting_id == small_roster.id)
     ).all()
@@ -94,7 +94,7 @@ def test_issuing_and_revoking_are_logged(seat, small_roster, users):
 
 
 def test_the_join_page_shows_meeting_seat_and_agenda_without_signing_in(seat, small_roster, client):
-    token = services.issue_seat_link(seat)
+    token = links.issue_seat_link(seat)
     client.get("/lang/th")  # the invitee's page in Thai, as the invitation sends them
     response = client.get(f"/join/{token}")
     html = response.get_data(as_text=True)
@@ -114,11 +114,11 @@ def test_the_join_page_refuses_bad_links_clearly(seat, client, users):
     response = client.get("/join/unknown-token")
     assert response.status_code == 403
     assert "This join link is not valid." in response.get_data(as_text=True)
-    token = services.issue_seat_link(seat)
-    services.revoke_seat_links(seat, by=users["secretariat"])
+    token = links.issue_seat_link(seat)
+    links.revoke_seat_links(seat, by=users["secretariat"])
     response = client.get(f"/join/{token}")
     assert response.status_code == 410 and "withdrawn" in response.get_data(as_text=True)
-    token = services.issue_seat_link(seat)
+    token = links.issue_seat_link(seat)
     _link(token).expires_at = datetime.now(UTC) - timedelta(seconds=1)
     db.session.commit()
     response = client.get(f"/join/{token}")

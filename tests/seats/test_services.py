@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
+from meetcore.attendance import matrix
 from meetcore.directory.models import Province
 from meetcore.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from meetcore.eventlog.models import MeetingEvent
 from meetcore.extensions import db
 from meetcore.i18n.collation import sorted_by_name
-from meetcore.seats import services
+from meetcore.seats import links, services
 from meetcore.seats.models import Attendance, Seat
 from tests.seats.helpers import SEVEN_ROLES, seat_at, seat_count
 
@@ -215,12 +216,12 @@ def test_remove_seat_takes_its_join_links_with_it(small_roster, users):
 
     seat = seat_at(small_roster, "TH-90", "labour")
     seat_id = seat.id
-    token = services.issue_seat_link(seat)
+    token = links.issue_seat_link(seat)
     services.remove_seat(seat, by=users["secretariat"])
     assert db.session.get(Seat, seat_id) is None
     assert db.session.scalar(sa.select(sa.func.count(SeatLink.id)).where(SeatLink.seat_id == seat_id)) == 0
-    with pytest.raises(services.SeatLinkUnknown):
-        services.seat_for_link(token)
+    with pytest.raises(links.SeatLinkUnknown):
+        links.seat_for_link(token)
     assert _events(small_roster, "seats.removed")[-1].payload == {
         "seat_id": seat_id, "province_code": "TH-90", "role_code": "labour",
     }  # fmt: skip
@@ -317,7 +318,7 @@ def test_participants_cannot_read_the_roster(small_roster, users):
     with pytest.raises(PermissionDenied):
         services.list_roster(small_roster, by=users["participant"])
     with pytest.raises(PermissionDenied):
-        services.board(small_roster, by=users["participant"])
+        matrix.board(small_roster, by=users["participant"])
 
 
 # --- the board -------------------------------------------------------------------------------------------
@@ -326,7 +327,7 @@ def test_participants_cannot_read_the_roster(small_roster, users):
 def test_board_is_a_province_by_role_matrix_grouped_by_region(small_roster, users):
     seat = seat_at(small_roster, "TH-50", "public_health")
     services.remove_seat(seat, by=users["secretariat"])
-    board = services.board(small_roster, by=users["chair"], locale="th")
+    board = matrix.board(small_roster, by=users["chair"], locale="th")
     assert [r.code for r in board.roles] == SEVEN_ROLES
     assert [block.region for block in board.regions] == ["north", "south"]
     [chiang_mai] = board.regions[0].rows
@@ -353,7 +354,7 @@ def test_board_status_comes_from_the_reply_and_open_attendance(small_roster, use
         Attendance(meeting_id=small_roster.id, seat_id=left.id, kind="self", joined_at=now, left_at=now),
     ])  # fmt: skip
     db.session.commit()
-    board = services.board(small_roster, by=by)
+    board = matrix.board(small_roster, by=by)
     cells = {c.seat.id: c for block in board.regions for row in block.rows for c in row.cells if c}
     assert cells[accepted.id].status == "accepted"
     assert cells[declined.id].status == "declined"
@@ -367,7 +368,7 @@ def test_board_status_comes_from_the_reply_and_open_attendance(small_roster, use
 def test_reference_meeting_board_is_76_provinces_by_7_roles(reference_meeting, users):
     from meetcore.meetings.models import Meeting
 
-    board = services.board(db.session.get(Meeting, reference_meeting["meeting_id"]), by=users["secretariat"])
+    board = matrix.board(db.session.get(Meeting, reference_meeting["meeting_id"]), by=users["secretariat"])
     assert len(board.roles) == 7 and board.provinces == 76
     assert all(len(row.cells) == 7 and all(row.cells) for block in board.regions for row in block.rows)
     assert board.provincial_totals.seats == 532
