@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from meetcore import signals
 from meetcore.actions.assignments import OPEN_STATUSES
 from meetcore.actions.models import ActionAssignment, ActionCarryOver, ActionItem
+from meetcore.agenda.services import append_child, place_section
 from meetcore.agenda.tree import agenda_state
 from meetcore.auth.permissions import require_editor
 from meetcore.database import utcnow
@@ -111,7 +112,6 @@ def carry_open_actions_into(meeting: Meeting, *, by) -> list[int]:
     one sub-item each with its latest progress; an action carried already has its text refreshed. In the
     caller's transaction (schedule_meeting calls it as the meeting is created). Returns the item ids."""
     from meetcore.agenda.models import AgendaItem
-    from meetcore.agenda.services import STANDARD_SECTIONS
     from meetcore.eventlog.services import record_event
 
     if meeting.status not in CARRY_EDITABLE:
@@ -123,58 +123,20 @@ def carry_open_actions_into(meeting: Meeting, *, by) -> list[int]:
         m.id: m
         for m in db.session.scalars(sa.select(Meeting).where(Meeting.id.in_({a.meeting_id for a in actions})))
     }
-    top = list(
-        db.session.scalars(
-            sa.select(AgendaItem)
-            .where(AgendaItem.meeting_id == meeting.id, AgendaItem.parent_id.is_(None))
-            .order_by(AgendaItem.position, AgendaItem.id)
-        )
-    )
-    section = next((item for item in top if item.section == CARRY_SECTION), None)
-    if section is None:
-        section = AgendaItem(
-            meeting_id=meeting.id,
-            parent_id=None,
-            section=CARRY_SECTION,
-            title=STANDARD_SECTIONS[CARRY_SECTION - 1],
-        )
-        later = (
-            i for i, other in enumerate(top) if other.section is not None and other.section > CARRY_SECTION
-        )
-        top.insert(next(later, len(top)), section)
-        for index, item in enumerate(top):
-            item.position = index
-        db.session.add(section)
-        db.session.flush()
+    section = place_section(meeting.id, CARRY_SECTION)
     carried = {
         c.action_item_id: c
         for c in db.session.scalars(
             sa.select(ActionCarryOver).where(ActionCarryOver.meeting_id == meeting.id)
         )
     }
-    children = (
-        db.session.scalar(
-            sa.select(sa.func.count()).select_from(AgendaItem).where(AgendaItem.parent_id == section.id)
-        )
-        or 0
-    )
     ids, added = [], []
     for action in actions:
         text = progress_text(action, sources[action.meeting_id])
         existing = carried.get(action.id)
         item = db.session.get(AgendaItem, existing.agenda_item_id) if existing else None
         if item is None:
-            item = AgendaItem(
-                meeting_id=meeting.id,
-                parent_id=section.id,
-                position=children,
-                title=action.title,
-                presenter=_presenter(action),
-                description=text,
-            )
-            children += 1
-            db.session.add(item)
-            db.session.flush()
+            item = append_child(section, title=action.title, presenter=_presenter(action), description=text)
             if existing is None:
                 db.session.add(
                     ActionCarryOver(

@@ -379,6 +379,38 @@ def delete_item(item: AgendaItem, *, by) -> list[int]:
     return ids
 
 
+def _insert_section(top: list[AgendaItem], section: AgendaItem) -> None:
+    """Put a standard section in its place among the top-level items: before the first later section,
+    after everything else when there is none."""
+    later = (i for i, other in enumerate(top) if (other.section or 0) > section.section)
+    top.insert(next(later, len(top)), section)
+
+
+def place_section(meeting_id: int, number: int) -> AgendaItem:
+    """The meeting's standard section `number`, added in its place when missing. For another domain's
+    service that fills it (the carried actions), in that service's transaction: it records the event."""
+    top = _children(meeting_id, None)
+    found = next((item for item in top if item.section == number), None)
+    if found is not None:
+        return found
+    title = STANDARD_SECTIONS[number - 1]
+    section = AgendaItem(meeting_id=meeting_id, parent_id=None, section=number, title=title)
+    _insert_section(top, section)
+    _renumber(top)
+    db.session.add(section)
+    db.session.flush()
+    return section
+
+
+def append_child(parent: AgendaItem, **fields) -> AgendaItem:
+    """A new last sub-item of `parent`, for another domain's service, in its transaction (no event)."""
+    position = len(_children(parent.meeting_id, parent.id))
+    item = AgendaItem(meeting_id=parent.meeting_id, parent_id=parent.id, position=position, **fields)
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
 def insert_standard_sections(meeting, *, by) -> list[AgendaItem]:
     """Add the Thai standard top-level sections that are missing, each in its place among the others.
 
@@ -394,10 +426,7 @@ def insert_standard_sections(meeting, *, by) -> list[AgendaItem]:
         if number in present:
             continue
         section = AgendaItem(meeting_id=meeting.id, parent_id=None, section=number, title=title)
-        # Before the first later section; after everything else when there is none.
-        later = (i for i, other in enumerate(top) if other.section is not None and other.section > number)
-        index = next(later, len(top))
-        top.insert(index, section)
+        _insert_section(top, section)
         added.append(section)
     if not added:
         db.session.rollback()

@@ -22,6 +22,7 @@ from meetcore.eventlog.services import lock_meeting, record_event
 from meetcore.extensions import db
 from meetcore.live.connections import connection_key
 from meetcore.meetings.models import Meeting
+from meetcore.meetings.services import set_identity_code_required
 from meetcore.seats.models import Attendance, Seat
 
 log = logging.getLogger(__name__)
@@ -223,8 +224,7 @@ def update_settings(meeting: Meeting, data, *, by) -> Meeting:
     if meeting.status not in ATTENDING_STATUSES:
         raise Conflict(_l("The attendance settings of a meeting that has ended or was cancelled are closed."))
     required = values["requires_identity_code"]
-    if meeting.requires_identity_code != required:
-        meeting.requires_identity_code = required
+    if set_identity_code_required(meeting, required):
         record_event(meeting, "attendance.settings", {"requires_identity_code": required}, by=by)
     db.session.commit()
     return meeting

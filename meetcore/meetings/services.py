@@ -119,6 +119,7 @@ def schedule_meeting(data: dict, *, by) -> Meeting:
 
 def update_meeting(meeting: Meeting, data: dict, *, by) -> Meeting:
     require_editor(by)
+    meeting = lock_meeting(meeting.id)  # its status as it is now, and no start or end meanwhile
     if meeting.status not in EDITABLE_STATUSES:
         raise Conflict(_l("A meeting that is live, ended or cancelled can no longer be edited."))
     values = load_input(MeetingUpdate(), data)
@@ -154,6 +155,7 @@ def update_meeting(meeting: Meeting, data: dict, *, by) -> Meeting:
 def cancel_meeting(meeting: Meeting, data: dict | None = None, *, by) -> Meeting:
     require_editor(by)
     values = load_input(CancelInput(), data or {})
+    meeting = lock_meeting(meeting.id)  # cancelled once, and never a meeting that started meanwhile
     if meeting.status not in EDITABLE_STATUSES:
         raise Conflict(_l("Only a draft or scheduled meeting can be cancelled."))
     meeting.status = "cancelled"
@@ -190,6 +192,23 @@ def end_meeting(meeting: Meeting, *, by) -> Meeting:
     db.session.commit()
     signals.meeting_ended.send(meeting, by=by)  # its Janus room closes, its recordings become files
     return meeting
+
+
+def mark_certified(meeting: Meeting) -> Meeting:
+    """Its minutes were certified (meetcore.reports): the meeting is closed for good. In the caller's
+    transaction, under the meeting's lock; the caller records the event."""
+    meeting = lock_meeting(meeting.id)
+    meeting.status = "certified"
+    return meeting
+
+
+def set_identity_code_required(meeting: Meeting, required: bool) -> bool:
+    """Whether a participant must confirm an e-mailed code before joining (meetcore.attendance decides
+    when); in the caller's transaction, under the meeting's lock. True when it changed."""
+    meeting = lock_meeting(meeting.id)
+    changed = meeting.requires_identity_code != required
+    meeting.requires_identity_code = required
+    return changed
 
 
 def meeting_state(meeting: Meeting) -> dict:

@@ -22,6 +22,7 @@ from meetcore.errors import Conflict, InvalidInput, NotFound
 from meetcore.eventlog.services import lock_meeting, record_event
 from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
+from meetcore.meetings.services import mark_certified
 from meetcore.reports.content import (
     _AttendanceReader,
     is_certification_item,
@@ -198,7 +199,7 @@ def certify(meeting: Meeting, data: dict | None = None, *, by) -> OfficialMinute
     row.certified_at = now
     row.certified_by_id = getattr(by, "id", None)
     row.certified_at_item_id = item.id
-    meeting.status = "certified"
+    meeting = mark_certified(meeting)
     record_event(meeting, "minutes.certified",
                  {"status": "certified", "at": now.isoformat(), "meeting_id": later.id, "item_id": item.id},
                  by=by)  # fmt: skip

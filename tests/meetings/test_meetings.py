@@ -276,3 +276,24 @@ def test_put_off_into_a_year_whose_number_is_taken_is_a_conflict(users):
         )
     db.session.rollback()
     assert db.session.get(Meeting, put_off.id).number_label == f"1/{be_year(NEW_YEARS_EVE)}"
+
+
+@pytest.mark.parametrize("change", ["update", "cancel"])
+def test_a_change_reads_the_status_under_the_lock_not_from_a_stale_copy(users, meeting, change):
+    """Issue 19: update and cancel checked the status of the copy they were given; the meeting had been
+    started meanwhile (another request, another process), so a live meeting was edited or cancelled."""
+    from meetcore.errors import Conflict
+
+    stale = meeting  # loaded before the start, as a page's request would have
+    venue_before = stale.venue
+    assert stale.status == "scheduled"
+    with db.engine.begin() as other:  # the chair starts it from another process
+        other.execute(sa.text("UPDATE meetings SET status = 'live' WHERE id = :id"), {"id": meeting.id})
+    with pytest.raises(Conflict):
+        if change == "update":
+            services.update_meeting(stale, {"venue": "ห้องประชุมใหญ่"}, by=users["secretariat"])
+        else:
+            services.cancel_meeting(stale, {"reason": "เลื่อน"}, by=users["secretariat"])
+    db.session.rollback()
+    fresh = db.session.get(Meeting, meeting.id, populate_existing=True)
+    assert (fresh.status, fresh.venue) == ("live", venue_before)
