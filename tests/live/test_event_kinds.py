@@ -13,6 +13,7 @@ import pytest
 
 from meetcore.eventlog.kinds import KINDS, kind_named
 from meetcore.live.rooms import for_participants
+from tests.clock import NOW
 
 LIVE_STATE = Path(__file__).resolve().parents[2] / "static" / "src" / "live-state.js"
 
@@ -33,7 +34,7 @@ def test_the_browser_applies_every_kind_the_server_declares_and_no_other():
 
 
 def _message(kind: str, payload: dict) -> dict:
-    return {"meeting_id": 1, "seq": 5, "kind": kind, "payload": payload, "at": "2026-01-01T00:00:00+00:00"}
+    return {"meeting_id": 1, "seq": 5, "kind": kind, "payload": payload, "at": NOW.isoformat()}
 
 
 def test_who_reads_what_is_declared_not_guessed_from_the_name():
