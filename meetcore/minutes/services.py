@@ -434,8 +434,8 @@ def record_poll_decision(meeting: Meeting, *, item_id: int, text: str, present_s
                          **_kwargs) -> Decision:
     """A closed poll's result becomes a decision of its item (receiver of signals.poll_closed, in the
     closing transaction: the poll's service checked who may close it). Flushes; the caller commits."""
-    decision = Decision(meeting_id=meeting.id, agenda_item_id=item_id, text=text,
-                        present_seat_ids=list(present_seat_ids), taken_at=utcnow(), created_by_id=_user_id(by))
+    decision = Decision(meeting_id=meeting.id, agenda_item_id=item_id, text=text, taken_at=utcnow(),
+                        present_seat_ids=list(present_seat_ids), created_by_id=_user_id(by))
     db.session.add(decision)
     db.session.flush()
     record_event(meeting, "decision.recorded", _decision_out(decision), by=by)

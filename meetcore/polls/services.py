@@ -104,12 +104,17 @@ def _draft_fields(values: dict) -> dict:
     options = _options(values)
     max_choices = values.get("max_choices", 1)
     if not 1 <= max_choices <= len(options):
-        raise InvalidInput(_l("A voter chooses from 1 to %(n)s options.", n=len(options)), field="max_choices")
+        raise InvalidInput(
+            _l("A voter chooses from 1 to %(n)s options.", n=len(options)), field="max_choices"
+        )
     secret = bool(values.get("secret"))
     results_live = bool(values.get("results_live"))
     if secret and results_live:
         raise InvalidInput(
-            _l("A secret poll cannot show its tally while it runs: each change would tell what a voter chose."),
+            _l(
+                "A secret poll cannot show its tally while it runs: each change would tell what a "
+                "voter chose."
+            ),
             field="results_live",
         )
     return {"question": question, "options": options, "max_choices": max_choices, "secret": secret,
@@ -211,7 +216,9 @@ def open_poll(meeting: Meeting, poll_id: int, *, by) -> Poll:
     poll.opened_at = utcnow()
     poll.entitled_count = len(entitled)
     poll.present_count = present_count
-    poll.roster_count = db.session.scalar(sa.select(sa.func.count(Seat.id)).where(Seat.meeting_id == meeting.id))
+    poll.roster_count = db.session.scalar(
+        sa.select(sa.func.count(Seat.id)).where(Seat.meeting_id == meeting.id)
+    )
     poll.voted_count = 0
     _record(meeting, "poll.opened", poll, by=by, public=True)
     return poll
@@ -296,8 +303,13 @@ def _voting_seat(meeting: Meeting, poll: Poll, seat_id: int | None, by) -> PollS
         _check_hall_seat(meeting, seat_id, by)
     entitlement = db.session.get(PollSeat, (poll.id, seat_id), populate_existing=True)
     if entitlement is None:
-        raise PermissionDenied(_l("This seat is not entitled to vote in this poll (it was not present, or "
-                                  "its role does not vote, when the poll opened)."), field="seat_id")
+        raise PermissionDenied(
+            _l(
+                "This seat is not entitled to vote in this poll (it was not present, or "
+                "its role does not vote, when the poll opened)."
+            ),
+            field="seat_id",
+        )
     return entitlement
 
 
@@ -359,8 +371,15 @@ def _voter(entitlement: PollSeat, by) -> tuple[str | None, str | None]:
     return seat.name, seat.position
 
 
-def cast_vote(meeting: Meeting, poll_id: int, choices: list[int], *, seat_id: int | None = None,
-              previous: dict | None = None, by) -> dict:
+def cast_vote(
+    meeting: Meeting,
+    poll_id: int,
+    choices: list[int],
+    *,
+    seat_id: int | None = None,
+    previous: dict | None = None,
+    by,
+) -> dict:
     """One seat's ballot; a later one replaces it until the poll closes. Returns what the voter's page
     keeps: {poll_id, seat_id, choices, receipt (secret polls)}."""
     meeting = _locked(meeting.id, ("live",), IN_SESSION)
@@ -382,8 +401,12 @@ def cast_vote(meeting: Meeting, poll_id: int, choices: list[int], *, seat_id: in
         entitlement.voter_name, entitlement.voter_position = _voter(entitlement, by)
     db.session.flush()
     # Staff only, and of a secret poll only the count: who voted is never sent next to a tally.
-    record_event(meeting, "poll.voted", {"poll_id": poll.id, "counts": staff_counts(poll)},
-                 seat=None if poll.secret or by.seat_id is None else db.session.get(Seat, by.seat_id))
+    record_event(
+        meeting,
+        "poll.voted",
+        {"poll_id": poll.id, "counts": staff_counts(poll)},
+        seat=None if poll.secret or by.seat_id is None else db.session.get(Seat, by.seat_id),
+    )
     kept = {"poll_id": poll.id, "seat_id": entitlement.seat_id, "choices": chosen}
     if poll.secret:
         kept["receipt"] = receipt_for(poll.id, entitlement.seat_id, entitlement.ballot_version, chosen)
@@ -397,5 +420,6 @@ def own_seat_ids(meeting: Meeting, by) -> list[int]:
     if by.seat_id is not None:
         return [by.seat_id]
     return list(db.session.scalars(
-        sa.select(Seat.id).where(Seat.meeting_id == meeting.id, Seat.province_id == getattr(by, "province_id", -1))
+        sa.select(Seat.id)
+        .where(Seat.meeting_id == meeting.id, Seat.province_id == getattr(by, "province_id", -1))
     ))  # fmt: skip

@@ -11,7 +11,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
-
 from sqlalchemy.orm import joinedload
 
 from meetcore.agenda.models import AgendaItem
@@ -59,7 +58,10 @@ def _seat_labels(seat_ids: list[int]) -> dict[int, dict]:
         sa.select(Seat).options(joinedload(Seat.province), joinedload(Seat.role)).where(Seat.id.in_(seat_ids))
     )
     return {
-        seat.id: {"th": seat_label(seat.province, seat.role, "th"), "en": seat_label(seat.province, seat.role, "en")}
+        seat.id: {
+            "th": seat_label(seat.province, seat.role, "th"),
+            "en": seat_label(seat.province, seat.role, "en"),
+        }
         for seat in seats
     }
 
@@ -163,16 +165,29 @@ def decision_text(poll: Poll) -> str:
             for option, count in zip(poll.options, result.get("tally", []), strict=False)
         )
         lines = [
-            _("Result of the %(kind)s on \"%(question)s\": %(counts)s.", kind=kind, question=poll.question,
-              counts=counts),
-            _("Entitled to vote: %(entitled)s seats; voted: %(voted)s seats.",
-              entitled=poll.entitled_count, voted=poll.voted_count),
+            _(
+                'Result of the %(kind)s on "%(question)s": %(counts)s.',
+                kind=kind,
+                question=poll.question,
+                counts=counts,
+            ),
+            _(
+                "Entitled to vote: %(entitled)s seats; voted: %(voted)s seats.",
+                entitled=poll.entitled_count,
+                voted=poll.voted_count,
+            ),
         ]
         quorum = result.get("quorum")
         if quorum is not None:
             met = _("quorum present") if quorum["met"] else _("no quorum")
-            lines.append(_("Quorum when the vote opened: %(present)s of %(roster)s seats present (%(met)s).",
-                           present=quorum["present"], roster=quorum["roster"], met=met))
+            lines.append(
+                _(
+                    "Quorum when the vote opened: %(present)s of %(roster)s seats present (%(met)s).",
+                    present=quorum["present"],
+                    roster=quorum["roster"],
+                    met=met,
+                )
+            )
         for vote in result.get("votes", []):
             chosen = ", ".join(poll.options[i] for i in vote["choices"] if 0 <= i < len(poll.options))
             who = vote["name"] or (vote["label"] or {}).get("th") or str(vote["seat_id"])

@@ -38,4 +38,3 @@ def command(sio, name: str, meeting, **values) -> dict:
 def poll_events(sio) -> list[dict]:
     return [p["args"][0] for p in sio.get_received() if p["name"] == "event"
             and p["args"][0]["kind"].startswith(("poll.", "redacted", "decision."))]  # fmt: skip
-

@@ -37,10 +37,15 @@ def _snapshot_poll(sio, meeting, poll_id) -> dict:
     return next(poll for poll in snapshot["polls"] if poll["id"] == poll_id)
 
 
-def test_entitled_seats_are_those_present_at_open_of_the_poll_roles(in_session, seats, item, seat_socket,
-                                                                     staff_socket):
+def test_entitled_seats_are_those_present_at_open_of_the_poll_roles(
+    in_session, seats, item, seat_socket, staff_socket
+):
     chair = staff_socket("chair", in_session)
-    cm_sd, sk_sd, sk_lab = seat_socket(seats["cm_sd"]), seat_socket(seats["sk_sd"]), seat_socket(seats["sk_lab"])
+    cm_sd, sk_sd, sk_lab = (
+        seat_socket(seats["cm_sd"]),
+        seat_socket(seats["sk_sd"]),
+        seat_socket(seats["sk_lab"]),
+    )
     poll_id = _opened(chair, in_session, item, role_codes=["social_development"])
     poll = _snapshot_poll(chair, in_session, poll_id)
     assert poll["entitled_seat_ids"] == sorted([seats["cm_sd"].id, seats["sk_sd"].id])
@@ -51,7 +56,9 @@ def test_entitled_seats_are_those_present_at_open_of_the_poll_roles(in_session, 
     refused = command(sk_lab, "poll.vote", in_session, poll_id=poll_id, choices=[YES])
     assert refused["error"]["code"] == "forbidden"
     late = seat_socket(seats["cm_lab"])
-    assert command(late, "poll.vote", in_session, poll_id=poll_id, choices=[YES])["error"]["code"] == "forbidden"
+    assert (
+        command(late, "poll.vote", in_session, poll_id=poll_id, choices=[YES])["error"]["code"] == "forbidden"
+    )
     # A seat's link votes for its own seat only; the staff do not vote.
     other = command(cm_sd, "poll.vote", in_session, poll_id=poll_id, seat_id=seats["sk_sd"].id, choices=[YES])
     assert other["error"]["code"] == "forbidden"
@@ -60,8 +67,9 @@ def test_entitled_seats_are_those_present_at_open_of_the_poll_roles(in_session, 
     assert _snapshot_poll(chair, in_session, poll_id)["voted_count"] == 2
 
 
-def test_close_once_then_no_vote_and_the_result_becomes_the_decision(in_session, seats, item, seat_socket,
-                                                                     staff_socket):
+def test_close_once_then_no_vote_and_the_result_becomes_the_decision(
+    in_session, seats, item, seat_socket, staff_socket
+):
     from meetcore.minutes.models import Decision
 
     chair = staff_socket("chair", in_session)
@@ -87,7 +95,10 @@ def test_close_once_then_no_vote_and_the_result_becomes_the_decision(in_session,
     assert (seen[0]["voted_count"], seen[0]["entitled_count"]) == (3, 3)
     assert seen[0]["quorum"] == {"present": 3, "roster": 4, "met": True}
     assert {vote["seat_id"]: vote["choices"] for vote in seen[0]["votes"]} == {
-        seats["cm_sd"].id: [YES], seats["cm_lab"].id: [YES], seats["sk_sd"].id: [ABSTAIN]}
+        seats["cm_sd"].id: [YES],
+        seats["cm_lab"].id: [YES],
+        seats["sk_sd"].id: [ABSTAIN],
+    }
 
     db.session.rollback()
     decision = db.session.scalars(sa.select(Decision).where(Decision.agenda_item_id == item.id)).one()
@@ -106,14 +117,19 @@ def test_counts_go_to_the_staff_only_until_the_close(in_session, seats, item, se
 
     staff_seen = poll_events(secretariat)
     assert [e["kind"] for e in staff_seen if e["kind"].startswith("poll.")] == [
-        "poll.prepared", "poll.opened", "poll.voted"]
+        "poll.prepared",
+        "poll.opened",
+        "poll.voted",
+    ]
     assert staff_seen[-1]["payload"]["counts"] == {"voted_count": 1, "live_tally": [1, 0, 0]}
     public = poll_events(reader)
     opened = next(e for e in public if e["kind"] == "poll.opened")
     assert "counts" not in opened["payload"] and "voted_count" not in opened["payload"]["poll"]
     by_seq = {e["seq"]: e["kind"] for e in public}
     assert [by_seq[e["seq"]] for e in staff_seen if e["kind"] in ("poll.prepared", "poll.voted")] == [
-        "redacted", "redacted"]
+        "redacted",
+        "redacted",
+    ]
     participant_view = _snapshot_poll(reader, in_session, poll_id)
     assert "voted_count" not in participant_view and participant_view["result"] is None
     assert _snapshot_poll(secretariat, in_session, poll_id)["live_tally"] == [1, 0, 0]
@@ -123,33 +139,45 @@ def test_counts_go_to_the_staff_only_until_the_close(in_session, seats, item, se
     assert closed["payload"]["poll"]["result"]["tally"] == [1, 0, 0]
 
 
-def test_only_the_secretariat_prepares_and_only_staff_open(in_session, seats, item, seat_socket, staff_socket):
+def test_only_the_secretariat_prepares_and_only_staff_open(
+    in_session, seats, item, seat_socket, staff_socket
+):
     chair = staff_socket("chair", in_session)
     seat = seat_socket(seats["cm_sd"])
     refused = command(chair, "poll.prepare", in_session, item_id=item.id, question="ถาม")
     assert refused["error"]["code"] == "forbidden"
     secretariat = staff_socket("secretariat", in_session)
-    poll_id = _prepared(secretariat, in_session, item, preset="choices", options=["ก", "ข", "ค"], max_choices=2)
+    poll_id = _prepared(
+        secretariat, in_session, item, preset="choices", options=["ก", "ข", "ค"], max_choices=2
+    )
     assert command(seat, "poll.open", in_session, poll_id=poll_id)["error"]["code"] == "forbidden"
     assert command(seat, "poll.vote", in_session, poll_id=poll_id, choices=[0])["error"]["code"] == "conflict"
     assert command(secretariat, "poll.open", in_session, poll_id=poll_id)["ok"]
     too_many = command(seat, "poll.vote", in_session, poll_id=poll_id, choices=[0, 1, 2])
     assert too_many["error"]["code"] == "invalid_input"
-    assert command(seat, "poll.vote", in_session, poll_id=poll_id, choices=[5])["error"]["code"] == "invalid_input"
+    assert (
+        command(seat, "poll.vote", in_session, poll_id=poll_id, choices=[5])["error"]["code"]
+        == "invalid_input"
+    )
     assert command(seat, "poll.vote", in_session, poll_id=poll_id, choices=[0, 2])["ok"]
-    secret_live = command(secretariat, "poll.prepare", in_session, item_id=item.id, question="ลับ", secret=True,
+    secret_live = command(secretariat, "poll.prepare", in_session, item_id=item.id, question="ลับ",
+                          secret=True,
                           results_live=True)  # fmt: skip
     assert secret_live["error"]["code"] == "invalid_input"
 
 
-def test_a_provincial_hall_votes_for_each_role_ticked_present(in_session, seats, item, site_socket,
-                                                              staff_socket):
+def test_a_provincial_hall_votes_for_each_role_ticked_present(
+    in_session, seats, item, site_socket, staff_socket
+):
     chair = staff_socket("chair", in_session)
     hall = site_socket(in_session, "TH-50")
     for key in ("cm_sd", "cm_lab"):
         assert command(hall, "site.roll_call", in_session, seat_id=seats[key].id, present=True)["ok"]
     poll_id = _opened(chair, in_session, item)
-    assert command(hall, "poll.vote", in_session, poll_id=poll_id, choices=[YES])["error"]["code"] == "invalid_input"
+    assert (
+        command(hall, "poll.vote", in_session, poll_id=poll_id, choices=[YES])["error"]["code"]
+        == "invalid_input"
+    )
     for key, choice in (("cm_sd", YES), ("cm_lab", NO)):
         ack = command(hall, "poll.vote", in_session, poll_id=poll_id, seat_id=seats[key].id, choices=[choice])
         assert ack["ok"], ack
@@ -161,5 +189,7 @@ def test_a_provincial_hall_votes_for_each_role_ticked_present(in_session, seats,
     assert gone["error"]["code"] == "forbidden"
     ballots = command(hall, "poll.my_ballots", in_session)["ballots"]
     assert {(b["seat_id"], b["voted"], tuple(b["choices"])) for b in ballots} == {
-        (seats["cm_sd"].id, True, (YES,)), (seats["cm_lab"].id, True, (NO,))}
+        (seats["cm_sd"].id, True, (YES,)),
+        (seats["cm_lab"].id, True, (NO,)),
+    }
     assert _snapshot_poll(chair, in_session, poll_id)["voted_count"] == 2

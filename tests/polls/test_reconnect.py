@@ -32,7 +32,9 @@ def _life_of_polls(meeting, item, users, voters, seats, stage: int) -> None:
         db.session.commit()
 
 
-def test_replayed_poll_events_rebuild_a_fresh_snapshot(in_session, seats, item, seat_socket, staff_socket, users):
+def test_replayed_poll_events_rebuild_a_fresh_snapshot(
+    in_session, seats, item, seat_socket, staff_socket, users
+):
     voters = [seat_socket(seats["cm_sd"]), seat_socket(seats["sk_sd"])]
     readers = {"staff": staff_socket("chair", in_session), "participant": seat_socket(seats["cm_lab"])}
     trials, fresh = [], []
@@ -45,7 +47,9 @@ def test_replayed_poll_events_rebuild_a_fresh_snapshot(in_session, seats, item, 
             replay = sio.emit("join", {"meeting_id": in_session.id, "last_seq": held[name]["last_seq"]},
                               callback=True)  # fmt: skip
             assert replay["mode"] == "replay", replay
-            trials.append({"snapshot": held[name], "events": replay["events"], "participant": name == "participant"})
+            trials.append(
+                {"snapshot": held[name], "events": replay["events"], "participant": name == "participant"}
+            )
             fresh.append(sio.emit("join", {"meeting_id": in_session.id}, callback=True)["snapshot"])
     rebuilt = _apply_in_browser_code(trials)
     kinds = set()

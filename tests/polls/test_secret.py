@@ -31,7 +31,9 @@ def _without_poll_id(row: dict) -> dict:
     return {key: value for key, value in row.items() if key != "poll_id"}
 
 
-def test_nothing_links_a_seat_to_its_secret_choice(in_session, seats, item, seat_socket, staff_socket, caplog):
+def test_nothing_links_a_seat_to_its_secret_choice(
+    in_session, seats, item, seat_socket, staff_socket, caplog
+):
     from meetcore.eventlog.models import MeetingEvent
     from meetcore.polls.models import PollSeat, PollTally
 
