@@ -193,3 +193,25 @@ def test_a_provincial_hall_votes_for_each_role_ticked_present(
         (seats["cm_lab"].id, True, (NO,)),
     }
     assert _snapshot_poll(chair, in_session, poll_id)["voted_count"] == 2
+
+
+def test_ending_the_meeting_closes_an_open_poll_as_it_stands(
+    in_session, seats, item, seat_socket, staff_socket
+):
+    from meetcore.minutes.models import Decision
+
+    secretariat = staff_socket("secretariat", in_session)
+    voter = seat_socket(seats["cm_sd"])
+    poll_id = _opened(secretariat, in_session, item)
+    assert command(voter, "poll.vote", in_session, poll_id=poll_id, choices=[NO])["ok"]
+    assert command(secretariat, "meeting.end", in_session)["ok"]
+    poll = _snapshot_poll(secretariat, in_session, poll_id)
+    assert poll["state"] == "closed" and poll["result"]["tally"] == [0, 1, 0]
+    assert (
+        command(voter, "poll.vote", in_session, poll_id=poll_id, choices=[YES])["error"]["code"] == "conflict"
+    )
+    db.session.rollback()
+    assert (
+        db.session.scalar(sa.select(sa.func.count(Decision.id)).where(Decision.agenda_item_id == item.id))
+        == 1
+    )
