@@ -94,7 +94,10 @@ SETTINGS: tuple[Setting, ...] = (
     # --- attendance (meetcore/attendance) ---
     Setting("LATE_GRACE_MINUTES", "15", "Minutes after start (before end) a join (leave) is on time", int),
     Setting("BOARD_INTERVAL_MS", "500", "Least time between two live attendance board updates", int),
-    Setting("HEARTBEAT_SECONDS", "30", "App process heartbeat; 3 missed beats close its connections", int),
+    Setting(
+        "HEARTBEAT_SECONDS", "10",
+        "App process heartbeat; a process silent for 3 beats is judged stopped and its intervals closed", int,
+    ),  # fmt: skip
     # --- following actions up (meetcore/actions) ---
     Setting("ACTION_REMINDER_DAYS", "7,1", "Days before an action is due that its owners are reminded"),
     Setting("ACTION_ATTACHMENT_MAX_MB", "5", "Largest file attached to a progress report, in MB", int),

@@ -32,11 +32,13 @@ def _published(meeting) -> None:
 
 
 def test_the_sweep_closes_the_intervals_of_stopped_processes(seat_socket, seats, scheduled, instant_board):
-    now = utcnow()
+    now, seen = utcnow(), processes.database_now()  # the app's clock (may be moved by days) and the database's
     seat_socket(seats["sk_sd"])  # this process: alive
     db.session.add(ServerProcess(id="deadbeef", hostname="h1", pid=1, started_at=now - timedelta(hours=1),
-                                 heartbeat_at=now - timedelta(minutes=10)))  # fmt: skip
-    db.session.add(ServerProcess(id="alive", hostname="h2", pid=2, started_at=now, heartbeat_at=now))
+                                 heartbeat_at=now - timedelta(minutes=10),
+                                 seen_at=seen - timedelta(minutes=10)))  # fmt: skip
+    db.session.add(ServerProcess(id="alive", hostname="h2", pid=2, started_at=now, heartbeat_at=now,
+                                 seen_at=seen))  # fmt: skip
     _open(scheduled, seats["cm_sd"], "deadbeef:sid1", now - timedelta(minutes=30))
     _open(scheduled, seats["cm_lab"], "vanished:sid2", now - timedelta(minutes=30))  # no row at all
     _open(scheduled, seats["cm_vg"], "alive:sid3", now - timedelta(minutes=30))
