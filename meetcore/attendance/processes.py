@@ -53,7 +53,8 @@ def database_now() -> datetime:
     if db.session.get_bind().dialect.name == "postgresql":
         value = db.session.scalar(sa.text("SELECT statement_timestamp() AT TIME ZONE 'UTC'"))
     else:  # SQLite reads the host's clock, the same for every process on it
-        value = datetime.fromisoformat(db.session.scalar(sa.text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")))
+        text = db.session.scalar(sa.text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')"))
+        value = datetime.fromisoformat(text)
     return value.replace(tzinfo=UTC)
 
 
