@@ -60,7 +60,9 @@ def _restored_events(meeting) -> list:
 
     db.session.expire_all()
     return db.session.scalars(
-        sa.select(MeetingEvent).where(MeetingEvent.meeting_id == meeting.id, MeetingEvent.kind == "video.restored")
+        sa.select(MeetingEvent).where(
+            MeetingEvent.meeting_id == meeting.id, MeetingEvent.kind == "video.restored"
+        )
     ).all()
 
 
