@@ -57,6 +57,7 @@ def _accel_redirect(response: Response) -> Response:
     uri = accel_uri(Path(path))
     if uri is not None:
         response.headers["X-Accel-Redirect"] = uri
+        response.headers["Content-Length"] = "0"  # nginx sends the file; the app's own answer is empty
         return response
     # Not under a folder nginx serves: the app sends the bytes itself after all.
     response.response = wrap_file(request.environ, open(path, "rb"))  # noqa: SIM115  (closed by the server)

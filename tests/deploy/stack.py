@@ -42,9 +42,9 @@ def unit_settings(unit: str) -> tuple[list[str], list[str]]:
 
 def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
     cert, key = folder / "fullchain.pem", folder / "privkey.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
-                    str(cert), "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+                    "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)  # fmt: skip
     return cert, key
 
 
@@ -55,7 +55,8 @@ class Unit:
         words, files = unit_settings(unit)
         self.name = f"{unit.removesuffix('.service').rstrip('@')}{instance}"
         assert words[0] == INSTALLED_MEETCORE, words
-        self.command = [str(Path(sys.executable).parent / "meetcore"), *(w.replace("%i", instance) for w in words[1:])]
+        installed = str(Path(sys.executable).parent / "meetcore")  # this checkout's, in place of /opt's
+        self.command = [installed, *(word.replace("%i", instance) for word in words[1:])]
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("MEETCORE_")}
         for path in files:
             self.env.update(env_files[path])
@@ -113,8 +114,8 @@ class Nginx:
             site = site.replace(old, new)
         (folder / "meetcore.conf").write_text(site)
         user = "user root;\n" if os.geteuid() == 0 else ""  # the workers read the test's temporary files
-        temp = "".join(f"    {name}_temp_path {folder / name};\n" for name in ("client_body", "proxy", "fastcgi",
-                                                                                "uwsgi", "scgi"))  # fmt: skip
+        kinds = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        temp = "".join(f"    {kind}_temp_path {folder / kind};\n" for kind in kinds)
         (folder / "nginx.conf").write_text(
             f"{user}daemon off;\nworker_processes 1;\npid {folder / 'nginx.pid'};\n"
             f"error_log {folder / 'error.log'} info;\n"

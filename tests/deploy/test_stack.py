@@ -22,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import requests
 import sqlalchemy as sa
+import urllib3
 
 from tests.deploy.stack import DEPLOY, REPO, Nginx, Unit, read_env_file, self_signed_certificate, wait_for_url
 from tests.faults.processes import PostgresCluster, RedisServer
@@ -37,10 +38,13 @@ from tests.live.browsers import (
 from tests.live.servers import free_port
 from tests.mail.smtp_server import SmtpServer
 
+urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)  # the throwaway certificate
 METRICS_TOKEN = "stack-metrics-token"
 PDF = b"%PDF-1.4\n% MeetCore stack test\n" + secrets.token_bytes(4096) + b"\n%%EOF\n"
-CURRENT_ITEM = ("(function f(nodes) { for (const n of nodes || []) { if (n.state === 'current') return n.id;"
-                " const c = f(n.children); if (c) return c; } return null; })(live.state.agenda)")  # fmt: skip
+CURRENT_ITEM = ("(function f(nodes) { for (const n of nodes || []) {"
+                " if (n.state === 'current') return n.id;"
+                " const c = f(n.children); if (c) return c; }"
+                " return null; })(live.state.agenda)")  # fmt: skip
 
 
 @pytest.fixture()
@@ -103,7 +107,8 @@ def _processes_of(database_url: str, **where) -> set[str]:
     try:
         with engine.connect() as connection:
             clauses = " AND ".join(f"{column} = :{column}" for column in where)
-            rows = connection.execute(sa.text(f"SELECT process_id FROM live_connections WHERE {clauses}"), where)
+            query = sa.text(f"SELECT process_id FROM live_connections WHERE {clauses}")
+            rows = connection.execute(query, where)
             return {row[0] for row in rows}
     finally:
         engine.dispose()
@@ -151,7 +156,8 @@ def test_the_deployed_stack_serves_a_live_meeting_through_nginx(tmp_path, fresh_
             "127.0.0.1:8001": f"127.0.0.1:{ports[0]}", "127.0.0.1:8002": f"127.0.0.1:{ports[1]}",
             "127.0.0.1:8188": f"127.0.0.1:{free_port()}", "/etc/ssl/meetcore/fullchain.pem": str(certificate),
             "/etc/ssl/meetcore/privkey.pem": str(key), "/opt/meetcore/static/": f"{REPO / 'static'}/",
-            "/var/lib/meetcore/instance/": f"{instance}/", "/var/lib/meetcore/recordings/": f"{tmp_path}/recordings/",
+            "/var/lib/meetcore/instance/": f"{instance}/",
+            "/var/lib/meetcore/recordings/": f"{tmp_path}/recordings/",
         })  # fmt: skip
         base = f"https://127.0.0.1:{nginx.https_port}"
         settings = _settings(tmp_path, database_url, redis_server.url, base, smtp.port)
@@ -194,7 +200,8 @@ def _live_meeting_across_processes(base: str, data, database_url: str) -> None:
         cookies = {cookie["name"]: cookie for cookie in staff_context.cookies()}
         assert cookies["session"]["secure"] and cookies["session"]["httpOnly"], cookies
         console.goto(f"{base}/meetings/{meeting_id}/live")
-        wait_until(lambda: live_value(console, "live.state !== null && live.connected"), message="the console")
+        connected = "live.state !== null && live.connected"
+        wait_until(lambda: live_value(console, connected), message="the console")
         assert console.evaluate("() => location.protocol") == "https:"
         console.click("[data-key=start]")
         wait_until(lambda: live_value(console, "live.state.meeting.status") == "live", message="the start")
@@ -229,7 +236,8 @@ def _user_id(database_url: str, email: str) -> int:
     engine = sa.create_engine(database_url)
     try:
         with engine.connect() as connection:
-            return connection.execute(sa.text("SELECT id FROM users WHERE email = :e"), {"e": email}).scalar_one()
+            query = sa.text("SELECT id FROM users WHERE email = :e")
+            return connection.execute(query, {"e": email}).scalar_one()
     finally:
         engine.dispose()
 
