@@ -35,3 +35,8 @@ def register_cli(app: Flask) -> None:
     from meetcore.video.cli import video_cli
 
     app.cli.add_command(video_cli)
+    # production (issue 18): `meetcore backup DIR`, `meetcore restore DIR`
+    from meetcore.operations.cli import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

@@ -118,6 +118,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("VIDEO_RECORDINGS_DIR", None, "Where Janus writes recordings; default instance/recordings"),
     Setting("TURN_URLS", None, "TURN servers for browsers, comma-separated (turn:host:3478?transport=udp)"),
     Setting("TURN_SECRET", None, "coturn static-auth-secret: the app mints time-limited TURN credentials"),
+    # --- production (meetcore/operations; deploy/, docs/deploy.md) ---
+    Setting("PROXY_HOPS", "0", "Proxies in front (nginx: 1) whose X-Forwarded-For/-Proto are trusted", int),
+    Setting("ACCEL_REDIRECT_PREFIX", None, "Path under which nginx sends uploads and recordings (X-Accel)"),
+    Setting("METRICS_ALLOW", "127.0.0.1,::1", "Addresses or networks that may read /metrics"),
+    Setting("METRICS_TOKEN", None, "Bearer token that may read /metrics from any address"),
+    Setting("LOG_FORMAT", "text", "text, or json: one JSON object a line with its request or command id"),
+    Setting("LOG_LEVEL", "INFO", "Least level logged: DEBUG, INFO, WARNING, ERROR"),
 )
 
 

@@ -9,7 +9,7 @@ import logging
 from flask import current_app, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_socketio import ConnectionRefusedError, join_room  # noqa: A004  (python-socketio's, which carries data)
+from flask_socketio import ConnectionRefusedError  # noqa: A004  (python-socketio's, which carries data)
 from marshmallow import fields, validate
 
 from meetcore.actors import SEAT_SESSION_KEY, SeatActor, SiteActor
@@ -23,6 +23,7 @@ from meetcore.live.connections import connection_ended, forget_connection, remem
 from meetcore.live.rooms import for_participants, participants_room, staff_room
 from meetcore.live.snapshot import build_snapshot
 from meetcore.meetings.models import Meeting
+from meetcore.operations.metrics import connection_left, join_counted, observed_command
 from meetcore.schemas import InputSchema, load_input
 
 log = logging.getLogger(__name__)
@@ -119,6 +120,7 @@ def on_disconnect(reason=None) -> None:
     """The connection ended (closed by either side, lost, or timed out): it is forgotten, and the domains
     that keep something per connection hear of it (attendance closes its intervals)."""
     sid = request.sid
+    connection_left(socketio.server.rooms(sid))
     try:
         forget_connection(sid)
     except Exception:  # never break the server's own disconnect handling; the heartbeat forgets it later
@@ -169,7 +171,7 @@ def acknowledged(function):
             log.exception("live command %s failed", function.__name__)
             return internal_error()
 
-    return handler
+    return observed_command(handler)  # counted, timed and given a command id for its log lines
 
 
 def internal_error() -> dict:
@@ -246,7 +248,7 @@ def join(actor, values: dict) -> dict:
     meeting = meeting_for(actor, values["meeting_id"])
     # Enter the rooms first: an event committed while we read is then either in what we send or
     # delivered after it (the client drops seq it already has).
-    join_room(participants_room(meeting.id) if isinstance(actor, SeatActor) else staff_room(meeting.id))
+    join_counted(participants_room(meeting.id) if isinstance(actor, SeatActor) else staff_room(meeting.id))
     from meetcore.attendance.services import connection_joined  # a seat's connection is attendance
 
     connection_joined(actor, meeting, request.sid, request.environ)
