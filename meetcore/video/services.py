@@ -412,8 +412,8 @@ def join_config(meeting: Meeting, *, by) -> dict:
     endpoint = endpoint_of(by, meeting)
     if not video_enabled() or not meeting.video_conference:
         return {"enabled": False}
-    if meeting.status != "live":
-        return {"enabled": True, "live": False}
+    if meeting.status != "live":  # "ended": the page says the meeting is over and stops asking
+        return {"enabled": True, "live": False, "ended": meeting.status in ("ended", "certified", "cancelled")}
     try:
         credentials = mint_token(meeting, endpoint=endpoint)
     except JanusError as error:
