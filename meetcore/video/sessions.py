@@ -74,7 +74,8 @@ def _kick(room: VideoRoom, participant_ids: list[int]) -> list[int]:
     kicked = []
     for pid in participant_ids:
         try:
-            server.videoroom({"request": "kick", "room": room.janus_room_id, "secret": room.secret, "id": pid})
+            server.videoroom({"request": "kick", "room": room.janus_room_id, "secret": room.secret,
+                              "id": pid})  # fmt: skip
             kicked.append(pid)
         except JanusError as error:
             if error.code != 428:  # 428: it left meanwhile
@@ -167,7 +168,7 @@ def session_status(meeting: Meeting, *, by, session=None) -> dict:
     elsewhere = session is not None and _superseded(meeting, endpoint, session)
     answer["superseded"] = elsewhere and endpoint.kind != "studio"
     answer["publishing_elsewhere"] = elsewhere
-    answer["ended"] = meeting.status in ("ended", "certified", "cancelled")
+    answer["ended"] = meeting.status in services.ENDED
     return answer
 
 
