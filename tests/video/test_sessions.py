@@ -72,15 +72,16 @@ def test_a_second_page_of_a_seat_takes_its_video_over(video_app, live_meeting, u
     second_http = seat_client(video_app, seat)
     second = join_page(second_http, live_meeting)
     assert second["session"] != first["session"]
-    assert set(room_participants(live_meeting).values()).isdisjoint({first["listen_display"], first["display"]})
+    left = set(room_participants(live_meeting).values())
+    assert left.isdisjoint({first["listen_display"], first["display"]})
     second_page = JanusPage(second, server_url)
     assert second_page.join(publisher=False)["videoroom"] == "joined"
     assert second_page.join(publisher=True)["id"] == second["publisher_id"]
 
     # The first page, kicked, asks why: superseded; asking to join again with its session is refused, in
     # the page's language; the second page holds the seat.
-    status = first_http.post(f"/video/{live_meeting.id}/status", json={"session": first["session"]}).get_json()
-    assert status["superseded"] is True
+    status = first_http.post(f"/video/{live_meeting.id}/status", json={"session": first["session"]})
+    assert status.get_json()["superseded"] is True
     again = first_http.post(f"/video/{live_meeting.id}/join", json={"session": first["session"]},
                             headers={"Accept-Language": "th"})  # fmt: skip
     assert again.status_code == 409
@@ -97,7 +98,8 @@ def test_the_studio_watches_from_two_tabs_and_publishes_from_the_last(video_app,
     first = join_page(client, live_meeting)
     first_page = JanusPage(first, server_url)
     first_page.join(publisher=False)
-    assert client.post(f"/video/{live_meeting.id}/claim", json={"session": first["session"]}).status_code == 200
+    claimed = client.post(f"/video/{live_meeting.id}/claim", json={"session": first["session"]})
+    assert claimed.status_code == 200
     first_page.join(publisher=True)
 
     second = join_page(client, live_meeting)
@@ -131,7 +133,9 @@ def test_a_token_is_renewed_on_the_running_janus_session(video_app, live_meeting
     assert video["listen_display"] in room_participants(live_meeting).values()
 
 
-def test_the_floor_check_kicks_a_publisher_without_the_floor_whatever_way_it_came(video_app, live_meeting, users):
+def test_the_floor_check_kicks_a_publisher_without_the_floor_whatever_way_it_came(
+    video_app, live_meeting, users
+):
     from meetcore.floor.services import grant_floor
 
     holder, other = seat_at(live_meeting, "TH-50", "labour"), seat_at(live_meeting, "TH-90", "labour")
