@@ -227,7 +227,7 @@ def run_scenario(pages, staff, data, server, config, database_url) -> None:
             assert video(pages["b"], "v.connects") == 1, "renewing the token reconnected"
             before = frames(pages["b"]).get(str(studio_id), 0)
             wait_until(lambda: frames(pages["b"]).get(str(studio_id), 0) > before + 10,
-                       timeout=STALL, message="B still decoding the studio after its token expired")  # fmt: skip
+                       timeout=STALL, message="B decoding after its first token expired")  # fmt: skip
 
             # Simulcast: province B on a slow line asks for the low layer and gets a smaller picture.
             def b_width() -> int:
