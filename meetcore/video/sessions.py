@@ -99,14 +99,16 @@ def kick_endpoint(meeting: Meeting, endpoint: services.Endpoint, *, listeners: b
 
 
 def _take_over(meeting: Meeting, endpoint: services.Endpoint, session: str, *, listeners: bool) -> None:
-    row = _row(meeting, endpoint.key, create=True)
-    row.session = session
-    row.claimed_at = utcnow()
-    db.session.flush()
+    # Janus first, the row after: a write transaction held open across HTTP calls to Janus would keep
+    # SQLite's write lock while this greenlet waits, and other writers of the process would time out.
     try:
         kick_endpoint(meeting, endpoint, listeners=listeners)
     except JanusError as error:
         raise services.VideoUnavailable() from error
+    row = _row(meeting, endpoint.key, create=True)
+    row.session = session
+    row.claimed_at = utcnow()
+    db.session.flush()
 
 
 def _superseded(meeting: Meeting, endpoint: services.Endpoint, session: str | None) -> bool:

@@ -106,7 +106,8 @@ def test_the_participant_page_of_an_ended_meeting_says_it_ended(browser, janus_p
         page = browser.new_context(locale="en-GB").new_page()
         page.set_default_timeout(20_000)
         confirm_identity(page, server.base_url, data.seat_links["self"], name="A", position="พมจ.")
-        assert staff.call("meeting.end", {"meeting_id": data.meeting_id}, timeout=120)["ok"]
+        ended = staff.call("meeting.end", {"meeting_id": data.meeting_id}, timeout=120)
+        assert ended["ok"], (ended, server.log_path.read_text()[-4000:])
         staff.close()
         page.reload()
         panel = "document.querySelector('[data-video-panel]')"
