@@ -65,6 +65,8 @@ KINDS = _kinds(
     EventKind("action.created", ("id", "item_id", "title", "agency_ids")),
     EventKind("action.updated", ("id",)),
     EventKind("action.cancelled", ("id", "item_id", "agency_ids")),
+    # the video (meetcore.video): what the chair stopped at Janus, with the whole moderation state
+    EventKind("video.moderated", ("publisher_id", "audio_muted", "video_stopped", "moderation")),
     EventKind("actions.carried", ("section_id", "item_ids", "action_ids", "agenda")),
     # the official minutes (meetcore.reports)
     EventKind("minutes.details_updated", ("fields",), **STAFF),

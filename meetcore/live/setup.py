@@ -30,6 +30,7 @@ HANDLER_MODULES = (
     "meetcore.minutes.events",
     "meetcore.actions.events",
     "meetcore.polls.live",
+    "meetcore.video.events",
 )
 
 

@@ -51,6 +51,7 @@ SEAT_BASE = 1_000_000_000
 SITE_BASE = 2_000_000_000
 STUDIO_BASE = 3_000_000_000
 ENDPOINT_END = 4_000_000_000
+ENDED = ("ended", "certified", "cancelled")  # meeting statuses after which there is no more video
 ROOM_PUBLISHERS = 20  # the studio, the floor holder, and a margin for hand-overs and reconnects
 
 
@@ -443,8 +444,8 @@ def join_config(meeting: Meeting, *, by) -> dict:
     endpoint = endpoint_of(by, meeting)
     if not video_enabled() or not meeting.video_conference:
         return {"enabled": False}
-    if meeting.status != "live":
-        return {"enabled": True, "live": False}
+    if meeting.status != "live":  # "ended": the page says the meeting is over and stops asking
+        return {"enabled": True, "live": False, "ended": meeting.status in ENDED}
     try:
         credentials = mint_token(meeting, endpoint=endpoint)
     except JanusError as error:

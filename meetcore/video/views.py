@@ -1,4 +1,5 @@
-"""HTTP side of the video domain: a browser's join settings (tokens minted per request), the chair's mute,
+"""HTTP side of the video domain: a browser's join settings (tokens minted per request; a new page takes its
+endpoint over; fresh tokens for a running session), the chair's mute,
 Debian's janus.js and adapter.js, and the secretariat's list of recordings."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from meetcore.errors import DomainError, InvalidInput, NotFound
 from meetcore.extensions import csrf, db
 from meetcore.meetings.models import Meeting
 from meetcore.meetings.services import get_meeting
-from meetcore.video import services
+from meetcore.video import services, sessions
 
 bp = Blueprint("video", __name__)
 
@@ -42,38 +43,59 @@ def _error(error: DomainError):
     return jsonify({"ok": False, "error": error.as_dict()}), error.status
 
 
-@bp.post("/video/<int:meeting_id>/join")
-@csrf.exempt  # reads only (mints short-lived tokens); a provincial hall proves itself with its site token
-def join(meeting_id: int):
-    """The join settings of the account, seat (session) or provincial site (site_token) asking."""
+def _asking_actor(body: dict):
     from meetcore.live.actors import actor_for_connection
 
+    return actor_for_connection({"site_token": body["site_token"]} if body.get("site_token") else None)
+
+
+def _answer(call, *, commit: bool = False):
+    """Run one service call for the account, seat or site asking; its JSON answer, never cached. The
+    request commits what the call changed (a takeover); a read commits nothing."""
     body = request.get_json(silent=True) or {}
     try:
-        actor = actor_for_connection({"site_token": body["site_token"]} if body.get("site_token") else None)
-        config = services.join_config(_meeting(meeting_id), by=actor)
-    except DomainError as error:
-        return _error(error)
-    response = jsonify({"ok": True, "video": config})
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.post("/video/<int:meeting_id>/status")
-@csrf.exempt  # reads only
-def status(meeting_id: int):
-    """May the asking account, seat or site publish now? (Asked when the floor changes.)"""
-    from meetcore.live.actors import actor_for_connection
-
-    body = request.get_json(silent=True) or {}
-    try:
-        actor = actor_for_connection({"site_token": body["site_token"]} if body.get("site_token") else None)
-        answer = services.publish_status(_meeting(meeting_id), by=actor)
+        answer = call(_asking_actor(body), body)
+        if commit:
+            db.session.commit()
     except DomainError as error:
         return _error(error)
     response = jsonify({"ok": True, **answer})
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.post("/video/<int:meeting_id>/join")
+@csrf.exempt  # mints short-lived tokens; a provincial hall proves itself with its site token
+def join(meeting_id: int):
+    """The join settings of the account, seat (session) or provincial site (site_token) asking; a seat's or
+    hall's new page takes its video over from an older one."""
+    return _answer(lambda actor, body: {"video": sessions.join_video(
+        _meeting(meeting_id), by=actor, session=body.get("session"))}, commit=True)  # fmt: skip
+
+
+@bp.post("/video/<int:meeting_id>/status")
+@csrf.exempt  # reads only
+def status(meeting_id: int):
+    """May the asking page publish now, and does it still hold its video? (Asked when the floor changes,
+    and when Janus kicked one of its participants.)"""
+    return _answer(lambda actor, body: sessions.session_status(
+        _meeting(meeting_id), by=actor, session=body.get("session")))  # fmt: skip
+
+
+@bp.post("/video/<int:meeting_id>/claim")
+@csrf.exempt  # takes over only the asker's own endpoint, proven as for join
+def claim(meeting_id: int):
+    """The page is about to publish: its endpoint's publisher elsewhere is kicked first."""
+    return _answer(lambda actor, body: sessions.claim_publishing(
+        _meeting(meeting_id), by=actor, session=body.get("session")), commit=True)  # fmt: skip
+
+
+@bp.post("/video/<int:meeting_id>/token")
+@csrf.exempt  # reads only (mints a short-lived token for the asker's running session)
+def token(meeting_id: int):
+    """A fresh Janus token for the page's running Janus session (make-before-break)."""
+    return _answer(lambda actor, body: sessions.refresh_token(
+        _meeting(meeting_id), by=actor, session=body.get("session")))  # fmt: skip
 
 
 @bp.post("/video/<int:meeting_id>/mute")

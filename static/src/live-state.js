@@ -294,6 +294,12 @@ const HANDLERS = {
     }
     return APPLIED;
   },
+  // What the chair stopped at Janus: the whole moderation state ({publisher id: {audio_muted, video_stopped}}).
+  'video.moderated': (state, p) => {
+    if (!p.moderation || typeof p.moderation !== 'object') return RESYNC;
+    state.video = { ...(state.video || {}), moderation: p.moderation };
+    return APPLIED;
+  },
 };
 
 /** Every kind this client applies (tests/live/test_event_kinds.py compares it with the server's). */

@@ -8,9 +8,18 @@
 // * mute/unmute own microphone and camera; the chair mutes a publisher at Janus (moderate);
 // * simulcast: publishers send three layers; "low bandwidth" asks Janus for the lowest;
 // * a pre-join check of camera and microphone with device choice;
-// * failures (camera refused, Janus unreachable) show a message; the rest of the page carries on.
+// * failures (camera refused, Janus unreachable) show a message in the page's language (never Janus's own
+//   English error); the rest of the page carries on; an ended meeting says so and stops asking;
+// * one media element per received stream (keyed by its mid: janus.js reports a track again when it
+//   flows again);
+// * layouts: "speaker" (participants: the current speaker large, the studio beside it, a place for shared
+//   content) and "grid" (the secretariat and the chair: everyone who publishes);
+// * one video session per seat or hall: a newer page takes it over (the server kicks this page's
+//   participants at Janus; asked why, it hears it was superseded, stops and says so);
+// * the token is renewed on the running Janus session before it expires (make-before-break): janus.js
+//   reads the token object each time it serializes a request.
 //
-// For tests: window.meetcoreVideo = {status, publishing, feeds, talking, restored, framesDecoded()}.
+// For tests: window.meetcoreVideo = {status, publishing, feeds, talking, restored, framesDecoded(), connects, ...}.
 
 const RETRY_MS = 5000;
 
@@ -53,6 +62,13 @@ class VideoPanel {
     this.lowBandwidth = false;
     this.devices = { audio: localStorage.getItem('meetcore.mic') || '', video: localStorage.getItem('meetcore.cam') || '' };
     this.lastHolder = undefined;
+    this.session = null; // this page's video session (the server's takeover of an endpoint)
+    this.connects = 0;
+    this.tokenRefreshes = 0;
+    // janus.js puts this object in every request it sends (JSON: toJSON; a long poll's URL: toString), so
+    // a renewed token takes effect on the running session without reconnecting.
+    this.token = { value: '', toJSON() { return this.value; }, toString() { return this.value; } };
+    this.layout = root.dataset.layout === 'speaker' ? 'speaker' : 'grid';
     this.build();
     this.expose();
     this.start();
@@ -82,6 +98,10 @@ class VideoPanel {
       get talking() { return [...panel.talking]; },
       get config() { return panel.config; },
       get restored() { return panel.restored || 0; },
+      get session() { return panel.session; },
+      get connects() { return panel.connects; },
+      get tokenRefreshes() { return panel.tokenRefreshes; },
+      get mainFeed() { return panel.mainFeed; },
       framesDecoded: () => panel.framesDecoded(),
       videoStats: () => panel.videoStats(),
       panel,
@@ -93,7 +113,9 @@ class VideoPanel {
   build() {
     const root = this.root;
     this.message = el('p', { class: 'video-message', role: 'status', 'aria-live': 'polite', hidden: true });
-    this.grid = el('div', { class: 'video-grid' });
+    this.grid = el('div', { class: 'video-grid', 'data-layout': this.layout });
+    // Shared content (a screen, a document) takes this place in the speaker layout when there is some.
+    this.content = el('div', { class: 'video-content', hidden: true });
     this.controls = el('div', { class: 'video-controls' });
     this.micButton = el('button', { type: 'button', class: 'button', onclick: () => this.toggle('audio'), hidden: true,
       text: this.s.mute_mic });
@@ -106,7 +128,9 @@ class VideoPanel {
     this.studioWanted = root.dataset.studio !== 'manual';
     this.controls.append(this.studioButton, this.micButton, this.camButton, this.lowButton);
     this.check = this.buildDeviceCheck();
-    this.root.append(this.message, this.grid, this.controls, this.check);
+    this.takeBack = el('button', { type: 'button', class: 'button', hidden: true, text: this.s.take_back,
+      onclick: () => { this.takeBack.hidden = true; this.session = null; this.start(); } });
+    this.root.append(this.message, this.takeBack, this.content, this.grid, this.controls, this.check);
   }
 
   buildDeviceCheck() {
@@ -199,44 +223,111 @@ class VideoPanel {
   async fetchConfig() {
     const response = await fetch(`/video/${this.meetingId}/join`, {
       method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(this.siteToken ? { site_token: this.siteToken } : {}),
+      body: JSON.stringify(this.body()),
     });
     const answer = await response.json().catch(() => ({}));
     if (!answer.ok) throw Object.assign(new Error((answer.error && answer.error.message) || this.s.unreachable),
-      { refused: response.status < 500 });
+      { refused: response.status < 500, code: answer.error && answer.error.code });
     return answer.video;
+  }
+
+  /** What proves this page to the server: its session, and a provincial hall's site token. */
+  body() {
+    const body = {};
+    if (this.siteToken) body.site_token = this.siteToken;
+    if (this.session) body.session = this.session;
+    return body;
+  }
+
+  async post(action) {
+    const response = await fetch(`/video/${this.meetingId}/${action}`, {
+      method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(this.body()),
+    });
+    const answer = await response.json().catch(() => ({}));
+    if (!answer.ok && answer.error && answer.error.code === 'video_superseded') this.superseded(answer.error.message);
+    return answer;
+  }
+
+  /** Another tab or device took this seat's (or hall's) video over: stop everything and say why. */
+  superseded(message) {
+    clearTimeout(this.renewal);
+    clearTimeout(this.retry);
+    this.reset();
+    this.setStatus('superseded', message || this.s.superseded, 'info');
+    this.takeBack.hidden = false;
+  }
+
+  /** Janus kicked one of this page's participants: the floor moved on, or another page took over. */
+  async checkHeld() {
+    const answer = await this.post('status').catch(() => ({}));
+    if (!answer.ok) return;
+    if (answer.superseded) { this.superseded(); return; }
+    if (answer.ended) { this.reset(); this.setStatus('ended', this.s.ended); return; }
+    if (answer.publishing_elsewhere && this.config.kind === 'studio') {
+      this.studioWanted = false;
+      this.studioButton.setAttribute('aria-pressed', 'false');
+      this.studioButton.textContent = this.s.send_studio;
+      this.studioButton.hidden = false;
+      this.dropPublisher();
+      this.say(this.s.studio_elsewhere);
+      return;
+    }
+    this.config.may_publish = answer.may_publish;
+    if (!this.listener) { this.lost(); return; } // this page's listener was kicked: join again
+    this.syncPublishing();
   }
 
   async start() {
     let config;
+    clearTimeout(this.retry);
     try {
       config = await this.fetchConfig();
     } catch (error) {
+      if (error.code === 'video_superseded') { this.superseded(error.message); return; }
       this.setStatus(error.refused ? 'refused' : 'unavailable', error.message || this.s.unreachable, 'error');
-      setTimeout(() => this.start(), RETRY_MS * 2);
+      this.retry = setTimeout(() => this.start(), RETRY_MS * 2);
       return;
     }
     this.config = config;
     if (!config.enabled) { this.root.hidden = true; this.setStatus('off'); return; }
-    if (!config.live) { this.setStatus('waiting', this.s.not_live); setTimeout(() => this.start(), RETRY_MS); return; }
+    if (config.ended) { this.setStatus('ended', this.s.ended); return; }
+    if (!config.live) {
+      this.setStatus('waiting', this.s.not_live);
+      this.retry = setTimeout(() => this.start(), RETRY_MS);
+      return;
+    }
+    this.session = config.session || null;
     if (typeof window.Janus === 'undefined') { this.setStatus('unavailable', this.s.unreachable, 'error'); return; }
     window.Janus.init({ debug: false, callback: () => this.connect() });
   }
 
-  /** Janus checks the token on every request: reconnect with a fresh one a minute before it expires. */
-  scheduleRenewal() {
+  /** Janus checks the token on every request (keepalives too): halfway through its life a fresh one is
+   * fetched and used from then on, on the same session; nothing is reconnected. */
+  scheduleRenewal(expiresAt) {
     clearTimeout(this.renewal);
-    const left = new Date(this.config.expires_at).getTime() - Date.now();
-    this.renewal = setTimeout(() => { this.reset(); this.start(); }, Math.max(30_000, left - 60_000));
+    const left = new Date(expiresAt).getTime() - Date.now();
+    this.renewal = setTimeout(() => this.renewToken(), Math.max(2_000, left / 2));
+  }
+
+  async renewToken() {
+    const answer = await this.post('token').catch(() => ({}));
+    if (this.status === 'superseded') return;
+    if (!answer.ok) { this.renewal = setTimeout(() => this.renewToken(), RETRY_MS); return; }
+    this.token.value = answer.token;
+    this.tokenRefreshes += 1;
+    this.scheduleRenewal(answer.expires_at);
   }
 
   connect() {
     const config = this.config;
-    this.scheduleRenewal();
+    this.token.value = config.token;
+    this.connects += 1;
+    this.scheduleRenewal(config.expires_at);
     this.setStatus('connecting', this.s.connecting);
     this.janus = new window.Janus({
       server: serverAddress(config.server),
-      token: config.token,
+      token: this.token,
       iceServers: config.ice_servers && config.ice_servers.length ? config.ice_servers : [],
       success: () => this.attachListener(),
       error: () => this.lost(),
@@ -249,7 +340,7 @@ class VideoPanel {
     if (this.retrying) return; // one retry at a time, however many callbacks report the loss
     this.retrying = true;
     this.reset();
-    setTimeout(() => { this.retrying = false; this.start(); }, RETRY_MS);
+    this.retry = setTimeout(() => { this.retrying = false; this.start(); }, RETRY_MS);
   }
 
   reset() {
@@ -262,6 +353,9 @@ class VideoPanel {
     this.publishers.clear();
     this.feedOfMid.clear();
     this.grid.replaceChildren();
+    this.micButton.hidden = true;
+    this.camButton.hidden = true;
+    clearTimeout(this.renewal);
     try { if (this.janus) this.janus.destroy({ cleanupHandles: true }); } catch (error) { /* gone already */ }
     this.janus = null;
   }
@@ -272,7 +366,7 @@ class VideoPanel {
       success: (handle) => {
         this.listener = handle;
         handle.send({ message: { request: 'join', ptype: 'publisher', room: this.config.room,
-          token: this.config.room_token, display: `listen:${this.config.endpoint}` } });
+          token: this.config.room_token, display: this.config.listen_display || `listen:${this.config.endpoint}` } });
       },
       error: () => this.lost(),
       onmessage: (msg) => this.onListenerMessage(msg),
@@ -281,20 +375,29 @@ class VideoPanel {
 
   onListenerMessage(msg) {
     const event = msg.videoroom;
-    if (msg.error) { this.lost(`${this.s.refused} (${msg.error})`); return; }
+    if (msg.error) { this.janusError(msg); this.lost(); return; }
     if (event === 'joined') {
       this.setStatus('joined', '');
       this.addPublishers(msg.publishers || []);
       this.syncPublishing();
+    } else if (event === 'destroyed') {
+      this.lost(); // the room is gone: the meeting ended (the next start says so) or Janus restarted
     } else if (event === 'event') {
+      if (msg.leaving === 'ok') { this.listener = null; this.checkHeld(); return; } // this page was kicked
       if (msg.publishers) this.addPublishers(msg.publishers);
-      const gone = msg.unpublished || msg.leaving;
+      const gone = msg.unpublished || msg.leaving || msg.kicked;
       if (gone && gone !== 'ok') this.removePublisher(gone);
     } else if (event === 'talking' || event === 'stopped-talking') {
-      if (event === 'talking') this.talking.add(msg.id); else this.talking.delete(msg.id);
+      if (event === 'talking') { this.talking.add(msg.id); this.lastTalker = msg.id; } else this.talking.delete(msg.id);
       const tile = this.grid.querySelector(`[data-feed="${msg.id}"]`);
       if (tile) tile.classList.toggle('is-talking', event === 'talking');
+      this.arrange();
     }
+  }
+
+  /** Janus's own error text is English and technical: it goes to the console, the page says its own. */
+  janusError(msg) {
+    if (typeof console !== 'undefined') console.warn('MeetCore video: Janus said', msg.error_code, msg.error);
   }
 
   addPublishers(list) {
@@ -316,6 +419,7 @@ class VideoPanel {
     this.subscribed.delete(id);
     const tile = this.grid.querySelector(`[data-feed="${id}"]`);
     if (tile) tile.remove();
+    this.arrange();
   }
 
   streamsOf(publishers) {
@@ -365,31 +469,98 @@ class VideoPanel {
     if (this.lowBandwidth) this.applyLayer();
   }
 
+  /** One element per received stream, whatever janus.js reports: a track is reported when it arrives and
+   * again each time it flows again after a pause; a mid may later carry another publisher's stream. */
   onRemoteTrack(track, mid, on) {
     const info = this.feedOfMid.get(mid) || { feed: 'unknown', type: track.kind };
-    let tile = this.grid.querySelector(`[data-feed="${info.feed}"]`);
-    if (!on) {
-      if (tile) {
-        const media = tile.querySelector(`[data-mid="${mid}"]`);
-        if (media) media.remove();
-        if (!tile.querySelector('video, audio')) tile.remove();
-      }
-      return;
+    let media = [...this.grid.querySelectorAll('[data-mid]')].find((node) => node.dataset.mid === String(mid));
+    if (media && (!on || media.closest('[data-feed]').dataset.feed !== String(info.feed))) {
+      const old = media.closest('[data-feed]');
+      media.remove();
+      media = null;
+      if (old && !old.querySelector('video, audio')) old.remove();
     }
-    if (!tile) {
-      const publisher = this.publishers.get(info.feed) || {};
-      tile = el('figure', { class: 'video-tile', 'data-feed': info.feed }, [
-        el('figcaption', { text: this.label(publisher) }),
-      ]);
-      if (this.config.may_moderate) {
-        tile.append(el('button', { type: 'button', class: 'button small', text: this.s.mute_site,
-          onclick: (event) => this.moderate(info.feed, event.target) }));
-      }
-      this.grid.append(tile);
+    if (!on) { this.arrange(); return; }
+    const tile = this.tileOf(info.feed);
+    if (!media) {
+      media = el(track.kind === 'video' ? 'video' : 'audio', { autoplay: true, playsinline: true, 'data-mid': mid });
+      if (track.kind === 'video') tile.prepend(media); else tile.append(media);
     }
-    const media = el(track.kind === 'video' ? 'video' : 'audio', { autoplay: true, playsinline: true, 'data-mid': mid });
-    media.srcObject = new MediaStream([track]);
-    tile.prepend(media);
+    const current = media.srcObject && media.srcObject.getTracks()[0];
+    if (current !== track) media.srcObject = new MediaStream([track]);
+    this.arrange();
+  }
+
+  tileOf(feed) {
+    let tile = this.grid.querySelector(`[data-feed="${feed}"]`);
+    if (tile) return tile;
+    const publisher = this.publishers.get(feed) || {};
+    tile = el('figure', { class: 'video-tile', 'data-feed': feed }, [el('figcaption', { text: this.label(publisher) })]);
+    if (this.studioRange(feed)) tile.classList.add('is-studio');
+    if (this.config.may_moderate) {
+      const controls = el('div', { class: 'video-tile-controls' });
+      for (const kind of ['audio', 'video']) {
+        controls.append(el('button', { type: 'button', class: 'button small', 'data-moderate': kind,
+          text: kind === 'audio' ? this.s.mute_site : this.s.stop_site_video,
+          onclick: (event) => this.moderate(feed, kind, event.currentTarget) }));
+      }
+      tile.append(controls);
+    }
+    this.grid.append(tile);
+    return tile;
+  }
+
+  studioRange(feed) {
+    const ids = this.config && this.config.endpoint_ids;
+    return Boolean(ids) && Number(feed) >= ids.studio && Number(feed) < ids.end;
+  }
+
+  /** The feed shown large in the speaker layout: the floor holder's (their seat, or their hall), else who
+   * talked last, else the studio. */
+  chooseMain(feeds) {
+    const ids = this.config.endpoint_ids || {};
+    const live = window.meetcoreLive;
+    const floor = live && live.state && live.state.floor;
+    const holder = floor && floor.holder;
+    if (holder) {
+      const seatFeed = ids.seat + holder.seat_id;
+      if (feeds.includes(seatFeed)) return seatFeed;
+      const hall = feeds.find((feed) => feed >= ids.site && feed < ids.studio);
+      if (hall !== undefined) return hall;
+    }
+    const talker = feeds.find((feed) => feed === this.lastTalker && !this.studioRange(feed));
+    if (talker !== undefined) return talker;
+    const studio = feeds.find((feed) => this.studioRange(feed));
+    return studio !== undefined ? studio : feeds[0];
+  }
+
+  /** Place the tiles for this page's layout (CSS places them; the elements never move, so that playing
+   * media are never interrupted). */
+  arrange() {
+    if (!this.config) return;
+    const tiles = [...this.grid.querySelectorAll('[data-feed]')].filter((tile) => tile.dataset.feed !== 'self');
+    const feeds = tiles.filter((tile) => tile.querySelector('video')).map((tile) => Number(tile.dataset.feed));
+    this.mainFeed = this.layout === 'speaker' ? this.chooseMain(feeds) : undefined;
+    for (const tile of tiles) tile.classList.toggle('is-main', Number(tile.dataset.feed) === this.mainFeed);
+    this.applyModeration();
+  }
+
+  /** What the chair stopped, from the live state: the staff's buttons, and this page's own notice. */
+  applyModeration() {
+    const live = window.meetcoreLive;
+    const moderation = (live && live.state && live.state.video && live.state.video.moderation) || {};
+    for (const button of this.grid.querySelectorAll('[data-moderate]')) {
+      const entry = moderation[button.closest('[data-feed]').dataset.feed] || {};
+      const audio = button.dataset.moderate === 'audio';
+      const stopped = Boolean(audio ? entry.audio_muted : entry.video_stopped);
+      button.dataset.muted = String(stopped);
+      button.textContent = audio ? (stopped ? this.s.unmute_site : this.s.mute_site)
+        : (stopped ? this.s.start_site_video : this.s.stop_site_video);
+    }
+    const own = this.config && this.publishing ? moderation[String(this.config.publisher_id)] : null;
+    const notice = own && own.video_stopped ? this.s.video_stopped_by_chair
+      : own && own.audio_muted ? this.s.audio_muted_by_chair : '';
+    if (notice !== (this.moderationNotice || '')) { this.moderationNotice = notice; this.say(notice); }
   }
 
   label(publisher) {
@@ -397,20 +568,17 @@ class VideoPanel {
     return display.startsWith('listen:') ? '' : display;
   }
 
-  async moderate(feed, button) {
+  /** The chair mutes a publisher's audio or stops its video at Janus (live command video.moderate). */
+  async moderate(feed, kind, button) {
     const publisher = this.publishers.get(feed);
-    const mids = ((publisher && publisher.streams) || []).filter((s) => s.type === 'audio').map((s) => s.mid);
+    const mids = ((publisher && publisher.streams) || []).filter((s) => s.type === kind).map((s) => String(s.mid));
+    const live = window.meetcoreLive;
+    if (!live || !live.connection || !mids.length) { this.say(this.s.unreachable, 'error'); return; }
     const mute = button.dataset.muted !== 'true';
-    const response = await fetch(`/video/${this.meetingId}/mute`, {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', 'X-CSRFToken': this.root.dataset.csrf || '' },
-      body: JSON.stringify({ publisher_id: feed, mids, mute }),
-    });
-    const answer = await response.json().catch(() => ({}));
+    const answer = await live.connection.command('video.moderate', { publisher_id: feed, kind, mids, mute });
     if (!answer.ok) { this.say((answer.error && answer.error.message) || this.s.unreachable, 'error'); return; }
     button.dataset.muted = String(mute);
-    button.textContent = mute ? this.s.unmute_site : this.s.mute_site;
+    this.applyModeration();
   }
 
   setLowBandwidth(low) {
@@ -444,15 +612,13 @@ class VideoPanel {
       if (this.ticks % 5) return;
       holder = `poll-${this.ticks}`;
     }
+    this.arrange();
     if (holder === this.lastHolder) return;
     this.lastHolder = holder;
     try {
-      const response = await fetch(`/video/${this.meetingId}/status`, {
-        method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(this.siteToken ? { site_token: this.siteToken } : {}),
-      });
-      const answer = await response.json();
+      const answer = await this.post('status');
       if (!answer.ok) { this.lastHolder = undefined; return; }
+      if (answer.superseded) { this.superseded(); return; }
       this.config.may_publish = answer.may_publish;
     } catch (error) { this.lastHolder = undefined; return; }
     this.syncPublishing();
@@ -473,7 +639,17 @@ class VideoPanel {
     if (this.janus && this.status === 'joined') this.syncPublishing();
   }
 
-  publish() {
+  /** The server first kicks this endpoint's publisher elsewhere (another tab of the studio, an earlier
+   * page of the seat), so that joining with the endpoint's id is never refused as "already exists". */
+  async publish() {
+    this.publisher = 'claiming';
+    const answer = await this.post('claim').catch(() => ({}));
+    if (this.publisher !== 'claiming' || !this.janus) return;
+    this.publisher = null;
+    if (!answer.ok) {
+      if (this.status !== 'superseded') this.say((answer.error && answer.error.message) || this.s.publish_failed, 'error');
+      return;
+    }
     this.janus.attach({
       plugin: 'janus.plugin.videoroom',
       success: (handle) => {
@@ -501,8 +677,9 @@ class VideoPanel {
         error: (error) => { this.mediaError(error); this.unpublish(); },
       });
     } else if (msg.videoroom === 'event' && (msg.leaving === 'ok' || msg.error_code)) {
-      if (msg.error_code) this.say(`${this.s.refused} (${msg.error})`, 'error');
+      if (msg.error_code) { this.janusError(msg); this.say(this.s.publish_failed, 'error'); }
       this.dropPublisher();
+      if (msg.leaving === 'ok') this.checkHeld(); // kicked: the floor moved on, or another page took over
     } else if (msg.videoroom === 'event' && msg.configured === 'ok') {
       this.publishing = true;
       this.micButton.hidden = false;
@@ -527,12 +704,13 @@ class VideoPanel {
 
   unpublish() {
     if (!this.publisher) return;
+    if (this.publisher === 'claiming') { this.publisher = null; return; }
     try { this.publisher.send({ message: { request: 'leave' } }); } catch (error) { /* kicked already */ }
     this.dropPublisher();
   }
 
   dropPublisher() {
-    const handle = this.publisher;
+    const handle = this.publisher === 'claiming' ? null : this.publisher;
     this.publisher = null;
     this.publishing = false;
     this.micButton.hidden = true;
@@ -543,7 +721,7 @@ class VideoPanel {
   }
 
   toggle(kind) {
-    if (!this.publisher) return;
+    if (!this.publisher || this.publisher === 'claiming') return;
     const muted = !this.muted[kind];
     this.muted[kind] = muted;
     if (kind === 'audio') {

@@ -50,6 +50,9 @@ def test_a_seat_publishes_only_while_it_holds_the_floor(video_app, live_meeting,
         "ok": True,
         "live": True,
         "may_publish": True,
+        "superseded": False,
+        "publishing_elsewhere": False,
+        "ended": False,
     }
 
 
@@ -86,6 +89,7 @@ def test_before_the_meeting_starts(scheduled, users, client):
     assert client.post(f"/video/{scheduled.id}/join", json={}).get_json()["video"] == {
         "enabled": True,
         "live": False,
+        "ended": False,
     }
 
 
