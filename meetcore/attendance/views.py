@@ -34,8 +34,9 @@ from meetcore.attendance.connection_log import all_connections, connection_log
 from meetcore.attendance.labels import attendance_status_label, interval_kind_label
 from meetcore.attendance.statuses import meeting_times, seat_statuses, status_counts
 from meetcore.errors import Conflict, DomainError, InvalidInput, PermissionDenied
-from meetcore.extensions import db, limiter
+from meetcore.extensions import db
 from meetcore.i18n.dates import to_local
+from meetcore.link_limits import link_limit
 from meetcore.meetings.models import Meeting
 from meetcore.meetings.services import get_meeting
 from meetcore.seats.links import SeatLinkExpired, SeatLinkRevoked, SeatLinkUnknown
@@ -125,7 +126,7 @@ def _identity_form(check, form: dict, status: int = 200, error_field: str | None
 
 
 @bp.route("/join/<token>/identity", methods=["GET", "POST"])
-@limiter.limit("60 per minute")
+@link_limit()
 def identity_check(token: str):
     """Confirm name and position, myself or as a substitute; then the code, where the meeting asks for it."""
     try:
@@ -162,7 +163,7 @@ def _code_page(check, challenge, status: int = 200, error_field: str | None = No
 
 
 @bp.route("/join/<token>/identity/code", methods=["GET", "POST"])
-@limiter.limit("30 per minute")
+@link_limit("30 per minute")
 def identity_code(token: str):
     try:
         check = identity.open_identity_check(token)
@@ -187,7 +188,7 @@ def identity_code(token: str):
 
 
 @bp.post("/join/<token>/identity/code/resend")
-@limiter.limit("10 per minute")
+@link_limit("10 per minute")
 def resend_code(token: str):
     try:
         check = identity.open_identity_check(token)
@@ -224,7 +225,7 @@ def _site_page(token: str, link, meeting: Meeting, status: int = 200) -> Respons
 
 
 @bp.route("/site/<token>", methods=["GET", "POST"])
-@limiter.limit("60 per minute")
+@link_limit()
 def site(token: str):
     """The provincial hall's roll call: tick the roles in the room. Works as a plain form; with Socket.IO
     each tick is sent at once (site.roll_call)."""
