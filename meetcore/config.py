@@ -53,6 +53,12 @@ SETTINGS: tuple[Setting, ...] = (
         "REPLAY_LIMIT", "1000", "Most events replayed to a reconnecting client before a fresh snapshot", int
     ),
     Setting("LOGIN_RATE_LIMIT", "10 per minute", "Sign-in attempts allowed per address"),
+    Setting("LINK_RATE_LIMIT", "60 per minute", "Requests allowed per personal link (join, reply, site)"),
+    Setting(
+        "LINK_ADDRESS_RATE_LIMIT",
+        "3000 per minute",
+        "Requests to link pages allowed per address (a whole office or network shares one)",
+    ),
     Setting("PAGE_SIZE", "25", "Rows per page in console lists", int),
     Setting("SESSION_COOKIE_SECURE", "0", "1 to send the session cookie over HTTPS only", int),
     Setting("MAIL_ORGANIZER", "secretariat@example.org", "Mailbox named as organizer in invitations"),

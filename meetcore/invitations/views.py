@@ -13,10 +13,10 @@ from flask_login import current_user, login_required
 
 from meetcore.auth.permissions import can_edit, require_editor
 from meetcore.errors import Conflict, InvalidInput
-from meetcore.extensions import limiter
 from meetcore.invitations import answers, feeds, sending, util
 from meetcore.invitations import reply_log as log_of_replies
 from meetcore.invitations.reply_reasons import reason_text
+from meetcore.link_limits import link_limit
 from meetcore.mail import services as outbox
 from meetcore.mail.claims import IN_DOUBT_NOTE
 from meetcore.mail.transfer import IN_DOUBT_LOST_NOTE
@@ -259,7 +259,7 @@ def _render_rsvp(token: str, rsvp, *, status: int = 200, form=None, error_field=
 
 
 @bp.route("/rsvp/<token>", methods=["GET", "POST"])
-@limiter.limit("60 per minute")
+@link_limit()
 def rsvp(token: str):
     """Accept, decline with a reason, or send a substitute. A link only shows the form: the answer is the
     button press (mail scanners follow links, they do not press buttons)."""
@@ -284,7 +284,7 @@ def rsvp(token: str):
 
 
 @bp.post("/rsvp/<token>/feed")
-@limiter.limit("20 per minute")
+@link_limit("20 per minute")
 def rsvp_feed(token: str):
     """Show the holder's personal calendar subscription address."""
     try:
@@ -296,7 +296,7 @@ def rsvp_feed(token: str):
 
 
 @bp.get("/calendar/<token>.ics")
-@limiter.limit("120 per hour")
+@link_limit("120 per hour")
 def feed(token: str):
     """A personal or agency calendar subscription (iCalendar), for Outlook, Google Calendar or a phone."""
     try:

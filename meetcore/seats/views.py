@@ -16,7 +16,8 @@ from meetcore.directory.models import REGIONS
 from meetcore.directory.reference import DEFAULT_PROVINCIAL_ROLES
 from meetcore.directory.services import list_roles, provinces_by_region
 from meetcore.errors import Conflict, InvalidInput
-from meetcore.extensions import db, limiter
+from meetcore.extensions import db
+from meetcore.link_limits import link_limit
 from meetcore.meetings.services import get_meeting
 from meetcore.seats import links, roster_io, services
 from meetcore.seats.labels import SEAT_STATUSES, region_label, rsvp_label, seat_status_label
@@ -339,7 +340,7 @@ def _private(response: Response) -> Response:
 
 
 @bp.get("/join/<token>")
-@limiter.limit("60 per minute")
+@link_limit()
 def join(token: str):
     """What a personal link opens, without signing in: the meeting, the seat and the agenda outline."""
     try:
