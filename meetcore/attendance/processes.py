@@ -21,6 +21,7 @@ from meetcore.errors import NotFound
 from meetcore.eventlog.services import lock_meeting
 from meetcore.extensions import db, socketio
 from meetcore.live.connections import PROCESS_ID, forget_lost_connections
+from meetcore.live.receipts import purge_receipts
 from meetcore.meetings.models import Meeting
 from meetcore.seats.models import Attendance
 
@@ -161,6 +162,7 @@ def heartbeat(now: datetime | None = None) -> None:
     publications are made."""
     now = now or utcnow()
     beat(now)
+    purge_receipts(now)  # the live commands' receipts of yesterday (meetcore.live.receipts)
     db.session.commit()
     close_lost_connections(now)
     sweep_stale_connections(now)
