@@ -72,8 +72,8 @@ def run_once(actor, client_id: str, command: str, run: Callable[[], dict]) -> di
 
 
 def _stored(key: str, client_id: str) -> CommandReceipt | None:
-    query = sa.select(CommandReceipt).where(CommandReceipt.actor_key == key, CommandReceipt.client_id == client_id)
-    return db.session.scalars(query).one_or_none()
+    mine = sa.and_(CommandReceipt.actor_key == key, CommandReceipt.client_id == client_id)
+    return db.session.scalars(sa.select(CommandReceipt).where(mine)).one_or_none()
 
 
 def _answer_of(receipt: CommandReceipt | None, command: str) -> dict:

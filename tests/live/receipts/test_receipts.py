@@ -12,14 +12,7 @@ from meetcore.extensions import db
 from meetcore.live.models import CommandReceipt
 from meetcore.live.receipts import purge_receipts
 from meetcore.minutes.models import Decision
-from tests.minutes.conftest import (  # noqa: F401  (fixtures)
-    in_session,
-    instant_text,
-    item,
-    live,
-    received,
-    scheduled,
-)
+from tests.minutes.conftest import received
 
 CLIENT_ID = "0b9f3c2e-5d4a-4e1b-9c7f-2a6d8e1f4b30"
 
@@ -51,8 +44,9 @@ def test_a_retried_decision_is_recorded_once_and_answered_the_same(live, in_sess
 
 def test_a_retried_action_creates_one_action(live, in_session, item):
     secretary = live("secretariat")
-    payload = {"meeting_id": in_session.id, "item_id": item.id, "title": "จัดทำแผนที่ทางสังคม",
-               "owner": {"role_code": "social_development", "provinces": ["TH-50", "TH-90"]}, "client_id": CLIENT_ID}  # fmt: skip
+    owner = {"role_code": "social_development", "provinces": ["TH-50", "TH-90"]}
+    payload = {"meeting_id": in_session.id, "item_id": item.id, "title": "จัดทำแผนที่ทางสังคม", "owner": owner,
+               "client_id": CLIENT_ID}  # fmt: skip
     answers = [secretary.emit("action.create", payload, callback=True) for _ in range(3)]
     assert answers[0]["ok"] and answers[0]["assignments"] == 2 and answers == [answers[0]] * 3
     assert _count(ActionItem) == 1
