@@ -100,9 +100,10 @@ def _outage(redis_server: RedisServer, how: str):
 
 
 @pytest.mark.parametrize("how", ["killed", "frozen"])
-def test_after_an_outage_every_client_catches_up_with_no_further_change(meeting_on_two_processes, redis_server,
-                                                                        how):  # fmt: skip
-    servers, commanders, followers, data = meeting_on_two_processes
+def test_after_an_outage_every_client_catches_up_with_no_further_change(
+    meeting_on_two_processes, redis_server, how
+):
+    _servers, commanders, followers, data = meeting_on_two_processes
     began = time.monotonic()
     back = _outage(redis_server, how)
     try:
