@@ -11,6 +11,7 @@ first is still running waits on the receipt's unique key and then finds it. A co
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -28,6 +29,7 @@ CLIENT_ID_FIELD = "client_id"
 _CLIENT_ID = re.compile(r"[A-Za-z0-9_.:-]{8,64}")
 # A retry comes within seconds; a day leaves room for a laptop that slept, and keeps the table small.
 KEPT_FOR = timedelta(days=1)
+ANSWER_WAITS, ANSWER_WAIT_SECONDS = 20, 0.1
 
 
 def split_client_id(data):
@@ -57,14 +59,14 @@ def run_once(actor, client_id: str, command: str, run: Callable[[], dict]) -> di
     key = actor_key(actor)
     stored = _stored(key, client_id)
     if stored is not None:
-        return _answer_of(stored, command)
+        return _answer_of(key, client_id, stored, command)
     receipt = CommandReceipt(actor_key=key, client_id=client_id, command=command)
     db.session.add(receipt)
     try:
         db.session.flush()  # the claim: a twin attempt running now waits here until this one ends
     except IntegrityError:
         db.session.rollback()
-        return _answer_of(_stored(key, client_id), command)
+        return _answer_of(key, client_id, _stored(key, client_id), command)
     answer = run()
     receipt.answer = answer
     db.session.flush()
@@ -76,13 +78,21 @@ def _stored(key: str, client_id: str) -> CommandReceipt | None:
     return db.session.scalars(sa.select(CommandReceipt).where(mine)).one_or_none()
 
 
-def _answer_of(receipt: CommandReceipt | None, command: str) -> dict:
-    if receipt is None:  # the claim that stopped us was rolled back: the first attempt failed
-        raise Conflict(_l("This action is still being carried out or failed; look, then try again."))
-    if receipt.command != command:
+def _answer_of(key: str, client_id: str, receipt: CommandReceipt | None, command: str) -> dict:
+    if receipt is not None and receipt.command != command:
         raise InvalidInput(_l("This client_id was used for another action."), field=CLIENT_ID_FIELD)
-    # Null only if a service committed on its own before the answer was stored, and the process then died.
-    return receipt.answer or {"ok": True, "seq": None}
+    # A receipt without its answer: a service committed the change (and the receipt with it) on its own,
+    # and the first attempt is storing the answer now. Until every service leaves the commit to the
+    # command's wrapper (one transaction), wait a moment for it.
+    for _ in range(ANSWER_WAITS):
+        if receipt is None or receipt.answer is not None:
+            break
+        time.sleep(ANSWER_WAIT_SECONDS)
+        db.session.rollback()  # read what has committed since
+        receipt = _stored(key, client_id)
+    if receipt is None or receipt.answer is None:  # the first attempt failed, or died before answering
+        raise Conflict(_l("This action is still being carried out or failed; look, then try again."))
+    return receipt.answer
 
 
 def purge_receipts(now: datetime | None = None) -> int:
