@@ -13,6 +13,7 @@ import pytest
 
 from tests.faults.followers import Follower
 from tests.faults.processes import RedisServer
+from tests.faults.test_redis import _sign_in_works
 from tests.live.servers import LiveClient, ServerProcess, scratch_database_url
 from tests.live.test_servers import _prepare
 
@@ -109,10 +110,12 @@ def _outage(redis_server: RedisServer, how: str):
 def test_after_an_outage_every_client_catches_up_with_no_further_change(
     meeting_on_two_processes, redis_server, how
 ):
-    _servers, commanders, followers, data = meeting_on_two_processes
+    servers, commanders, followers, data = meeting_on_two_processes
     began = time.monotonic()
     back = _outage(redis_server, how)
     try:
+        for server in servers:
+            _sign_in_works(server)
         _commands_from_both(commanders, data)
         _retried_once(commanders, data)
         time.sleep(max(0.0, OUTAGE - (time.monotonic() - began)))
