@@ -28,3 +28,13 @@ def test_every_client_of_a_meeting_on_this_process_hears_its_head(app_ctx, as_se
         staff.disconnect()
         idle.disconnect()
     assert announce_heads() == 0  # nobody follows a meeting here any more
+
+
+def test_the_head_is_no_event_kind_and_the_browser_listens_for_it_by_the_servers_name():
+    from pathlib import Path
+
+    from meetcore.eventlog.kinds import KINDS
+
+    assert HEAD not in KINDS  # nothing of the log: no seq of its own, nothing to apply
+    connection = Path(__file__).resolve().parents[2] / "static" / "src" / "live-connection.js"
+    assert f"this.socket.on('{HEAD}', (message) => this.head(message))" in connection.read_text()
