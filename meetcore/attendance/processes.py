@@ -31,6 +31,7 @@ from meetcore.errors import NotFound
 from meetcore.eventlog.services import lock_meeting
 from meetcore.extensions import db, socketio
 from meetcore.live.connections import PROCESS_ID, forget_lost_connections
+from meetcore.live.receipts import purge_receipts
 from meetcore.meetings.models import Meeting
 from meetcore.seats.models import Attendance
 
@@ -249,6 +250,7 @@ def heartbeat(now: datetime | None = None) -> None:
     now = now or utcnow()
     interval = heartbeat_interval()
     beat(now)
+    purge_receipts(now)  # the live commands' receipts of yesterday (meetcore.live.receipts)
     db.session.commit()
     steadiness.beaten(time.monotonic(), interval)
     reopen_swept_intervals(now)

@@ -16,7 +16,7 @@ from meetcore.actors import SEAT_SESSION_KEY, SeatActor, SiteActor
 from meetcore.errors import DomainError, NotFound, PermissionDenied
 from meetcore.eventlog.services import begin_command, events_since
 from meetcore.extensions import db, socketio
-from meetcore.live import heap
+from meetcore.live import heap, receipts
 from meetcore.live.actors import actor_for_connection
 from meetcore.live.broadcast import wire_event
 from meetcore.live.connections import connection_ended, forget_connection, remember_connection
@@ -153,16 +153,23 @@ def on_payload_too_large(*_args) -> dict:
     return {"ok": False, "error": error.as_dict()}
 
 
-def acknowledged(function):
+def acknowledged(function, *, command: str | None = None):
     """Run a command and turn its outcome into the acknowledgement (the app context's teardown ends the
-    database session, as for an HTTP request)."""
+    database session, as for an HTTP request). A `command` named here is carried out once per client_id
+    (meetcore.live.receipts); other handlers ignore a client_id."""
 
     @functools.wraps(function)
     def handler(data=None):
         begin_command()
         try:
-            result = function(current_actor(), data)
-            return {"ok": True, **(result or {})}
+            data, client_id = receipts.split_client_id(data)
+            actor = current_actor()
+            if command and client_id:
+                answer = receipts.run_once(actor, client_id, command, lambda: _answer(function(actor, data)))
+            else:
+                answer = _answer(function(actor, data))
+            db.session.commit()  # the receipt with the change (a no-op when the service committed it all)
+            return answer
         except DomainError as error:
             db.session.rollback()
             return {"ok": False, "error": error.as_dict()}
@@ -172,6 +179,10 @@ def acknowledged(function):
             return internal_error()
 
     return observed_command(handler)  # counted, timed and given a command id for its log lines
+
+
+def _answer(result: dict | None) -> dict:
+    return {"ok": True, **(result or {})}
 
 
 def internal_error() -> dict:
@@ -185,12 +196,13 @@ def internal_error() -> dict:
         return {"ok": False, "error": {"code": "internal_error", "message": str(INTERNAL_ERROR)}}
 
 
-def live_command(name: str, schema: type[InputSchema]):
+def live_command(name: str, schema: type[InputSchema], *, changes: bool = True):
     """Register `function(actor, values)` as the handler of client event `name`, its payload validated by
-    `schema` (the same schema documents it in docs/protocol.md)."""
+    `schema` (the same schema documents it in docs/protocol.md). A command that `changes` something is
+    carried out once per client_id; one that only reads (join, a sync) simply runs again."""
 
     def register(function):
-        @acknowledged
+        @functools.partial(acknowledged, command=name if changes else None)
         def run(actor, data):
             return function(actor, load_input(schema(), data))
 
@@ -243,7 +255,7 @@ def _replay(meeting: Meeting, actor, last_seq: int) -> list[dict] | None:
     return events if staff else [for_participants(e) for e in events]
 
 
-@live_command("join", JoinInput)
+@live_command("join", JoinInput, changes=False)
 def join(actor, values: dict) -> dict:
     meeting = meeting_for(actor, values["meeting_id"])
     # Enter the rooms first: an event committed while we read is then either in what we send or
