@@ -59,7 +59,13 @@ class FakeMachine:
     def run(self, package_list: Path, *, as_root: bool) -> subprocess.CompletedProcess:
         command = [str(self.bin / "bash"), str(SCRIPT), str(package_list)]
         if not as_root and os.geteuid() == 0:
-            command = [shutil.which("setpriv"), f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *command]
+            command = [
+                shutil.which("setpriv"),
+                f"--reuid={NOBODY}",
+                f"--regid={NOBODY}",
+                "--clear-groups",
+                *command,
+            ]
         env = {"PATH": str(self.bin), "LANG": "C.UTF-8"}
         return subprocess.run(command, env=env, capture_output=True, text=True, timeout=30)
 

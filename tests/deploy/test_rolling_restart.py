@@ -30,10 +30,10 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pycrdt
-from alembic.script import ScriptDirectory
 import pytest
 import socketio
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 
 from tests.deploy.stack import REPO
 from tests.deploy.test_stack import fresh_postgres  # noqa: F401  (a fixture)
@@ -45,6 +45,27 @@ BACK_WITHIN = 10.0  # seconds from losing its process to being joined again
 TYPING_PAUSE = 0.1  # seconds between the secretariat's keystrokes (one chunk of text each)
 TEST_REVISION = "f0e1d2c3b4a5"
 PASSWORD = "long enough password"
+PROBE_MIGRATION = '''"""rolling restart test: one nullable column, as a release adds while the old code runs
+
+Revision ID: %(revision)s
+Revises: %(head)s
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "%(revision)s"
+down_revision = "%(head)s"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.add_column("meetings", sa.Column("rolling_probe", sa.String(20), nullable=True))
+
+
+def downgrade():
+    op.drop_column("meetings", "rolling_probe")
+'''
 
 
 def _prepare(database_url: str, participants: int) -> dict:
@@ -76,8 +97,12 @@ def _prepare(database_url: str, participants: int) -> dict:
         assert len(seats) == participants, len(seats)
         start_meeting(meeting, by=user)
         db.session.commit()
-        data = {"token": create_api_token(user), "meeting_id": meeting.id, "item_id": items[0],
-                "seats": [(seat.id, issue_seat_link(seat)) for seat in seats]}  # fmt: skip
+        data = {
+            "token": create_api_token(user),
+            "meeting_id": meeting.id,
+            "item_id": items[0],
+            "seats": [(seat.id, issue_seat_link(seat)) for seat in seats],
+        }
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
@@ -90,11 +115,7 @@ def _migrations_with_a_new_revision(folder: Path) -> Path:
     shutil.copytree(REPO / "migrations", target, ignore=shutil.ignore_patterns("__pycache__"))
     head = ScriptDirectory(str(REPO / "migrations")).get_current_head()
     (target / "versions" / f"{TEST_REVISION}_rolling_restart_probe.py").write_text(
-        f'"""rolling restart test: one nullable column\n\nRevision ID: {TEST_REVISION}\nRevises: {head}\n"""\n'
-        "from alembic import op\nimport sqlalchemy as sa\n\n"
-        f"revision = '{TEST_REVISION}'\ndown_revision = '{head}'\nbranch_labels = None\ndepends_on = None\n\n\n"
-        "def upgrade():\n    op.add_column('meetings', sa.Column('rolling_probe', sa.String(20), nullable=True))\n\n\n"
-        "def downgrade():\n    op.drop_column('meetings', 'rolling_probe')\n"
+        PROBE_MIGRATION % {"revision": TEST_REVISION, "head": head}
     )
     return target
 
@@ -127,8 +148,9 @@ class Page:
         for attempt in range(400):
             server = servers[(self.server + attempt) % len(servers)]
             try:
-                await self.sio.connect(server.base_url, transports=["websocket"], auth=self.auth,
-                                       wait_timeout=10)  # fmt: skip
+                await self.sio.connect(
+                    server.base_url, transports=["websocket"], auth=self.auth, wait_timeout=10
+                )
             except socketio.exceptions.ConnectionError:
                 await asyncio.sleep(0.05)
                 continue
@@ -139,8 +161,9 @@ class Page:
 
     async def join(self) -> None:
         self.joining = True
-        answer = await self.sio.call("join", {"meeting_id": self.harness.meeting_id, "last_seq": self.last_seq},
-                                     timeout=30)  # fmt: skip
+        answer = await self.sio.call(
+            "join", {"meeting_id": self.harness.meeting_id, "last_seq": self.last_seq}, timeout=30
+        )
         assert answer["ok"], answer
         if answer["mode"] == "snapshot":
             snapshot = answer["snapshot"]
@@ -208,8 +231,11 @@ class Editor(Page):
             while True:
                 if self.sio.connected and not self.joining:
                     try:
-                        answer = await self.sio.call("minutes.update", {"meeting_id": meeting_id,
-                                                     "item_id": item_id, "update": update}, timeout=10)  # fmt: skip
+                        answer = await self.sio.call(
+                            "minutes.update",
+                            {"meeting_id": meeting_id, "item_id": item_id, "update": update},
+                            timeout=10,
+                        )
                     except (socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError):
                         answer = None
                     if answer and answer["ok"]:
@@ -225,8 +251,11 @@ class Editor(Page):
 
     async def _missing_at_server(self) -> str:
         vector = base64.b64encode(self.doc.get_state()).decode()
-        answer = await self.sio.call("minutes.sync", {"meeting_id": self.harness.meeting_id,
-                                     "item_id": self.harness.item_id, "state_vector": vector}, timeout=10)  # fmt: skip
+        answer = await self.sio.call(
+            "minutes.sync",
+            {"meeting_id": self.harness.meeting_id, "item_id": self.harness.item_id, "state_vector": vector},
+            timeout=10,
+        )
         assert answer["ok"], answer
         return base64.b64encode(self.doc.get_update(base64.b64decode(answer["state_vector"]))).decode()
 
@@ -285,11 +314,16 @@ def _database_state(database_url: str, data: dict) -> tuple[str, dict, str]:
     engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as connection:
-            text = connection.execute(sa.text("SELECT text FROM minutes_blocks WHERE agenda_item_id = :i"),
-                                      {"i": data["item_id"]}).scalar_one()  # fmt: skip
-            rows = connection.execute(sa.text(
-                "SELECT seat_id, joined_at, left_at FROM attendance WHERE meeting_id = :m ORDER BY joined_at"
-            ), {"m": data["meeting_id"]}).all()  # fmt: skip
+            text = connection.execute(
+                sa.text("SELECT text FROM minutes_blocks WHERE agenda_item_id = :i"), {"i": data["item_id"]}
+            ).scalar_one()
+            rows = connection.execute(
+                sa.text(
+                    "SELECT seat_id, joined_at, left_at FROM attendance"
+                    " WHERE meeting_id = :m ORDER BY joined_at"
+                ),
+                {"m": data["meeting_id"]},
+            ).all()
             revision = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
     finally:
         engine.dispose()
@@ -323,8 +357,13 @@ def test_a_rolling_restart_and_an_upgrade_in_the_middle_of_a_meeting_lose_nothin
         env = {k: v for k, v in os.environ.items() if not k.startswith("MEETCORE_")}
         env.update(MEETCORE_DATABASE_URL=database_url, MEETCORE_SECRET_KEY="live-test-secret")
         meetcore = str(Path(sys.executable).parent / "meetcore")
-        done = subprocess.run([meetcore, "db", "upgrade", "--directory", str(migrations)], env=env,
-                              capture_output=True, text=True, timeout=120)  # fmt: skip
+        done = subprocess.run(
+            [meetcore, "db", "upgrade", "--directory", str(migrations)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr[-3000:]
         return time.monotonic() - started
 
@@ -333,8 +372,9 @@ def test_a_rolling_restart_and_an_upgrade_in_the_middle_of_a_meeting_lose_nothin
         stack.callback(redis_server.kill)
         servers = []
         for name in ("web1", "web2"):
-            server = ServerProcess(database_url, tmp_path, redis_url=redis_server.url, channel="rolling",
-                                   name=name)  # fmt: skip
+            server = ServerProcess(
+                database_url, tmp_path, redis_url=redis_server.url, channel="rolling", name=name
+            )
             server.env["MEETCORE_HEARTBEAT_SECONDS"] = "2"  # a crash would show within 8 s: none may
             stack.callback(server.stop)
             servers.append(server.start())
@@ -344,10 +384,12 @@ def test_a_rolling_restart_and_an_upgrade_in_the_middle_of_a_meeting_lose_nothin
 
     editor, pages = harness.editor, harness.pages
     outages = [outage for page in [*pages, editor] for outage in page.outages]
-    print(f"\n{PARTICIPANTS} participants; keystrokes typed {len(editor.typed)}, acknowledged "
-          f"{len(editor.acknowledged)}; processes away {figures['first_away']:.1f} s and "
-          f"{figures['second_away']:.1f} s; upgrade {figures['upgrade']:.1f} s; reconnects {len(outages)}, "
-          f"longest {max(outages):.2f} s")  # fmt: skip
+    print(
+        f"\n{PARTICIPANTS} participants; keystrokes typed {len(editor.typed)}, acknowledged "
+        f"{len(editor.acknowledged)}; processes away {figures['first_away']:.1f} s and "
+        f"{figures['second_away']:.1f} s; upgrade {figures['upgrade']:.1f} s; reconnects {len(outages)}, "
+        f"longest {max(outages):.2f} s"
+    )
     assert revision == TEST_REVISION
     # Nothing acknowledged is lost (and what was typed while away was sent again): the text is all of it.
     assert text == "".join(editor.typed)

@@ -23,7 +23,9 @@ def _stamped(revision: str):
         with db.engine.begin() as connection:
             versions = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
             connection.execute(sa.text("DELETE FROM alembic_version"))
-            connection.execute(sa.text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": revision})
+            connection.execute(
+                sa.text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": revision}
+            )
         try:
             yield
         finally:
