@@ -41,6 +41,7 @@ from tests.faults.processes import RedisServer
 from tests.live.servers import ServerProcess
 
 PARTICIPANTS = int(os.environ.get("MEETCORE_ROLLING_PARTICIPANTS", "40"))
+STARTUP = 180  # seconds a process may take to start on a loaded machine (the clients use the other meanwhile)
 BACK_WITHIN = 10.0  # seconds from losing its process to being joined again
 TYPING_PAUSE = 0.1  # seconds between the secretariat's keystrokes (one chunk of text each)
 TEST_REVISION = "f0e1d2c3b4a5"
@@ -280,7 +281,7 @@ def _restart(server: ServerProcess) -> float:
     """SIGTERM, then the same command again on the same port; the seconds it was away."""
     stopped_at = time.monotonic()
     server.stop()
-    server.start()
+    server.start(timeout=STARTUP)
     return time.monotonic() - stopped_at
 
 
@@ -377,7 +378,7 @@ def test_a_rolling_restart_and_an_upgrade_in_the_middle_of_a_meeting_lose_nothin
             )
             server.env["MEETCORE_HEARTBEAT_SECONDS"] = "2"  # a crash would show within 8 s: none may
             stack.callback(server.stop)
-            servers.append(server.start())
+            servers.append(server.start(timeout=STARTUP))
         harness = Harness(servers, data)
         figures = asyncio.run(_meeting(harness, upgrade))
         text, intervals, revision = _database_state(database_url, data)
