@@ -58,9 +58,10 @@ def run_command(host: str | None, port: int | None) -> None:
     heap.enable()  # and the connections' objects as the rooms grow (meetcore.live.heap)
     options = {}
     if socketio.async_mode == "gevent":
-        from meetcore.live.serving import NoDelayHandler
+        from meetcore.live.serving import NoDelayHandler, stop_on_sigterm
 
         options["handler_class"] = NoDelayHandler
+        stop_on_sigterm(app)
     else:
         options["allow_unsafe_werkzeug"] = True
     socketio.run(app, host=host, port=port, use_reloader=False, log_output=False, **options)

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from meetcore import signals
 from meetcore.attendance import board
 from meetcore.attendance.models import ServerProcess
 from meetcore.attendance.policy import ATTENDING_STATUSES, CONNECTION_KINDS, MISSED_BEATS, heartbeat_interval
@@ -30,7 +31,7 @@ from meetcore.database import utcnow
 from meetcore.errors import NotFound
 from meetcore.eventlog.services import lock_meeting
 from meetcore.extensions import db, socketio
-from meetcore.live.connections import PROCESS_ID, forget_lost_connections
+from meetcore.live.connections import PROCESS_ID, forget_lost_connections, forget_process_connections
 from meetcore.live.receipts import purge_receipts
 from meetcore.meetings.models import Meeting
 from meetcore.seats.models import Attendance
@@ -241,6 +242,32 @@ def reopen_swept_intervals(now: datetime | None = None) -> int:
                     "stopped while it held their connections", len(held))  # fmt: skip
         _republish({row.meeting_id for row in held}, now)
     return len(held)
+
+
+def leave_process(now: datetime | None = None) -> int:
+    """This process stops on purpose (SIGTERM: a rolling restart): the intervals of the connections it holds
+    end now, when their pages lose it and reconnect elsewhere, not at its last beat as after a crash (that
+    would count each seat away for up to a heartbeat longer than its reconnect). Its row goes, so nobody
+    judges it; the boards are published by the next beat of another process (board.publish_all_owed)."""
+    now = now or utcnow()
+    rows = db.session.scalars(
+        open_intervals().where(
+            Attendance.kind.in_(CONNECTION_KINDS), Attendance.connection_id.like(f"{PROCESS_ID}:%")
+        )
+    ).all()
+    touched = _close(rows, now)
+    db.session.execute(sa.delete(ServerProcess).where(ServerProcess.id == PROCESS_ID))
+    forget_process_connections(PROCESS_ID)
+    for meeting_id in sorted(touched):
+        board.presence_changed(lock_meeting(meeting_id), now)
+    db.session.commit()
+    return len(rows)
+
+
+@signals.process_stopping.connect
+def _process_stopping(_process_id, **_kwargs) -> None:
+    closed = leave_process()
+    log.info("stopping: closed %s attendance intervals of this process's connections", closed)
 
 
 def heartbeat(now: datetime | None = None) -> None:
