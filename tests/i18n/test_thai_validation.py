@@ -18,7 +18,7 @@ from meetcore.errors import InvalidInput
 from meetcore.schemas import InputSchema, load_input
 
 # Words that are Thai usage themselves, or codes a Thai user types as they are.
-ALLOWED = {"TH", "URL", "CSV", "XLSX", "JSON", "PDF", "DOCX", "ICS", "UUID", "SMTP", "e-mail", "Social", "Map"}
+ALLOWED = {"URL", "CSV", "XLSX", "JSON", "PDF", "DOCX", "ICS", "UUID", "SMTP", "e-mail"}
 WORD = re.compile(r"[A-Za-z][A-Za-z_-]{2,}")
 BAD_TEXT = "คำที่ไม่ถูกต้อง"
 
