@@ -39,6 +39,7 @@ KINDS = _kinds(
     EventKind("agenda.moved", ("item_id", "from", "to", "agenda")),
     EventKind("agenda.deleted", ("item_id", "deleted_ids", "minutes_deleted", "agenda")),
     EventKind("agenda.sections_inserted", ("sections", "item_ids", "agenda")),
+    EventKind("agenda.copied", ("source_meeting_id", "item_ids", "agenda")),
     EventKind("agenda.documents", ("item_id", "documents")),
     EventKind("agenda.current", ("item_id", "previous")),
     EventKind("agenda.state", ("item_id", "state")),

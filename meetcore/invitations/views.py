@@ -5,7 +5,17 @@ Thin: load → check → call one service → render.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,6 +25,7 @@ from meetcore.auth.permissions import can_edit, require_editor
 from meetcore.errors import Conflict, InvalidInput
 from meetcore.invitations import answers, feeds, sending, util
 from meetcore.invitations import reply_log as log_of_replies
+from meetcore.invitations.preview import preview_invitation
 from meetcore.invitations.reply_reasons import reason_text
 from meetcore.link_limits import link_limit
 from meetcore.mail import services as outbox
@@ -142,10 +153,27 @@ def send(meeting_id: int):
         "invitations/confirm_send.html",
         meeting=meeting,
         plan=plan,
+        preview=preview_invitation(meeting, by=current_user) if plan.count else None,
         sendable=meeting.status in util.SENDABLE_STATUSES,
         smtp_host=current_app.config.get("MEETCORE_SMTP_HOST"),
         locale=_locale(),
     )
+
+
+@bp.get("/meetings/<int:meeting_id>/invitations/progress")
+@login_required
+def progress(meeting_id: int):
+    """The sending's counts for the invitations page, which asks every few seconds while mail waits."""
+    meeting = get_meeting(meeting_id, by=current_user)
+    summary = outbox.outbox_summary(meeting, by=current_user)
+    plan = util.plan_invitations(meeting, by=current_user)
+    response = jsonify({
+        "sent": summary["sent"], "pending": summary["pending"] + summary["sending"],
+        "failed": summary["failed"],
+        "invited": plan.invited, "waiting": plan.count, "without_email": len(plan.without_email),
+        "total": plan.total,
+    })  # fmt: skip
+    return _private(response)
 
 
 @bp.post("/meetings/<int:meeting_id>/invitations/deliver")

@@ -135,7 +135,14 @@ def _strings() -> dict[str, str]:
         "role": _("Role"),
         "provinces": _("Provinces"),
         "all_provinces": _("All provinces"),
-        "province_codes": _("Province codes, e.g. TH-50 TH-57 (empty: all provinces)"),
+        "some_provinces": _("Some provinces, chosen by name"),
+        "find_province": _("Find a province by name"),
+        "whole_region": _("The whole %(region)s"),
+        "provinces_chosen": _("%(n)s provinces chosen"),
+        "no_province_chosen": _("No province chosen yet: tick at least one."),
+        "no_province_found": _("No province has that name."),
+        "clear_provinces": _("Clear the choice"),
+        "no_office": _("no such office"),
         "agency": _("Agency"),
         "assign_action": _("Assign the action"),
         "cancel_action": _("Cancel the action"),
@@ -200,15 +207,22 @@ def _owner_choices(locale: str) -> dict:
     the lead host of social work), the central agencies, the provinces."""
     name = "name_en" if locale == "en" else "name_th"
     central = db.session.scalars(sa.select(Agency).where(Agency.kind == "central").order_by(Agency.id))
-    offices = sa.select(Agency.role_id).where(Agency.kind == "provincial").distinct()
-    with_offices = set(db.session.scalars(offices))
-    roles = [role for role in list_roles("provincial") if role.id in with_offices]
+    offices = sa.select(Agency.role_id, Agency.province_id).where(Agency.kind == "provincial")
+    office_provinces: dict[int, set[int]] = {}
+    for role_id, province_id in db.session.execute(offices):
+        office_provinces.setdefault(role_id, set()).add(province_id)
+    roles = [role for role in list_roles("provincial") if role.id in office_provinces]
     roles.sort(key=lambda role: (role.code != "social_development", role.sort_order, role.code))
+    provinces = list_provinces(locale=locale)
     return {
-        "roles": [{"code": role.code, "title": _role_title(role, locale)} for role in roles],
+        # A province without the role's office cannot own the action (Bangkok has no พมจ.): the picker
+        # shows it but does not let it be ticked.
+        "roles": [{"code": role.code, "title": _role_title(role, locale),
+                   "without_office": [p.code for p in provinces if p.id not in office_provinces[role.id]]}
+                  for role in roles],
         "central_agencies": [{"id": a.id, "name": getattr(a, name) or a.name_th} for a in central],
         "provinces": [{"code": p.code, "name": getattr(p, name) or p.name_th, "region": p.region}
-                      for p in list_provinces(locale=locale)],
+                      for p in provinces],
     }  # fmt: skip
 
 

@@ -100,6 +100,8 @@ def create():
 @login_required
 def show(meeting_id: int):
     from meetcore.agenda.services import agenda_tree
+    from meetcore.auth.permissions import can_edit
+    from meetcore.meetings.succession import can_start_from_previous
     from meetcore.seats.services import roster_counts
 
     meeting = services.get_meeting(meeting_id, by=current_user)
@@ -108,7 +110,27 @@ def show(meeting_id: int):
         meeting=meeting,
         agenda=agenda_tree(meeting, by=current_user),
         counts=roster_counts(meeting, by=current_user),
+        previous=can_start_from_previous(meeting) if can_edit(current_user) else None,
     )
+
+
+@bp.post("/meetings/<int:meeting_id>/start-from-previous")
+@login_required
+def start_from_previous(meeting_id: int):
+    """Copy the previous meeting's roster and agenda skeleton, committed once here."""
+    from meetcore.meetings.succession import start_from_previous as copy_previous
+
+    meeting = services.get_meeting(meeting_id, by=current_user)
+    try:
+        done = copy_previous(meeting, keep_invitees=bool(request.form.get("keep_invitees")), by=current_user)
+    except (InvalidInput, Conflict) as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    db.session.commit()
+    flash(_("Started from meeting %(number)s: %(seats)s seats and %(items)s agenda items copied.",
+            number=done.source.number_label, seats=len(done.seat_ids), items=len(done.item_ids)), "success")
+    return redirect(url_for("meetings.show", meeting_id=meeting.id))
 
 
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])

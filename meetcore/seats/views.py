@@ -303,7 +303,8 @@ def import_file(meeting_id: int):
         result = roster_io.import_roster(meeting, upload.filename, upload.read(), by=current_user)
     except roster_io.RosterFileError as error:
         db.session.rollback()
-        flash(str(error.message), "error")
+        if not error.errors:  # with row errors, their list is the one banner (not a second one above it)
+            flash(str(error.message), "error")
         return _render_roster(meeting, status=error.status, import_errors=error.errors, error_field="file")
     except (InvalidInput, Conflict) as error:
         db.session.rollback()

@@ -249,6 +249,7 @@ const HANDLERS = {
   'agenda.moved': replaceAgenda,
   'agenda.deleted': replaceAgenda,
   'agenda.sections_inserted': replaceAgenda,
+  'agenda.copied': replaceAgenda,
   'actions.carried': replaceAgenda,
 
   'floor.requested': replaceFloor,

@@ -227,3 +227,13 @@ def test_certification_needs_the_next_meeting_in_session(held, users):
         certify(_meeting(held.meeting_id), {}, by=secretary)  # the next meeting is only scheduled
     db.session.rollback()
     assert _meeting(held.meeting_id).status == "ended"
+
+
+def test_the_circulation_mail_gives_its_deadline_as_thai_prose(held, users, app):
+    """Issue 15, item 6: "โปรดแจ้งภายใน20 ..." ran the word into the date."""
+    secretariat = _fresh(app)
+    sign_in(secretariat, users["secretariat"])
+    assert _circulate(secretariat, held.meeting_id).status_code == 302
+    [message, *_rest] = _outbox(held.meeting_id)
+    text = _body_text(message)
+    assert re.search(r"โปรดแจ้งภายในวันที่ \d{1,2} \S+ \d{4}", text), text
