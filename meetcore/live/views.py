@@ -129,6 +129,8 @@ def _strings() -> dict[str, str]:
         "action_description": _("Description"),
         "due_date": _("Due date"),
         "no_due_date": _("no due date"),
+        "date_placeholder": _("dd/mm/yyyy (B.E.)"),
+        "confirm_past_due": _("The due date has passed: give it all the same"),
         "owner": _("Owner"),
         "owner_role": _("A provincial role, in every province or some"),
         "owner_agency": _("One central agency"),

@@ -153,7 +153,8 @@ def _add(paragraph, text: str, *, bold: bool = False, italic: bool = False):
 # 16 pt sets as wide as TH Sarabun New at 16 pt), so the PDF and the Word file break pages alike.
 LINE_PT = 24
 TEXT_WIDTH_CM = 16.0  # 21 cm less 3 cm left and 2 cm right
-PEOPLE_COLUMNS_CM = (1.3, 6.4, 8.3)  # 8 %, 40 %, 52 %  # number, name, position (the PDF's table has the same three columns)
+# Number, name, position: 8 %, 40 % and 52 % of the line, as the PDF's table (_document_styles.html).
+PEOPLE_COLUMNS_CM = (1.3, 6.4, 8.3)
 
 
 def _people_table(document, lists) -> None:

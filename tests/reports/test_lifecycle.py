@@ -15,7 +15,7 @@ from flask_babel import force_locale
 
 from meetcore.errors import Conflict
 from meetcore.extensions import db
-from tests.clock import days_after_meeting, local_input
+from tests.clock import be_input, days_after_meeting
 from tests.conftest import sign_in
 from tests.reports.conftest import minutes_update, seat_at
 from tests.reports.support import docx_paragraphs, norm, pdf_text
@@ -69,8 +69,8 @@ def _body_text(message) -> str:
 
 
 def _circulate(client, meeting_id: int):
-    comments_due = local_input(days_after_meeting(30), 16, 30)
-    return client.post(f"/meetings/{meeting_id}/minutes/circulate", data={"comments_due": comments_due})
+    data = {"comments_due_date": be_input(days_after_meeting(30)), "comments_due_time": "16:30"}
+    return client.post(f"/meetings/{meeting_id}/minutes/circulate", data=data)
 
 
 def _certify_at_next_meeting(held, users, client):
