@@ -20,8 +20,9 @@ def _card(page: str, title: str) -> str:
 def test_the_dashboard_names_the_provinces_of_an_action(reference, users, client):
     meeting = given_meeting(users)
     by = users["secretariat"]
-    two = give(meeting, {"agency_id": None, "role_code": "social_development", "provinces": ["TH-50", "TH-90"]},
-               by=by, title=TWO)  # fmt: skip
+    provinces = ["TH-50", "TH-90"]
+    two = give(meeting, {"agency_id": None, "role_code": "social_development", "provinces": provinces},
+               by=by, title=TWO)
     every = give(meeting, {"agency_id": None, "role_code": "social_development", "provinces": "all"}, by=by,
                  title=EVERY)
     sign_in(client, by)
