@@ -46,6 +46,9 @@ def _strings() -> dict[str, str]:
         # meeting
         **{f"status_{status}": status_label(status) for status in MEETING_STATUSES},
         "start_meeting": _("Start the meeting"),
+        "start_early_confirm": _("This meeting is scheduled for %(date)s. Start it now, before that day?"),
+        "start_early_yes": _("Yes, start it now"),
+        "start_early_no": _("Wait for the scheduled day"),
         "end_meeting": _("End the meeting"),
         "end_confirm": _("End the meeting now? The floor closes and participants can no longer join."),
         "end_yes": _("Yes, end the meeting"),

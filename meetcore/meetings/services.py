@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -13,7 +14,7 @@ from meetcore.database import utcnow
 from meetcore.errors import ConfirmationRequired, Conflict, InvalidInput, NotFound
 from meetcore.eventlog.services import lock_meeting, record_event
 from meetcore.extensions import db
-from meetcore.i18n.dates import be_date_long, local_today, to_local
+from meetcore.i18n.dates import be_date_long, local_time, local_today, to_local
 from meetcore.meetings.models import Meeting, Series
 from meetcore.meetings.schemas import CancelInput, MeetingInput, MeetingUpdate
 from meetcore.schemas import load_input
@@ -199,14 +200,26 @@ def cancel_meeting(meeting: Meeting, data: dict | None = None, *, by) -> Meeting
     return meeting
 
 
-def start_meeting(meeting: Meeting, *, by) -> Meeting:
-    """draft/scheduled → live; the first agenda item becomes current when none is."""
+# Starting earlier than this before the scheduled start is asked about (five weeks early went unnoticed).
+EARLY_START_ASKS_AFTER = timedelta(days=1)
+
+
+def start_meeting(meeting: Meeting, *, by, confirm_early: bool = False) -> Meeting:
+    """draft/scheduled → live; the first agenda item becomes current when none is. More than a day before
+    its scheduled start it asks first (ConfirmationRequired) unless ``confirm_early``; the record keeps both
+    days (meeting_times: the scheduled start, and the start event)."""
     require_editor(by)
     meeting = lock_meeting(meeting.id)  # re-read under the lock: pressed twice at once, it starts once
     if meeting.status == "live":
         raise Conflict(_l("The meeting is already in session."), details={"status": meeting.status})
     if meeting.status not in EDITABLE_STATUSES:
         raise Conflict(_l("Only a draft or scheduled meeting can be started."))
+    if not confirm_early and meeting.start_at - utcnow() > EARLY_START_ASKS_AFTER:
+        raise ConfirmationRequired(
+            _l("This meeting is scheduled for %(date)s at %(time)s. Start it now, before that day?",
+               date=be_date_long(meeting.start_at), time=local_time(meeting.start_at)),
+            field="start", details={"confirm": "confirm_early", "scheduled_at": meeting.start_at.isoformat()},
+        )
     meeting.status = "live"
     record_event(meeting, "meeting.started", {"status": "live", "at": utcnow().isoformat()}, by=by)
     db.session.commit()

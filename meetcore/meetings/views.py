@@ -113,12 +113,17 @@ def create():
 @login_required
 def show(meeting_id: int):
     from meetcore.agenda.services import agenda_tree
+    from meetcore.attendance.statuses import meeting_times
     from meetcore.seats.services import roster_counts
 
     meeting = services.get_meeting(meeting_id, by=current_user)
+    times = meeting_times(meeting)  # the record: when it really started and ended, beside the schedule
+    started_day = to_local(times.started_at).date() if times.started_at else None
     return render_template(
         "meetings/show.html",
         meeting=meeting,
+        times=times,
+        early_or_late=started_day is not None and started_day != to_local(meeting.start_at).date(),
         agenda=agenda_tree(meeting, by=current_user),
         counts=roster_counts(meeting, by=current_user),
     )
