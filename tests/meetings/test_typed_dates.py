@@ -96,8 +96,8 @@ def test_a_christian_year_typed_is_refused_in_thai_and_nothing_saved(as_secretar
 @pytest.mark.parametrize(
     "change,question",
     [
-        ({"date": be_input(TODAY.replace(year=TODAY.year + 10))}, "มากกว่า 2 ปี"),
-        ({"date": be_input(TODAY.replace(year=TODAY.year - 3))}, "มากกว่าหนึ่งปีที่แล้ว"),
+        ({"date": be_input(TODAY + timedelta(days=3660))}, "มากกว่า 2 ปี"),
+        ({"date": be_input(TODAY - timedelta(days=3 * 366))}, "มากกว่าหนึ่งปีที่แล้ว"),
         ({"year_be": str(be_year(FORM_DAY) + 1)}, f"แต่วันที่ประชุมอยู่ในปี {be_year(FORM_DAY)}"),
     ],
 )
