@@ -102,6 +102,26 @@ class LocalDateTime(fields.DateTime):
         return parsed
 
 
+class TypedDate(fields.Field):
+    """A date typed by a person, day/month/Buddhist-Era year ("12/01/2570"), or ISO from the API; read by
+    meetcore.i18n.dates.parse_typed_date, the one reader of typed dates. An empty box is None."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        from meetcore.i18n.dates import TypedDateError, parse_typed_date
+
+        if isinstance(value, str) and not value.strip() and self.allow_none:
+            return None
+        if not isinstance(value, str):
+            raise ValidationError(str(_l("Type the date as day/month/Buddhist-Era year, e.g. 12/01/2570.")))
+        try:
+            return parse_typed_date(value)
+        except TypedDateError as error:
+            raise ValidationError(str(error.message)) from None
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value.isoformat() if value is not None else None
+
+
 class TrimmedString(fields.String):
     """Strips surrounding white space; an empty string becomes None (a form's empty box)."""
 

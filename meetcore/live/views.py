@@ -46,6 +46,9 @@ def _strings() -> dict[str, str]:
         # meeting
         **{f"status_{status}": status_label(status) for status in MEETING_STATUSES},
         "start_meeting": _("Start the meeting"),
+        "start_early_confirm": _("This meeting is scheduled for %(date)s. Start it now, before that day?"),
+        "start_early_yes": _("Yes, start it now"),
+        "start_early_no": _("Wait for the scheduled day"),
         "end_meeting": _("End the meeting"),
         "end_confirm": _("End the meeting now? The floor closes and participants can no longer join."),
         "end_yes": _("Yes, end the meeting"),
@@ -129,6 +132,8 @@ def _strings() -> dict[str, str]:
         "action_description": _("Description"),
         "due_date": _("Due date"),
         "no_due_date": _("no due date"),
+        "date_placeholder": _("dd/mm/yyyy (B.E.)"),
+        "confirm_past_due": _("The due date has passed: give it all the same"),
         "owner": _("Owner"),
         "owner_role": _("A provincial role, in every province or some"),
         "owner_agency": _("One central agency"),

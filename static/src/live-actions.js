@@ -3,6 +3,7 @@
 
 import { h, format } from './live-dom.js';
 import { findItem } from './live-state.js';
+import { normaliseBE } from './be-date.js';
 
 export const actionsSection = {
   actionLine(action, { withAgencies = true } = {}) {
@@ -71,7 +72,8 @@ export const actionsSection = {
       }
       const data = { item_id: itemId, title: this.ui.drafts[`${key}-title`] || '', owner };
       if (this.ui.drafts[`${key}-description`]) data.description = this.ui.drafts[`${key}-description`];
-      if (this.ui.drafts[`${key}-due`]) data.due_date = this.ui.drafts[`${key}-due`];
+      if (this.ui.drafts[`${key}-due`]) data.due_date = normaliseBE(this.ui.drafts[`${key}-due`]);
+      if (this.ui.drafts[`${key}-confirm`]) data.confirm_past_due = true;
       return data;
     };
     const kindChoice = (value, label) => h('label', { class: 'check' },
@@ -85,7 +87,15 @@ export const actionsSection = {
       h('label', { for: `f-${key}-description` }, this.s.action_description),
       this.field('textarea', `${key}-description`, { rows: 2 }),
       h('label', { for: `f-${key}-due` }, this.s.due_date),
-      this.field('input', `${key}-due`, { type: 'date' }),
+      // Day/month/Buddhist-Era year typed as text (the server reads it): never the browser's date picker.
+      this.field('input', `${key}-due`, {
+        type: 'text', inputmode: 'numeric', autocomplete: 'off', maxlength: 10, placeholder: this.s.date_placeholder,
+      }),
+      h('label', { class: 'check' }, h('input', {
+        type: 'checkbox', id: `f-${key}-confirm`, dataset: { key: `${key}-confirm` },
+        checked: !!this.ui.drafts[`${key}-confirm`],
+        onchange: (event) => { this.ui.drafts[`${key}-confirm`] = event.target.checked; },
+      }), this.s.confirm_past_due),
       h('fieldset', {}, h('legend', {}, this.s.owner),
         kindChoice('role', this.s.owner_role), kindChoice('agency', this.s.owner_agency),
         ownerKind === 'agency'
@@ -97,7 +107,7 @@ export const actionsSection = {
           className: 'primary',
           before: () => this.provincesGiven(key, `${key}-send`),
           onOk: () => {
-            ['title', 'description', 'due'].forEach((n) => { this.ui.drafts[`${key}-${n}`] = ''; });
+            ['title', 'description', 'due', 'confirm'].forEach((n) => { this.ui.drafts[`${key}-${n}`] = ''; });
             this.clearProvinces(key);
           },
         }),

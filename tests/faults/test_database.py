@@ -35,7 +35,7 @@ def live_meeting(tmp_path, cluster):
     seat = LiveClient(server, {"seat_token": seat_token})
     for client in (console, seat):
         assert client.call("join", {"meeting_id": data["meeting_id"]})["ok"]
-    assert console.call("meeting.start", {"meeting_id": data["meeting_id"]})["ok"]
+    assert console.call("meeting.start", {"meeting_id": data["meeting_id"], "confirm_early": True})["ok"]
     yield console, seat, data
     for client in (console, seat):
         client.close()
