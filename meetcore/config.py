@@ -94,7 +94,10 @@ SETTINGS: tuple[Setting, ...] = (
     # --- attendance (meetcore/attendance) ---
     Setting("LATE_GRACE_MINUTES", "15", "Minutes after start (before end) a join (leave) is on time", int),
     Setting("BOARD_INTERVAL_MS", "500", "Least time between two live attendance board updates", int),
-    Setting("HEARTBEAT_SECONDS", "30", "App process heartbeat; 3 missed beats close its connections", int),
+    Setting(
+        "HEARTBEAT_SECONDS", "10",
+        "App process heartbeat; a process silent for 3 beats is judged stopped and its intervals closed", int,
+    ),  # fmt: skip
     # --- following actions up (meetcore/actions) ---
     Setting("ACTION_REMINDER_DAYS", "7,1", "Days before an action is due that its owners are reminded"),
     Setting("ACTION_ATTACHMENT_MAX_MB", "5", "Largest file attached to a progress report, in MB", int),
@@ -108,6 +111,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("JANUS_API_SECRET", None, "Janus api_secret, when the Janus servers have one"),
     Setting("JANUS_ADMIN_SECRET", None, "Janus Admin API secret (the local Janus of `make demo` uses it)"),
     Setting("JANUS_RTP_PORT_RANGE", "20000-40000", "Media (RTP/ICE) ports of the demo's local Janus"),
+    Setting("JANUS_WATCH_SECONDS", "3", "Each app process checks every Janus this often; 0: never", float),
     Setting("VIDEO_TOKEN_TTL", "3600", "Seconds a page's video token is valid (it reconnects before)", int),
     Setting("VIDEO_TALKING_LEVEL", "40", "Active speaker: average audio level over -N dBov", int),
     Setting("VIDEO_RECORD", "1", "1 to record every meeting's publishers at Janus (decree), 0 not to", int),

@@ -1,13 +1,23 @@
 """The app processes that hold connections: each one's heartbeat, and closing the intervals of those that
-stopped (a crash, SIGKILL) or lost a connection without noticing."""
+stopped (a crash, SIGKILL) or lost a connection without noticing.
+
+A process is judged stopped when its last beat is older than MISSED_BEATS heartbeats on the database's
+clock. Silence alone is not proof: while the database is down nobody can beat, so after an outage every
+process looks stopped to the first one back. A process therefore judges others only once it has itself
+beaten without a gap for MISSED_BEATS heartbeats (counted from its start, and again from its recovery
+after any failed or late beat): by then every live process has beaten too. And a process that was judged
+stopped all the same (cut off from the database alone) opens again the intervals of the connections it
+still holds.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 import socket
+import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -38,6 +48,16 @@ def open_intervals(**where) -> sa.Select:
 # --- server processes: heartbeat and sweep ---------------------------------------------------------------
 
 
+def database_now() -> datetime:
+    """The database's clock (UTC): every process judges liveness by this one clock."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        value = db.session.scalar(sa.text("SELECT statement_timestamp() AT TIME ZONE 'UTC'"))
+    else:  # SQLite reads the host's clock, the same for every process on it
+        text = db.session.scalar(sa.text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')"))
+        value = datetime.fromisoformat(text)
+    return value.replace(tzinfo=UTC)
+
+
 def beat(now: datetime) -> None:
     """This process is alive: its row is created on its first connection, and beaten by later ones and by the
     heartbeat (one upsert: the heartbeat and a check-in may beat at the same moment)."""
@@ -45,18 +65,46 @@ def beat(now: datetime) -> None:
 
     dialect = db.session.get_bind().dialect.name
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(ServerProcess)
+    seen = database_now()
     # Never backwards: a beat computed earlier may commit after a later one.
     latest = sa.case((ServerProcess.heartbeat_at > now, ServerProcess.heartbeat_at), else_=now)
+    latest_seen = sa.case((ServerProcess.seen_at > seen, ServerProcess.seen_at), else_=seen)
     db.session.execute(
         insert.values(id=PROCESS_ID, hostname=socket.gethostname()[:255], pid=os.getpid(), started_at=now,
-                      heartbeat_at=now)
-        .on_conflict_do_update(index_elements=[ServerProcess.id], set_={"heartbeat_at": latest})
+                      heartbeat_at=now, seen_at=seen)
+        .on_conflict_do_update(index_elements=[ServerProcess.id],
+                               set_={"heartbeat_at": latest, "seen_at": latest_seen})
     )  # fmt: skip
 
 
-def _close(rows: list[Attendance], at: datetime) -> set[int]:
+@dataclass
+class Steadiness:
+    """Since when this process has beaten without a gap (time.monotonic()): it judges others only after
+    MISSED_BEATS heartbeats of that. A failed beat, or one that came late (a database that hung rather than
+    refused), starts the count again."""
+
+    since: float | None = None
+    last: float | None = None
+
+    def beaten(self, at: float, interval: float) -> None:
+        if self.last is None or at - self.last > 2 * interval:
+            self.since = at
+        self.last = at
+
+    def lost(self) -> None:
+        self.since = self.last = None
+
+    def judges_others(self, at: float, interval: float) -> bool:
+        return self.since is not None and at - self.since >= interval * MISSED_BEATS
+
+
+steadiness = Steadiness()
+
+
+def _close(rows: list[Attendance], at: datetime, *, swept: datetime | None = None) -> set[int]:
     for row in rows:
         row.left_at = max(at, row.joined_at)
+        row.swept_at = swept
     return {row.meeting_id for row in rows}
 
 
@@ -80,11 +128,21 @@ class Sweep:
 
 def sweep_stale_connections(now: datetime | None = None) -> Sweep:
     """Close the open connection intervals of processes whose heartbeat stopped (or that left no row), at
-    their last heartbeat; forget those processes. Safe to run in several processes at once."""
+    their last heartbeat; forget those processes. Safe to run in several processes at once.
+
+    Judges by the age of each beat on the database's clock, now: the heartbeat calls it only once this
+    process has been beating steadily (see Steadiness)."""
     now = now or utcnow()
-    stale_before = now - timedelta(seconds=heartbeat_interval() * MISSED_BEATS)
-    alive = dict(db.session.execute(sa.select(ServerProcess.id, ServerProcess.heartbeat_at)).all())
-    beating = {pid for pid, beat in alive.items() if beat >= stale_before} | {PROCESS_ID}
+    window = timedelta(seconds=heartbeat_interval() * MISSED_BEATS)
+    stale_before = now - window  # app clock, as the intervals' times: for rows whose process left no row
+    seen_before = database_now() - window
+    known = db.session.execute(sa.select(ServerProcess.id, ServerProcess.heartbeat_at, ServerProcess.seen_at))
+    alive, stopped = {}, set()
+    for pid, last_beat, seen in known:
+        alive[pid] = last_beat
+        if seen < seen_before and pid != PROCESS_ID:
+            stopped.add(pid)
+    beating = (set(alive) - stopped) | {PROCESS_ID}
     # Only the intervals of processes that stopped beating are read: a beat stays cheap however many
     # connections the live processes hold.
     rows = db.session.scalars(
@@ -98,11 +156,12 @@ def sweep_stale_connections(now: datetime | None = None) -> Sweep:
             ),
         )
     ).all()
-    result = Sweep(processes=sorted(pid for pid, beat in alive.items() if beat < stale_before))
+    result = Sweep(processes=sorted(stopped))
     touched: set[int] = set()
     for row in rows:
+        # Its last beat is the last moment its process is known to have been alive.
         last_beat = alive.get((row.connection_id or "").partition(":")[0])
-        touched |= _close([row], last_beat or row.joined_at)
+        touched |= _close([row], last_beat or row.joined_at, swept=now)
         result.closed += 1
     if result.processes:
         db.session.execute(sa.delete(ServerProcess).where(ServerProcess.id.in_(result.processes)))
@@ -156,14 +215,46 @@ def close_lost_connections(now: datetime | None = None) -> int:
     return len(lost)
 
 
-def heartbeat(now: datetime | None = None) -> None:
-    """One beat: this process is alive; stale connections of dead processes are closed; overdue board
-    publications are made."""
+def reopen_swept_intervals(now: datetime | None = None) -> int:
+    """This process was judged stopped (cut off from the database for longer than the sweep waits, say) while
+    it still held its connections: the intervals the sweep closed of those it holds are opened again, as if
+    never closed, since their participants never left. Those of connections that ended meanwhile stay closed
+    at this process's last beat before it was judged."""
+    server = getattr(socketio, "server", None)
+    if server is None:
+        return 0
     now = now or utcnow()
+    swept = db.session.scalars(
+        sa.select(Attendance)
+        .where(Attendance.swept_at.is_not(None), Attendance.connection_id.like(f"{PROCESS_ID}:%"))
+        .execution_options(populate_existing=True)
+    ).all()
+    held = [row for row in swept if server.manager.is_connected(row.connection_id.partition(":")[2], "/")]
+    for row in swept:
+        row.swept_at = None  # settled either way
+    for row in held:
+        row.left_at = None
+    db.session.commit()
+    if held:
+        log.warning("opened again %s attendance intervals that the sweep had closed: this process was judged "
+                    "stopped while it held their connections", len(held))  # fmt: skip
+        _republish({row.meeting_id for row in held}, now)
+    return len(held)
+
+
+def heartbeat(now: datetime | None = None) -> None:
+    """One beat: this process is alive; intervals it still holds are opened again if another process judged
+    it stopped; stale connections of dead processes are closed once this process has beaten steadily for
+    MISSED_BEATS heartbeats; overdue board publications are made."""
+    now = now or utcnow()
+    interval = heartbeat_interval()
     beat(now)
     db.session.commit()
+    steadiness.beaten(time.monotonic(), interval)
+    reopen_swept_intervals(now)
     close_lost_connections(now)
-    sweep_stale_connections(now)
+    if steadiness.judges_others(time.monotonic(), interval):
+        sweep_stale_connections(now)
     close_finished_roll_calls(now)
     board.publish_all_owed(now)
 
@@ -192,6 +283,7 @@ def _heartbeat_loop(app) -> None:
             with app.app_context():
                 heartbeat()
         except Exception:
+            steadiness.lost()  # judge nobody until this process has beaten steadily again
             log.exception("attendance heartbeat failed")
             with app.app_context():
                 db.session.rollback()

@@ -78,6 +78,8 @@ KINDS = _kinds(
     EventKind("attendance.site_link_issued", ("link_id",), **STAFF),
     EventKind("attendance.site_links_revoked", ("province_code", "count"), **STAFF),
     EventKind("attendance.changed", ("seats",), **STAFF),  # written before attendance.board existed
+    # video (meetcore.video): the meeting's room was made again at a restarted Janus; reconnect the media
+    EventKind("video.restored", ("room", "at")),
     # the roster, invitations and mail: the secretariat's bookkeeping
     EventKind("seats.added", **STAFF),
     EventKind("seats.imported", **STAFF),

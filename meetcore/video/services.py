@@ -126,7 +126,8 @@ def _recordings_root() -> Path:
     return Path(configured) if configured else Path(current_app.instance_path) / "recordings"
 
 
-def _create_at_janus(room: VideoRoom, meeting: Meeting) -> None:
+def _create_at_janus(room: VideoRoom, meeting: Meeting) -> bool:
+    """Make the room at its Janus; False when it was there already."""
     body = {
         "request": "create",
         "room": room.janus_room_id,
@@ -154,6 +155,8 @@ def _create_at_janus(room: VideoRoom, meeting: Meeting) -> None:
     except JanusError as error:
         if error.code != 427:  # 427: the room exists already (another process, or an earlier call)
             raise
+        return False
+    return True
 
 
 def _new_room(meeting: Meeting, server_url: str) -> VideoRoom:
@@ -266,6 +269,34 @@ def meeting_ended(meeting: Meeting) -> None:
     except (JanusError, DomainError, OSError) as error:
         db.session.rollback()
         log.warning("video: closing the room of meeting %s: %s", meeting.id, error)
+
+
+def restore_rooms(server_url: str) -> list[int]:
+    """A Janus server came back (or this process sees it for the first time): the open rooms of the live
+    meetings placed on it are made again (Janus keeps rooms in memory only), the floor is enforced there, and
+    the browsers are told to reconnect their media ("video.restored"): by the process that made a room again,
+    not by those that found it there. Returns the meetings whose room was made again. Flushes; the caller
+    commits."""
+    from meetcore.eventlog.services import record_event
+
+    rooms = db.session.scalars(
+        sa.select(VideoRoom)
+        .join(Meeting, Meeting.id == VideoRoom.meeting_id)
+        .where(VideoRoom.server_url == server_url, VideoRoom.closed_at.is_(None), Meeting.status == "live")
+        .order_by(VideoRoom.meeting_id)
+    ).all()
+    restored = []
+    for room in rooms:
+        meeting = db.session.get(Meeting, room.meeting_id)
+        if not _create_at_janus(room, meeting):
+            continue
+        restored.append(meeting.id)
+        floor_changed(meeting)  # nobody is in the new room yet; whoever comes back meets the floor
+        record_event(meeting, "video.restored", {"room": room.janus_room_id, "at": utcnow().isoformat()})
+    db.session.flush()
+    if restored:
+        log.warning("video: %s came back; rooms of meetings %s made again", server_url, restored)
+    return restored
 
 
 # --- endpoints and tokens --------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from meetcore.database import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = "f3a91c6d2e47"
-down_revision = "e14c0a7d5b21"
+down_revision = "f2a9c4d1e7b3"
 branch_labels = None
 depends_on = None
 

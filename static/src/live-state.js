@@ -285,6 +285,15 @@ const HANDLERS = {
 
   'attendance.board': attendanceBoard,
   'attendance.changed': attendanceChanged,
+
+  // A restarted Janus got the meeting's room back: nothing in the state changes; the page's video
+  // client (static/src/video.js) hears of it and reconnects its media.
+  'video.restored': (state, p) => {
+    if (typeof window !== 'undefined' && typeof window.dispatchEvent === 'function') {
+      window.dispatchEvent(new CustomEvent('meetcore:video-restored', { detail: { room: p.room, at: p.at } }));
+    }
+    return APPLIED;
+  },
 };
 
 /** Every kind this client applies (tests/live/test_event_kinds.py compares it with the server's). */

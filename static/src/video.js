@@ -10,7 +10,7 @@
 // * a pre-join check of camera and microphone with device choice;
 // * failures (camera refused, Janus unreachable) show a message; the rest of the page carries on.
 //
-// For tests: window.meetcoreVideo = {status, publishing, feeds, talking, framesDecoded()}.
+// For tests: window.meetcoreVideo = {status, publishing, feeds, talking, restored, framesDecoded()}.
 
 const RETRY_MS = 5000;
 
@@ -58,6 +58,18 @@ class VideoPanel {
     this.start();
     setInterval(() => this.watchFloor(), 1000);
     setInterval(() => this.watchBandwidth(), 5000);
+    window.addEventListener('meetcore:video-restored', (event) => this.roomRestored(event.detail || {}));
+  }
+
+  /** The server made this meeting's room again at a restarted Janus: reconnect with fresh credentials (the
+   * new room admits this page only once it asks for them again). */
+  roomRestored(detail) {
+    if (!this.config || !this.config.live || (detail.room && detail.room !== this.config.room)) return;
+    this.restored = (this.restored || 0) + 1;
+    if (this.retrying) return; // a reconnection is on its way already
+    this.lastHolder = undefined;
+    this.reset();
+    this.start();
   }
 
   expose() {
@@ -69,6 +81,7 @@ class VideoPanel {
       get publishers() { return [...panel.publishers.keys()]; },
       get talking() { return [...panel.talking]; },
       get config() { return panel.config; },
+      get restored() { return panel.restored || 0; },
       framesDecoded: () => panel.framesDecoded(),
       videoStats: () => panel.videoStats(),
       panel,
