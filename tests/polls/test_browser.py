@@ -108,7 +108,7 @@ def test_open_and_secret_votes_on_the_live_pages(tmp_path, server_for, browser):
         confirm_identity(substitute, base, data.seat_links["substitute"], name="สมหญิง แทนดี",
                          position="รองนายแพทย์สาธารณสุขจังหวัดขอนแก่น", substitute=True)  # fmt: skip
         wait_for_state(substitute, "substitute")
-        assert "ยังไม่มีการลงมติ" in own.inner_text("[data-live=polls]")
+        assert "ยังไม่มีการลงมติที่เปิด" in own.inner_text("[data-live=polls]")
         seats = [own, substitute]
 
         # --- an open vote ------------------------------------------------------------------------------
