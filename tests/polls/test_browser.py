@@ -60,8 +60,12 @@ def prepare(console, question: str, *, secret: bool = False, roles: tuple[str, .
 
 
 def vote(page, poll_id: int, option: int, seat_id: int | None = None) -> None:
-    key = f"poll-{poll_id}-vote-{option}" if seat_id is None else f"poll-{poll_id}-seat-{seat_id}-vote-{option}"
-    wait_until(lambda: page.locator(f"[data-key='{key}']:not([disabled])").count(), message=f"the {key} button")
+    key = (
+        f"poll-{poll_id}-vote-{option}" if seat_id is None else f"poll-{poll_id}-seat-{seat_id}-vote-{option}"
+    )
+    wait_until(
+        lambda: page.locator(f"[data-key='{key}']:not([disabled])").count(), message=f"the {key} button"
+    )
     press(page, f"[data-key='{key}']")
 
 
@@ -113,7 +117,9 @@ def test_open_and_secret_votes_on_the_live_pages(tmp_path, server_for, browser):
 
         # --- an open vote ------------------------------------------------------------------------------
         poll_id = prepare(console, QUESTION)
-        wait_until(lambda: chair.locator(f"[data-key=poll-{poll_id}-open]").count(), message="the chair's open")
+        wait_until(
+            lambda: chair.locator(f"[data-key=poll-{poll_id}-open]").count(), message="the chair's open"
+        )
         assert own.locator(f"li.live-poll[data-poll-id='{poll_id}']").count() == 0  # a draft is the staff's
         press(chair, f"[data-key=poll-{poll_id}-open]")
         wait_until(lambda: count_of(chair, poll_id) == ("0", "2"), message="0 of 2 on the chair's page")
@@ -133,30 +139,70 @@ def test_open_and_secret_votes_on_the_live_pages(tmp_path, server_for, browser):
             # The tally stays hidden until the close.
             assert row.locator(".poll-live-tally, .poll-result").count() == 0
         for page in seats:
-            assert count_of(page, poll_id) is None and poll_row(page, poll_id).locator(".poll-result").count() == 0
+            assert (
+                count_of(page, poll_id) is None
+                and poll_row(page, poll_id).locator(".poll-result").count() == 0
+            )
 
         close_with_confirmation(chair, poll_id)
-        for name, page in {"chair": chair, "console": console, "participant": own, "substitute": substitute}.items():
-            wait_until(lambda page=page: tally_shown(page, poll_id) == [1, 0, 1], message=f"the result on {name}")
+        for name, page in {
+            "chair": chair,
+            "console": console,
+            "participant": own,
+            "substitute": substitute,
+        }.items():
+            wait_until(
+                lambda page=page: tally_shown(page, poll_id) == [1, 0, 1], message=f"the result on {name}"
+            )
             assert poll_row(page, poll_id).get_attribute("data-state") == "closed"
             names = poll_row(page, poll_id).locator(".poll-result details li").all_text_contents()
             assert sorted(names) == sorted(["สมชาย ใจดี: เห็นชอบ", "สมหญิง แทนดี: งดออกเสียง"]), names
         assert own.locator(f"[data-key^=poll-{poll_id}-vote]").count() == 0
 
-        # --- a secret ballot ---------------------------------------------------------------------------
+        # --- a secret ballot, with a provincial hall voting for its two roles ticked present ---------------
+        hall = screens.open("hall")
+        hall.goto(f"{base}/site/{data.site_token}")
+        wait_until(
+            lambda: hall.locator("#roll-call[data-live=joined]").count(), message="the hall's roll call"
+        )
+        wait_until(lambda: hall.locator("#site-votes:not([hidden])").count(), message="the hall's votes")
+        assert "ยังไม่มีการลงมติที่เปิด" not in hall.inner_text("#site-votes")  # the closed vote is listed
+        ticked = data.site_seats[:2]
+        for seat_id in ticked:
+            hall.check(f"input[name=present][value='{seat_id}']")
+        totals = "live.state.attendance.counts.totals"
+        wait_until(lambda: live_value(chair, f"{totals}.present + {totals}.substitute") == 4,
+                   message="the hall's two roles present")  # fmt: skip
+
         secret_id = prepare(console, SECRET_QUESTION, secret=True)
         press(chair, f"[data-key=poll-{secret_id}-open]")
-        wait_until(lambda: count_of(chair, secret_id) == ("0", "2"), message="0 of 2 for the secret ballot")
+        wait_until(lambda: count_of(chair, secret_id) == ("0", "4"), message="0 of 4 for the secret ballot")
         vote(own, secret_id, APPROVE)
         wait_until(lambda: voted_mark(own, secret_id), message="the secret vote shown to its voter")
         vote(own, secret_id, DISAPPROVE)  # changed with the receipt kept in the tab
-        wait_until(lambda: "ไม่เห็นชอบ" in (voted_mark(own, secret_id) or ""), message="the changed secret vote")
+        wait_until(
+            lambda: "ไม่เห็นชอบ" in (voted_mark(own, secret_id) or ""), message="the changed secret vote"
+        )
         vote(substitute, secret_id, DISAPPROVE)
-        wait_until(lambda: count_of(chair, secret_id) == ("2", "2"), message="2 of 2 for the secret ballot")
+        # The hall: each role ticked present its own vote.
+        vote(hall, secret_id, APPROVE, seat_id=ticked[0])
+        wait_until(lambda: voted_mark(hall, secret_id, ticked[0]), message="the hall's first role voted")
+        assert voted_mark(hall, secret_id, ticked[1]) is None
+        vote(hall, secret_id, ABSTAIN, seat_id=ticked[1])
+        wait_until(lambda: "งดออกเสียง" in (voted_mark(hall, secret_id, ticked[1]) or ""),
+                   message="the hall's second role voted")  # fmt: skip
+        wait_until(lambda: count_of(chair, secret_id) == ("4", "4"), message="4 of 4 for the secret ballot")
         assert poll_row(chair, secret_id).locator(".poll-live-tally, .poll-result").count() == 0
         close_with_confirmation(chair, secret_id)
-        for name, page in {"chair": chair, "console": console, "participant": own, "substitute": substitute}.items():
-            wait_until(lambda page=page: tally_shown(page, secret_id) == [0, 2, 0],
+        everyone = {
+            "chair": chair,
+            "console": console,
+            "participant": own,
+            "substitute": substitute,
+            "hall": hall,
+        }
+        for name, page in everyone.items():
+            wait_until(lambda page=page: tally_shown(page, secret_id) == [1, 2, 1],
                        message=f"the secret result on {name}")  # fmt: skip
             # A secret ballot names nobody.
             assert poll_row(page, secret_id).locator(".poll-result details").count() == 0
