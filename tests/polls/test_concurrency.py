@@ -8,6 +8,12 @@ connection (tests/polls/voters.py):
   counts equal the rows, and a vote after the close is refused.
 
 MEETCORE_TEST_POLL_VOTERS sets how many seats vote (default 500, at most 532: 7 roles × 76 provinces).
+
+A vote waits for the meeting's row lock holding a database connection; on a loaded machine hundreds of
+simultaneous votes per process can wait longer than the connection pool's timeout, and such a vote is
+answered internal_error ("not saved, try again"), with nothing changed. The page lets the voter send it
+again; so does this test in the first part (and counts the retries); in the race such a vote is simply
+one of those not counted.
 """
 
 from __future__ import annotations
@@ -145,11 +151,22 @@ async def _vote(chair: Voter, voters: list[Voter], data: dict) -> dict:
     # 1. Everyone at once; the first seat twice at once, with two different choices.
     everyone = await _opened(chair, data)
     twice = {**_vote_of(data, everyone, 0), "choices": [1]}
+    retries: list[int] = []
+
+    async def until_counted(voter: Voter, payload: dict) -> dict:
+        for _attempt in range(5):
+            ack = await voter.call("poll.vote", payload)
+            if ack["ok"] or ack["error"]["code"] != "internal_error":
+                return ack
+            retries.append(1)
+        return ack
+
     acks = await asyncio.gather(
-        voters[0].call("poll.vote", twice),
-        *(v.call("poll.vote", _vote_of(data, everyone, i)) for i, v in enumerate(voters)),
+        until_counted(voters[0], twice),
+        *(until_counted(v, _vote_of(data, everyone, i)) for i, v in enumerate(voters)),
     )
     assert all(ack["ok"] for ack in acks), [ack for ack in acks if not ack["ok"]][:3]
+    print(f"everyone at once: {len(retries)} votes sent again after internal_error")  # seen with -s
     first_close = await chair.call("poll.close", {"meeting_id": data["meeting_id"], "poll_id": everyone})
     assert first_close["ok"], first_close
 
@@ -188,7 +205,8 @@ def test_votes_at_once_and_racing_the_close_on_two_processes(tmp_path, two_proce
     counted = [ack for ack in outcome["race"] if ack["ok"]]
     refused = [ack for ack in outcome["race"] if not ack["ok"]]
     print(f"racing the close: {len(counted)} votes counted, {len(refused)} refused")  # seen with -s
-    assert {ack["error"]["code"] for ack in refused} <= {"conflict"}, refused[:3]
+    # Refused as closed; or, on an overloaded machine, not saved (internal_error): never anything else.
+    assert {ack["error"]["code"] for ack in refused} <= {"conflict", "internal_error"}, refused[:3]
     assert all(ack["seq"] < closed["seq"] for ack in counted)
     assert counted, "no vote was counted before the close"
     secret = _poll_rows(url, outcome["secret"])
