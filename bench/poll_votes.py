@@ -103,10 +103,9 @@ def run(args, workdir: Path, started: list) -> int:
     voters = len(meeting.seats)
     server = meetcore_server("votes", meeting.url, workdir, settings={}).start()
     started.append(server)
-    driver = Driver(server.url, {"api_token": meeting.token})
     clients = Clients(args.client_processes)
+    driver = None
     try:
-        driver.call("join", {"meeting_id": meeting.meeting_id})
         # The first connection of each seat votes; the others (same seats, other devices) only read.
         targets = seat_targets(meeting, "reader", [server.url], args.clients)
         for index in range(min(voters, len(targets))):
@@ -114,6 +113,11 @@ def run(args, workdir: Path, started: list) -> int:
         outcome = connect_all(clients, targets, args.concurrency, "participants", [server])
         if outcome["failed"]:
             log(f"{outcome['failed']} connections failed; the figures below count the others")
+        # The chair connects once everyone is in: a connection idle through minutes of joins on a loaded
+        # machine may miss its pings.
+        driver = Driver(server.url, {"api_token": meeting.token})
+        driver.sio.on("disconnect", lambda *reason: log(f"  the chair's connection closed: {reason}"))
+        driver.call("join", {"meeting_id": meeting.meeting_id})
         poll = {"item_id": meeting.items[0], "question": "เห็นชอบหรือไม่", "secret": args.secret}
         prepared = driver.call("poll.prepare", {"meeting_id": meeting.meeting_id, **poll})
         driver.call("poll.open", {"meeting_id": meeting.meeting_id, "poll_id": prepared["poll_id"]})
@@ -125,7 +129,8 @@ def run(args, workdir: Path, started: list) -> int:
         driver.call("poll.close", {"meeting_id": meeting.meeting_id, "poll_id": prepared["poll_id"]})
         return 0
     finally:
-        driver.close()
+        if driver is not None:
+            driver.close()
         clients.close()
 
 

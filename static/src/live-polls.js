@@ -168,13 +168,18 @@ export const pollsSection = {
       this.ui.ballots = { ...this.ui.ballots, [`${poll.id}:${seatId}`]: { ...ack.ballot, voted: true } };
       this.refreshBallots();
     };
+    // What this seat's standing vote chose: the row's choices (open poll) or its receipt's (secret).
+    const chosenNow = (ballot && ballot.voted && (ballot.choices || (receipt && receipt.choices))) || [];
     const legend = poll.max_choices === 1 ? this.s.choose_one : format(this.s.choose_up_to, { n: poll.max_choices });
     if (poll.max_choices === 1) {
       parts.push(h('div', { class: 'actions poll-options', role: 'group', 'aria-label': `${poll.question} ${legend}` },
-        poll.options.map((label, index) => this.button(`${key}-vote-${index}`, label, 'poll.vote', () => vote([index]), {
-          className: ballot && ballot.choices && ballot.choices.includes(index) ? 'primary chosen' : 'primary',
-          onOk: done,
-        }))));
+        poll.options.map((label, index) => {
+          const mine = chosenNow.includes(index);
+          const button = this.button(`${key}-vote-${index}`, label, 'poll.vote', () => vote([index]),
+            { className: mine ? 'primary chosen' : 'primary', onOk: done });
+          button.setAttribute('aria-pressed', String(mine)); // a screen reader says which one is chosen
+          return button;
+        })));
     } else {
       const chosen = () => poll.options.map((_, i) => i).filter((i) => this.ui.drafts[`${key}-opt-${i}`] === 'on');
       parts.push(h('fieldset', { class: 'poll-options' },

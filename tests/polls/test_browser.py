@@ -130,6 +130,9 @@ def test_open_and_secret_votes_on_the_live_pages(tmp_path, server_for, browser):
         vote(own, poll_id, APPROVE)  # changes its vote
         wait_until(lambda: "ไม่เห็นชอบ" not in (voted_mark(own, poll_id) or "ไม่เห็นชอบ"),
                    message="the changed vote shown")  # fmt: skip
+        # The chosen option is marked, for a screen reader too.
+        assert own.get_attribute(f"[data-key='poll-{poll_id}-vote-{APPROVE}']", "aria-pressed") == "true"
+        assert own.get_attribute(f"[data-key='poll-{poll_id}-vote-{DISAPPROVE}']", "aria-pressed") == "false"
         wait_until(lambda: count_of(chair, poll_id) == ("1", "2"), message="1 of 2 (a change is no new vote)")
         vote(substitute, poll_id, ABSTAIN)
         for name, page in {"chair": chair, "console": console}.items():
