@@ -24,8 +24,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from meetcore.actors import SEAT_SESSION_KEY
@@ -39,6 +39,7 @@ from meetcore.i18n.dates import to_local
 from meetcore.link_limits import link_limit
 from meetcore.meetings.models import Meeting
 from meetcore.meetings.services import get_meeting
+from meetcore.polls.strings import poll_strings
 from meetcore.seats.links import SeatLinkExpired, SeatLinkRevoked, SeatLinkUnknown
 from meetcore.seats.services import seat_label
 
@@ -211,6 +212,7 @@ def resend_code(token: str):
 
 # The Socket.IO browser client, where the live pages vendor it; without it the site page is a plain form.
 SOCKETIO_CLIENT = "dist/socket.io.min.js"
+SITE_VOTES_SCRIPT = "dist/site-votes.js"
 
 
 def _socketio_client() -> str | None:
@@ -221,7 +223,17 @@ def _socketio_client() -> str | None:
 def _site_page(token: str, link, meeting: Meeting, status: int = 200) -> Response:
     return _page("attendance/site.html", status=status, token=token, link=link, meeting=meeting,
                  seats=sites.site_seats(meeting, link.province_id), socketio_client=_socketio_client(),
-                 open=meeting.status in policy.ATTENDING_STATUSES)  # fmt: skip
+                 open=meeting.status in policy.ATTENDING_STATUSES,
+                 votes_config=_site_votes_config(token, meeting))  # fmt: skip
+
+
+def _site_votes_config(token: str, meeting: Meeting) -> dict | None:
+    """The hall's votes (static/src/site-votes.js, meetcore/polls): each role ticked present votes."""
+    if not (Path(current_app.static_folder or "") / SITE_VOTES_SCRIPT).is_file():
+        return None
+    locale = "en" if str(get_locale() or "th").startswith("en") else "th"
+    return {"meeting_id": meeting.id, "site_token": token, "locale": locale,
+            "script": url_for("static", filename=SITE_VOTES_SCRIPT), "strings": poll_strings()}  # fmt: skip
 
 
 @bp.route("/site/<token>", methods=["GET", "POST"])

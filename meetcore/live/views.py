@@ -19,6 +19,7 @@ from meetcore.extensions import db
 from meetcore.meetings.labels import status_label
 from meetcore.meetings.models import MEETING_STATUSES, Meeting
 from meetcore.meetings.services import get_meeting
+from meetcore.polls.strings import poll_strings
 from meetcore.seats.labels import region_label
 from meetcore.seats.models import Seat
 
@@ -157,32 +158,7 @@ def _strings() -> dict[str, str]:
         "assignment_in_progress": _("in progress"),
         "assignment_done": _("done"),
         "assignment_cancelled": _("cancelled"),
-        # polls
-        "no_polls": _("No vote has been prepared."),
-        "poll_state_draft": _("prepared"),
-        "poll_state_open": _("voting"),
-        "poll_state_closed": _("closed"),
-        "poll_kind_open": _("open vote"),
-        "poll_kind_secret": _("secret ballot"),
-        "votes_cast": _("%(n)s of %(of)s entitled seats have voted"),
-        "poll_result": _("Result"),
-        "quorum_line": _("Quorum when the vote opened: %(present)s of %(roster)s seats present"),
-        "quorum_met": _("(quorum present)"),
-        "quorum_not_met": _("(no quorum)"),
-        "who_voted": _("Who voted what"),
-        "open_poll": _("Open the vote"),
-        "close_poll": _("Close the vote"),
-        "not_entitled": _("Your seat does not vote in this poll."),
-        "you_voted": _("You have voted"),
-        "secret_fixed": _("A secret vote can be changed only from the page that cast it."),
-        "choose_up_to": _("Choose up to %(n)s"),
-        "cast_vote": _("Vote"),
-        "prepare_poll": _("Prepare a vote on this item"),
-        "poll_question": _("Question"),
-        "poll_options_hint": _("Options, one per line (empty: approve, disapprove, abstain)"),
-        "choices_per_voter": _("Choices per voter"),
-        "results_live": _("Show the tally to the chair while the vote is open"),
-        "roles_that_vote": _("Roles that vote (none ticked: every seat present)"),
+        **poll_strings(),
         "saved": _("Saved."),
         "choose_item": _("Choose an agenda item first."),
     }
