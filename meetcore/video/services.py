@@ -48,6 +48,9 @@ SEAT_BASE = 1_000_000_000
 SITE_BASE = 2_000_000_000
 STUDIO_BASE = 3_000_000_000
 ENDPOINT_END = 4_000_000_000
+# An endpoint's shared screen publishes as a second participant: its id shifted by SHARE_SHIFT (a seat's
+# share is 5e9 + seat id, a studio's 7e9 + user id), so the floor check knows whose share it is.
+SHARE_SHIFT = 4_000_000_000
 ENDED = ("ended", "certified", "cancelled")  # meeting statuses after which there is no more video
 ROOM_PUBLISHERS = 20  # the studio, the floor holder, and a margin for hand-overs and reconnects
 
@@ -373,6 +376,18 @@ def entitled_publisher_ids(meeting: Meeting) -> set[int]:
     return ids
 
 
+def share_id(endpoint: Endpoint) -> int:
+    """The Janus participant id under which this endpoint shares its screen."""
+    return endpoint.publisher_id + SHARE_SHIFT
+
+
+def share_owner(participant_id: int) -> int | None:
+    """The endpoint id whose shared screen this participant id is; None for any other participant."""
+    if SHARE_SHIFT + SEAT_BASE <= participant_id < SHARE_SHIFT + ENDPOINT_END:
+        return participant_id - SHARE_SHIFT
+    return None
+
+
 def may_publish(endpoint: Endpoint, meeting: Meeting) -> bool:
     return endpoint.kind == "studio" or endpoint.publisher_id in entitled_publisher_ids(meeting)
 
@@ -457,7 +472,8 @@ def join_config(meeting: Meeting, *, by) -> dict:
         "kind": endpoint.kind,
         "may_publish": may_publish(endpoint, meeting),
         "may_moderate": getattr(by, "role", None) in STAFF,
-        "endpoint_ids": {"seat": SEAT_BASE, "site": SITE_BASE, "studio": STUDIO_BASE, "end": ENDPOINT_END},
+        "endpoint_ids": {"seat": SEAT_BASE, "site": SITE_BASE, "studio": STUDIO_BASE, "end": ENDPOINT_END,
+                         "share": SHARE_SHIFT},
     }
 
 
@@ -484,7 +500,8 @@ def participants(meeting: Meeting) -> list[dict]:
 
 def enforce_floor(meeting: Meeting) -> list[int]:
     """Kick every participant that may not publish now: seats and sites whose turn is over (whether they
-    are publishing or only joined as that endpoint), and any other non-studio participant that publishes.
+    are publishing or only joined as that endpoint), their shared screens, and any other non-studio
+    participant that publishes.
     Returns the kicked participant ids."""
     room = room_of(meeting)
     if room is None or not room.is_open:
@@ -496,9 +513,10 @@ def enforce_floor(meeting: Meeting) -> list[int]:
         pid = participant.get("id")
         if not isinstance(pid, int):
             continue
-        if STUDIO_BASE <= pid < ENDPOINT_END or pid in entitled:
+        owner = share_owner(pid)  # a shared screen may stay exactly as long as its owner may publish
+        if STUDIO_BASE <= (owner or pid) < ENDPOINT_END or (owner or pid) in entitled:
             continue
-        if SEAT_BASE <= pid < STUDIO_BASE or participant.get("publisher"):
+        if SEAT_BASE <= pid < STUDIO_BASE or owner is not None or participant.get("publisher"):
             try:
                 server.videoroom({"request": "kick", "room": room.janus_room_id, "secret": room.secret,
                                   "id": pid})  # fmt: skip

@@ -14,7 +14,7 @@ from meetcore.extensions import csrf, db
 from meetcore.meetings.models import Meeting
 from meetcore.meetings.services import get_meeting
 from meetcore.video import recordings as recording_files
-from meetcore.video import services, sessions
+from meetcore.video import services, sessions, sharing
 
 bp = Blueprint("video", __name__)
 
@@ -89,6 +89,14 @@ def claim(meeting_id: int):
     """The page is about to publish: its endpoint's publisher elsewhere is kicked first."""
     return _answer(lambda actor, body: sessions.claim_publishing(
         _meeting(meeting_id), by=actor, session=body.get("session")), commit=True)  # fmt: skip
+
+
+@bp.post("/video/<int:meeting_id>/share")
+@csrf.exempt  # checks only; the asker is proven as for join
+def share(meeting_id: int):
+    """The page is about to share its screen: may it (the studio, the floor holder), and under which id."""
+    return _answer(lambda actor, body: sharing.start_share(
+        _meeting(meeting_id), by=actor, session=body.get("session")))  # fmt: skip
 
 
 @bp.post("/video/<int:meeting_id>/token")
