@@ -140,6 +140,9 @@ export const JanusSession = (Base) => class extends Base {
     this.publishers.clear();
     this.feedOfMid.clear();
     this.grid.replaceChildren();
+    this.content.replaceChildren();
+    this.content.hidden = true;
+    this.dropShare();
     this.micButton.hidden = true;
     this.camButton.hidden = true;
     clearTimeout(this.renewal);
@@ -191,6 +194,7 @@ export const JanusSession = (Base) => class extends Base {
     const fresh = [];
     for (const publisher of list) {
       if (this.config && publisher.id === this.config.publisher_id) continue; // ourselves
+      if (publisher.id === this.ownShareId()) continue; // our own shared screen
       this.publishers.set(publisher.id, publisher);
       if (!this.subscribed.has(publisher.id)) fresh.push(publisher);
     }
@@ -204,8 +208,8 @@ export const JanusSession = (Base) => class extends Base {
       this.subscriber.send({ message: { request: 'unsubscribe', streams: [{ feed: id }] } });
     }
     this.subscribed.delete(id);
-    const tile = this.grid.querySelector(`[data-feed="${id}"]`);
-    if (tile) tile.remove();
+    for (const tile of this.stageNodes(`[data-feed="${id}"]`)) tile.remove();
+    this.tidyContent();
     this.arrange();
   }
 

@@ -40,6 +40,7 @@ export const Publishing = (Base) => class extends Base {
     const wanted = this.config.may_publish && (!studio || this.studioWanted);
     if (wanted && !this.publisher) this.publish();
     else if (!wanted && this.publisher) this.unpublish();
+    this.syncSharing();
   }
 
   toggleStudio() {

@@ -7,14 +7,14 @@ import { el } from './video-dom.js';
 export const Tiles = (Base) => class extends Base {
   onRemoteTrack(track, mid, on) {
     const info = this.feedOfMid.get(mid) || { feed: 'unknown', type: track.kind };
-    let media = [...this.grid.querySelectorAll('[data-mid]')].find((node) => node.dataset.mid === String(mid));
+    let media = [...this.stageNodes('[data-mid]')].find((node) => node.dataset.mid === String(mid));
     if (media && (!on || media.closest('[data-feed]').dataset.feed !== String(info.feed))) {
       const old = media.closest('[data-feed]');
       media.remove();
       media = null;
       if (old && !old.querySelector('video, audio')) old.remove();
     }
-    if (!on) { this.arrange(); return; }
+    if (!on) { this.tidyContent(); this.arrange(); return; }
     const tile = this.tileOf(info.feed);
     if (!media) {
       media = el(track.kind === 'video' ? 'video' : 'audio', { autoplay: true, playsinline: true, 'data-mid': mid });
@@ -25,7 +25,13 @@ export const Tiles = (Base) => class extends Base {
     this.arrange();
   }
 
+  /** Nodes of the grid of speakers and of the shared-content slot. */
+  stageNodes(selector) {
+    return [...this.grid.querySelectorAll(selector), ...this.content.querySelectorAll(selector)];
+  }
+
   tileOf(feed) {
+    if (this.shareRange(feed)) return this.shareTile(feed);
     let tile = this.grid.querySelector(`[data-feed="${feed}"]`);
     if (tile) return tile;
     const publisher = this.publishers.get(feed) || {};

@@ -14,6 +14,8 @@
 //   flows again);
 // * layouts: "speaker" (participants: the current speaker large, the studio beside it, a place for shared
 //   content) and "grid" (the secretariat and the chair: everyone who publishes);
+// * screen sharing (video-share.js): the studio and the floor holder share a screen as a second publisher,
+//   shown to everyone in the shared-content slot; it ends when the floor moves on;
 // * one video session per seat or hall: a newer page takes it over (the server kicks this page's
 //   participants at Janus; asked why, it hears it was superseded, stops and says so);
 // * the token is renewed on the running Janus session before it expires (make-before-break): janus.js
@@ -23,10 +25,11 @@
 import { Devices } from './video-devices.js';
 import { JanusSession } from './video-janus.js';
 import { Publishing } from './video-publish.js';
+import { Sharing } from './video-share.js';
 import { el } from './video-dom.js';
 import { Tiles } from './video-tiles.js';
 
-class VideoPanel extends Publishing(Tiles(JanusSession(Devices(class {})))) {
+class VideoPanel extends Sharing(Publishing(Tiles(JanusSession(Devices(class {}))))) {
   constructor(root) {
     super();
     this.root = root;
@@ -89,6 +92,11 @@ class VideoPanel extends Publishing(Tiles(JanusSession(Devices(class {})))) {
       get connects() { return panel.connects; },
       get tokenRefreshes() { return panel.tokenRefreshes; },
       get mainFeed() { return panel.mainFeed; },
+      get sharing() { return panel.sharing; },
+      get sharedFeed() {
+        const tile = panel.content.querySelector('[data-feed]');
+        return tile && tile.querySelector('video') ? Number(tile.dataset.feed) : null;
+      },
       framesDecoded: () => panel.framesDecoded(),
       videoStats: () => panel.videoStats(),
       panel,
@@ -113,7 +121,7 @@ class VideoPanel extends Publishing(Tiles(JanusSession(Devices(class {})))) {
     this.studioButton = el('button', { type: 'button', class: 'button', hidden: true, 'aria-pressed': 'false',
       onclick: () => this.toggleStudio(), text: this.s.send_studio });
     this.studioWanted = root.dataset.studio !== 'manual';
-    this.controls.append(this.studioButton, this.micButton, this.camButton, this.lowButton);
+    this.controls.append(this.studioButton, this.micButton, this.camButton, this.buildShareButton(), this.lowButton);
     this.check = this.buildDeviceCheck();
     this.takeBack = el('button', { type: 'button', class: 'button', hidden: true, text: this.s.take_back,
       onclick: () => { this.takeBack.hidden = true; this.session = null; this.start(); } });
