@@ -219,7 +219,8 @@ def _destroy_at_janus(room: VideoRoom) -> None:
 
 
 def close_room(meeting: Meeting) -> VideoRoom | None:
-    """Destroy the meeting's room at Janus and mark it closed; then turn its recordings into files."""
+    """Destroy the meeting's room at Janus and mark it closed (recordings.meeting_ended then turns its
+    recordings into files)."""
     room = room_of(meeting)
     if room is None or not room.is_open:
         return room
@@ -229,31 +230,7 @@ def close_room(meeting: Meeting) -> VideoRoom | None:
         log.warning("video: could not destroy room %s of meeting %s", room.janus_room_id, meeting.id)
     room.closed_at = utcnow()
     db.session.commit()
-    if room.record:
-        process_recordings_later(meeting)
     return room
-
-
-def process_recordings_later(meeting: Meeting) -> None:
-    """janus-pp-rec can take minutes after a long meeting: it runs beside the request (a greenlet, or a
-    thread in threading mode), so ending the meeting is acknowledged at once. Should this process die
-    first, the room keeps recordings_processed_at NULL and `meetcore video recordings` does it."""
-    from meetcore.extensions import socketio
-
-    app = current_app._get_current_object()
-
-    def run(meeting_id: int) -> None:
-        with app.app_context():
-            try:
-                from meetcore.video.recordings import process_recordings
-
-                process_recordings(db.session.get(Meeting, meeting_id))
-            except Exception:  # noqa: BLE001  (logged; a background task has nobody else to tell)
-                log.exception("video: recordings of meeting %s", meeting_id)
-            finally:
-                db.session.remove()
-
-    socketio.start_background_task(run, meeting.id)
 
 
 def meeting_went_live(meeting: Meeting) -> None:
@@ -542,11 +519,6 @@ def floor_changed(meeting: Meeting) -> None:
 @signals.meeting_started.connect
 def _open_room(meeting: Meeting, *, by) -> None:
     meeting_went_live(meeting)
-
-
-@signals.meeting_ended.connect
-def _close_room(meeting: Meeting, *, by) -> None:
-    meeting_ended(meeting)
 
 
 @signals.floor_changed.connect

@@ -101,9 +101,8 @@ def test_the_floor_holder_may_present_and_another_seat_may_not(live_meeting, doc
     grant_floor(live_meeting, seat_id=holder.id, by=users["chair"])
     db.session.commit()
     assert holder_sio.emit("projector.show", values, callback=True)["ok"]
-    assert other_sio.emit("projector.turn", {"meeting_id": live_meeting.id, "page": 2}, callback=True)["error"]["code"] == (
-        "projector_may_not_present"
-    )
+    turned = other_sio.emit("projector.turn", {"meeting_id": live_meeting.id, "page": 2}, callback=True)
+    assert turned["error"]["code"] == "projector_may_not_present"
 
 
 def test_only_pdf_documents_of_the_meeting(live_meeting, document, users, as_secretariat, connect):
@@ -113,10 +112,12 @@ def test_only_pdf_documents_of_the_meeting(live_meeting, document, users, as_sec
     from meetcore.agenda.models import AgendaItem
 
     item = db.session.get(AgendaItem, document.agenda_item_id)
-    image = add_document(item, io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"0" * 40), "map.png", by=users["secretariat"])
-    answer = staff.emit("projector.show", {"meeting_id": live_meeting.id, "document_id": image.id}, callback=True)
+    png = io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"0" * 40)
+    image = add_document(item, png, "map.png", by=users["secretariat"])
+    meeting_id = live_meeting.id
+    answer = staff.emit("projector.show", {"meeting_id": meeting_id, "document_id": image.id}, callback=True)
     assert answer["error"]["code"] == "invalid_input"
-    missing = staff.emit("projector.show", {"meeting_id": live_meeting.id, "document_id": 999}, callback=True)
+    missing = staff.emit("projector.show", {"meeting_id": meeting_id, "document_id": 999}, callback=True)
     assert missing["error"]["code"] == "not_found"
     assert staff.emit("projector.show", {"meeting_id": live_meeting.id, "document_id": "1"},
                       callback=True)["error"]["code"] == "invalid_input"  # fmt: skip
