@@ -25,10 +25,13 @@ def _video_enabled() -> bool:
     return services.video_enabled()
 
 
-# Debian's packages libjs-janus-gateway and libjs-webrtc-adapter: served from where apt put them.
+# Debian's packages libjs-janus-gateway, libjs-webrtc-adapter and libjs-pdf: served from where apt put them.
 BROWSER_LIBRARIES = {
     "janus.js": Path("/usr/share/javascript/janus-gateway/janus.js"),
     "adapter.js": Path("/usr/share/javascript/webrtc-adapter/adapter.js"),
+    # libjs-pdf: the projector renders agenda documents in the browser (issue 16, item 4)
+    "pdf.js": Path("/usr/share/javascript/pdf/build/pdf.js"),
+    "pdf.worker.js": Path("/usr/share/javascript/pdf/build/pdf.worker.js"),
 }
 
 

@@ -105,6 +105,8 @@ def test_debian_janus_js_is_served(client):
     answer = client.get("/video/lib/janus.js")
     assert answer.status_code == 200 and b"Janus" in answer.data
     assert client.get("/video/lib/adapter.js").status_code == 200
+    pdf = client.get("/video/lib/pdf.js")  # Debian's pdf.js, for the projector
+    assert pdf.status_code == 200 and b"pdfjsLib" in pdf.data
     assert client.get("/video/lib/other.js").status_code == 404
 
 
