@@ -83,6 +83,10 @@ KINDS = _kinds(
     EventKind("attendance.changed", ("seats",), **STAFF),  # written before attendance.board existed
     # video (meetcore.video): the meeting's room was made again at a restarted Janus; reconnect the media
     EventKind("video.restored", ("room", "at")),
+    # the document projector (meetcore.video.projector): what is shown, at which page (null: nothing)
+    EventKind("projector.shown", ("projector",)),
+    EventKind("projector.turned", ("projector",)),
+    EventKind("projector.stopped", ("projector",)),
     # the roster, invitations and mail: the secretariat's bookkeeping
     EventKind("seats.added", **STAFF),
     EventKind("seats.imported", **STAFF),

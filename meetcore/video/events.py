@@ -10,7 +10,7 @@ from meetcore.extensions import db
 from meetcore.live.events import live_command, meeting_for
 from meetcore.live.snapshot import snapshot_part
 from meetcore.schemas import InputSchema
-from meetcore.video import sessions
+from meetcore.video import projector, sessions
 
 
 class ModerateInput(InputSchema):
@@ -23,6 +23,59 @@ class ModerateInput(InputSchema):
     mids = fields.List(fields.String(validate=validate.Length(min=1, max=19)), required=True,
                        validate=validate.Length(min=1, max=8), metadata={"label": _l("Streams")})  # fmt: skip
     mute = fields.Boolean(load_default=True, metadata={"label": _l("Stop")})
+
+
+class ShowInput(InputSchema):
+    meeting_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1),
+                                metadata={"label": _l("Meeting")})  # fmt: skip
+    document_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1),
+                                 metadata={"label": _l("Document")})  # fmt: skip
+    page = fields.Integer(load_default=1, strict=True, metadata={"label": _l("Page")})
+    pages = fields.Integer(load_default=None, allow_none=True, strict=True, metadata={"label": _l("Pages")})
+
+
+class TurnInput(InputSchema):
+    meeting_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1),
+                                metadata={"label": _l("Meeting")})  # fmt: skip
+    page = fields.Integer(required=True, strict=True, metadata={"label": _l("Page")})
+
+
+class StopInput(InputSchema):
+    meeting_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1),
+                                metadata={"label": _l("Meeting")})  # fmt: skip
+
+
+@snapshot_part("projector")
+def projector_part(meeting, actor) -> dict | None:
+    return projector.projector_state(meeting.id)
+
+
+def _acknowledged(meeting_id: int) -> dict:
+    db.session.commit()  # the live wrapper does not commit on this branch yet (one transaction boundary)
+    return {"seq": seq_after_commit(meeting_id)}
+
+
+@live_command("projector.show", ShowInput)
+def show(actor, values: dict) -> dict:
+    """The secretariat, the chair or the floor holder puts an agenda document on the projector."""
+    meeting = meeting_for(actor, values["meeting_id"])
+    projector.show_document(meeting, values["document_id"], page=values["page"], pages=values["pages"],
+                            by=actor)  # fmt: skip
+    return _acknowledged(meeting.id)
+
+
+@live_command("projector.turn", TurnInput)
+def turn(actor, values: dict) -> dict:
+    meeting = meeting_for(actor, values["meeting_id"])
+    projector.turn_page(meeting, values["page"], by=actor)
+    return _acknowledged(meeting.id)
+
+
+@live_command("projector.stop", StopInput)
+def stop(actor, values: dict) -> dict:
+    meeting = meeting_for(actor, values["meeting_id"])
+    projector.stop_showing(meeting, by=actor)
+    return _acknowledged(meeting.id)
 
 
 @snapshot_part("video")

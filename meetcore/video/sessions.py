@@ -64,12 +64,12 @@ def _row(meeting: Meeting, key: str, *, create: bool = False) -> VideoEndpoint |
     return row
 
 
-def _open_room(meeting: Meeting) -> VideoRoom | None:
+def open_room(meeting: Meeting) -> VideoRoom | None:
     room = services.room_of(meeting)
     return room if room is not None and room.is_open else None
 
 
-def _kick(room: VideoRoom, participant_ids: list[int]) -> list[int]:
+def kick(room: VideoRoom, participant_ids: list[int]) -> list[int]:
     server = services.janus_server(room.server_url)
     kicked = []
     for pid in participant_ids:
@@ -84,8 +84,9 @@ def _kick(room: VideoRoom, participant_ids: list[int]) -> list[int]:
 
 
 def kick_endpoint(meeting: Meeting, endpoint: services.Endpoint, *, listeners: bool) -> list[int]:
-    """Kick the endpoint's publisher (its fixed id) and, with `listeners`, every listener of its pages."""
-    room = _open_room(meeting)
+    """Kick the endpoint's publisher (its fixed id) and, with `listeners` (a whole page taken over), its
+    shared screen and every listener of its pages."""
+    room = open_room(meeting)
     if room is None:
         return []
     prefix = f"{LISTENER_PREFIX}{endpoint.key}:"
@@ -93,9 +94,10 @@ def kick_endpoint(meeting: Meeting, endpoint: services.Endpoint, *, listeners: b
         participant["id"]
         for participant in services.participants(meeting)
         if participant.get("id") == endpoint.publisher_id
+        or (listeners and participant.get("id") == services.share_id(endpoint))
         or (listeners and str(participant.get("display") or "").startswith(prefix))
     ]
-    return _kick(room, ids)
+    return kick(room, ids)
 
 
 def _take_over(meeting: Meeting, endpoint: services.Endpoint, session: str, *, listeners: bool) -> None:
@@ -111,12 +113,12 @@ def _take_over(meeting: Meeting, endpoint: services.Endpoint, session: str, *, l
     db.session.flush()
 
 
-def _superseded(meeting: Meeting, endpoint: services.Endpoint, session: str | None) -> bool:
+def is_superseded(meeting: Meeting, endpoint: services.Endpoint, session: str | None) -> bool:
     row = _row(meeting, endpoint.key)
     return row is not None and row.session is not None and row.session != session
 
 
-def _check_session(session) -> str | None:
+def check_session(session) -> str | None:
     if session is None:
         return None
     if not isinstance(session, str) or not 8 <= len(session) <= 40 or not session.isalnum():
@@ -128,13 +130,13 @@ def join_video(meeting: Meeting, *, by, session=None) -> dict:
     """The join settings (services.join_config) with this page's session. A seat's or hall's page that
     asks again with an older session (it reconnects after a loss) is told it was superseded; a page with
     no session (a new tab, a reload) takes the endpoint over."""
-    session = _check_session(session)
+    session = check_session(session)
     config = services.join_config(meeting, by=by)
     if not config.get("live"):
         return config
     endpoint = services.endpoint_of(by, meeting)
     if endpoint.kind != "studio":
-        if session is not None and _superseded(meeting, endpoint, session):
+        if session is not None and is_superseded(meeting, endpoint, session):
             raise VideoSuperseded()
         session = session or secrets.token_hex(8)
         _take_over(meeting, endpoint, session, listeners=True)
@@ -147,14 +149,14 @@ def join_video(meeting: Meeting, *, by, session=None) -> dict:
 def claim_publishing(meeting: Meeting, *, by, session) -> dict:
     """A page is about to publish: its endpoint's publisher elsewhere (the studio in another tab, a seat's
     earlier page) is kicked first, so that the page's join with the endpoint's id is not refused."""
-    session = _check_session(session)
+    session = check_session(session)
     if session is None:
         raise InvalidInput(field="session")
     endpoint = services.endpoint_of(by, meeting)
     if meeting.status != "live":
         raise Conflict(_l("There is no video in this meeting now."))
     if endpoint.kind != "studio":
-        if _superseded(meeting, endpoint, session):
+        if is_superseded(meeting, endpoint, session):
             raise VideoSuperseded()
         return {"may_publish": services.may_publish(endpoint, meeting)}
     _take_over(meeting, endpoint, session, listeners=False)
@@ -164,10 +166,10 @@ def claim_publishing(meeting: Meeting, *, by, session) -> dict:
 def session_status(meeting: Meeting, *, by, session=None) -> dict:
     """May this page publish now, and does it still hold its endpoint (asked when the floor changes, and
     when Janus kicked one of the page's participants)?"""
-    session = _check_session(session)
+    session = check_session(session)
     answer = services.publish_status(meeting, by=by)
     endpoint = services.endpoint_of(by, meeting)
-    elsewhere = session is not None and _superseded(meeting, endpoint, session)
+    elsewhere = session is not None and is_superseded(meeting, endpoint, session)
     answer["superseded"] = elsewhere and endpoint.kind != "studio"
     answer["publishing_elsewhere"] = elsewhere
     answer["ended"] = meeting.status in services.ENDED
@@ -176,11 +178,11 @@ def session_status(meeting: Meeting, *, by, session=None) -> dict:
 
 def refresh_token(meeting: Meeting, *, by, session=None) -> dict:
     """A fresh signed Janus token for a page's running Janus session (make-before-break)."""
-    session = _check_session(session)
+    session = check_session(session)
     endpoint = services.endpoint_of(by, meeting)
-    if meeting.status != "live" or _open_room(meeting) is None:
+    if meeting.status != "live" or open_room(meeting) is None:
         raise Conflict(_l("There is no video in this meeting now."))
-    if endpoint.kind != "studio" and _superseded(meeting, endpoint, session):
+    if endpoint.kind != "studio" and is_superseded(meeting, endpoint, session):
         raise VideoSuperseded()
     ttl = int(services._config("VIDEO_TOKEN_TTL") or 3600)
     token = signed_token(services._token_secret(), ttl)
@@ -231,7 +233,7 @@ def moderate(meeting: Meeting, publisher_id: int, kind: str, mids: list[str], *,
         raise InvalidInput(field="kind")
     if not mids or not all(isinstance(mid, str) and 0 < len(mid) < 20 for mid in mids):
         raise InvalidInput(_l("Choose the streams to mute."), field="mids")
-    room = _open_room(meeting)
+    room = open_room(meeting)
     if meeting.status != "live" or room is None:
         raise Conflict(_l("There is no video in this meeting now."))
     server = services.janus_server(room.server_url)

@@ -295,6 +295,10 @@ const HANDLERS = {
     }
     return APPLIED;
   },
+  // The document projector: each event carries the whole (small) state; null when nothing is shown.
+  'projector.shown': projector,
+  'projector.turned': projector,
+  'projector.stopped': projector,
   // What the chair stopped at Janus: the whole moderation state ({publisher id: {audio_muted, video_stopped}}).
   'video.moderated': (state, p) => {
     if (!p.moderation || typeof p.moderation !== 'object') return RESYNC;
@@ -302,6 +306,12 @@ const HANDLERS = {
     return APPLIED;
   },
 };
+
+function projector(state, p) {
+  if (!('projector' in p)) return RESYNC;
+  state.projector = p.projector;
+  return APPLIED;
+}
 
 /** Every kind this client applies (tests/live/test_event_kinds.py compares it with the server's). */
 export const KNOWN_KINDS = Object.keys(HANDLERS).concat(['action.created', 'action.updated', 'action.cancelled']);
