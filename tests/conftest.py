@@ -212,6 +212,15 @@ def reference_meeting(reference):
     return load_reference_meeting()
 
 
+@pytest.fixture()
+def bare_reference_meeting(reference):
+    """The reference meeting and its successor without the demo's record of 1/2560 (no attendance, minutes,
+    decisions, actions or circulated minutes): for tests that hold it themselves and check what they wrote."""
+    from meetcore.demo.reference_meeting import load_reference_meeting
+
+    return load_reference_meeting(record=False)
+
+
 MEETING_INPUT = {
     "series_name": "คณะทำงานทดสอบ",
     "title": "การประชุมทดสอบ",

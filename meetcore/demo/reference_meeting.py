@@ -105,9 +105,11 @@ def _next_meeting_agenda() -> tuple[Item, ...]:
     )  # fmt: skip
 
 
-def load_reference_meeting(today: date | None = None) -> dict:
+def load_reference_meeting(today: date | None = None, record: bool = True) -> dict:
     """Create the reference meeting 1/2560 and the series' next meeting on ``today``, unless they exist.
 
+    With ``record=False`` the reference meeting is left without the demo's record of it (no attendance,
+    minutes, decisions, actions or circulated minutes): for a caller that holds it and writes its own.
     Returns {"meeting_id", "next_meeting_id", "seats"}, where seats counts the first meeting's roster.
     """
     seed_reference_data()
@@ -116,7 +118,8 @@ def load_reference_meeting(today: date | None = None) -> dict:
     first = _meeting(series, 1, FIRST_DAY.year + BE_OFFSET)
     if first is None:
         first = _create_first_meeting(series)
-    _record(first)
+    if record:
+        _record(first)
     following = _meeting(series, 2)
     if following is None:
         following = _create_next_meeting(series, first, today)

@@ -184,3 +184,13 @@ def test_loading_again_writes_no_second_record_on_any_day(loaded):
     assert counts() == before
     first = db.session.get(Meeting, loaded["meeting_id"])
     assert first.end_at == datetime(2017, 5, 2, 5, 30, tzinfo=UTC)
+
+
+def test_loaded_without_its_record_for_tests_that_hold_it_themselves(db_session):
+    bare = load_reference_meeting(today=TODAY, record=False)
+    first = db.session.get(Meeting, bare["meeting_id"])
+    for model in (Attendance, MinutesBlock, Decision, ActionItem, OfficialMinutes, MeetingEvent):
+        assert _rows(model, first.id) == [], model.__name__
+    assert first.status == "ended" and bare["seats"] == 532 + 10
+    assert load_reference_meeting(today=TODAY) == bare  # loaded again with it: the record is written then
+    assert _rows(OfficialMinutes, first.id) and _rows(Decision, first.id)

@@ -74,7 +74,8 @@ def hold_meeting(reference_meeting: dict, users: dict, app) -> Held:
 
     secretariat = users["secretariat"]
     meeting = db.session.get(Meeting, reference_meeting["meeting_id"])
-    # The demo loads 1/2560 as already held; here it is held again, live.
+    # The demo loads 1/2560 as already held (here without its record: see bare_reference_meeting); it is
+    # held again, live.
     meeting.status = "scheduled"
     db.session.commit()
     held = Held(meeting.id, reference_meeting["next_meeting_id"])
@@ -160,5 +161,6 @@ def give_actions(held: Held, item, secretariat) -> None:
 
 
 @pytest.fixture()
-def held(reference_meeting, users, app) -> Held:
-    return hold_meeting(reference_meeting, users, app)
+def held(bare_reference_meeting, users, app) -> Held:
+    """The reference meeting held here, with this module's record only (not the demo's)."""
+    return hold_meeting(bare_reference_meeting, users, app)

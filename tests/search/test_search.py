@@ -18,9 +18,10 @@ from tests.clock import days_after_meeting
 
 
 @pytest.fixture()
-def archive(app_ctx, reference_meeting, users):
-    """The reference meeting's agenda, a decision on the social map and two actions of a later meeting."""
-    first = reference_meeting["meeting_id"]
+def archive(app_ctx, bare_reference_meeting, users):
+    """The reference meeting's agenda (without the demo's record of it), a decision on the social map and
+    two actions of a later meeting."""
+    first = bare_reference_meeting["meeting_id"]
     social_map_item = db.session.scalars(
         sa.select(AgendaItem).where(AgendaItem.meeting_id == first, AgendaItem.title.like("%Social Map%"))
     ).one()

@@ -6,11 +6,13 @@ import io
 import re
 
 import pytest
+import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
 from meetcore.seats import services
+from meetcore.seats.models import Attendance, Seat
 from tests.conftest import sign_in
 from tests.seats.helpers import SEVEN_ROLES, seat_at, seat_count
 
@@ -30,7 +32,14 @@ def test_reference_meeting_board_is_76_by_7_with_532_seats(reference_meeting, as
     assert '<abbr title="Vice Governor">Vice Gov.</abbr>' in html  # short role names in the header
     assert "เชียงใหม่" in html and 'name="csrf_token"' in html
     assert html.count('data-central-seat="') == reference_meeting["seats"] - 532
-    assert "0/532" in html  # present/seats for all provinces
+    # present/seats for all provinces, from the demo's record of 1/2560: seats with an attendance interval
+    attended = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(Attendance.seat_id)))
+        .join(Seat, Attendance.seat_id == Seat.id)
+        .where(Attendance.meeting_id == reference_meeting["meeting_id"], Seat.province_id.is_not(None))
+    )
+    assert 0 < attended < 532
+    assert f'<td class="total">{attended}/532</td>' in html
 
 
 def test_board_in_english_uses_english_names(reference_meeting, as_secretariat):
