@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import MEETING_INPUT
+from tests.starting import start_now
 
 PDF = b"%PDF-1.4\n" + secrets.token_bytes(20_000) + b"\n%%EOF\n"
 SKIPPED_TABLES = {"alembic_version"}
@@ -68,7 +69,7 @@ def _installation(database_url: str, instance: Path) -> dict:
     from meetcore.agenda.services import add_item
     from meetcore.auth.services import create_user
     from meetcore.extensions import db
-    from meetcore.meetings.services import schedule_meeting, start_meeting
+    from meetcore.meetings.services import schedule_meeting
     from tests.mail.support import queue_notices
 
     app = _app(database_url, instance)
@@ -79,7 +80,7 @@ def _installation(database_url: str, instance: Path) -> dict:
         items = [add_item(meeting, {"title": f"วาระที่ {n}"}, by=user) for n in range(1, 4)]
         db.session.commit()
         add_document(items[0], io.BytesIO(PDF), "แผนงาน.pdf", by=user)
-        start_meeting(meeting, by=user)
+        start_now(meeting, by=user)
         db.session.commit()
         queue_notices(3)
         data = {"meeting_id": meeting.id, "user_id": user.id}

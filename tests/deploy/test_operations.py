@@ -18,6 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.live.servers import LiveClient, ServerProcess, free_port, scratch_database_url
 from tests.live.test_servers import _prepare
+from tests.starting import start_command
 
 TOKEN = "operations-metrics-token"
 ALLOWED = "192.0.2.1"  # TEST-NET-1: the scraper's address as nginx forwards it
@@ -95,10 +96,10 @@ def test_metrics_refuse_strangers_and_count_commands_connections_outbox_and_repl
         meeting_id = data["meeting_id"]
         client = LiveClient(server, {"api_token": data["token"]})
         assert client.call("join", {"meeting_id": meeting_id})["ok"]
-        assert client.call("meeting.start", {"meeting_id": meeting_id})["ok"]
+        assert client.call("meeting.start", start_command(meeting_id))["ok"]
         for item_id in data["items"]:
             assert client.call("agenda.set_current", {"meeting_id": meeting_id, "item_id": item_id})["ok"]
-        refused = client.call("meeting.start", {"meeting_id": meeting_id})  # it is live already
+        refused = client.call("meeting.start", start_command(meeting_id))  # it is live already
         assert refused["error"]["code"] == "conflict", refused
         _queue_notices(url, 3)
         _ingest(url, tmp_path / "prometheus-metrics", MALFORMED_REPLY)
@@ -152,7 +153,7 @@ def _live_and_http_lines(server: ServerProcess, data: dict) -> tuple[dict, reque
     client = LiveClient(server, {"api_token": data["token"]})
     try:
         assert client.call("join", {"meeting_id": data["meeting_id"]})["ok"]
-        started = client.call("meeting.start", {"meeting_id": data["meeting_id"]})
+        started = client.call("meeting.start", start_command(data["meeting_id"]))
         assert started["ok"], started
         client.sio.emit("no.such.command", {})  # logged at INFO
         client.sio.sleep(0.3)

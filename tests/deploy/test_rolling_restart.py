@@ -39,6 +39,7 @@ from tests.deploy.stack import REPO
 from tests.deploy.test_stack import fresh_postgres  # noqa: F401  (a fixture)
 from tests.faults.processes import RedisServer
 from tests.live.servers import ServerProcess
+from tests.starting import start_now
 
 PARTICIPANTS = int(os.environ.get("MEETCORE_ROLLING_PARTICIPANTS", "40"))
 STARTUP = 180  # seconds a process may take to start on a loaded machine (the clients use the other meanwhile)
@@ -79,7 +80,7 @@ def _prepare(database_url: str, participants: int) -> dict:
     from meetcore.auth.services import create_api_token, create_user
     from meetcore.directory.reference import seed_reference_data
     from meetcore.extensions import db
-    from meetcore.meetings.services import schedule_meeting, start_meeting
+    from meetcore.meetings.services import schedule_meeting
     from meetcore.seats.links import issue_seat_link
     from tests.conftest import MEETING_INPUT
     from tests.invitations.support import add_seats
@@ -96,7 +97,7 @@ def _prepare(database_url: str, participants: int) -> dict:
             if len(seats) < participants:
                 seats += add_seats(meeting, min(76, participants - len(seats)), role_code=role, prefix=prefix)
         assert len(seats) == participants, len(seats)
-        start_meeting(meeting, by=user)
+        start_now(meeting, by=user)
         db.session.commit()
         data = {
             "token": create_api_token(user),

@@ -8,6 +8,7 @@ import pytest
 from tests.faults.processes import PostgresCluster
 from tests.live.servers import LiveClient, ServerProcess
 from tests.live.test_servers import _prepare, _sign_in
+from tests.starting import start_command
 
 # meetcore.live.events.INTERNAL_ERROR in each language: chosen without the database.
 INTERNAL_ERROR_TH = "เกิดข้อผิดพลาดในระบบ การดำเนินการล่าสุดของท่านยังไม่ได้บันทึก โปรดลองใหม่อีกครั้ง"
@@ -35,7 +36,7 @@ def live_meeting(tmp_path, cluster):
     seat = LiveClient(server, {"seat_token": seat_token})
     for client in (console, seat):
         assert client.call("join", {"meeting_id": data["meeting_id"]})["ok"]
-    assert console.call("meeting.start", {"meeting_id": data["meeting_id"], "confirm_early": True})["ok"]
+    assert console.call("meeting.start", start_command(data["meeting_id"]))["ok"]
     yield console, seat, data
     for client in (console, seat):
         client.close()

@@ -16,6 +16,7 @@ from tests.faults.processes import RedisServer
 from tests.faults.test_redis import _sign_in_works
 from tests.live.servers import LiveClient, ServerProcess, scratch_database_url
 from tests.live.test_servers import _prepare
+from tests.starting import start_command
 
 OUTAGE = 10  # seconds, as the acceptance says: python-socketio's back-off would then be 8 s and growing
 ANSWERED_WITHIN = 2
@@ -39,7 +40,7 @@ def meeting_on_two_processes(tmp_path, redis_server):
     auth = {"api_token": data["token"]}
     commanders = [LiveClient(server, auth) for server in servers]
     followers = [Follower(server, auth, data["meeting_id"]) for server in servers for _ in range(2)]
-    assert commanders[0].call("meeting.start", {"meeting_id": data["meeting_id"]})["ok"]
+    assert commanders[0].call("meeting.start", start_command(data["meeting_id"]))["ok"]
     _wait_until_caught_up(followers, commanders[1], data["meeting_id"], timeout=10)
     yield servers, commanders, followers, data
     for client in [*commanders, *followers]:

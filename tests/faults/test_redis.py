@@ -11,6 +11,7 @@ import requests
 from tests.faults.processes import RedisServer
 from tests.live.servers import LiveClient, ServerProcess, scratch_database_url
 from tests.live.test_servers import _csrf_token, _prepare
+from tests.starting import start_command
 
 # A request that waits longer than this counts as locked out (the limiter's Redis timeout is 0.5 s).
 PATIENCE = 3
@@ -115,7 +116,7 @@ def test_sign_in_and_join_links_work_while_redis_is_frozen(app_on_redis, redis_s
 def test_a_frozen_queue_does_not_hold_acknowledgements(two_processes, redis_server):
     (actor, other), data = two_processes
     meeting_id, items = data["meeting_id"], data["items"]
-    assert actor.call("meeting.start", {"meeting_id": meeting_id, "confirm_early": True})["ok"]
+    assert actor.call("meeting.start", start_command(meeting_id))["ok"]
     other.wait_for(lambda events: [e["kind"] for e in events] == ["meeting.started"])
     redis_server.freeze()
     try:

@@ -14,6 +14,7 @@ from meetcore.extensions import db, socketio
 from meetcore.live.events import COMMANDS
 from meetcore.live.setup import import_handlers
 from tests.conftest import sign_in
+from tests.starting import start_now
 
 import_handlers()
 
@@ -92,7 +93,6 @@ def payloads(draw, schema_class, meeting_id: int):
 def connections(app_ctx, users, meeting):
     """A live meeting with two seats, and one connection per kind of user (a site too), each joined."""
     from meetcore.directory.reference import seed_reference_data
-    from meetcore.meetings.services import start_meeting
     from meetcore.seats.links import issue_seat_link
     from meetcore.seats.services import add_seats, ordered_seats
 
@@ -100,7 +100,7 @@ def connections(app_ctx, users, meeting):
     add_seats(
         meeting, {"provinces": ["TH-50"], "roles": ["social_development", "labour"]}, by=users["secretariat"]
     )
-    start_meeting(meeting, by=users["secretariat"], confirm_early=True)  # a week ahead of its day
+    start_now(meeting, by=users["secretariat"])  # a week ahead of its day
     token = issue_seat_link(ordered_seats(meeting, by=users["secretariat"])[0])
     opened = {}
     for role in ("secretariat", "chair", "participant"):

@@ -13,6 +13,7 @@ import pytest
 
 from tests.live.browsers import chromium, live_value, sign_in, wait_until
 from tests.live.servers import LiveClient, ServerProcess, scratch_database_url
+from tests.starting import start_command
 
 BUNDLE = Path(__file__).resolve().parents[2] / "static" / "dist" / "live-client.js"
 
@@ -277,8 +278,7 @@ def test_a_refused_command_shows_the_servers_message_next_to_its_control(tmp_pat
     actor = LiveClient(server, {"api_token": data["token"]})
     try:
         meeting_id, item = data["meeting_id"], data["items"][0]
-        start = {"meeting_id": meeting_id, "confirm_early": True}  # the meeting is a week ahead of its day
-        assert actor.call("meeting.start", start)["ok"]
+        assert actor.call("meeting.start", start_command(meeting_id))["ok"]
         assert actor.call("agenda.set_current", {"meeting_id": meeting_id, "item_id": item})["ok"]
         context = browser.new_context()
         try:

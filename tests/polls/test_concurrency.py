@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from tests.faults.processes import RedisServer
 from tests.live.servers import ServerProcess, scratch_database_url
 from tests.polls.voters import Voter
+from tests.starting import start_now
 
 VOTERS = int(os.environ.get("MEETCORE_TEST_POLL_VOTERS", "500"))
 ROLES = ("vice_governor", "public_health", "provincial_office", "local_admin", "labour", "red_cross",
@@ -46,7 +47,7 @@ def _prepare(database_url: str, count: int) -> dict:
     from meetcore.auth.services import create_api_token, create_user
     from meetcore.directory.reference import seed_reference_data
     from meetcore.extensions import db
-    from meetcore.meetings.services import schedule_meeting, start_meeting
+    from meetcore.meetings.services import schedule_meeting
     from meetcore.seats.links import issue_seat_link
     from tests.conftest import MEETING_INPUT
     from tests.invitations.support import add_seats
@@ -64,7 +65,7 @@ def _prepare(database_url: str, count: int) -> dict:
                 seats += add_seats(meeting, min(PER_ROLE, count - len(seats)), role_code=role, prefix=role)
         data = {"token": create_api_token(user), "meeting_id": meeting.id, "item_id": item.id,
                 "links": [issue_seat_link(seat) for seat in seats]}  # fmt: skip
-        start_meeting(meeting, by=user)
+        start_now(meeting, by=user)
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
