@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Flask
 
 from meetcore.commands import run_command, settings_command
+from meetcore.transaction import transactional_cli
 
 
 def register_cli(app: Flask) -> None:
@@ -35,3 +36,8 @@ def register_cli(app: Flask) -> None:
     from meetcore.video.cli import video_cli
 
     app.cli.add_command(video_cli)
+    # Each of these commands commits once or rolls back once (issue 19, meetcore.transaction).
+    # `run` serves: its requests and commands are the entry points. `db` is Flask-Migrate's.
+    for name, command in app.cli.commands.items():
+        if name not in ("run", "db"):
+            transactional_cli(command)

@@ -7,9 +7,10 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from meetcore.errors import DomainError, Unauthenticated
-from meetcore.extensions import db, login_manager
+from meetcore.extensions import login_manager
 from meetcore.headers import init_headers
 from meetcore.i18n.names import localized_name
+from meetcore.transaction import discard, refuse
 
 HTTP_MESSAGES = {
     400: _l("The request was not understood."),
@@ -84,7 +85,7 @@ def _webargs_error(error: HTTPException) -> DomainError:
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):
-        db.session.rollback()
+        refuse()  # now, not only after the request: the error page reads from a clean session
         if wants_json():
             return jsonify({"error": error.as_dict()}), error.status
         if isinstance(error, Unauthenticated):
@@ -101,7 +102,7 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
-        db.session.rollback()
+        discard()
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return _error_response(500, HTTP_MESSAGES[500], "internal_error")
 
