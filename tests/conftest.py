@@ -160,6 +160,15 @@ def reference(app_ctx):
     from meetcore.directory.reference import seed_reference_data
 
     seed_reference_data()
+    _commit()
+
+
+def _commit():
+    """The test is the entry point (issue 19: services flush, entry points commit): what a fixture set up
+    is committed, as the request or command that made it would have."""
+    from meetcore.transaction import commit
+
+    commit()
 
 
 def _make_user(role: str, email: str | None = None):
@@ -172,7 +181,9 @@ def _make_user(role: str, email: str | None = None):
 
 @pytest.fixture()
 def users(app_ctx) -> dict:
-    return {role: _make_user(role) for role in ("admin", "secretariat", "chair", "participant")}
+    made = {role: _make_user(role) for role in ("admin", "secretariat", "chair", "participant")}
+    _commit()
+    return made
 
 
 @pytest.fixture()
@@ -201,7 +212,9 @@ def api_token(users) -> dict:
     """Bearer headers for every kind of account."""
     from meetcore.auth.services import create_api_token
 
-    return {role: {"Authorization": f"Bearer {create_api_token(user)}"} for role, user in users.items()}
+    headers = {role: {"Authorization": f"Bearer {create_api_token(user)}"} for role, user in users.items()}
+    _commit()
+    return headers
 
 
 @pytest.fixture()
@@ -209,7 +222,9 @@ def reference_meeting(reference):
     """The reference meeting (2 May 2560, 532 provincial seats) and its scheduled successor."""
     from meetcore.demo.reference_meeting import load_reference_meeting
 
-    return load_reference_meeting()
+    loaded = load_reference_meeting()
+    _commit()
+    return loaded
 
 
 MEETING_INPUT = {
@@ -228,4 +243,6 @@ def meeting(users):
     """A scheduled meeting with no agenda and no seats."""
     from meetcore.meetings.services import schedule_meeting
 
-    return schedule_meeting(dict(MEETING_INPUT), by=users["secretariat"])
+    made = schedule_meeting(dict(MEETING_INPUT), by=users["secretariat"])
+    _commit()
+    return made

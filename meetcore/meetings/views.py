@@ -7,10 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from meetcore.errors import Conflict, InvalidInput
-from meetcore.extensions import db
 from meetcore.i18n.dates import to_local
 from meetcore.meetings import services
 from meetcore.meetings.models import MEETING_STATUSES
+from meetcore.transaction import refuse
 
 bp = Blueprint("meetings", __name__)
 
@@ -86,7 +86,7 @@ def create():
         try:
             meeting = services.schedule_meeting(form_to_input(request.form), by=current_user)
         except (InvalidInput, Conflict) as error:
-            db.session.rollback()
+            refuse()
             flash(str(error.message), "error")
             return render_template(
                 "meetings/form.html", form=form, error_field=error.field, meeting=None
@@ -122,7 +122,7 @@ def edit(meeting_id: int):
         try:
             services.update_meeting(meeting, form_to_input(request.form), by=current_user)
         except (InvalidInput, Conflict) as error:
-            db.session.rollback()
+            refuse()
             flash(str(error.message), "error")
             return render_template(
                 "meetings/form.html", form=request.form, meeting=meeting, error_field=error.field

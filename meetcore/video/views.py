@@ -12,6 +12,7 @@ from meetcore.errors import DomainError, InvalidInput, NotFound
 from meetcore.extensions import csrf, db
 from meetcore.meetings.models import Meeting
 from meetcore.meetings.services import get_meeting
+from meetcore.transaction import refuse
 from meetcore.video import services
 
 bp = Blueprint("video", __name__)
@@ -38,7 +39,7 @@ def _meeting(meeting_id: int) -> Meeting:
 
 
 def _error(error: DomainError):
-    db.session.rollback()
+    refuse()
     return jsonify({"ok": False, "error": error.as_dict()}), error.status
 
 
