@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 # session.info keys: reactions waiting for this transaction's commit, those whose commit happened, and a
 # service's wish that what it wrote stays even when the entry point answers with a refusal.
 PENDING_REACTIONS = "meetcore.after_commit_pending"
+UNDOS = "meetcore.on_rollback"
 READY_REACTIONS = "meetcore.after_commit_ready"
 KEEP_ON_REFUSAL = "meetcore.keep_on_refusal"
 REFUSED = "meetcore_refused"  # flask.g: this request refused something, whatever it answers
@@ -33,6 +34,12 @@ def after_commit(function, *args, **kwargs) -> None:
     committed signal's receivers: a Janus room); dropped when it rolls back. Each reaction is its own
     unit of work: its trouble is logged and never undoes the change it reacts to."""
     db.session.info.setdefault(PENDING_REACTIONS, []).append((function, args, kwargs))
+
+
+def on_rollback(function, *args) -> None:
+    """Run ``function(*args)`` if the current transaction rolls back (a stored file nobody will refer to);
+    it must not touch the database."""
+    db.session.info.setdefault(UNDOS, []).append((function, args))
 
 
 def keep_when_refused() -> None:
@@ -104,11 +111,17 @@ def _committed(session) -> None:
     if pending:
         session.info.setdefault(READY_REACTIONS, []).extend(pending)
     session.info.pop(KEEP_ON_REFUSAL, None)
+    session.info.pop(UNDOS, None)
 
 
 def _rolled_back(session, *_args) -> None:
     session.info.pop(PENDING_REACTIONS, None)
     session.info.pop(KEEP_ON_REFUSAL, None)
+    for function, args in session.info.pop(UNDOS, None) or ():
+        try:
+            function(*args)
+        except Exception:  # noqa: BLE001  (the rollback stands; what was left behind is logged)
+            log.exception("undoing %s after a rollback failed", getattr(function, "__name__", function))
 
 
 def install() -> None:

@@ -96,12 +96,57 @@ def app(database_url):
             "MEETCORE_BOARD_INTERVAL_MS": 0,  # attendance events at once, no timer thread outliving a test
         }
     )
+    app.test_client_class = _test_client_class()
     with app.app_context():
         _drop_everything(db)
         upgrade(revision="head")
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item):
+    """What the fixtures set up is committed before the test body runs: they were its entry point."""
+    from flask import has_app_context
+
+    if has_app_context():
+        _commit()
+
+
+def _test_client_class():
+    """Requests of the test client share the test's session (one app context): what the test did before a
+    request is committed first, as the test's own entry point, so that a request that refuses (and rolls
+    back, issue 19) takes back only its own writes."""
+    from flask.testing import FlaskClient
+
+    class CommittingClient(FlaskClient):
+        def open(self, *args, **kwargs):
+            _commit()
+            return super().open(*args, **kwargs)
+
+    return CommittingClient
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _socket_clients_commit_first():
+    """The same for Socket.IO's test client: a command refused rolls back only its own writes."""
+    from flask_socketio.test_client import SocketIOTestClient
+
+    originals = {name: getattr(SocketIOTestClient, name) for name in ("connect", "emit")}
+
+    def committing(original):
+        def run(self, *args, **kwargs):
+            _commit()
+            return original(self, *args, **kwargs)
+
+        return run
+
+    for name, original in originals.items():
+        setattr(SocketIOTestClient, name, committing(original))
+    yield
+    for name, original in originals.items():
+        setattr(SocketIOTestClient, name, original)
 
 
 def _empty_tables(db) -> None:
