@@ -467,6 +467,7 @@ def test_concurrent_grants_are_served_one_after_the_other(app, in_session, seats
                 by = db.session.get(User, user_id)
                 barrier.wait(timeout=10)
                 services.grant_floor(meeting, request_id=request_id, by=by)
+                commit()  # each thread is an entry point
                 outcomes.append("ok")
             except Exception as error:  # noqa: BLE001 - the outcome is what the test checks
                 db.session.rollback()
