@@ -12,6 +12,14 @@ ROOT = Path(__file__).resolve().parent.parent / "meetcore"
 # module (path under meetcore/) -> why it may end a transaction.
 ALLOWED = {
     "transaction.py": "the boundary itself: the helpers every entry point uses",
+    # Workers: each step ends its own transaction.
+    "mail/sender.py": "the mail worker's loop: a batch's claim and each message's outcome commit apart",
+    "mail/claims.py": "the mail worker's claim and lease: committed before the SMTP transfer begins",
+    "attendance/processes.py": "the heartbeat and the sweep of lost connections: one step per process beat",
+    "video/services.py": "Janus rooms and recordings: a room placed at Janus is recorded at once, recordings "
+    "are processed beside the request",
+    "actions/reminders.py": "the reminder worker: one agency's reminders per step",
+    "invitations/reminders.py": "the reminder worker: one meeting's reminders per step",
 }
 
 

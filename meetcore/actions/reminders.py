@@ -99,7 +99,7 @@ def _recipients(agency: Agency, link_cache: dict[int, str]) -> list[Recipient]:
     if not found:
         return []
     if agency.id not in link_cache:
-        link_cache[agency.id] = issue_agency_link(agency, {"label": "reminder"}, commit=False)
+        link_cache[agency.id] = issue_agency_link(agency, {"label": "reminder"})
     url = public_url("actions.link_home", token=link_cache[agency.id])
     return [Recipient(email, name, None, url) for email, name in found]
 

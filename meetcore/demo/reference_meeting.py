@@ -154,7 +154,7 @@ def load_reference_meeting(today: date | None = None) -> dict:
         following = _create_next_meeting(series, first, today)
     elif following.status in ("draft", "scheduled") and following.start_at < _bangkok(today, 0):
         _move_to(following, today)
-    db.session.commit()
+    db.session.flush()
     seats = db.session.scalar(sa.select(sa.func.count()).select_from(Seat).where(Seat.meeting_id == first.id))
     return {"meeting_id": first.id, "next_meeting_id": following.id, "seats": seats}
 

@@ -398,13 +398,13 @@ def ingest_reply(raw: bytes) -> IngestResult:
             f"the message ({len(raw) // 1024} KiB) is over MEETCORE_MAIL_REPLY_MAX_KB ({limit // 1024})",
             **_headers_only(raw),
         )
-        db.session.commit()
+        db.session.flush()
         return IngestResult([reply])
     try:
         parsed = parse_message(raw)
     except MalformedReply as error:
         reply = _log("malformed", str(error), **_headers_only(raw))
-        db.session.commit()
+        db.session.flush()
         return IngestResult([reply])
     refusal = _refusal(parsed)
     replies = []
@@ -414,7 +414,7 @@ def ingest_reply(raw: bytes) -> IngestResult:
         else:
             replies.append(_apply_item(item, parsed))
         db.session.flush()
-    db.session.commit()
+    db.session.flush()
     return IngestResult(replies)
 
 

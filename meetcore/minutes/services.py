@@ -220,23 +220,20 @@ def publish_owed_text(meeting_id: int, block_id: int) -> float | None:
     try:
         meeting = _lock_meeting(meeting_id, None)
     except NotFound:
-        db.session.rollback()
         return None
     block = db.session.scalars(
         sa.select(MinutesBlock).where(MinutesBlock.id == block_id).execution_options(populate_existing=True)
     ).one_or_none()
     if block is None or block.text_pending_since is None:
-        db.session.rollback()
-        return None
+        return None  # (the timer's step ends its transaction, releasing the lock)
     due_at = (block.published_at or now) + text_interval()
     if due_at - now > TIMER_SLACK:
-        db.session.rollback()
         return (due_at - now).total_seconds()
     if block.text == block.published_text:
         block.text_pending_since = None
     else:
         _publish(meeting, block, now)
-    db.session.commit()
+    db.session.flush()
     return None
 
 
@@ -319,7 +316,7 @@ def apply_update(
     block.revision = kept.revision = new_revision()
     owed = _coalesce(meeting, block, now, by=by)
     block_id = block.id  # the commit expires the rows: ids read after it would be read again
-    db.session.commit()
+    db.session.flush()
     _documents.keep(block_id, kept)
     socketio.emit(
         EDITOR_EVENT,
@@ -354,7 +351,7 @@ def sync_block(meeting_id: int, item_id: int, state_vector: bytes, *, by) -> dic
         missing = document.missing_from(state_vector)
     except MalformedUpdate:
         raise InvalidInput(_l("The state vector could not be read."), field="state_vector") from None
-    db.session.commit()
+    db.session.flush()
     return {"item_id": item.id, "update": encode(missing), "state_vector": encode(document.state_vector())}
 
 
@@ -425,7 +422,7 @@ def record_decision(meeting_id: int, item_id: int, text: str, *, by) -> Decision
     db.session.flush()
     # Whole, as the staff's snapshot has it: participants receive it without the seats present.
     record_event(meeting, "decision.recorded", _decision_out(decision), by=by)
-    db.session.commit()
+    db.session.flush()
     return decision
 
 
@@ -442,7 +439,7 @@ def update_decision(meeting_id: int, decision_id: int, text: str, *, by) -> Deci
         decision.text = text
         record_event(meeting, "decision.updated",
                      {"id": decision.id, "item_id": decision.agenda_item_id, "text": text}, by=by)
-    db.session.commit()
+    db.session.flush()
     return decision
 
 
@@ -453,7 +450,7 @@ def delete_decision(meeting_id: int, decision_id: int, *, by) -> None:
     payload = {"id": decision.id, "item_id": decision.agenda_item_id}
     db.session.delete(decision)
     record_event(meeting, "decision.deleted", payload, by=by)
-    db.session.commit()
+    db.session.flush()
 
 
 def decisions_state(meeting_id: int, *, staff: bool) -> list[dict]:
