@@ -131,6 +131,7 @@ def prepare_reference(database_url: str) -> ReferenceData:
         ).all()  # fmt: skip
         data.site_seats = list(site_seats)
         data.items = [node["item"].id for node, _depth in walk(public_tree(meeting.id))]
+        db.session.commit()  # the test is the entry point: the servers read what it made
         db.session.remove()
         db.engine.dispose()
     return data
