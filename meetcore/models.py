@@ -20,6 +20,7 @@ from meetcore.live.models import LiveConnection
 from meetcore.mail.models import OutboxMessage
 from meetcore.meetings.models import Meeting, Series
 from meetcore.minutes.models import Decision, MinutesBlock, MinutesUpdate
+from meetcore.polls.models import Poll, PollSeat, PollTally
 from meetcore.reports.models import MinutesAmendment, OfficialMinutes
 from meetcore.seats.models import Attendance, Seat, SeatLink
 from meetcore.video.models import VideoRecording, VideoRoom
@@ -52,6 +53,9 @@ __all__ = [
     "OfficialMinutes",
     "OutboxMessage",
     "Person",
+    "Poll",
+    "PollSeat",
+    "PollTally",
     "ProgressReport",
     "Province",
     "Role",

@@ -25,6 +25,8 @@ meeting_cancelled = _signals.signal("meeting-cancelled")
 meeting_ending = _signals.signal("meeting-ending")  # before its "meeting.ended" event is recorded
 seat_attendee_changed = _signals.signal("seat-attendee-changed")  # sender: the seat
 seat_removing = _signals.signal("seat-removing")  # sender: the seat, still in the roster
+# item_id=, text=, present_seat_ids=: a poll closed; its result becomes the item's decision (มติ)
+poll_closed = _signals.signal("poll-closed")
 
 # Committed.
 meeting_started = _signals.signal("meeting-started")
@@ -37,6 +39,8 @@ RECEIVER_MODULES = (
     "meetcore.actions.carryover",
     "meetcore.floor.services",
     "meetcore.invitations.sending",
+    "meetcore.minutes.services",
+    "meetcore.polls.services",
     "meetcore.video.services",
 )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask import Flask, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
@@ -22,6 +22,7 @@ HTTP_MESSAGES = {
     422: _l("Some of the data given is not valid."),
     429: _l("Too many attempts. Wait a minute and try again."),
     500: _l("Something went wrong on our side. The secretariat has been told; try again shortly."),
+    503: _l("MeetCore cannot reach its database just now; nothing was changed. Try again in a minute."),
 }
 
 
@@ -102,9 +103,49 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
-        discard()
+        _roll_back_quietly()
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        return _error_response(500, HTTP_MESSAGES[500], "internal_error")
+        if _database_unreachable(error):
+            return _told_with_what_is_at_hand(503, "database_unavailable")
+        return _told_with_what_is_at_hand(500, "internal_error")
+
+
+def _roll_back_quietly() -> None:
+    """Discard what the request did (meetcore.transaction); with the database gone even that fails, with
+    nothing to undo."""
+    try:
+        discard()
+    except Exception:  # noqa: BLE001  (the error page is the answer; the session is rebuilt per request)
+        current_app.logger.warning("rollback failed after an error", exc_info=True)
+
+
+def _database_unreachable(error: Exception) -> bool:
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    return isinstance(error, OperationalError | InterfaceError)
+
+
+def _told_with_what_is_at_hand(status: int, error_code: str):
+    """An unexpected error told without asking anything that may be down (issue 20): the language from the
+    visitor's session or the default (never the signed-in user, who would be read from the database), on a
+    page that does not ask who is signed in."""
+    from flask_babel import force_locale
+
+    from meetcore.i18n.setup import locale_at_hand
+
+    locale = locale_at_hand()
+    if "_login_user" not in g:  # Flask-Login's template context would read the signed-in user
+        g._login_user = login_manager.anonymous_user()
+    with force_locale(locale):
+        message = str(HTTP_MESSAGES[status])
+        if wants_json():
+            response = jsonify({"error": {"code": error_code, "message": message}})
+        else:
+            response = render_template(
+                "errors/standalone.html", status=status, message=message, locale=locale
+            )
+    headers = {"Retry-After": "30"} if status == 503 else {}
+    return response, status, headers
 
 
 def _register_login(app: Flask) -> None:

@@ -49,6 +49,13 @@ KINDS = _kinds(
     EventKind("floor.revoked", ("floor",)),
     EventKind("floor.limit_set", ("floor",)),
     EventKind("floor.closed", ("floor",)),
+    # polls (meetcore.polls): each carries the resulting poll; the votes cast so far are the staff's
+    EventKind("poll.prepared", ("poll_id", "poll"), **STAFF),
+    EventKind("poll.updated", ("poll_id", "poll"), **STAFF),
+    EventKind("poll.deleted", ("poll_id",), **STAFF),
+    EventKind("poll.opened", ("poll_id", "poll"), staff_fields=("counts",)),
+    EventKind("poll.voted", ("poll_id", "counts"), **STAFF),
+    EventKind("poll.closed", ("poll_id", "poll"), staff_fields=("counts",)),
     # minutes, decisions, actions (meetcore.minutes, meetcore.actions)
     EventKind("minutes.text", ("item_id", "at", "delete", "insert", "length")),
     EventKind("decision.recorded", ("id", "item_id", "text", "taken_at", "present_count"),

@@ -102,7 +102,10 @@ class CalendarReply(db.Model):
     partstat: Mapped[str | None] = mapped_column(sa.String(20))
     sequence: Mapped[int | None] = mapped_column()
     outcome: Mapped[str] = mapped_column(choice_type(*REPLY_OUTCOMES, name="reply_outcome"))
-    detail: Mapped[str | None] = mapped_column(sa.Text)
+    detail: Mapped[str | None] = mapped_column(sa.Text)  # the reason in English, for the log
+    # Why, as a code and its values (meetcore.invitations.reply_reasons), shown in the reader's language.
+    reason: Mapped[str | None] = mapped_column(sa.String(40))
+    reason_args: Mapped[list | None] = mapped_column(sa.JSON)
     meeting_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("meetings.id", ondelete="SET NULL"), index=True
     )

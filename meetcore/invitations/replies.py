@@ -40,6 +40,7 @@ from icalendar import Calendar
 from meetcore.database import utcnow
 from meetcore.extensions import db
 from meetcore.invitations.models import CalendarReply, Invitation, MeetingCalendar
+from meetcore.invitations.reply_reasons import Reason, joined
 from meetcore.mail.models import OutboxMessage
 from meetcore.meetings.models import Meeting
 from meetcore.plaintext import without_control_characters
@@ -59,6 +60,10 @@ TAKEN = ("applied", "delegation_request", "delegation_approved")
 
 class MalformedReply(ValueError):
     """The message carries no calendar we can read."""
+
+    def __init__(self, reason: Reason):
+        super().__init__(reason.english())
+        self.reason = reason
 
 
 @dataclass
@@ -138,17 +143,17 @@ def parse_calendar(data: bytes, mime_method: str | None = None) -> list[ReplyIte
     """The attendee answers in one calendar object. Raises MalformedReply when it is not one."""
     text = re.sub(r"\r+\n", "\r\n", _text(data).lstrip("\ufeff"))  # mailers that doubled the CR
     if "BEGIN:VCALENDAR" not in text.upper():
-        raise MalformedReply("no VCALENDAR in the calendar part")
+        raise MalformedReply(Reason("no_vcalendar"))
     try:
         calendars = Calendar.from_ical(text, multiple=True)
     except Exception as error:  # icalendar raises ValueError and friends on broken content lines
-        raise MalformedReply(f"unreadable calendar: {error}") from None
+        raise MalformedReply(Reason("unreadable_calendar", {"error": str(error)[:300]})) from None
     items: list[ReplyItem] = []
     for calendar in calendars:
         method = str(calendar.get("METHOD") or mime_method or "").strip().upper()
         events = [c for c in calendar.walk() if c.name == "VEVENT"]
         if not events:
-            raise MalformedReply("no VEVENT in the calendar")
+            raise MalformedReply(Reason("no_vevent"))
         for event in events:
             attendees = event.get("ATTENDEE")
             if attendees is None:
@@ -241,7 +246,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
     message_id = (str(message.get("Message-ID") or "").strip().strip("<>") or None) if message else None
     parts = calendar_parts(message)
     if not parts:
-        raise MalformedReply("the message has no calendar part")
+        raise MalformedReply(Reason("no_calendar_part"))
     items: list[ReplyItem] = []
     seen: set[tuple] = set()
     errors = []
@@ -249,7 +254,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
         try:
             parsed = parse_calendar(data, mime_method)
         except MalformedReply as error:
-            errors.append(str(error))
+            errors.append(error.reason)
             continue
         for item in parsed:
             key = (item.uid, item.attendee, item.partstat, item.sequence, item.comment)
@@ -257,7 +262,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
                 seen.add(key)
                 items.append(item)
     if not items:
-        raise MalformedReply("; ".join(errors) or "no answer in the calendar")
+        raise MalformedReply(joined(errors) or Reason("no_answer"))
     digest = hashlib.sha256(b"\0".join(data for data, _method in parts)).hexdigest()
     return ParsedMessage(
         message_id=message_id[:250] if message_id else None,
@@ -301,7 +306,7 @@ def _aligned(domain: str, authenticated: str) -> bool:
     return bool(authenticated) and (domain == authenticated or domain.endswith("." + authenticated))
 
 
-def authentication_vouches(results: list[str], address: str, servers: list[str]) -> str | None:
+def authentication_vouches(results: list[str], address: str, servers: list[str]) -> Reason | None:
     """None when the first Authentication-Results header (RFC 8601) added by one of ``servers`` vouches for
     the address's domain (dmarc=pass, or dkim=pass / spf=pass for that domain); otherwise why not.
 
@@ -331,23 +336,23 @@ def authentication_vouches(results: list[str], address: str, servers: list[str])
                 found = re.search(r"(?i)smtp\.(?:mailfrom|from)\s*=\s*([^\s;]+)", check)
                 if found is not None and _aligned(domain, _domain(found.group(1).strip("<>"))):
                     return None
-        return f"{authserv} did not authenticate {domain} (no dmarc, dkim or spf pass for it)"
-    return "no Authentication-Results header of a trusted server (" + ", ".join(servers) + ")"
+        return Reason("not_authenticated", {"server": authserv, "domain": domain})
+    return Reason("no_trusted_results", {"servers": ", ".join(servers)})
 
 
-def _refusal(parsed: ParsedMessage) -> str | None:
+def _refusal(parsed: ParsedMessage) -> Reason | None:
     """Why this message may not speak for the attendee it names, or None."""
     attendees = {item.attendee for item in parsed.items if item.attendee}
     if any(item.answering > 1 for item in parsed.items) or len(attendees) > 1:
-        names = ", ".join(sorted(attendees))
-        return f"a reply answers for exactly one attendee; this one names {len(attendees)}: {names}"
+        return Reason("many_attendees", {"count": len(attendees), "names": ", ".join(sorted(attendees))})
     if not attendees:
         return None  # nothing to speak for: told as malformed below
     attendee = attendees.pop()
     if parsed.sender is None and parsed.sender_header is None:
-        return "the message has no single From address"
+        return Reason("no_sender")
     if attendee not in (parsed.sender, parsed.sender_header):
-        return f"the reply answers for {attendee} but was sent by {parsed.sender or parsed.sender_header}"
+        sender = parsed.sender or parsed.sender_header
+        return Reason("not_the_sender", {"attendee": attendee, "sender": sender})
     servers = trusted_servers()
     if servers:
         return authentication_vouches(parsed.authentication, attendee, servers)
@@ -366,8 +371,11 @@ class IngestResult:
         return sum(1 for reply in self.replies if reply.outcome == "applied")
 
 
-def _log(outcome: str, detail: str, **fields) -> CalendarReply:
-    reply = CalendarReply(outcome=outcome, detail=detail[:2000], received_at=utcnow(), **fields)
+def _log(outcome: str, reason: Reason, **fields) -> CalendarReply:
+    detail = reason.english()
+    reply = CalendarReply(
+        outcome=outcome, detail=detail[:2000], received_at=utcnow(), **reason.stored(), **fields
+    )
     db.session.add(reply)
     level = logging.INFO if outcome == "applied" else logging.WARNING
     log.log(
@@ -390,20 +398,18 @@ def _headers_only(raw: bytes) -> dict:
 
 
 def ingest_reply(raw: bytes) -> IngestResult:
-    """Apply every answer of one e-mail to the seats it names, and log each one. Commits."""
+    """Apply every answer of one e-mail to the seats it names, and log each one. Flushes: its caller (the
+    reply listener's step, `meetcore mail ingest`) commits."""
     limit = max_reply_bytes()
     if len(raw) > limit:
-        reply = _log(
-            "refused",
-            f"the message ({len(raw) // 1024} KiB) is over MEETCORE_MAIL_REPLY_MAX_KB ({limit // 1024})",
-            **_headers_only(raw),
-        )
+        size = {"size": len(raw) // 1024, "limit": limit // 1024}
+        reply = _log("refused", Reason("too_large", size), **_headers_only(raw))
         db.session.flush()
         return IngestResult([reply])
     try:
         parsed = parse_message(raw)
     except MalformedReply as error:
-        reply = _log("malformed", str(error), **_headers_only(raw))
+        reply = _log("malformed", error.reason, **_headers_only(raw))
         db.session.flush()
         return IngestResult([reply])
     refusal = _refusal(parsed)
@@ -440,7 +446,7 @@ def _meeting_of_uid(uid: str | None) -> int | None:
     return db.session.scalar(sa.select(MeetingCalendar.meeting_id).where(MeetingCalendar.uid == uid))
 
 
-def _refuse(item: ReplyItem, parsed: ParsedMessage, reason: str) -> CalendarReply:
+def _refuse(item: ReplyItem, parsed: ParsedMessage, reason: Reason) -> CalendarReply:
     """Nothing changes; the reply is listed on its meeting's page (when its UID is one of ours) as refused."""
     return _log("refused", reason, meeting_id=_meeting_of_uid(item.uid), **_fields(item, parsed))
 
@@ -503,18 +509,18 @@ def _apply_item(item: ReplyItem, parsed: ParsedMessage) -> CalendarReply:
 
     fields = _fields(item, parsed)
     if item.method != "REPLY":
-        return _log("unsupported", f"METHOD {item.method or '(none)'} is not a reply", **fields)
+        return _log("unsupported", Reason("not_a_reply", {"method": item.method or "(none)"}), **fields)
     if not item.uid:
-        return _log("malformed", "the event has no UID", **fields)
+        return _log("malformed", Reason("no_uid"), **fields)
     calendar = db.session.scalar(sa.select(MeetingCalendar).where(MeetingCalendar.uid == item.uid))
     if calendar is None:
-        return _log("unknown_uid", "no meeting has this UID", **fields)
+        return _log("unknown_uid", Reason("unknown_uid"), **fields)
     fields["meeting_id"] = calendar.meeting_id
     meeting = db.session.get(Meeting, calendar.meeting_id)
     if meeting.status not in SENDABLE_STATUSES:
-        return _log("stale", f"the meeting is {meeting.status}; replies are closed", **fields)
+        return _log("stale", Reason("replies_closed", {"status": meeting.status}), **fields)
     if not item.attendee:
-        return _log("malformed", "the reply names no attendee address", **fields)
+        return _log("malformed", Reason("no_attendee"), **fields)
     invitations = db.session.scalars(
         sa.select(Invitation)
         .where(Invitation.meeting_id == calendar.meeting_id, Invitation.email == item.attendee)
@@ -522,35 +528,27 @@ def _apply_item(item: ReplyItem, parsed: ParsedMessage) -> CalendarReply:
     ).all()
     active = [i for i in invitations if i.status == "active"]
     if not active:
-        reason = (
-            "the invitation to this address was withdrawn" if invitations else "this address was not invited"
-        )
-        return _log("not_invited", reason, **fields)
+        return _log("not_invited", Reason("invitation_withdrawn" if invitations else "not_invited"), **fields)
     fields["invitation_id"] = active[0].id
     duplicate = _duplicate(item, parsed)
     if duplicate is not None:
-        return _log("duplicate", f"the same message was read before (reply {duplicate.id})", **fields)
+        return _log("duplicate", Reason("duplicate", {"reply_id": duplicate.id}), **fields)
     sequence = item.sequence if item.sequence is not None else 0  # RFC 5545 3.8.7.4: absent means 0
     issued = _issued_sequences(calendar.meeting_id, item.attendee)
     if sequence not in issued and not (None in issued and sequence <= max(i.sequence for i in active)):
         # (rows written before SEQUENCEs were kept in the outbox: any SEQUENCE up to the last one sent)
-        return _log("refused", f"SEQUENCE {sequence} was never sent to {item.attendee}", **fields)
+        never_sent = Reason("sequence_never_sent", {"sequence": sequence, "attendee": item.attendee})
+        return _log("refused", never_sent, **fields)
     last_sent = max(i.sequence for i in active)
     if sequence < last_sent:
-        return _log(
-            "stale",
-            f"answers SEQUENCE {sequence}; the invitee has since been sent {last_sent}",
-            **fields,
-        )
+        older = Reason("older_sequence", {"sequence": sequence, "last_sent": last_sent})
+        return _log("stale", older, **fields)
     received = utcnow()
     stamp = min(item.dtstamp, received) if item.dtstamp is not None else received
     recorded = max((i.answered_at for i in active if i.answered_at is not None), default=None)
     if recorded is not None and stamp < recorded:
-        return _log(
-            "stale",
-            f"written {stamp:%Y-%m-%d %H:%M:%S}Z, before the answer recorded ({recorded:%Y-%m-%d %H:%M:%S}Z)",
-            **fields,
-        )
+        times = {"written_at": stamp.isoformat(), "recorded_at": recorded.isoformat()}
+        return _log("stale", Reason("older_than_recorded", times), **fields)
     answer = ANSWER_OF_PARTSTAT.get(item.partstat or "")
     if item.partstat == "TENTATIVE":
         for invitation in active:
@@ -558,25 +556,22 @@ def _apply_item(item: ReplyItem, parsed: ParsedMessage) -> CalendarReply:
             invitation.replied_at = received
             invitation.answered_at = stamp
             invitation.comment = item.comment
-        return _log("applied", "tentative: noted on the invitation, the seat's reply is unchanged", **fields)
+        return _log("applied", Reason("tentative_noted"), **fields)
     if answer is None:
-        return _log("unsupported", f"PARTSTAT {item.partstat or '(none)'} is not an answer", **fields)
+        return _log("unsupported", Reason("not_an_answer", {"partstat": item.partstat or "(none)"}), **fields)
     if answer == "substitute" and not item.delegated_to:
-        return _log("unsupported", "delegated without naming the delegate", **fields)
+        return _log("unsupported", Reason("delegate_unnamed"), **fields)
     if answer == "substitute" and item.delegated_to == item.attendee:
-        return _log("unsupported", "delegated to the same address", **fields)
+        return _log("unsupported", Reason("delegate_self"), **fields)
     if answer == "substitute" and not _on_roster(calendar.meeting_id, item.delegated_to):
-        return _log(
-            "delegation_request",
-            f"hands the seat to {item.delegated_to}, who is not on the roster: the secretariat decides",
-            **fields,
-        )
+        request = Reason("delegation_request", {"delegate": item.delegated_to})
+        return _log("delegation_request", request, **fields)
     detail = []
     applied = None
     for invitation in active:
         rsvp = rsvp_for_invitation(invitation)
         if answer not in rsvp.answers:
-            detail.append(f"invitation {invitation.id}: {answer} is not possible now")
+            detail.append(Reason("answer_not_possible", {"invitation_id": invitation.id, "answer": answer}))
             continue
         invitation.comment = item.comment
         _apply_answer(
@@ -589,8 +584,8 @@ def _apply_item(item: ReplyItem, parsed: ParsedMessage) -> CalendarReply:
             answered_at=stamp,
         )
         applied = invitation.id
-        detail.append(f"invitation {invitation.id}: {answer}")
+        detail.append(Reason("answered", {"invitation_id": invitation.id, "answer": answer}))
     if applied is None:
-        return _log("stale", "; ".join(detail) or f"meeting is {meeting.status}", **fields)
+        return _log("stale", joined(detail) or Reason("replies_closed", {"status": meeting.status}), **fields)
     fields["invitation_id"] = applied
-    return _log("applied", "; ".join(detail), **fields)
+    return _log("applied", joined(detail), **fields)

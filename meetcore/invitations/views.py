@@ -16,6 +16,7 @@ from meetcore.errors import Conflict, InvalidInput
 from meetcore.extensions import limiter
 from meetcore.invitations import answers, feeds, sending, util
 from meetcore.invitations import reply_log as log_of_replies
+from meetcore.invitations.reply_reasons import reason_text
 from meetcore.mail import services as outbox
 from meetcore.mail.claims import IN_DOUBT_NOTE
 from meetcore.mail.transfer import IN_DOUBT_LOST_NOTE
@@ -71,6 +72,7 @@ def _labels() -> dict:
         "partstat_label": lambda value: PARTSTAT_LABELS.get(value, value),
         "outcome_label": lambda value: OUTCOME_LABELS.get(value, value),
         "outcome_filter_label": lambda value: OUTCOME_FILTER_LABELS.get(value, value),
+        "reply_reason": reason_text,
         "in_doubt_note": IN_DOUBT_NOTE,
         "in_doubt_lost_note": IN_DOUBT_LOST_NOTE,
     }

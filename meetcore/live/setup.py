@@ -29,6 +29,7 @@ HANDLER_MODULES = (
     "meetcore.floor.events",
     "meetcore.minutes.events",
     "meetcore.actions.events",
+    "meetcore.polls.live",
 )
 
 

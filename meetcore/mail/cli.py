@@ -89,17 +89,17 @@ def listen_command(address: str | None, protocol: str | None) -> None:
 def ingest_command(source) -> None:
     """Read one e-mail (a file, or - for a mail server's pipe) and apply its calendar replies."""
     from meetcore.invitations.replies import ingest_reply, max_reply_bytes
+    from meetcore.invitations.reply_reasons import reason_text
 
     limit = max_reply_bytes()
     raw = source.read(limit + 1)
     if len(raw) > limit:  # refused unread (only the headers are kept for the log); the rest is not read
         result = ingest_reply(raw)
-        click.echo(f"{result.replies[0].outcome}: {result.replies[0].detail}", err=True)
+        click.echo(f"{result.replies[0].outcome}: {reason_text(result.replies[0])}", err=True)
         sys.exit(1)
     result = ingest_reply(raw)
     for reply in result.replies:
-        click.echo(
-            f"{reply.outcome}: {reply.attendee or '-'} {reply.partstat or ''} {reply.detail or ''}".strip()
-        )
+        answer = f"{reply.attendee or '-'} {reply.partstat or ''}"
+        click.echo(f"{reply.outcome}: {answer} {reason_text(reply) or ''}".strip())
     if not result.applied:
         sys.exit(1 if any(r.outcome == "malformed" for r in result.replies) else 0)

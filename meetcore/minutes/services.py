@@ -42,6 +42,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from meetcore import signals
 from meetcore.agenda.models import AgendaItem
 from meetcore.auth.permissions import can_edit, require_signed_in, require_staff
 from meetcore.database import utcnow
@@ -424,6 +425,21 @@ def record_decision(meeting_id: int, item_id: int, text: str, *, by) -> Decision
     record_event(meeting, "decision.recorded", _decision_out(decision), by=by)
     db.session.flush()
     return decision
+
+
+def record_poll_decision(meeting: Meeting, *, item_id: int, text: str, present_seat_ids: list[int], by,
+                         **_kwargs) -> Decision:
+    """A closed poll's result becomes a decision of its item (receiver of signals.poll_closed, in the
+    closing transaction: the poll's service checked who may close it). Flushes; the caller commits."""
+    decision = Decision(meeting_id=meeting.id, agenda_item_id=item_id, text=text, taken_at=utcnow(),
+                        present_seat_ids=list(present_seat_ids), created_by_id=_user_id(by))
+    db.session.add(decision)
+    db.session.flush()
+    record_event(meeting, "decision.recorded", _decision_out(decision), by=by)
+    return decision
+
+
+signals.poll_closed.connect(record_poll_decision)
 
 
 _EDIT_REFUSAL = _l("Decisions can be corrected while the meeting is in session or after it has ended, "

@@ -15,6 +15,7 @@ import { attendanceSection } from './live-attendance.js';
 import { floorSection } from './live-floor.js';
 import { minutesSection } from './live-minutes.js';
 import { actionsSection } from './live-actions.js';
+import { pollsSection } from './live-polls.js';
 
 export { LiveConnection } from './live-connection.js';
 export { applyEvent } from './live-state.js';
@@ -36,6 +37,8 @@ class LivePage {
       selectedItem: null, // console: the item whose minutes, decisions and actions are shown (null: current)
       editing: null, // decision id being corrected
       ownerKind: 'role',
+      ballots: {}, // participant: its seats' ballots, `${poll}:${seat}` -> {voted, choices}
+      pollForm: false,
     };
     this.root = document.getElementById('live-app');
     this.loading = document.getElementById('live-loading');
@@ -94,6 +97,7 @@ class LivePage {
   }
 
   joined(mode) {
+    this.refreshBallots();
     if (!this.editors) return;
     // The minutes editors catch up: rebuilt from a fresh snapshot, or synced after a replay.
     if (mode === 'snapshot') this.editors.reset(this.state.minutes);
@@ -214,6 +218,7 @@ class LivePage {
     add('current', () => this.drawCurrent(), () => JSON.stringify([currentItem(st()), st().meeting.status]));
     add('reader', () => this.drawReader(), () => JSON.stringify([currentItem(st()) && currentItem(st()).id, st().minutes]));
     add('my-floor', () => this.drawMyFloor(), () => JSON.stringify([st().floor, st().meeting.status, ui()]));
+    add('polls', () => this.drawPolls(), () => this.pollsKey());
     add('my-actions', () => this.drawMyActions(), () => JSON.stringify([st().actions, flatAgenda(st()).map((e) => [e.node.id, e.node.number])]));
   }
 
@@ -274,7 +279,7 @@ class LivePage {
 // Each section draws itself (one module per section); the page holds the connection, the state and the
 // shared controls.
 Object.assign(LivePage.prototype, meetingSection, attendanceSection, floorSection, minutesSection,
-  actionsSection);
+  actionsSection, pollsSection);
 
 export function boot() {
   const node = document.getElementById('live-config');

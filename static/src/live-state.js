@@ -176,6 +176,38 @@ function replaceFloor(state, p) {
   return APPLIED;
 }
 
+// Polls (meetcore/polls/state.py): each event carries the resulting poll; the staff's copy also carries
+// `counts` (votes cast so far, the running tally when the poll shows it), which participants never get.
+function pollsPart(state) {
+  if (!Array.isArray(state.polls)) state.polls = [];
+  return state.polls;
+}
+
+function replacePoll(state, p) {
+  if (!p.poll || typeof p.poll !== 'object') return RESYNC;
+  const polls = pollsPart(state);
+  const entry = { ...p.poll, ...(p.counts || {}) };
+  const index = polls.findIndex((other) => other.id === entry.id);
+  if (index >= 0) polls[index] = entry;
+  else {
+    polls.push(entry);
+    polls.sort((a, b) => a.id - b.id);
+  }
+  return APPLIED;
+}
+
+function pollCounted(state, p) {
+  const poll = pollsPart(state).find((other) => other.id === p.poll_id);
+  if (!poll || !p.counts || typeof p.counts !== 'object') return RESYNC;
+  Object.assign(poll, p.counts);
+  return APPLIED;
+}
+
+function pollDeleted(state, p) {
+  state.polls = pollsPart(state).filter((other) => other.id !== p.poll_id);
+  return APPLIED;
+}
+
 const HANDLERS = {
   ...Object.fromEntries(NOTHING_TO_APPLY.map((kind) => [kind, () => APPLIED])),
   'meeting.started': (state, p) => { state.meeting.status = p.status || 'live'; return APPLIED; },
@@ -227,6 +259,13 @@ const HANDLERS = {
   'floor.closed': replaceFloor,
 
   'minutes.text': (state, p) => spliceMinutes(state, p),
+
+  'poll.prepared': replacePoll,
+  'poll.updated': replacePoll,
+  'poll.opened': replacePoll,
+  'poll.closed': replacePoll,
+  'poll.voted': pollCounted,
+  'poll.deleted': pollDeleted,
 
   'decision.recorded': (state, p) => {
     if (!Array.isArray(state.decisions)) state.decisions = [];

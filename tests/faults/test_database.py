@@ -62,3 +62,35 @@ def test_every_command_is_answered_internal_error_while_the_database_is_down(liv
     assert seat.call("floor.request", {"meeting_id": meeting_id}) == _internal_error(INTERNAL_ERROR_TH)
     cluster.start()  # and once it is back, the same connection acts again (the pool recovers by itself)
     assert console.call("agenda.set_current", {"meeting_id": meeting_id, "item_id": item_id})["ok"]
+
+
+# Each language's answer to a page asked for while the database is out (meetcore.web.HTTP_MESSAGES[503]).
+UNREACHABLE_TH = "ขณะนี้ MeetCore ติดต่อฐานข้อมูลไม่ได้ ยังไม่มีการเปลี่ยนแปลงใด โปรดลองใหม่ในอีกสักครู่"
+UNREACHABLE_EN = "MeetCore cannot reach its database just now; nothing was changed. Try again in a minute."
+
+
+def test_pages_asked_for_while_the_database_is_down_say_so_in_the_language_at_hand(tmp_path, cluster):
+    """The error page reads nothing (no signed-in user, no account language): the secretariat signed in gets
+    the default language's page, a visitor who chose English gets English, the API a JSON error, all 503."""
+    import requests
+
+    data = _prepare(cluster.url, items=1, seats=0)
+    server = ServerProcess(cluster.url, tmp_path).start()
+    try:
+        signed_in = _sign_in(server, "sec@example.org", "long enough password")
+        visitor = requests.Session()
+        assert visitor.get(server.base_url + "/lang/en", timeout=10).status_code == 200  # then the sign-in page
+        cluster.stop()
+        page = signed_in.get(f"{server.base_url}/meetings/{data['meeting_id']}", timeout=30)
+        assert (page.status_code, page.headers.get("Retry-After")) == (503, "30"), page.text[:300]
+        assert UNREACHABLE_TH in page.text and 'lang="th"' in page.text and "Traceback" not in page.text
+        page = visitor.get(server.base_url + "/join/a-personal-link-read-from-the-database", timeout=30)
+        assert page.status_code == 503 and UNREACHABLE_EN in page.text and 'lang="en"' in page.text
+        api = requests.get(f"{server.base_url}/api/v1/meetings", timeout=30,
+                           headers={"Authorization": f"Bearer {data['token']}"})  # fmt: skip
+        assert api.status_code == 503
+        assert api.json() == {"error": {"code": "database_unavailable", "message": UNREACHABLE_TH}}
+        cluster.start()
+        assert signed_in.get(f"{server.base_url}/meetings/{data['meeting_id']}", timeout=30).status_code == 200
+    finally:
+        server.stop()

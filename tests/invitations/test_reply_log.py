@@ -45,14 +45,20 @@ def _listed(client, **query) -> dict[str, str]:
 def test_the_reply_log_lists_what_matched_no_meeting_and_what_was_refused_with_the_reason(
     logged, as_secretariat
 ):
+    from flask_babel import force_locale
     from markupsafe import escape
+
+    from meetcore.invitations.reply_reasons import reason_text
 
     rows = _listed(as_secretariat)
     assert set(rows) == {str(reply.id) for reply in logged.values()}
     for outcome in ("unknown_uid", "malformed", "refused"):
         reply = logged[outcome]
-        assert reply.detail and str(escape(reply.detail)) in rows[str(reply.id)], outcome
-    assert "no meeting has this UID" in logged["unknown_uid"].detail
+        with force_locale("th"):  # the page's language; the English line stays for the server's log
+            thai = reason_text(reply)
+        assert thai != reply.detail and str(escape(thai)) in rows[str(reply.id)], outcome
+        assert str(escape(reply.detail)) not in rows[str(reply.id)], outcome
+    assert "No meeting has this UID" in logged["unknown_uid"].detail
     assert "sent by vg1@example.org" in logged["refused"].detail
     assert "some-other-event@google.com" in rows[str(logged["unknown_uid"].id)]  # the UID it named
     assert "ไม่พบการประชุม" in rows[str(logged["malformed"].id)]  # Thai first: "No meeting"

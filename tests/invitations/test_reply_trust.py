@@ -73,7 +73,7 @@ def test_delegation_on_behalf_of_another_invitee_changes_nothing_and_is_listed_r
     )  # fmt: skip
     assert "sent by vg1@example.org" in reply.detail
     page = as_secretariat.get(f"/meetings/{invited.id}/invitations").get_data(as_text=True)
-    assert "reply-refused" in page and "sent by vg1@example.org" in page
+    assert "reply-refused" in page and "ส่งมาจาก vg1@example.org" in page  # the reason, in Thai
 
 
 def test_a_reply_with_two_attendees_changes_nothing_and_is_listed_refused(invited, app_ctx):
@@ -105,7 +105,7 @@ def test_a_sequence_never_sent_to_the_attendee_changes_nothing(invited, users):
     before = _state()
     result = ingest_reply(outlook_reply(_uid(invited), "vg0@example.org", "DECLINED", sequence=7))
     assert [(r.outcome, r.detail) for r in result.replies] == [
-        ("refused", "SEQUENCE 7 was never sent to vg0@example.org")
+        ("refused", "SEQUENCE 7 was never sent to vg0@example.org.")
     ]
     # SEQUENCE 1 exists once the meeting is moved, but until it has gone out nobody can have answered it.
     update_meeting(invited, {"venue": "ห้องประชุม 3"}, by=users["secretariat"])
@@ -233,6 +233,7 @@ def test_a_two_megabyte_reply_is_refused_by_mail_ingest(invited, app_ctx):
     assert _state() == before
     [reply] = _replies()
     assert reply.outcome == "refused" and "MEETCORE_MAIL_REPLY_MAX_KB" in reply.detail
+    assert "เกินขีดจำกัด MEETCORE_MAIL_REPLY_MAX_KB" in result.output  # told in the installation's language
     assert reply.sender == "vg4@example.org"
 
 

@@ -1,0 +1,40 @@
+"""Fixtures of the polls tests: the floor tests' meeting in session (Chiang Mai and Songkhla × พมจ. and
+labour) and their Socket.IO clients, plus a provincial hall's screen and a few poll helpers."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.floor.conftest import in_session, live, scheduled, seat_socket, seats, staff_socket  # noqa: F401
+
+
+@pytest.fixture()
+def item(in_session, users):  # noqa: F811
+    from meetcore.agenda import services as agenda
+
+    return agenda.add_item(in_session, {"title": "เรื่องเพื่อพิจารณา: แผนที่ทางสังคม"}, by=users["secretariat"])
+
+
+@pytest.fixture()
+def site_socket(app_ctx, live, users):  # noqa: F811
+    """site_socket(meeting, province_code): a joined client on the province hall's screen (site link)."""
+    from meetcore.attendance.sites import issue_site_link
+
+    def connect(meeting, province_code: str):
+        issued = issue_site_link(meeting, {"province_code": province_code}, by=users["secretariat"])
+        sio = live(app_ctx.test_client(), auth={"site_token": issued.token})
+        assert sio.is_connected()
+        assert sio.emit("join", {"meeting_id": meeting.id}, callback=True)["ok"]
+        sio.get_received()
+        return sio
+
+    return connect
+
+
+def command(sio, name: str, meeting, **values) -> dict:
+    return sio.emit(name, {"meeting_id": meeting.id, **values}, callback=True)
+
+
+def poll_events(sio) -> list[dict]:
+    return [p["args"][0] for p in sio.get_received() if p["name"] == "event"
+            and p["args"][0]["kind"].startswith(("poll.", "redacted", "decision."))]  # fmt: skip
