@@ -26,7 +26,9 @@ PENDING_REACTIONS = "meetcore.after_commit_pending"
 UNDOS = "meetcore.on_rollback"
 READY_REACTIONS = "meetcore.after_commit_ready"
 KEEP_ON_REFUSAL = "meetcore.keep_on_refusal"
-REFUSED = "meetcore_refused"  # flask.g: this request refused something, whatever it answers
+# The request's WSGI environ: this request refused something, whatever it answers. Kept with the request,
+# not in flask.g, whose app context may outlive one request (a test's, shared by its client's requests).
+REFUSED = "meetcore.refused"
 
 
 def after_commit(function, *args, **kwargs) -> None:
@@ -58,10 +60,10 @@ def refuse() -> None:
     """The entry point answers with a refusal (a DomainError): nothing the transaction wrote stays, but
     what a service asked to keep (keep_when_refused). Marks the HTTP request, so that a view that turns a
     refusal into a redirect or a form commits nothing afterwards either."""
-    from flask import g, has_request_context
+    from flask import has_request_context, request
 
     if has_request_context():
-        setattr(g, REFUSED, True)
+        request.environ[REFUSED] = True
     if db.session.info.pop(KEEP_ON_REFUSAL, False):
         try:
             commit()
@@ -133,11 +135,11 @@ def install() -> None:
 def install_http(app) -> None:
     """Every request ends its transaction once: a successful answer commits, an error answer (4xx/5xx) or
     a request that refused something rolls back. A commit that fails becomes the 500 page."""
-    from flask import g
+    from flask import request
 
     @app.after_request
     def _end_transaction(response):
-        if response.status_code < 400 and not g.get(REFUSED):
+        if response.status_code < 400 and not request.environ.get(REFUSED):
             commit()
         else:
             refuse()

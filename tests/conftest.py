@@ -123,17 +123,30 @@ def _test_client_class():
     class CommittingClient(FlaskClient):
         def open(self, *args, **kwargs):
             _commit()
+            _forget_the_last_request()
             return super().open(*args, **kwargs)
 
     return CommittingClient
 
 
+def _forget_the_last_request() -> None:
+    """Each real request has an app context (and flask.g) of its own; the test's is shared by its clients'
+    requests, so the account Flask-Login cached for the last request is forgotten, as a new context would
+    (it may belong to another client, or be detached since)."""
+    from flask import g, has_app_context
+
+    if has_app_context():
+        g.pop("_login_user", None)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _socket_clients_commit_first():
-    """The same for Socket.IO's test client: a command refused rolls back only its own writes."""
+    """The same for Socket.IO's test client: a command refused rolls back only its own writes; and what the
+    test changed through services is committed before it reads what the clients received (broadcasts
+    follow the commit, as they follow the real entry point's)."""
     from flask_socketio.test_client import SocketIOTestClient
 
-    originals = {name: getattr(SocketIOTestClient, name) for name in ("connect", "emit")}
+    originals = {name: getattr(SocketIOTestClient, name) for name in ("connect", "emit", "get_received")}
 
     def committing(original):
         def run(self, *args, **kwargs):
