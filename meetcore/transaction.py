@@ -80,8 +80,9 @@ def discard() -> None:
 
 @contextlib.contextmanager
 def unit_of_work():
-    """One entry point's transaction: committed when the block ends normally, refused on a DomainError,
-    discarded on anything else (the exception goes on)."""
+    """One entry point's transaction (or one step of a worker): committed when the block ends normally,
+    refused on a DomainError, discarded on anything else or when the commit itself fails (a unique key
+    another worker took meanwhile); the exception goes on."""
     from meetcore.errors import DomainError
 
     try:
@@ -92,7 +93,12 @@ def unit_of_work():
     except BaseException:
         discard()
         raise
-    commit()
+    try:
+        db.session.commit()
+    except BaseException:
+        discard()
+        raise
+    run_reactions()
 
 
 def run_reactions() -> None:

@@ -20,8 +20,6 @@ ALLOWED = {
     "attendance/processes.py": "the heartbeat and the sweep of lost connections: one step per process beat",
     "video/services.py": "Janus rooms and recordings: a room placed at Janus is recorded at once, recordings "
     "are processed beside the request",
-    "actions/reminders.py": "the reminder worker: one agency's reminders per step",
-    "invitations/reminders.py": "the reminder worker: one meeting's reminders per step",
 }
 
 
