@@ -17,9 +17,8 @@ ALLOWED = {
     # Workers: each step ends its own transaction.
     "mail/sender.py": "the mail worker's loop: a batch's claim and each message's outcome commit apart",
     "mail/claims.py": "the mail worker's claim and lease: committed before the SMTP transfer begins",
-    "attendance/processes.py": "the heartbeat and the sweep of lost connections: one step per process beat",
-    "video/services.py": "Janus rooms and recordings: a room placed at Janus is recorded at once, recordings "
-    "are processed beside the request",
+    "video/services.py": "a room placed at Janus is recorded at once, as a step of its own (the request that "
+    "asked for it may still fail), or destroyed when another process placed the meeting first",
 }
 
 

@@ -1,5 +1,8 @@
 """The app processes that hold connections: each one's heartbeat, and closing the intervals of those that
-stopped (a crash, SIGKILL) or lost a connection without noticing."""
+stopped (a crash, SIGKILL) or lost a connection without noticing.
+
+A worker (issue 19): each step below (a beat, a sweep, the republication of one meeting's board) is a unit
+of work of its own, committed or rolled back once, so that one meeting's trouble never holds up the rest."""
 
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from meetcore.extensions import db, socketio
 from meetcore.live.connections import PROCESS_ID, forget_lost_connections
 from meetcore.meetings.models import Meeting
 from meetcore.seats.models import Attendance
+from meetcore.transaction import discard, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +67,10 @@ def _close(rows: list[Attendance], at: datetime) -> set[int]:
 def _republish(meeting_ids: set[int], now: datetime) -> None:
     for meeting_id in sorted(meeting_ids):
         try:
-            meeting = lock_meeting(meeting_id)
-        except NotFound:
-            db.session.rollback()
+            with unit_of_work():  # one meeting's board per step
+                delay = board.presence_changed(lock_meeting(meeting_id), now)
+        except NotFound:  # deleted meanwhile
             continue
-        delay = board.presence_changed(meeting, now)
-        db.session.commit()
         board.publish_later(meeting_id, delay)
 
 
@@ -82,6 +84,15 @@ def sweep_stale_connections(now: datetime | None = None) -> Sweep:
     """Close the open connection intervals of processes whose heartbeat stopped (or that left no row), at
     their last heartbeat; forget those processes. Safe to run in several processes at once."""
     now = now or utcnow()
+    with unit_of_work():  # the intervals closed and the processes forgotten commit together
+        result, touched = _sweep(now)
+    if touched:
+        log.warning("closed %s attendance intervals of stopped processes %s", result.closed, result.processes)
+        _republish(touched, now)
+    return result
+
+
+def _sweep(now: datetime) -> tuple[Sweep, set[int]]:
     stale_before = now - timedelta(seconds=heartbeat_interval() * MISSED_BEATS)
     alive = dict(db.session.execute(sa.select(ServerProcess.id, ServerProcess.heartbeat_at)).all())
     beating = {pid for pid, beat in alive.items() if beat >= stale_before} | {PROCESS_ID}
@@ -107,17 +118,20 @@ def sweep_stale_connections(now: datetime | None = None) -> Sweep:
     if result.processes:
         db.session.execute(sa.delete(ServerProcess).where(ServerProcess.id.in_(result.processes)))
     forget_lost_connections(beating, stale_before)
-    db.session.commit()
-    if touched:
-        log.warning("closed %s attendance intervals of stopped processes %s", result.closed, result.processes)
-        _republish(touched, now)
-    return result
+    return result, touched
 
 
 def close_finished_roll_calls(now: datetime | None = None) -> int:
     """A provincial hall's ticks end with the meeting: close the open site intervals of meetings that have
     ended (at their end) or were cancelled."""
     now = now or utcnow()
+    with unit_of_work():
+        ended, closed = _close_roll_calls(now)
+    _republish(set(ended), now)
+    return closed
+
+
+def _close_roll_calls(now: datetime) -> tuple[dict[int, datetime], int]:
     rows = db.session.scalars(
         sa.select(Attendance)
         .join(Meeting, Attendance.meeting_id == Meeting.id)
@@ -130,9 +144,7 @@ def close_finished_roll_calls(now: datetime | None = None) -> int:
         if row.meeting_id not in ended:
             ended[row.meeting_id] = meeting_times(db.session.get(Meeting, row.meeting_id)).ended_at or now
         _close([row], ended[row.meeting_id])
-    db.session.commit()
-    _republish(set(ended), now)
-    return len(rows)
+    return ended, len(rows)
 
 
 def close_lost_connections(now: datetime | None = None) -> int:
@@ -141,6 +153,13 @@ def close_lost_connections(now: datetime | None = None) -> int:
     if server is None:
         return 0
     now = now or utcnow()
+    with unit_of_work():
+        touched, closed = _close_lost(server, now)
+    _republish(touched, now)
+    return closed
+
+
+def _close_lost(server, now: datetime) -> tuple[set[int], int]:
     own = db.session.execute(
         sa.select(Attendance.id, Attendance.connection_id).where(
             Attendance.left_at.is_(None), Attendance.connection_id.like(f"{PROCESS_ID}:%")
@@ -150,18 +169,15 @@ def close_lost_connections(now: datetime | None = None) -> int:
         row.id for row in own if not server.manager.is_connected(row.connection_id.partition(":")[2], "/")
     ]
     lost = db.session.scalars(open_intervals().where(Attendance.id.in_(lost_ids))).all() if lost_ids else []
-    touched = _close(lost, now)
-    db.session.commit()
-    _republish(touched, now)
-    return len(lost)
+    return _close(lost, now), len(lost)
 
 
 def heartbeat(now: datetime | None = None) -> None:
     """One beat: this process is alive; stale connections of dead processes are closed; overdue board
     publications are made."""
     now = now or utcnow()
-    beat(now)
-    db.session.commit()
+    with unit_of_work():
+        beat(now)
     close_lost_connections(now)
     sweep_stale_connections(now)
     close_finished_roll_calls(now)
@@ -191,7 +207,7 @@ def _heartbeat_loop(app) -> None:
         try:
             with app.app_context():
                 heartbeat()
-        except Exception:
+        except Exception:  # each step has ended its own transaction; the next beat tries again
             log.exception("attendance heartbeat failed")
             with app.app_context():
-                db.session.rollback()
+                discard()

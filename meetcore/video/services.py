@@ -40,6 +40,7 @@ from meetcore.database import utcnow
 from meetcore.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
+from meetcore.transaction import after_commit, unit_of_work
 from meetcore.video.janus_api import JanusError, JanusServer, signed_token
 from meetcore.video.models import VideoRecording, VideoRoom
 
@@ -224,9 +225,9 @@ def close_room(meeting: Meeting) -> VideoRoom | None:
     except JanusError:
         log.warning("video: could not destroy room %s of meeting %s", room.janus_room_id, meeting.id)
     room.closed_at = utcnow()
-    db.session.commit()
-    if room.record:
-        process_recordings_later(meeting)
+    db.session.flush()
+    if room.record:  # once the room's end is committed: the background task reads it in its own session
+        after_commit(process_recordings_later, meeting)
     return room
 
 
@@ -241,7 +242,8 @@ def process_recordings_later(meeting: Meeting) -> None:
     def run(meeting_id: int) -> None:
         with app.app_context():
             try:
-                process_recordings(db.session.get(Meeting, meeting_id))
+                with unit_of_work():  # the background task is its own entry point
+                    process_recordings(db.session.get(Meeting, meeting_id))
             except Exception:  # noqa: BLE001  (logged; a background task has nobody else to tell)
                 log.exception("video: recordings of meeting %s", meeting_id)
             finally:
@@ -253,18 +255,18 @@ def process_recordings_later(meeting: Meeting) -> None:
 def meeting_went_live(meeting: Meeting) -> None:
     """After start_meeting commits. Video trouble never stops a meeting: it is logged, and the pages retry."""
     try:
-        create_room(meeting)
+        with unit_of_work():  # a reaction after the commit is a unit of work of its own
+            create_room(meeting)
     except (JanusError, DomainError) as error:
-        db.session.rollback()
         log.warning("video: no room for meeting %s yet: %s", meeting.id, error)
 
 
 def meeting_ended(meeting: Meeting) -> None:
     """After end_meeting commits."""
     try:
-        close_room(meeting)
+        with unit_of_work():  # a reaction after the commit is a unit of work of its own
+            close_room(meeting)
     except (JanusError, DomainError, OSError) as error:
-        db.session.rollback()
         log.warning("video: closing the room of meeting %s: %s", meeting.id, error)
 
 
@@ -566,7 +568,7 @@ def process_recordings(meeting: Meeting) -> list[VideoRecording]:
         db.session.add(recording)
         made.append(recording)
     room.recordings_processed_at = utcnow()
-    db.session.commit()
+    db.session.flush()  # the caller commits: the background task, or `meetcore video recordings`
     return made
 
 
