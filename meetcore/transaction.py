@@ -153,14 +153,23 @@ def install_http(app) -> None:
 
 
 def transactional(callback):
-    """A CLI command's callback as one unit of work."""
+    """A CLI command's callback as one unit of work. A command that leaves through sys.exit or ctx.exit
+    chose its exit status after its work (`meetcore mail ingest` exits 1 on a refused message it has
+    logged): what it did is committed, as when it returns."""
+    import click
+
     if getattr(callback, "_meetcore_transactional", False):
         return callback
 
     @functools.wraps(callback)
     def run(*args, **kwargs):
+        chosen_exit = None
         with unit_of_work():
-            return callback(*args, **kwargs)
+            try:
+                return callback(*args, **kwargs)
+            except (SystemExit, click.exceptions.Exit) as leaving:
+                chosen_exit = leaving
+        raise chosen_exit
 
     run._meetcore_transactional = True
     return run
