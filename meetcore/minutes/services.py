@@ -7,7 +7,8 @@ a Yjs v1 update. Under the meeting row's lock (the same lock that numbers the me
 takes the block's document (the one this process kept from its last update of the block when the block's
 revision says nobody wrote it since, else rebuilt from its compacted state and the updates logged since),
 applies the new update (refusing bytes that are not a clean update of this document), appends it to the log,
-stores the derived plain text and commits. Only then is it acknowledged and sent, as the unnumbered
+stores the derived plain text and flushes; the live command commits. Only then is it acknowledged and sent
+(and the document kept for the next update), as the unnumbered
 Socket.IO event ``minutes.update``, to the meeting's staff room, where the other editors' Yjs documents
 merge it. An editor that was away catches up with ``sync_block`` (Yjs sync: it gives its state vector and
 receives what it lacks), so no keystroke depends on a message that could be lost. When a block's log grows
@@ -60,6 +61,7 @@ from meetcore.minutes.crdt import (
     new_revision,
 )
 from meetcore.minutes.models import Decision, MinutesBlock, MinutesUpdate
+from meetcore.transaction import after_commit
 
 log = logging.getLogger(__name__)
 
@@ -267,7 +269,7 @@ class AppliedUpdate:
 def apply_update(
     meeting_id: int, item_id: int, update: bytes, *, by, origin: str | None = None
 ) -> AppliedUpdate:
-    """Merge an editor's Yjs update into the minutes of one agenda item; persisted before it returns.
+    """Merge an editor's Yjs update into the minutes of one agenda item (flushed: the entry point commits).
 
     ``origin`` is the sending connection's Socket.IO id: the update is sent to every other editor.
     """
@@ -318,6 +320,13 @@ def apply_update(
     owed = _coalesce(meeting, block, now, by=by)
     block_id = block.id  # the commit expires the rows: ids read after it would be read again
     db.session.flush()
+    # Only a committed update is kept in memory and sent to the other editors (take() removed the
+    # document: a rolled-back one is forgotten, and rebuilt from the log next time).
+    after_commit(_updated, meeting_id, item_id, block_id, kept, canonical, origin, owed)
+    return AppliedUpdate(block=block, seq=seq_after_commit(meeting_id), update=canonical)
+
+
+def _updated(meeting_id, item_id, block_id, kept, canonical, origin, owed) -> None:
     _documents.keep(block_id, kept)
     socketio.emit(
         EDITOR_EVENT,
@@ -327,7 +336,6 @@ def apply_update(
     )
     if owed is not None:
         _ensure_timer(meeting_id, block_id, owed)
-    return AppliedUpdate(block=block, seq=seq_after_commit(meeting_id), update=canonical)
 
 
 def _staff_room(meeting_id: int) -> str:
