@@ -15,8 +15,8 @@ ALLOWED = {
     "live/events.py": "an entry point: the live commands' wrapper (acknowledged), and join, whose check-in "
     "commits before its snapshot is read",
     # Workers: each step ends its own transaction.
-    "mail/sender.py": "the mail worker's loop: a batch's claim and each message's outcome commit apart",
-    "mail/claims.py": "the mail worker's claim and lease: committed before the SMTP transfer begins",
+    "mail/sender.py": "the mail worker's steps (_end_step): a batch's claim commits before the SMTP transfer "
+    "begins, each message's outcome right after the server's answer",
     "video/services.py": "a room placed at Janus is recorded at once, as a step of its own (the request that "
     "asked for it may still fail), or destroyed when another process placed the meeting first",
 }
