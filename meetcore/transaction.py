@@ -147,8 +147,11 @@ def install_http(app) -> None:
     def _end_transaction(response):
         if response.status_code < 400 and not request.environ.get(REFUSED):
             commit()
-        else:
+            return response
+        try:
             refuse()
+        except Exception:  # noqa: BLE001  (the answer is an error already: the database may be down)
+            log.warning("rolling back after an error answer failed", exc_info=True)
         return response
 
 
