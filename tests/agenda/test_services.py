@@ -499,6 +499,7 @@ def test_concurrent_adds_never_share_a_position(app_ctx, meeting, sec):
                 start.wait()
                 for n in range(10):
                     services.add_item(target, {"title": f"{name}{n}"}, by=user)
+                    commit()  # each add is its own request: the thread is its entry point
             except BaseException as error:  # reported below, in the test's own thread
                 errors.append(error)
             finally:
