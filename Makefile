@@ -1,16 +1,21 @@
 # MeetCore: `make demo` runs the reference meeting on SQLite, `make test` runs the whole suite.
-# Both set up .venv first. Every setting is an environment variable (see README.md).
+# Both check the Debian packages they need first (.ci/apt-check: installed when run as root, else the one
+# sudo command is printed), then set up .venv. Every setting is an environment variable (see README.md).
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 export MEETCORE_PORT ?= 5000
 
-.PHONY: setup demo test test-sqlite test-postgres lint translations assets clean
+.PHONY: packages setup demo test test-sqlite test-postgres lint translations assets clean
 
 setup: $(VENV)/.installed translations assets
 
-$(VENV)/.installed: setup.cfg pyproject.toml
+# The Debian packages of .ci/apt-packages.txt (python3-venv, ICU, Chromium, ...) and npm.
+packages:
+	@.ci/apt-check .ci/apt-packages.txt
+
+$(VENV)/.installed: setup.cfg pyproject.toml | packages
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test,dev]'
@@ -21,17 +26,17 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -d meetcore/translations -D messages
 
 # Front-end assets come from npm when the project has any (package-lock.json pins them).
-assets:
+assets: | packages
 	@if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; \
 	  if grep -q '"build"' package.json; then npm run build; fi; fi
 
-demo: setup
+demo: packages setup
 	$(BIN)/meetcore db upgrade
 	$(BIN)/meetcore seed
 	$(BIN)/meetcore demo-data
 	$(BIN)/meetcore video demo-run
 
-test: setup lint test-sqlite test-postgres
+test: packages setup lint test-sqlite test-postgres
 
 lint:
 	$(BIN)/ruff check meetcore tests bench
@@ -54,6 +59,7 @@ test-sqlite:
 test-postgres:
 	@if [ -n "$$MEETCORE_TEST_DATABASE_URL" ]; then \
 	  echo "== PostgreSQL: $$MEETCORE_TEST_DATABASE_URL, clock moved by $(or $(CLOCK),$(POSTGRES_CLOCK))"; \
+	  case "$$MEETCORE_TEST_DATABASE_URL" in *@127.0.0.1:5432/*|*@localhost:5432/*) .ci/postgres-up;; esac; \
 	  $(call clock_env,$(or $(CLOCK),$(POSTGRES_CLOCK))) $(BIN)/python -m pytest -n 2 -q; \
 	else echo "== PostgreSQL skipped: set MEETCORE_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"; fi
 

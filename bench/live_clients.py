@@ -95,7 +95,16 @@ class LeanParticipant:
     Only what these clients use: the default namespace, text packets (the server sends no binary here)."""
 
     __slots__ = (
-        "worker", "cohort", "group", "ws", "reader", "acks", "next_ack", "board", "join_ms", "closing"
+        "worker",
+        "cohort",
+        "group",
+        "ws",
+        "reader",
+        "acks",
+        "next_ack",
+        "board",
+        "join_ms",
+        "closing",
     )
 
     def __init__(self, worker: Worker, cohort: str, group: int):
@@ -271,6 +280,27 @@ class Worker:
             finally:
                 self.waiting = None
         return {"got": len(self.receipts.get(seq, [])), "expected": target}
+
+    async def cmd_vote(self, meeting_id: int, poll_id: int, schedule: list[float], options: int) -> dict:
+        """bench/poll_votes.py: the clients of the cohort "voter" each cast one vote at its time of
+        `schedule` (monotonic); returns per vote (send time, acknowledgement time, ok, seq, error code)."""
+        voters = [p for p in self.clients if p.cohort == "voter"][: len(schedule)]
+        results: list = []
+
+        async def one(index: int, participant) -> None:
+            await asyncio.sleep(max(0.0, schedule[index] - time.monotonic()))
+            payload = {"meeting_id": meeting_id, "poll_id": poll_id, "choices": [index % options]}
+            sent = time.monotonic()
+            if isinstance(participant, LeanParticipant):
+                ack = await participant.call("poll.vote", payload, CONNECT_TIMEOUT)
+            else:
+                ack = await participant.sio.call("poll.vote", payload, timeout=CONNECT_TIMEOUT)
+            ack = ack or {}
+            error = (ack.get("error") or {}).get("code")
+            results.append((sent, time.monotonic(), bool(ack.get("ok")), ack.get("seq"), error))
+
+        await asyncio.gather(*(one(index, p) for index, p in enumerate(voters)), return_exceptions=True)
+        return {"votes": results, "voters": len(voters)}
 
     async def cmd_collect(self, seqs: list[int]) -> dict:
         return {seq: self.receipts.get(seq, []) for seq in seqs}

@@ -14,6 +14,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from meetcore.extensions import api, babel, csrf, db, limiter, login_manager, migrate
     from meetcore.i18n.setup import init_i18n
     from meetcore.live.setup import init_live
+    from meetcore.operations import init_operations
     from meetcore.signals import connect_receivers
     from meetcore.transaction import install as install_transaction
     from meetcore.transaction import install_http
@@ -40,6 +41,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     install_transaction()
     install_http(app)  # each request commits once or rolls back once (meetcore.transaction)
     init_live(app)
+    init_operations(app)  # behind nginx, /metrics, structured logs (deploy/, docs/deploy.md)
     connect_receivers()
     register_cli(app)
     return app

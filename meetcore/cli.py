@@ -36,6 +36,11 @@ def register_cli(app: Flask) -> None:
     from meetcore.video.cli import video_cli
 
     app.cli.add_command(video_cli)
+    # production (issue 18): `meetcore backup DIR`, `meetcore restore DIR`
+    from meetcore.operations.cli import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     # Each of these commands commits once or rolls back once (issue 19, meetcore.transaction).
     # `run` serves: its requests and commands are the entry points. `db` is Flask-Migrate's.
     for name, command in app.cli.commands.items():

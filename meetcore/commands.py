@@ -47,6 +47,10 @@ def run_command(host: str | None, port: int | None) -> None:
         click.echo(f"sending the outbox through {app.config['MEETCORE_SMTP_HOST']}", err=True)
     else:
         click.echo("no MEETCORE_SMTP_HOST: mail waits in the outbox", err=True)
+    from meetcore.video.watch import start_janus_watch
+
+    if start_janus_watch(app):  # a restarted Janus gets its rooms back without waiting for a page
+        click.echo("watching the Janus servers", err=True)
     # Everything loaded at start-up lives for the process's life: keep it out of the collector's full
     # passes, which otherwise add ~100 ms pauses to big pages (docs/performance.md).
     gc.collect()
@@ -54,9 +58,10 @@ def run_command(host: str | None, port: int | None) -> None:
     heap.enable()  # and the connections' objects as the rooms grow (meetcore.live.heap)
     options = {}
     if socketio.async_mode == "gevent":
-        from meetcore.live.serving import NoDelayHandler
+        from meetcore.live.serving import NoDelayHandler, stop_on_sigterm
 
         options["handler_class"] = NoDelayHandler
+        stop_on_sigterm(app)
     else:
         options["allow_unsafe_werkzeug"] = True
     socketio.run(app, host=host, port=port, use_reloader=False, log_output=False, **options)

@@ -53,6 +53,12 @@ SETTINGS: tuple[Setting, ...] = (
         "REPLAY_LIMIT", "1000", "Most events replayed to a reconnecting client before a fresh snapshot", int
     ),
     Setting("LOGIN_RATE_LIMIT", "10 per minute", "Sign-in attempts allowed per address"),
+    Setting("LINK_RATE_LIMIT", "60 per minute", "Requests allowed per personal link (join, reply, site)"),
+    Setting(
+        "LINK_ADDRESS_RATE_LIMIT",
+        "3000 per minute",
+        "Requests to link pages allowed per address (a whole office or network shares one)",
+    ),
     Setting("PAGE_SIZE", "25", "Rows per page in console lists", int),
     Setting("SESSION_COOKIE_SECURE", "0", "1 to send the session cookie over HTTPS only", int),
     Setting("MAIL_ORGANIZER", "secretariat@example.org", "Mailbox named as organizer in invitations"),
@@ -94,7 +100,10 @@ SETTINGS: tuple[Setting, ...] = (
     # --- attendance (meetcore/attendance) ---
     Setting("LATE_GRACE_MINUTES", "15", "Minutes after start (before end) a join (leave) is on time", int),
     Setting("BOARD_INTERVAL_MS", "500", "Least time between two live attendance board updates", int),
-    Setting("HEARTBEAT_SECONDS", "30", "App process heartbeat; 3 missed beats close its connections", int),
+    Setting(
+        "HEARTBEAT_SECONDS", "10",
+        "App process heartbeat; a process silent for 3 beats is judged stopped and its intervals closed", int,
+    ),  # fmt: skip
     # --- following actions up (meetcore/actions) ---
     Setting("ACTION_REMINDER_DAYS", "7,1", "Days before an action is due that its owners are reminded"),
     Setting("ACTION_ATTACHMENT_MAX_MB", "5", "Largest file attached to a progress report, in MB", int),
@@ -108,12 +117,23 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("JANUS_API_SECRET", None, "Janus api_secret, when the Janus servers have one"),
     Setting("JANUS_ADMIN_SECRET", None, "Janus Admin API secret (the local Janus of `make demo` uses it)"),
     Setting("JANUS_RTP_PORT_RANGE", "20000-40000", "Media (RTP/ICE) ports of the demo's local Janus"),
-    Setting("VIDEO_TOKEN_TTL", "3600", "Seconds a page's video token is valid (it reconnects before)", int),
+    Setting("JANUS_WATCH_SECONDS", "3", "Each app process checks every Janus this often; 0: never", float),
+    Setting("VIDEO_TOKEN_TTL", "3600",
+            "Seconds a page's video token is valid (renewed before, on the same connection)", int),
+    Setting("VIDEO_FLOOR_CHECK_SECONDS", "5",
+            "Seconds between two checks of the rooms' publishers against the floor", int),
     Setting("VIDEO_TALKING_LEVEL", "40", "Active speaker: average audio level over -N dBov", int),
     Setting("VIDEO_RECORD", "1", "1 to record every meeting's publishers at Janus (decree), 0 not to", int),
     Setting("VIDEO_RECORDINGS_DIR", None, "Where Janus writes recordings; default instance/recordings"),
     Setting("TURN_URLS", None, "TURN servers for browsers, comma-separated (turn:host:3478?transport=udp)"),
     Setting("TURN_SECRET", None, "coturn static-auth-secret: the app mints time-limited TURN credentials"),
+    # --- production (meetcore/operations; deploy/, docs/deploy.md) ---
+    Setting("PROXY_HOPS", "0", "Proxies in front (nginx: 1) whose X-Forwarded-For/-Proto are trusted", int),
+    Setting("ACCEL_REDIRECT_PREFIX", None, "Path under which nginx sends uploads and recordings (X-Accel)"),
+    Setting("METRICS_ALLOW", "127.0.0.1,::1", "Addresses or networks that may read /metrics"),
+    Setting("METRICS_TOKEN", None, "Bearer token that may read /metrics from any address"),
+    Setting("LOG_FORMAT", "text", "text, or json: one JSON object a line with its request or command id"),
+    Setting("LOG_LEVEL", "INFO", "Least level logged: DEBUG, INFO, WARNING, ERROR"),
 )
 
 

@@ -57,3 +57,12 @@ class Unauthenticated(DomainError):
     code = "unauthenticated"
     status = 401
     default_message = _l("Sign in or give a valid API token.")
+
+
+class ConfirmationRequired(InvalidInput):
+    """The input can be meant but is unlikely (a meeting years away, a due date already past): it is
+    carried out only when sent again with the confirmation named in ``details["confirm"]`` set."""
+
+    code = "confirmation_required"
+    status = 422
+    default_message = _l("Please confirm this value.")

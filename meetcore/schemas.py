@@ -6,6 +6,7 @@ same data are validated by the same code and fail with the same translated messa
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -101,6 +102,26 @@ class LocalDateTime(fields.DateTime):
         return parsed
 
 
+class TypedDate(fields.Field):
+    """A date typed by a person, day/month/Buddhist-Era year ("12/01/2570"), or ISO from the API; read by
+    meetcore.i18n.dates.parse_typed_date, the one reader of typed dates. An empty box is None."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        from meetcore.i18n.dates import TypedDateError, parse_typed_date
+
+        if isinstance(value, str) and not value.strip() and self.allow_none:
+            return None
+        if not isinstance(value, str):
+            raise ValidationError(str(_l("Type the date as day/month/Buddhist-Era year, e.g. 12/01/2570.")))
+        try:
+            return parse_typed_date(value)
+        except TypedDateError as error:
+            raise ValidationError(str(error.message)) from None
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value.isoformat() if value is not None else None
+
+
 class TrimmedString(fields.String):
     """Strips surrounding white space; an empty string becomes None (a form's empty box)."""
 
@@ -115,8 +136,64 @@ class TrimmedString(fields.String):
             super()._validate(value)
 
 
+def N_(message: str) -> str:
+    """Marks a message for the catalogues without translating it (pybabel's default keyword)."""
+    return message
+
+
+# marshmallow fills in its messages before we see them ("Must be ... 0 and ... 1440."), so a message with
+# values is translated through its template: the template is found by matching, its translation filled in
+# with the same values. The one place where every validation message of every schema becomes Thai.
+MARSHMALLOW_TEMPLATES = (
+    N_("Shorter than minimum length {min}."),
+    N_("Longer than maximum length {max}."),
+    N_("Length must be between {min} and {max}."),
+    N_("Length must be {equal}."),
+    N_("Must be greater than or equal to {min}."),
+    N_("Must be greater than {min}."),
+    N_("Must be less than or equal to {max}."),
+    N_("Must be less than {max}."),
+    N_("Must be greater than or equal to {min} and less than or equal to {max}."),
+    N_("Must be greater than {min} and less than {max}."),
+    N_("Must be greater than or equal to {min} and less than {max}."),
+    N_("Must be greater than {min} and less than or equal to {max}."),
+    N_("Must be one of: {choices}."),
+    N_("Must be equal to {other}."),
+    N_("One or more of the choices you made was not in: {choices}."),
+    N_('"{input}" cannot be formatted as a date.'),
+    N_('"{input}" cannot be formatted as a datetime.'),
+)
+MARSHMALLOW_FIXED = (
+    N_("Number too large."),
+    N_("String does not match expected pattern."),
+    N_("Special numeric values (nan or infinity) are not permitted."),
+    N_("Not a valid tuple."),
+    N_("Not a valid UUID."),
+    N_("Invalid type."),
+)
+
+
+def _pattern(template: str) -> re.Pattern:
+    parts = re.split(r"\{(\w+)\}", template)
+    return re.compile("".join(re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)"
+                              for index, part in enumerate(parts)), re.S)  # fmt: skip
+
+
+# The longest first: "... {min} and ... {max}." before "... {min}.", which would match it too.
+_TEMPLATE_PATTERNS = tuple(
+    (template, _pattern(template)) for template in sorted(MARSHMALLOW_TEMPLATES, key=len, reverse=True)
+)
+
+
 def _translate(message: str) -> str:
-    return gettext(message)
+    translated = gettext(message)
+    if translated != message:
+        return translated
+    for template, pattern in _TEMPLATE_PATTERNS:
+        found = pattern.fullmatch(message)
+        if found:
+            return gettext(template).format(**found.groupdict())
+    return translated
 
 
 def _flatten(messages, prefix: str = "") -> dict[str, str]:
@@ -137,10 +214,24 @@ def _flatten(messages, prefix: str = "") -> dict[str, str]:
     return flat
 
 
+# Labels of the fields many commands share, for schemas that give none: no code name reaches a reader.
+COMMON_LABELS = {
+    "meeting_id": _l("Meeting"),
+    "item_id": _l("Agenda item"),
+    "last_seq": _l("Last event number"),
+    "done": _l("Done"),
+    "choices": _l("Choices"),
+    "receipt": _l("Receipt"),
+    "previous": _l("Previous vote"),
+}
+
+
 def field_label(schema: Schema | None, name: str) -> str:
-    """The translated label a schema gives a field (metadata "label"), else the field's own name."""
+    """The translated label a schema gives a field (metadata "label"), else the shared label of its name,
+    else the name itself (an unknown field: the sender's own word)."""
     field = schema.fields.get(name.split(".")[0]) if schema is not None else None
     label = field.metadata.get("label") if field is not None else None
+    label = label or COMMON_LABELS.get(name.split(".")[-1] if field is None else name.split(".")[0])
     return str(label) if label else name
 
 

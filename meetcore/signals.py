@@ -35,16 +35,20 @@ poll_closed = _signals.signal("poll-closed")
 meeting_started = _signals.signal("meeting-started")
 meeting_ended = _signals.signal("meeting-ended")
 floor_changed = _signals.signal("floor-changed")  # kind=: the floor event that was committed
+# This app process is about to stop (SIGTERM: a restart, an upgrade); sender: its process id.
+process_stopping = _signals.signal("process-stopping")
 
 # The modules whose receivers connect on import; imported by the application factory, so that every
 # entry point (web, socket, CLI, worker) reacts the same way.
 RECEIVER_MODULES = (
     "meetcore.actions.carryover",
+    "meetcore.attendance.processes",
     "meetcore.floor.services",
     "meetcore.invitations.sending",
     "meetcore.minutes.services",
     "meetcore.polls.services",
     "meetcore.video.services",
+    "meetcore.video.recordings",
 )
 
 

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
@@ -168,6 +178,9 @@ def init_web(app: Flask) -> None:
     _register_blueprints(app)
     _register_error_handlers(app)
     init_headers(app)
+    # Browsers ask for /favicon.ico whatever the page says; answered, not a 404 in every log.
+    app.add_url_rule("/favicon.ico", "favicon", lambda: send_from_directory(
+        app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400))  # fmt: skip
     app.jinja_env.globals["localized_name"] = localized_name
     app.jinja_env.globals["can_edit"] = can_edit
     app.jinja_env.globals["status_label"] = status_label

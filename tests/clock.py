@@ -43,6 +43,11 @@ def local_input(day: date, hour: int = 10, minute: int = 0) -> str:
     return f"{day.isoformat()}T{hour:02d}:{minute:02d}"
 
 
+def be_input(day: date) -> str:
+    """A date as Thai staff type it into the forms: day/month/Buddhist-Era year, e.g. "12/01/2570"."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year + 543}"
+
+
 def be_year(day: date) -> int:
     return day.year + 543
 

@@ -189,7 +189,22 @@ def fan_out_summaries(filters: DashboardFilters, *, today: date) -> list[dict]:
         entry["counts"][status] += count - overdue
         entry["counts"]["overdue"] += overdue
         entry["total"] += count
-    return sorted(summaries.values(), key=lambda e: (-e["meeting_id"], e["id"]))[:20]
+    shown = sorted(summaries.values(), key=lambda e: (-e["meeting_id"], e["id"]))[:20]
+    _label_provinces(shown)
+    return shown
+
+
+def _label_provinces(summaries: list[dict]) -> None:
+    """Each summary's "provinces": "every province" only when it is so, else the provinces by name."""
+    from meetcore.actions.owners import owners_of_actions
+
+    actions = db.session.scalars(
+        sa.select(ActionItem).options(selectinload(ActionItem.fan_out_role))
+        .where(ActionItem.id.in_([entry["id"] for entry in summaries]))
+    ).all()  # fmt: skip
+    owners = owners_of_actions(list(actions))
+    for entry in summaries:
+        entry["provinces"] = owners[entry["id"]].label() if entry["id"] in owners else ""
 
 
 def meetings_with_actions() -> list[Meeting]:

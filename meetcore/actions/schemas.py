@@ -7,7 +7,7 @@ import re
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from meetcore.schemas import InputSchema, TrimmedString
+from meetcore.schemas import InputSchema, TrimmedString, TypedDate
 
 PROVINCE_CODE = re.compile(r"^TH-\d{2}$")
 ALL_PROVINCES = "all"
@@ -57,7 +57,9 @@ class ActionFields(InputSchema):
     title = TrimmedString(required=True, validate=validate.Length(max=500), metadata={"label": _l("Title")})
     description = TrimmedString(load_default=None, allow_none=True, validate=validate.Length(max=20000),
                                 metadata={"label": _l("Description")})
-    due_date = fields.Date(load_default=None, allow_none=True, metadata={"label": _l("Due date")})
+    due_date = TypedDate(load_default=None, allow_none=True, metadata={"label": _l("Due date")})
+    # Set to give a due date already past on purpose (the service refuses one otherwise).
+    confirm_past_due = fields.Boolean(load_default=False, metadata={"label": _l("Confirm the past due date")})
 
 
 class ActionInput(ActionFields):
@@ -77,7 +79,8 @@ class ActionUpdate(ActionCommand):
     title = TrimmedString(validate=validate.Length(max=500), metadata={"label": _l("Title")})
     description = TrimmedString(allow_none=True, validate=validate.Length(max=20000),
                                 metadata={"label": _l("Description")})
-    due_date = fields.Date(allow_none=True, metadata={"label": _l("Due date")})
+    due_date = TypedDate(allow_none=True, metadata={"label": _l("Due date")})
+    confirm_past_due = fields.Boolean(load_default=False, metadata={"label": _l("Confirm the past due date")})
 
     @validates_schema
     def _something_to_change(self, data, **kwargs):

@@ -22,7 +22,7 @@ from meetcore.agenda.models import AgendaItem
 from meetcore.auth.permissions import can_edit, require_signed_in
 from meetcore.database import utcnow
 from meetcore.directory.models import Agency, Province, Role
-from meetcore.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from meetcore.errors import ConfirmationRequired, Conflict, InvalidInput, NotFound, PermissionDenied
 from meetcore.eventlog.services import lock_meeting, record_event
 from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
@@ -211,12 +211,26 @@ def actions_state(meeting_id: int, *, agency_id: int | None = None, staff: bool 
 # --- writers -----------------------------------------------------------------------------------------------
 
 
+def _check_due_date(due: date | None, confirmed: bool) -> None:
+    """A due date already past is refused unless confirmed: given by mistake (2020 for 2570), it would
+    send an overdue reminder at once."""
+    from meetcore.i18n.dates import be_date, local_today
+
+    if due is not None and due < local_today() and not confirmed:
+        raise ConfirmationRequired(
+            _l("The due date %(date)s has already passed. Confirm it to give it all the same.",
+               date=be_date(due)),
+            field="due_date", details={"confirm": "confirm_past_due"},
+        )
+
+
 def create_action(meeting_id: int, values: dict, *, by) -> ActionItem:
     """Give an action from an agenda item to its owner(s): one assignment per owning agency."""
     _require_writer(by)
     meeting = _lock_meeting(meeting_id)
     item = _item_of(meeting, values["item_id"])
     agencies, role = _owning_agencies(values["owner"])
+    _check_due_date(values.get("due_date"), values.get("confirm_past_due", False))
     action = ActionItem(
         meeting_id=meeting.id,
         agenda_item_id=item.id,
@@ -247,6 +261,8 @@ def update_action(meeting_id: int, action_id: int, values: dict, *, by) -> Actio
         raise Conflict(_l("This action item was cancelled and can no longer be changed."))
     changed = sorted(name for name in ("title", "description", "due_date")
                      if name in values and getattr(action, name) != values[name])
+    if "due_date" in changed:
+        _check_due_date(values["due_date"], values.get("confirm_past_due", False))
     if "due_date" in changed:
         for assignment in action.assignments:
             if assignment.due_date == action.due_date and assignment.status in OPEN_ASSIGNMENT_STATUSES:

@@ -25,7 +25,8 @@ from meetcore.actions.labels import PROGRESS_STATES, STATE_LABELS, STATE_MARKS, 
 from meetcore.auth.permissions import STAFF, require_editor, require_staff
 from meetcore.directory.models import REGIONS
 from meetcore.errors import Conflict, DomainError, InvalidInput
-from meetcore.extensions import db, limiter
+from meetcore.extensions import db
+from meetcore.link_limits import link_limit
 from meetcore.storage import StorageRefused
 from meetcore.transaction import refuse
 
@@ -344,7 +345,7 @@ def _link_access(token: str):
 
 
 @bp.get("/followup/link/<token>")
-@limiter.limit("60 per minute")
+@link_limit()
 def link_home(token: str):
     holder, refused = _link_access(token)
     if refused is not None:
@@ -353,7 +354,7 @@ def link_home(token: str):
 
 
 @bp.get("/followup/link/<token>/assignments/<int:assignment_id>")
-@limiter.limit("60 per minute")
+@link_limit()
 def link_assignment(token: str, assignment_id: int):
     holder, refused = _link_access(token)
     if refused is not None:
@@ -363,7 +364,7 @@ def link_assignment(token: str, assignment_id: int):
 
 
 @bp.post("/followup/link/<token>/assignments/<int:assignment_id>/reports")
-@limiter.limit("30 per minute")
+@link_limit("30 per minute")
 def link_report(token: str, assignment_id: int):
     holder, refused = _link_access(token)
     if refused is not None:
@@ -375,7 +376,7 @@ def link_report(token: str, assignment_id: int):
 
 
 @bp.get("/followup/link/<token>/reports/<int:report_id>/attachment")
-@limiter.limit("60 per minute")
+@link_limit()
 def link_attachment(token: str, report_id: int):
     holder, refused = _link_access(token)
     if refused is not None:

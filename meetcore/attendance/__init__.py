@@ -14,11 +14,15 @@ and the prefix says which process holds the connection.
 Crashes
 -------
 A process killed with SIGKILL never sees its connections end. Every process that holds connections keeps a
-ServerProcess row and beats it every MEETCORE_HEARTBEAT_SECONDS; any process's heartbeat (and
-``meetcore attendance sweep``) closes the open intervals of processes whose beat stopped three intervals ago,
-at their last beat (the latest moment they are known to have been alive). A heartbeat also closes its own
-intervals whose connection the Socket.IO server no longer knows (a disconnect whose handler failed).
-Nothing about a connection lives only in one process's memory.
+ServerProcess row and beats it every MEETCORE_HEARTBEAT_SECONDS (10 s); any process's heartbeat (and
+``meetcore attendance sweep``) closes the open intervals of processes whose beat stopped three intervals ago
+on the database's clock, at their last beat (the latest moment they are known to have been alive), marking
+them swept_at: within four heartbeats of that beat. Silence is no proof during a database outage (nobody can
+beat), so a heartbeat judges others only once its own process has beaten without a gap for three heartbeats;
+and a process judged stopped while it still holds connections opens their swept intervals again
+(meetcore.attendance.processes). A heartbeat also closes its own intervals whose connection the Socket.IO
+server no longer knows (a disconnect whose handler failed). Nothing about a connection lives only in one
+process's memory. How long a vanished participant counts as present: docs/failure.md.
 
 The live board
 --------------

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from meetcore.attendance.board import present_seats
+from meetcore.attendance.statuses import RECORDED_STATUSES, attended_seats
 from meetcore.auth.permissions import require_staff
 from meetcore.directory.models import REGIONS, Province, Role
 from meetcore.extensions import db
@@ -114,6 +115,7 @@ class RegionBlock:
 @dataclass
 class Board:
     roles: list[Role]
+    recorded: bool  # the meeting ended: "present" means attended (the record), not connected now
     regions: list[RegionBlock]
     central: list[BoardCell]
     role_totals: list[Tally]
@@ -135,7 +137,9 @@ def board(meeting: Meeting, *, by, locale: str | None = None) -> Board:
     require_staff(by)
     locale = locale or _current_locale()
     seats = board_seats(meeting)
-    present = present_seats(meeting)
+    # A meeting in session shows who is connected now; an ended one its record (who attended).
+    recorded = meeting.status in RECORDED_STATUSES
+    present = attended_seats(meeting, by=by) if recorded else present_seats(meeting)
 
     def cell_for(seat: BoardSeat) -> BoardCell:
         kind = present.get(seat.id)
@@ -195,6 +199,7 @@ def board(meeting: Meeting, *, by, locale: str | None = None) -> Board:
                     totals.add(cell)
     return Board(
         roles=roles,
+        recorded=recorded,
         regions=blocks,
         central=central,
         role_totals=role_totals,

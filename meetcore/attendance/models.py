@@ -86,7 +86,11 @@ class ServerProcess(db.Model):
     hostname: Mapped[str] = mapped_column(sa.String(255))
     pid: Mapped[int]
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The app's clock, like the attendance times: what a dead process's intervals are closed at.
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The database's clock at the same beat: liveness is judged by it, so hosts whose clocks disagree (or an
+    # app clock that jumps) judge alike. No default: only the database may say what time it is there.
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 # Closing a connection's intervals (every disconnect) and the crash sweep look for open rows by connection id;
@@ -96,4 +100,12 @@ ix_attendance_open_connection = sa.Index(
     Attendance.connection_id,
     sqlite_where=Attendance.left_at.is_(None),
     postgresql_where=Attendance.left_at.is_(None),
+)
+# A process that was judged stopped but still holds its connections looks for the intervals the sweep closed
+# (meetcore.attendance.processes.reopen_swept_intervals): the index holds those only, a handful at most.
+ix_attendance_swept_connection = sa.Index(
+    "ix_attendance_swept_connection",
+    Attendance.connection_id,
+    sqlite_where=Attendance.swept_at.is_not(None),
+    postgresql_where=Attendance.swept_at.is_not(None),
 )

@@ -32,4 +32,4 @@ def board_interval() -> timedelta:
 
 def heartbeat_interval() -> float:
     value = current_app.config.get("MEETCORE_HEARTBEAT_SECONDS")
-    return float(30 if value is None else value)
+    return float(10 if value is None else value)

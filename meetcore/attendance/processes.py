@@ -1,20 +1,32 @@
 """The app processes that hold connections: each one's heartbeat, and closing the intervals of those that
 stopped (a crash, SIGKILL) or lost a connection without noticing.
 
-A worker (issue 19): each step below (a beat, a sweep, the republication of one meeting's board) is a unit
-of work of its own, committed or rolled back once, so that one meeting's trouble never holds up the rest."""
+A process is judged stopped when its last beat is older than MISSED_BEATS heartbeats on the database's
+clock. Silence alone is not proof: while the database is down nobody can beat, so after an outage every
+process looks stopped to the first one back. A process therefore judges others only once it has itself
+beaten without a gap for MISSED_BEATS heartbeats (counted from its start, and again from its recovery
+after any failed or late beat): by then every live process has beaten too. And a process that was judged
+stopped all the same (cut off from the database alone) opens again the intervals of the connections it
+still holds.
+
+A worker (issue 19): each step below (a beat, a sweep, the republication of one meeting's board, a clean
+leave) is a unit of work of its own, committed or rolled back once, so that one meeting's trouble never
+holds up the rest.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 import socket
+import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
+from meetcore import signals
 from meetcore.attendance import board
 from meetcore.attendance.models import ServerProcess
 from meetcore.attendance.policy import ATTENDING_STATUSES, CONNECTION_KINDS, MISSED_BEATS, heartbeat_interval
@@ -23,7 +35,8 @@ from meetcore.database import utcnow
 from meetcore.errors import NotFound
 from meetcore.eventlog.services import lock_meeting
 from meetcore.extensions import db, socketio
-from meetcore.live.connections import PROCESS_ID, forget_lost_connections
+from meetcore.live.connections import PROCESS_ID, forget_lost_connections, forget_process_connections
+from meetcore.live.receipts import purge_receipts
 from meetcore.meetings.models import Meeting
 from meetcore.seats.models import Attendance
 from meetcore.transaction import discard, unit_of_work
@@ -42,6 +55,16 @@ def open_intervals(**where) -> sa.Select:
 # --- server processes: heartbeat and sweep ---------------------------------------------------------------
 
 
+def database_now() -> datetime:
+    """The database's clock (UTC): every process judges liveness by this one clock."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        value = db.session.scalar(sa.text("SELECT statement_timestamp() AT TIME ZONE 'UTC'"))
+    else:  # SQLite reads the host's clock, the same for every process on it
+        text = db.session.scalar(sa.text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')"))
+        value = datetime.fromisoformat(text)
+    return value.replace(tzinfo=UTC)
+
+
 def beat(now: datetime) -> None:
     """This process is alive: its row is created on its first connection, and beaten by later ones and by the
     heartbeat (one upsert: the heartbeat and a check-in may beat at the same moment)."""
@@ -49,18 +72,46 @@ def beat(now: datetime) -> None:
 
     dialect = db.session.get_bind().dialect.name
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(ServerProcess)
+    seen = database_now()
     # Never backwards: a beat computed earlier may commit after a later one.
     latest = sa.case((ServerProcess.heartbeat_at > now, ServerProcess.heartbeat_at), else_=now)
+    latest_seen = sa.case((ServerProcess.seen_at > seen, ServerProcess.seen_at), else_=seen)
     db.session.execute(
         insert.values(id=PROCESS_ID, hostname=socket.gethostname()[:255], pid=os.getpid(), started_at=now,
-                      heartbeat_at=now)
-        .on_conflict_do_update(index_elements=[ServerProcess.id], set_={"heartbeat_at": latest})
+                      heartbeat_at=now, seen_at=seen)
+        .on_conflict_do_update(index_elements=[ServerProcess.id],
+                               set_={"heartbeat_at": latest, "seen_at": latest_seen})
     )  # fmt: skip
 
 
-def _close(rows: list[Attendance], at: datetime) -> set[int]:
+@dataclass
+class Steadiness:
+    """Since when this process has beaten without a gap (time.monotonic()): it judges others only after
+    MISSED_BEATS heartbeats of that. A failed beat, or one that came late (a database that hung rather than
+    refused), starts the count again."""
+
+    since: float | None = None
+    last: float | None = None
+
+    def beaten(self, at: float, interval: float) -> None:
+        if self.last is None or at - self.last > 2 * interval:
+            self.since = at
+        self.last = at
+
+    def lost(self) -> None:
+        self.since = self.last = None
+
+    def judges_others(self, at: float, interval: float) -> bool:
+        return self.since is not None and at - self.since >= interval * MISSED_BEATS
+
+
+steadiness = Steadiness()
+
+
+def _close(rows: list[Attendance], at: datetime, *, swept: datetime | None = None) -> set[int]:
     for row in rows:
         row.left_at = max(at, row.joined_at)
+        row.swept_at = swept
     return {row.meeting_id for row in rows}
 
 
@@ -82,7 +133,10 @@ class Sweep:
 
 def sweep_stale_connections(now: datetime | None = None) -> Sweep:
     """Close the open connection intervals of processes whose heartbeat stopped (or that left no row), at
-    their last heartbeat; forget those processes. Safe to run in several processes at once."""
+    their last heartbeat; forget those processes. Safe to run in several processes at once.
+
+    Judges by the age of each beat on the database's clock, now: the heartbeat calls it only once this
+    process has been beating steadily (see Steadiness)."""
     now = now or utcnow()
     with unit_of_work():  # the intervals closed and the processes forgotten commit together
         result, touched = _sweep(now)
@@ -93,9 +147,16 @@ def sweep_stale_connections(now: datetime | None = None) -> Sweep:
 
 
 def _sweep(now: datetime) -> tuple[Sweep, set[int]]:
-    stale_before = now - timedelta(seconds=heartbeat_interval() * MISSED_BEATS)
-    alive = dict(db.session.execute(sa.select(ServerProcess.id, ServerProcess.heartbeat_at)).all())
-    beating = {pid for pid, beat in alive.items() if beat >= stale_before} | {PROCESS_ID}
+    window = timedelta(seconds=heartbeat_interval() * MISSED_BEATS)
+    stale_before = now - window  # app clock, as the intervals' times: for rows whose process left no row
+    seen_before = database_now() - window
+    known = db.session.execute(sa.select(ServerProcess.id, ServerProcess.heartbeat_at, ServerProcess.seen_at))
+    alive, stopped = {}, set()
+    for pid, last_beat, seen in known:
+        alive[pid] = last_beat
+        if seen < seen_before and pid != PROCESS_ID:
+            stopped.add(pid)
+    beating = (set(alive) - stopped) | {PROCESS_ID}
     # Only the intervals of processes that stopped beating are read: a beat stays cheap however many
     # connections the live processes hold.
     rows = db.session.scalars(
@@ -109,11 +170,12 @@ def _sweep(now: datetime) -> tuple[Sweep, set[int]]:
             ),
         )
     ).all()
-    result = Sweep(processes=sorted(pid for pid, beat in alive.items() if beat < stale_before))
+    result = Sweep(processes=sorted(stopped))
     touched: set[int] = set()
     for row in rows:
+        # Its last beat is the last moment its process is known to have been alive.
         last_beat = alive.get((row.connection_id or "").partition(":")[0])
-        touched |= _close([row], last_beat or row.joined_at)
+        touched |= _close([row], last_beat or row.joined_at, swept=now)
         result.closed += 1
     if result.processes:
         db.session.execute(sa.delete(ServerProcess).where(ServerProcess.id.in_(result.processes)))
@@ -172,14 +234,83 @@ def _close_lost(server, now: datetime) -> tuple[set[int], int]:
     return _close(lost, now), len(lost)
 
 
-def heartbeat(now: datetime | None = None) -> None:
-    """One beat: this process is alive; stale connections of dead processes are closed; overdue board
-    publications are made."""
+def reopen_swept_intervals(now: datetime | None = None) -> int:
+    """This process was judged stopped (cut off from the database for longer than the sweep waits, say) while
+    it still held its connections: the intervals the sweep closed of those it holds are opened again, as if
+    never closed, since their participants never left. Those of connections that ended meanwhile stay closed
+    at this process's last beat before it was judged."""
+    server = getattr(socketio, "server", None)
+    if server is None:
+        return 0
     now = now or utcnow()
     with unit_of_work():
+        held = _reopen_swept(server)
+    if held:
+        log.warning("opened again %s attendance intervals that the sweep had closed: this process was judged "
+                    "stopped while it held their connections", len(held))  # fmt: skip
+        _republish({row.meeting_id for row in held}, now)
+    return len(held)
+
+
+def _reopen_swept(server) -> list[Attendance]:
+    swept = db.session.scalars(
+        sa.select(Attendance)
+        .where(Attendance.swept_at.is_not(None), Attendance.connection_id.like(f"{PROCESS_ID}:%"))
+        .execution_options(populate_existing=True)
+    ).all()
+    held = [row for row in swept if server.manager.is_connected(row.connection_id.partition(":")[2], "/")]
+    for row in swept:
+        row.swept_at = None  # settled either way
+    for row in held:
+        row.left_at = None
+    return held
+
+
+def leave_process(now: datetime | None = None) -> int:
+    """This process stops on purpose (SIGTERM: a rolling restart): the intervals of the connections it holds
+    end now, when their pages lose it and reconnect elsewhere, not at its last beat as after a crash (that
+    would count each seat away for up to a heartbeat longer than its reconnect). Its row goes, so nobody
+    judges it; the boards are published by the next beat of another process (board.publish_all_owed).
+    One unit of work: the intervals closed, the row gone and the boards owed commit together."""
+    now = now or utcnow()
+    with unit_of_work():
+        return _leave(now)
+
+
+def _leave(now: datetime) -> int:
+    rows = db.session.scalars(
+        open_intervals().where(
+            Attendance.kind.in_(CONNECTION_KINDS), Attendance.connection_id.like(f"{PROCESS_ID}:%")
+        )
+    ).all()
+    touched = _close(rows, now)
+    db.session.execute(sa.delete(ServerProcess).where(ServerProcess.id == PROCESS_ID))
+    forget_process_connections(PROCESS_ID)
+    for meeting_id in sorted(touched):
+        board.presence_changed(lock_meeting(meeting_id), now)
+    return len(rows)
+
+
+@signals.process_stopping.connect
+def _process_stopping(_process_id, **_kwargs) -> None:
+    closed = leave_process()
+    log.info("stopping: closed %s attendance intervals of this process's connections", closed)
+
+
+def heartbeat(now: datetime | None = None) -> None:
+    """One beat: this process is alive; intervals it still holds are opened again if another process judged
+    it stopped; stale connections of dead processes are closed once this process has beaten steadily for
+    MISSED_BEATS heartbeats; overdue board publications are made."""
+    now = now or utcnow()
+    interval = heartbeat_interval()
+    with unit_of_work():
         beat(now)
+        purge_receipts(now)  # the live commands' receipts of yesterday (meetcore.live.receipts)
+    steadiness.beaten(time.monotonic(), interval)
+    reopen_swept_intervals(now)
     close_lost_connections(now)
-    sweep_stale_connections(now)
+    if steadiness.judges_others(time.monotonic(), interval):
+        sweep_stale_connections(now)
     close_finished_roll_calls(now)
     board.publish_all_owed(now)
 
@@ -208,6 +339,7 @@ def _heartbeat_loop(app) -> None:
             with app.app_context():
                 heartbeat()
         except Exception:  # each step has ended its own transaction; the next beat tries again
+            steadiness.lost()  # judge nobody until this process has beaten steadily again
             log.exception("attendance heartbeat failed")
             with app.app_context():
                 discard()

@@ -165,3 +165,18 @@ def status_counts(statuses: list[SeatAttendance]) -> dict[str, int]:
         result["late"] += entry.late
         result["left_early"] += entry.left_early
     return result
+
+
+# Meetings whose attendance is a record, not a presence: the board shows who attended, as the report and the
+# minutes do, instead of who holds a connection now (nobody, once it ended).
+RECORDED_STATUSES = ("ended", "certified")
+
+
+def attended_seats(meeting: Meeting, *, by) -> dict[int, str]:
+    """Seat id → how it attended ("self", "substitute") for every seat that attended, from seat_statuses:
+    the one reading of the intervals that the board, the attendance report and the minutes share."""
+    return {
+        entry.seat.id: "substitute" if entry.status == "substitute" else "self"
+        for entry in seat_statuses(meeting, by=by)
+        if entry.status != "absent"
+    }

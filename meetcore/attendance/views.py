@@ -24,20 +24,22 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from meetcore.actors import SEAT_SESSION_KEY
-from meetcore.attendance import identity, policy, services, sites
+from meetcore.attendance import identity, policy, services, site_sheet, sites
 from meetcore.attendance.connection_log import all_connections, connection_log
 from meetcore.attendance.labels import attendance_status_label, interval_kind_label
 from meetcore.attendance.statuses import meeting_times, seat_statuses, status_counts
 from meetcore.errors import Conflict, DomainError, InvalidInput, PermissionDenied
-from meetcore.extensions import db, limiter
+from meetcore.extensions import db
 from meetcore.i18n.dates import to_local
+from meetcore.link_limits import link_limit
 from meetcore.meetings.models import Meeting
 from meetcore.meetings.services import get_meeting
+from meetcore.polls.strings import poll_strings
 from meetcore.seats.links import SeatLinkExpired, SeatLinkRevoked, SeatLinkUnknown
 from meetcore.seats.services import seat_label
 from meetcore.transaction import refuse
@@ -126,7 +128,7 @@ def _identity_form(check, form: dict, status: int = 200, error_field: str | None
 
 
 @bp.route("/join/<token>/identity", methods=["GET", "POST"])
-@limiter.limit("60 per minute")
+@link_limit()
 def identity_check(token: str):
     """Confirm name and position, myself or as a substitute; then the code, where the meeting asks for it."""
     try:
@@ -163,7 +165,7 @@ def _code_page(check, challenge, status: int = 200, error_field: str | None = No
 
 
 @bp.route("/join/<token>/identity/code", methods=["GET", "POST"])
-@limiter.limit("30 per minute")
+@link_limit("30 per minute")
 def identity_code(token: str):
     try:
         check = identity.open_identity_check(token)
@@ -188,7 +190,7 @@ def identity_code(token: str):
 
 
 @bp.post("/join/<token>/identity/code/resend")
-@limiter.limit("10 per minute")
+@link_limit("10 per minute")
 def resend_code(token: str):
     try:
         check = identity.open_identity_check(token)
@@ -211,6 +213,7 @@ def resend_code(token: str):
 
 # The Socket.IO browser client, where the live pages vendor it; without it the site page is a plain form.
 SOCKETIO_CLIENT = "dist/socket.io.min.js"
+SITE_VOTES_SCRIPT = "dist/site-votes.js"
 
 
 def _socketio_client() -> str | None:
@@ -221,11 +224,21 @@ def _socketio_client() -> str | None:
 def _site_page(token: str, link, meeting: Meeting, status: int = 200) -> Response:
     return _page("attendance/site.html", status=status, token=token, link=link, meeting=meeting,
                  seats=sites.site_seats(meeting, link.province_id), socketio_client=_socketio_client(),
-                 open=meeting.status in policy.ATTENDING_STATUSES)  # fmt: skip
+                 open=meeting.status in policy.ATTENDING_STATUSES,
+                 votes_config=_site_votes_config(token, meeting))  # fmt: skip
+
+
+def _site_votes_config(token: str, meeting: Meeting) -> dict | None:
+    """The hall's votes (static/src/site-votes.js, meetcore/polls): each role ticked present votes."""
+    if not (Path(current_app.static_folder or "") / SITE_VOTES_SCRIPT).is_file():
+        return None
+    locale = "en" if str(get_locale() or "th").startswith("en") else "th"
+    return {"meeting_id": meeting.id, "site_token": token, "locale": locale,
+            "script": url_for("static", filename=SITE_VOTES_SCRIPT), "strings": poll_strings()}  # fmt: skip
 
 
 @bp.route("/site/<token>", methods=["GET", "POST"])
-@limiter.limit("60 per minute")
+@link_limit()
 def site(token: str):
     """The provincial hall's roll call: tick the roles in the room. Works as a plain form; with Socket.IO
     each tick is sent at once (site.roll_call)."""
@@ -378,6 +391,30 @@ def issue_site_link(meeting_id: int):
         return _sites_page(meeting, status=error.status)
     url = url_for("attendance.site", token=issued.token, _external=True)
     return _sites_page(meeting, new_link=url, new_province=issued.link.province)
+
+
+@bp.post("/meetings/<int:meeting_id>/sites/sheet")
+@login_required
+def issue_site_sheet(meeting_id: int):
+    """Every province's site link at once (or one province's again: ``province_code``), as a printable
+    sheet with its CSV; each province's earlier links are withdrawn."""
+    meeting = get_meeting(meeting_id, by=current_user)
+    try:
+        rows = site_sheet.issue_sheet(meeting, by=current_user,
+                                      province_code=request.form.get("province_code") or None)  # fmt: skip
+    except (InvalidInput, Conflict) as error:
+        refuse()
+        flash(str(error.message), "error")
+        return _sites_page(meeting, status=error.status)
+
+    def link_url(token: str) -> str:
+        return url_for("attendance.site", token=token, _external=True)
+
+    page = render_template("attendance/site_sheet.html", meeting=meeting, rows=rows, link_url=link_url,
+                           csv_text=site_sheet.sheet_csv(rows, link_url))  # fmt: skip
+    response = Response(page)
+    response.headers["Cache-Control"] = "no-store"  # the links are shown once
+    return response
 
 
 @bp.post("/meetings/<int:meeting_id>/sites/<province_code>/revoke")

@@ -12,6 +12,19 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from meetcore.agenda.models import AgendaItem
+from meetcore.demo.reference_titles import (
+    ADMINISTRATION_GROUP,
+    ADMINISTRATION_POLICIES,
+    AGENDA_BASED_GROUP,
+    AGENDA_BASED_POLICIES,
+    AREA_BASED_GROUP,
+    AREA_BASED_POLICIES,
+    FIRST_FOR_INFORMATION,
+    ONE_HOME_TITLE,
+    SECOND_FOR_INFORMATION,
+    SOCIAL_MAP_TITLE,
+    STANDARD_SECTIONS,
+)
 from meetcore.directory.models import Agency, Person, Province, Role
 from meetcore.directory.reference import (
     BANGKOK_CODE,
@@ -34,48 +47,6 @@ FIRST_DAY = date(2017, 5, 2)  # a Tuesday
 CHAIR_NAME = "ตัวอย่าง ปลัด พม."
 CHAIR_POSITION = "ปลัดกระทรวงการพัฒนาสังคมและความมั่นคงของมนุษย์"
 
-# The Thai standard agenda, section 1..6.
-STANDARD_SECTIONS = (
-    "เรื่องที่ประธานแจ้งให้ที่ประชุมทราบ",
-    "เรื่องรับรองรายงานการประชุม",
-    "เรื่องสืบเนื่อง",
-    "เรื่องเพื่อทราบ",
-    "เรื่องเพื่อพิจารณา",
-    "เรื่องอื่น ๆ",
-)
-
-AGENDA_BASED_GROUP = "นโยบายเร่งด่วนตามภารกิจ (Agenda-based)"
-AREA_BASED_GROUP = "นโยบายเชิงพื้นที่ (Area-based)"
-ADMINISTRATION_GROUP = "นโยบายด้านการบริหาร (Administration-based)"
-
-AGENDA_BASED_POLICIES = (
-    "ประชารัฐเพื่อสังคม",
-    "การแก้ไขปัญหาคนไร้ที่พึ่งและคนขอทาน",
-    "ที่อยู่อาศัยสำหรับผู้มีรายได้น้อย (บ้านมั่นคง บ้านประชารัฐ)",
-    "การเตรียมความพร้อมสู่สังคมสูงวัย",
-    "การส่งเสริมความเสมอภาคระหว่างเพศ",
-    "การป้องกันและปราบปรามการค้ามนุษย์",
-    "เงินอุดหนุนเพื่อการเลี้ยงดูเด็กแรกเกิดและการพัฒนาเด็กปฐมวัย",
-    "การส่งเสริมและพัฒนาคุณภาพชีวิตคนพิการ",
-    "การป้องกันและแก้ไขปัญหาการตั้งครรภ์ในวัยรุ่น",
-)
-AREA_BASED_POLICIES = (
-    "การพัฒนาสังคมในพื้นที่จังหวัดชายแดนภาคใต้",
-    "การรองรับผลกระทบทางสังคมในเขตพัฒนาเศรษฐกิจพิเศษ",
-    "การพัฒนาชุมชนแออัดและชุมชนริมคลอง",
-    "การเสริมสร้างอาสาสมัครพัฒนาสังคมและความมั่นคงของมนุษย์ (อพม.) ในระดับตำบลและหมู่บ้าน",
-    "การแก้ไขปัญหาสังคมตามบริบทของแต่ละจังหวัด",
-)
-ADMINISTRATION_POLICIES = (
-    "การบูรณาการการทำงานของหน่วยงานในสังกัดกระทรวงในระดับพื้นที่",
-    "การพัฒนาฐานข้อมูลกลางด้านสังคมและระบบสารสนเทศเพื่อการตัดสินใจ",
-    "การพัฒนาบุคลากรและการสร้างความผูกพันต่อองค์กร",
-    "การเร่งรัดการใช้จ่ายงบประมาณให้เป็นไปตามเป้าหมาย",
-    "การส่งเสริมธรรมาภิบาลและการป้องกันการทุจริตประพฤติมิชอบ",
-)
-
-ONE_HOME_TITLE = "ทีมหนึ่งเดียวของกระทรวง พม. ในจังหวัด (ONE HOME)"
-SOCIAL_MAP_TITLE = "การจัดทำแผนที่ทางสังคม (Social Map) ของทุกจังหวัด"
 
 
 @dataclass(frozen=True)
@@ -106,9 +77,8 @@ def _first_meeting_agenda() -> tuple[Item, ...]:
         Item(STANDARD_SECTIONS[1], description="ไม่มี เนื่องจากเป็นการประชุมครั้งแรก"),
         Item(STANDARD_SECTIONS[2], description="ไม่มี"),
         Item(STANDARD_SECTIONS[3], children=(
-            Item("แนวทางการขับเคลื่อนนโยบายด้านการพัฒนาสังคมระดับพื้นที่ ปีงบประมาณ พ.ศ. 2560",
-                 presenter="ผู้อำนวยการกองยุทธศาสตร์และแผนงาน"),
-            Item("การตรวจราชการแบบบูรณาการ ปีงบประมาณ พ.ศ. 2560", presenter="ผู้ตรวจราชการกระทรวง"),
+            Item(FIRST_FOR_INFORMATION, presenter="ผู้อำนวยการกองยุทธศาสตร์และแผนงาน"),
+            Item(SECOND_FOR_INFORMATION, presenter="ผู้ตรวจราชการกระทรวง"),
         )),
         Item(STANDARD_SECTIONS[4], children=(
             Item(ONE_HOME_TITLE, presenter="ประธาน", description=(
@@ -128,10 +98,7 @@ def _next_meeting_agenda() -> tuple[Item, ...]:
     return (
         Item(STANDARD_SECTIONS[0], presenter="ประธาน"),
         Item(STANDARD_SECTIONS[1], children=(Item("รับรองรายงานการประชุม ครั้งที่ 1/2560"),)),
-        Item(STANDARD_SECTIONS[2], children=(
-            Item("ความคืบหน้าการขับเคลื่อน " + ONE_HOME_TITLE),
-            Item("ความคืบหน้า" + SOCIAL_MAP_TITLE),
-        )),
+        Item(STANDARD_SECTIONS[2]),  # the open actions of 1/2560 are carried here
         Item(STANDARD_SECTIONS[3]),
         Item(STANDARD_SECTIONS[4]),
         Item(STANDARD_SECTIONS[5]),
@@ -149,11 +116,13 @@ def load_reference_meeting(today: date | None = None) -> dict:
     first = _meeting(series, 1, FIRST_DAY.year + BE_OFFSET)
     if first is None:
         first = _create_first_meeting(series)
+    _record(first)
     following = _meeting(series, 2)
     if following is None:
         following = _create_next_meeting(series, first, today)
     elif following.status in ("draft", "scheduled") and following.start_at < _bangkok(today, 0):
         _move_to(following, today)
+    _carry_open_actions(following)
     db.session.flush()
     seats = db.session.scalar(sa.select(sa.func.count()).select_from(Seat).where(Seat.meeting_id == first.id))
     return {"meeting_id": first.id, "next_meeting_id": following.id, "seats": seats}
@@ -195,6 +164,23 @@ def _create_next_meeting(series: Series, first: Meeting, today: date) -> Meeting
     _add_agenda(meeting.id, _next_meeting_agenda())
     _copy_roster(first.id, meeting.id)
     return meeting
+
+
+def _record(first: Meeting) -> None:
+    """The reference meeting was held: its attendance, minutes, decisions and actions (once)."""
+    from meetcore.demo.reference_record import write_record
+
+    if first.status == "ended":
+        write_record(first)
+
+
+def _carry_open_actions(following: Meeting) -> None:
+    """The next meeting brings the reference meeting's open actions under เรื่องสืบเนื่อง, as a meeting
+    scheduled in the console does, once (the console's button refreshes them later)."""
+    from meetcore.actions.carryover import CARRY_EDITABLE, carried_actions, carry_open_actions_into
+
+    if following.status in CARRY_EDITABLE and not carried_actions(following.id):
+        carry_open_actions_into(following, by=None)
 
 
 def _move_to(meeting: Meeting, today: date) -> None:

@@ -39,6 +39,7 @@ KINDS = _kinds(
     EventKind("agenda.moved", ("item_id", "from", "to", "agenda")),
     EventKind("agenda.deleted", ("item_id", "deleted_ids", "minutes_deleted", "agenda")),
     EventKind("agenda.sections_inserted", ("sections", "item_ids", "agenda")),
+    EventKind("agenda.copied", ("source_meeting_id", "item_ids", "agenda")),
     EventKind("agenda.documents", ("item_id", "documents")),
     EventKind("agenda.current", ("item_id", "previous")),
     EventKind("agenda.state", ("item_id", "state")),
@@ -65,6 +66,8 @@ KINDS = _kinds(
     EventKind("action.created", ("id", "item_id", "title", "agency_ids")),
     EventKind("action.updated", ("id",)),
     EventKind("action.cancelled", ("id", "item_id", "agency_ids")),
+    # the video (meetcore.video): what the chair stopped at Janus, with the whole moderation state
+    EventKind("video.moderated", ("publisher_id", "audio_muted", "video_stopped", "moderation")),
     EventKind("actions.carried", ("section_id", "item_ids", "action_ids", "agenda")),
     # the official minutes (meetcore.reports)
     EventKind("minutes.details_updated", ("fields",), **STAFF),
@@ -78,6 +81,12 @@ KINDS = _kinds(
     EventKind("attendance.site_link_issued", ("link_id",), **STAFF),
     EventKind("attendance.site_links_revoked", ("province_code", "count"), **STAFF),
     EventKind("attendance.changed", ("seats",), **STAFF),  # written before attendance.board existed
+    # video (meetcore.video): the meeting's room was made again at a restarted Janus; reconnect the media
+    EventKind("video.restored", ("room", "at")),
+    # the document projector (meetcore.video.projector): what is shown, at which page (null: nothing)
+    EventKind("projector.shown", ("projector",)),
+    EventKind("projector.turned", ("projector",)),
+    EventKind("projector.stopped", ("projector",)),
     # the roster, invitations and mail: the secretariat's bookkeeping
     EventKind("seats.added", **STAFF),
     EventKind("seats.imported", **STAFF),

@@ -2,6 +2,9 @@
 (Redis) reachable?
 
 The HTTP status is for liveness: 503 only when this process cannot serve (no database, an old schema). A
+schema newer than this release knows (a revision not in its migrations/) is served: during a rolling upgrade
+`meetcore db upgrade` runs first and the processes of the old release keep serving until their restart
+(docs/deploy.md, "Upgrading during a meeting"); the body says `"ahead": true`. A
 queue that is down leaves it at 200, since sign-in, links and commands still work (each process then counts
 rate limits in memory and reaches only its own live clients); the body's "status" says "degraded" and
 "message_queue" says why (docs/failure.md)."""
@@ -19,13 +22,22 @@ bp = Blueprint("health", __name__)
 csrf.exempt(bp)
 
 
-def schema_revisions() -> tuple[set[str], set[str]]:
-    """(revisions the database is at, head revisions of migrations/)."""
+def _revisions() -> tuple[set[str], set[str], set[str]]:
+    """(revisions the database is at, head revisions of migrations/, every revision of migrations/)."""
     config = current_app.extensions["migrate"].migrate.get_config()
-    heads = set(ScriptDirectory.from_config(config).get_heads())
+    scripts = ScriptDirectory.from_config(config)
+    heads = set(scripts.get_heads())
+    known = {script.revision for script in scripts.walk_revisions()}
     with db.engine.connect() as connection:
         current = set(MigrationContext.configure(connection).get_current_heads())
-    return current, heads
+    return current, heads, known
+
+
+def _schema_state() -> dict:
+    current, heads, known = _revisions()
+    # A revision this release does not know was written by a newer release's `meetcore db upgrade`.
+    ahead = bool(current) and not (current & known)
+    return {"at_head": current == heads, "ahead": ahead, "current": sorted(current), "head": sorted(heads)}
 
 
 def _queue_client(app):
@@ -63,11 +75,11 @@ def healthz():
         with db.engine.connect() as connection:
             connection.execute(sa.text("SELECT 1"))
         body["database"]["reachable"] = True
-        current, heads = schema_revisions()
-        body["schema"] = {"at_head": current == heads, "current": sorted(current), "head": sorted(heads)}
+        body["schema"] = _schema_state()
     except Exception as error:  # a health check reports, it does not raise
         body["error"] = type(error).__name__
-    serving = body["database"]["reachable"] and body["schema"]["at_head"]
+    schema = body["schema"]
+    serving = body["database"]["reachable"] and (schema["at_head"] or schema.get("ahead", False))
     body["message_queue"] = message_queue_state()
     body["status"] = "ok" if serving and body["message_queue"]["reachable"] is not False else "degraded"
     return jsonify(body), 200 if serving else 503

@@ -76,6 +76,7 @@ def init_i18n(app: Flask, babel) -> None:
     app.jinja_env.filters["be_date_long"] = dates.be_date_long
     app.jinja_env.filters["be_datetime"] = dates.be_datetime
     app.jinja_env.filters["local_time"] = dates.local_time
+    app.jinja_env.filters["typed_date"] = dates.typed_date
     app.register_blueprint(bp)
 
     @app.context_processor

@@ -43,6 +43,7 @@ from meetcore.invitations.models import CalendarReply, Invitation, MeetingCalend
 from meetcore.invitations.reply_reasons import Reason, joined
 from meetcore.mail.models import OutboxMessage
 from meetcore.meetings.models import Meeting
+from meetcore.operations.metrics import reply_read
 from meetcore.plaintext import without_control_characters
 
 log = logging.getLogger(__name__)
@@ -377,6 +378,7 @@ def _log(outcome: str, reason: Reason, **fields) -> CalendarReply:
         outcome=outcome, detail=detail[:2000], received_at=utcnow(), **reason.stored(), **fields
     )
     db.session.add(reply)
+    reply_read(outcome)
     level = logging.INFO if outcome == "applied" else logging.WARNING
     log.log(
         level,

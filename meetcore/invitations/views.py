@@ -5,7 +5,17 @@ Thin: load → check → call one service → render.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,10 +23,11 @@ from flask_login import current_user, login_required
 
 from meetcore.auth.permissions import can_edit, require_editor
 from meetcore.errors import Conflict, InvalidInput
-from meetcore.extensions import limiter
 from meetcore.invitations import answers, feeds, sending, util
 from meetcore.invitations import reply_log as log_of_replies
+from meetcore.invitations.preview import preview_invitation
 from meetcore.invitations.reply_reasons import reason_text
+from meetcore.link_limits import link_limit
 from meetcore.mail import services as outbox
 from meetcore.mail.claims import IN_DOUBT_NOTE
 from meetcore.mail.transfer import IN_DOUBT_LOST_NOTE
@@ -142,10 +153,27 @@ def send(meeting_id: int):
         "invitations/confirm_send.html",
         meeting=meeting,
         plan=plan,
+        preview=preview_invitation(meeting, by=current_user) if plan.count else None,
         sendable=meeting.status in util.SENDABLE_STATUSES,
         smtp_host=current_app.config.get("MEETCORE_SMTP_HOST"),
         locale=_locale(),
     )
+
+
+@bp.get("/meetings/<int:meeting_id>/invitations/progress")
+@login_required
+def progress(meeting_id: int):
+    """The sending's counts for the invitations page, which asks every few seconds while mail waits."""
+    meeting = get_meeting(meeting_id, by=current_user)
+    summary = outbox.outbox_summary(meeting, by=current_user)
+    plan = util.plan_invitations(meeting, by=current_user)
+    response = jsonify({
+        "sent": summary["sent"], "pending": summary["pending"] + summary["sending"],
+        "failed": summary["failed"],
+        "invited": plan.invited, "waiting": plan.count, "without_email": len(plan.without_email),
+        "total": plan.total,
+    })  # fmt: skip
+    return _private(response)
 
 
 @bp.post("/meetings/<int:meeting_id>/invitations/deliver")
@@ -259,7 +287,7 @@ def _render_rsvp(token: str, rsvp, *, status: int = 200, form=None, error_field=
 
 
 @bp.route("/rsvp/<token>", methods=["GET", "POST"])
-@limiter.limit("60 per minute")
+@link_limit()
 def rsvp(token: str):
     """Accept, decline with a reason, or send a substitute. A link only shows the form: the answer is the
     button press (mail scanners follow links, they do not press buttons)."""
@@ -284,7 +312,7 @@ def rsvp(token: str):
 
 
 @bp.post("/rsvp/<token>/feed")
-@limiter.limit("20 per minute")
+@link_limit("20 per minute")
 def rsvp_feed(token: str):
     """Show the holder's personal calendar subscription address."""
     try:
@@ -296,7 +324,7 @@ def rsvp_feed(token: str):
 
 
 @bp.get("/calendar/<token>.ics")
-@limiter.limit("120 per hour")
+@link_limit("120 per hour")
 def feed(token: str):
     """A personal or agency calendar subscription (iCalendar), for Outlook, Google Calendar or a phone."""
     try:

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from meetcore.extensions import db, socketio
 from meetcore.live.rooms import for_participants, participants_room, staff_room
+from meetcore.operations.metrics import event_broadcast
 
 OUTGOING = "meetcore.outgoing_events"
 CLOSING = "meetcore.connections_to_close"
@@ -49,6 +50,7 @@ def _disconnect(sids: list[str]) -> None:
 
 def emit_event(message: dict) -> None:
     meeting_id = message["meeting_id"]
+    event_broadcast(message)
     public = for_participants(message)
     if public is message:
         socketio.emit("event", message, to=[staff_room(meeting_id), participants_room(meeting_id)])

@@ -47,6 +47,11 @@ def close_connections(*criteria) -> int:
     return len(keys)
 
 
+def forget_process_connections(process_id: str) -> None:
+    """Forget every connection of one process (it is stopping), in the caller's transaction."""
+    db.session.execute(sa.delete(LiveConnection).where(LiveConnection.process_id == process_id))
+
+
 def forget_lost_connections(beating: set[str], opened_before) -> None:
     """Forget the connections of processes that are not beating (a crash took them with it), in the caller's
     transaction; those opened since `opened_before` may belong to a process that has not beaten yet."""

@@ -9,7 +9,7 @@ import logging
 from flask import current_app, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_socketio import ConnectionRefusedError, join_room  # noqa: A004  (python-socketio's, which carries data)
+from flask_socketio import ConnectionRefusedError  # noqa: A004  (python-socketio's, which carries data)
 from marshmallow import fields, validate
 
 from meetcore import transaction
@@ -17,13 +17,14 @@ from meetcore.actors import SEAT_SESSION_KEY, SeatActor, SiteActor
 from meetcore.errors import DomainError, NotFound, PermissionDenied
 from meetcore.eventlog.services import begin_command, events_since
 from meetcore.extensions import db, socketio
-from meetcore.live import heap
+from meetcore.live import heap, receipts
 from meetcore.live.actors import actor_for_connection
 from meetcore.live.broadcast import wire_event
 from meetcore.live.connections import connection_ended, forget_connection, remember_connection
 from meetcore.live.rooms import for_participants, participants_room, staff_room
 from meetcore.live.snapshot import build_snapshot
 from meetcore.meetings.models import Meeting
+from meetcore.operations.metrics import connection_left, join_counted, observed_command
 from meetcore.schemas import InputSchema, load_input
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,7 @@ def on_disconnect(reason=None) -> None:
     """The connection ended (closed by either side, lost, or timed out): it is forgotten, and the domains
     that keep something per connection hear of it (attendance closes its intervals)."""
     sid = request.sid
+    connection_left(socketio.server.rooms(sid))
     try:
         with transaction.unit_of_work():  # an entry point of its own
             forget_connection(sid)
@@ -152,16 +154,24 @@ def on_payload_too_large(*_args) -> dict:
     return {"ok": False, "error": error.as_dict()}
 
 
-def acknowledged(function):
+def acknowledged(function, *, command: str | None = None):
     """Run a command as one transaction and turn its outcome into the acknowledgement: committed before
     the acknowledgement is returned (so an acknowledged change is durable and its events are on their
-    way), refused on a DomainError, discarded on anything else or when the commit itself fails."""
+    way), refused on a DomainError, discarded on anything else or when the commit itself fails. A
+    `command` named here is carried out once per client_id (meetcore.live.receipts): its receipt is stored
+    in the same transaction as its change, so both commit, with the answer, or neither does. Other
+    handlers ignore a client_id."""
 
     @functools.wraps(function)
     def handler(data=None):
         begin_command()
         try:
-            result = function(current_actor(), data)
+            data, client_id = receipts.split_client_id(data)
+            actor = current_actor()
+            if command and client_id:
+                answer = receipts.run_once(actor, client_id, command, lambda: _answer(function(actor, data)))
+            else:
+                answer = _answer(function(actor, data))
         except DomainError as error:
             transaction.refuse()
             return {"ok": False, "error": error.as_dict()}
@@ -175,9 +185,13 @@ def acknowledged(function):
             transaction.discard()
             log.exception("live command %s failed to commit", function.__name__)
             return internal_error()
-        return {"ok": True, **(result or {})}
+        return answer
 
-    return handler
+    return observed_command(handler)  # counted, timed and given a command id for its log lines
+
+
+def _answer(result: dict | None) -> dict:
+    return {"ok": True, **(result or {})}
 
 
 def internal_error() -> dict:
@@ -191,12 +205,13 @@ def internal_error() -> dict:
         return {"ok": False, "error": {"code": "internal_error", "message": str(INTERNAL_ERROR)}}
 
 
-def live_command(name: str, schema: type[InputSchema]):
+def live_command(name: str, schema: type[InputSchema], *, changes: bool = True):
     """Register `function(actor, values)` as the handler of client event `name`, its payload validated by
-    `schema` (the same schema documents it in docs/protocol.md)."""
+    `schema` (the same schema documents it in docs/protocol.md). A command that `changes` something is
+    carried out once per client_id; one that only reads (join, a sync) simply runs again."""
 
     def register(function):
-        @acknowledged
+        @functools.partial(acknowledged, command=name if changes else None)
         def run(actor, data):
             return function(actor, load_input(schema(), data))
 
@@ -249,12 +264,12 @@ def _replay(meeting: Meeting, actor, last_seq: int) -> list[dict] | None:
     return events if staff else [for_participants(e) for e in events]
 
 
-@live_command("join", JoinInput)
+@live_command("join", JoinInput, changes=False)
 def join(actor, values: dict) -> dict:
     meeting = meeting_for(actor, values["meeting_id"])
     # Enter the rooms first: an event committed while we read is then either in what we send or
     # delivered after it (the client drops seq it already has).
-    join_room(participants_room(meeting.id) if isinstance(actor, SeatActor) else staff_room(meeting.id))
+    join_counted(participants_room(meeting.id) if isinstance(actor, SeatActor) else staff_room(meeting.id))
     from meetcore.attendance.services import connection_joined  # a seat's connection is attendance
 
     connection_joined(actor, meeting, request.sid, request.environ)

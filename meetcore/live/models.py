@@ -32,3 +32,21 @@ class LiveConnection(db.Model):
     site_link_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("site_links.id", ondelete="CASCADE"), index=True
     )
+
+
+class CommandReceipt(db.Model):
+    """A live command that carried a client-chosen `client_id` and was carried out, with its answer: a retry
+    of the same id (the acknowledgement was lost) gets that answer again instead of a second change
+    (meetcore.live.receipts). Written in the command's own transaction; purged after a day."""
+
+    __tablename__ = "command_receipts"
+    __table_args__ = (sa.UniqueConstraint("actor_key", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Who sent it ("user:5", "seat:12", "site:3"): one person's ids never answer another's commands.
+    actor_key: Mapped[str] = mapped_column(sa.String(40))
+    client_id: Mapped[str] = mapped_column(sa.String(64))
+    command: Mapped[str] = mapped_column(sa.String(64))
+    # The acknowledgement as sent; null only while the command runs in the transaction that claimed it.
+    answer: Mapped[dict | None] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

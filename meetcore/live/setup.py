@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 from urllib.parse import urlsplit
@@ -30,6 +31,7 @@ HANDLER_MODULES = (
     "meetcore.minutes.events",
     "meetcore.actions.events",
     "meetcore.polls.live",
+    "meetcore.video.events",
 )
 
 
@@ -110,13 +112,15 @@ def _refusal_of_oversized(eio_sid: str, data: str | bytes) -> str | None:
 
 def _message_queue(app: Flask) -> dict:
     """Socket.IO's options for the queue between processes: ours (meetcore.live.queue) when Redis is set."""
+    from meetcore.live.heads import announce_soon
     from meetcore.live.queue import MessageQueue
 
     url = app.config["MEETCORE_REDIS_URL"]
     if not url:
         return {}
     channel, timeout_ms = app.config["MEETCORE_SOCKETIO_CHANNEL"], app.config["MEETCORE_REDIS_TIMEOUT_MS"]
-    return {"client_manager": MessageQueue(url, channel, timeout_ms)}
+    recovered = functools.partial(announce_soon, app)  # tell this process's clients the heads
+    return {"client_manager": MessageQueue(url, channel, timeout_ms, on_recovery=recovered)}
 
 
 def init_live(app: Flask) -> None:

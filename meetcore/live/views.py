@@ -19,6 +19,7 @@ from meetcore.extensions import db
 from meetcore.meetings.labels import status_label
 from meetcore.meetings.models import MEETING_STATUSES, Meeting
 from meetcore.meetings.services import get_meeting
+from meetcore.polls.strings import poll_strings
 from meetcore.seats.labels import region_label
 from meetcore.seats.models import Seat
 
@@ -46,6 +47,9 @@ def _strings() -> dict[str, str]:
         # meeting
         **{f"status_{status}": status_label(status) for status in MEETING_STATUSES},
         "start_meeting": _("Start the meeting"),
+        "start_early_confirm": _("This meeting is scheduled for %(date)s. Start it now, before that day?"),
+        "start_early_yes": _("Yes, start it now"),
+        "start_early_no": _("Wait for the scheduled day"),
         "end_meeting": _("End the meeting"),
         "end_confirm": _("End the meeting now? The floor closes and participants can no longer join."),
         "end_yes": _("Yes, end the meeting"),
@@ -129,13 +133,22 @@ def _strings() -> dict[str, str]:
         "action_description": _("Description"),
         "due_date": _("Due date"),
         "no_due_date": _("no due date"),
+        "date_placeholder": _("dd/mm/yyyy (B.E.)"),
+        "confirm_past_due": _("The due date has passed: give it all the same"),
         "owner": _("Owner"),
         "owner_role": _("A provincial role, in every province or some"),
         "owner_agency": _("One central agency"),
         "role": _("Role"),
         "provinces": _("Provinces"),
         "all_provinces": _("All provinces"),
-        "province_codes": _("Province codes, e.g. TH-50 TH-57 (empty: all provinces)"),
+        "some_provinces": _("Some provinces, chosen by name"),
+        "find_province": _("Find a province by name"),
+        "whole_region": _("The whole %(region)s"),
+        "provinces_chosen": _("%(n)s provinces chosen"),
+        "no_province_chosen": _("No province chosen yet: tick at least one."),
+        "no_province_found": _("No province has that name."),
+        "clear_provinces": _("Clear the choice"),
+        "no_office": _("no such office"),
         "agency": _("Agency"),
         "assign_action": _("Assign the action"),
         "cancel_action": _("Cancel the action"),
@@ -145,32 +158,7 @@ def _strings() -> dict[str, str]:
         "assignment_in_progress": _("in progress"),
         "assignment_done": _("done"),
         "assignment_cancelled": _("cancelled"),
-        # polls
-        "no_polls": _("No vote has been prepared."),
-        "poll_state_draft": _("prepared"),
-        "poll_state_open": _("voting"),
-        "poll_state_closed": _("closed"),
-        "poll_kind_open": _("open vote"),
-        "poll_kind_secret": _("secret ballot"),
-        "votes_cast": _("%(n)s of %(of)s entitled seats have voted"),
-        "poll_result": _("Result"),
-        "quorum_line": _("Quorum when the vote opened: %(present)s of %(roster)s seats present"),
-        "quorum_met": _("(quorum present)"),
-        "quorum_not_met": _("(no quorum)"),
-        "who_voted": _("Who voted what"),
-        "open_poll": _("Open the vote"),
-        "close_poll": _("Close the vote"),
-        "not_entitled": _("Your seat does not vote in this poll."),
-        "you_voted": _("You have voted"),
-        "secret_fixed": _("A secret vote can be changed only from the page that cast it."),
-        "choose_up_to": _("Choose up to %(n)s"),
-        "cast_vote": _("Vote"),
-        "prepare_poll": _("Prepare a vote on this item"),
-        "poll_question": _("Question"),
-        "poll_options_hint": _("Options, one per line (empty: approve, disapprove, abstain)"),
-        "choices_per_voter": _("Choices per voter"),
-        "results_live": _("Show the tally to the chair while the vote is open"),
-        "roles_that_vote": _("Roles that vote (none ticked: every seat present)"),
+        **poll_strings(),
         "saved": _("Saved."),
         "choose_item": _("Choose an agenda item first."),
     }
@@ -200,15 +188,22 @@ def _owner_choices(locale: str) -> dict:
     the lead host of social work), the central agencies, the provinces."""
     name = "name_en" if locale == "en" else "name_th"
     central = db.session.scalars(sa.select(Agency).where(Agency.kind == "central").order_by(Agency.id))
-    offices = sa.select(Agency.role_id).where(Agency.kind == "provincial").distinct()
-    with_offices = set(db.session.scalars(offices))
-    roles = [role for role in list_roles("provincial") if role.id in with_offices]
+    offices = sa.select(Agency.role_id, Agency.province_id).where(Agency.kind == "provincial")
+    office_provinces: dict[int, set[int]] = {}
+    for role_id, province_id in db.session.execute(offices):
+        office_provinces.setdefault(role_id, set()).add(province_id)
+    roles = [role for role in list_roles("provincial") if role.id in office_provinces]
     roles.sort(key=lambda role: (role.code != "social_development", role.sort_order, role.code))
+    provinces = list_provinces(locale=locale)
     return {
-        "roles": [{"code": role.code, "title": _role_title(role, locale)} for role in roles],
+        # A province without the role's office cannot own the action (Bangkok has no พมจ.): the picker
+        # shows it but does not let it be ticked.
+        "roles": [{"code": role.code, "title": _role_title(role, locale),
+                   "without_office": [p.code for p in provinces if p.id not in office_provinces[role.id]]}
+                  for role in roles],
         "central_agencies": [{"id": a.id, "name": getattr(a, name) or a.name_th} for a in central],
         "provinces": [{"code": p.code, "name": getattr(p, name) or p.name_th, "region": p.region}
-                      for p in list_provinces(locale=locale)],
+                      for p in provinces],
     }  # fmt: skip
 
 

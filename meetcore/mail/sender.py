@@ -60,6 +60,7 @@ from meetcore.mail.services import IN_FLIGHT
 # _send_one by name, not through its module: the tests replace sender._send_one to stand for a sender killed
 # in the middle of a transfer.
 from meetcore.mail.transfer import SmtpConnection, _close, _Outcome, _send_one
+from meetcore.operations.metrics import mail_batch_done
 
 log = logging.getLogger(__name__)
 
@@ -218,6 +219,7 @@ def deliver_outbox(
         if len(rows) < size:
             break
     report.seconds = time.perf_counter() - started
+    mail_batch_done(report)
     if report.attempted:
         log.info(
             "outbox: %s sent, %s deferred, %s failed in %s batches (%.2f s)",

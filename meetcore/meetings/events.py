@@ -14,9 +14,15 @@ class MeetingCommand(InputSchema):
     meeting_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
 
 
-@live_command("meeting.start", MeetingCommand)
+class StartCommand(MeetingCommand):
+    # "Yes, start it now" after the service asked about a start more than a day early.
+    confirm_early = fields.Boolean(load_default=False)
+
+
+@live_command("meeting.start", StartCommand)
 def start(actor, values: dict) -> dict:
-    services.start_meeting(meeting_for(actor, values["meeting_id"]), by=actor)
+    meeting = meeting_for(actor, values["meeting_id"])
+    services.start_meeting(meeting, by=actor, confirm_early=values["confirm_early"])
     return {"seq": seq_after_commit(values["meeting_id"])}
 
 

@@ -49,6 +49,9 @@ class MeetingInput(InputSchema):
         validate=validate.OneOf(("draft", "scheduled")),
         metadata={"label": _l("Status")},
     )
+    # Set to say "yes, this date is meant" when the service asked (a date years away, a number's year
+    # that is not the date's year): meetcore.errors.ConfirmationRequired.
+    confirm_date = fields.Boolean(load_default=False, metadata={"label": _l("Confirm the date")})
 
 
 class MeetingUpdate(MeetingInput):

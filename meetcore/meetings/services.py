@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -10,10 +11,10 @@ from flask_babel import lazy_gettext as _l
 from meetcore import signals, transaction
 from meetcore.auth.permissions import require_editor, require_staff
 from meetcore.database import utcnow
-from meetcore.errors import Conflict, InvalidInput, NotFound
+from meetcore.errors import ConfirmationRequired, Conflict, InvalidInput, NotFound
 from meetcore.eventlog.services import lock_meeting, record_event
 from meetcore.extensions import db
-from meetcore.i18n.dates import to_local
+from meetcore.i18n.dates import be_date_long, local_time, local_today, to_local
 from meetcore.meetings.models import Meeting, Series
 from meetcore.meetings.schemas import CancelInput, MeetingInput, MeetingUpdate
 from meetcore.schemas import load_input
@@ -100,11 +101,38 @@ def _be_year(start_at) -> int:
     return to_local(start_at).year + 543
 
 
+# A meeting further ahead than this, or further back, is more likely a mistyped year than a plan.
+PLAUSIBLE_YEARS_AHEAD = 2
+PLAUSIBLE_YEARS_BACK = 1
+
+
+def _check_plausible_date(start_at, year_be: int | None, confirmed: bool) -> None:
+    """Ask (ConfirmationRequired) before keeping a date nobody is likely to mean: 12/01/2570 typed where
+    the browser read 2570 as a Christian year, a meeting years away or long past, or a ครั้งที่ N/ปี whose
+    year is not the date's. ``confirmed``: the user ticked "yes, this date"."""
+    if confirmed:
+        return
+    day, today = to_local(start_at).date(), local_today()
+    question = None
+    if (day - today).days > 366 * PLAUSIBLE_YEARS_AHEAD:
+        question = _l("The meeting would be on %(date)s, more than %(n)s years from today. Is that the "
+                      "year you meant?", date=be_date_long(day), n=PLAUSIBLE_YEARS_AHEAD)
+    elif (today - day).days > 366 * PLAUSIBLE_YEARS_BACK:
+        question = _l("The meeting would be on %(date)s, more than a year ago. Is that the year you meant?",
+                      date=be_date_long(day))
+    elif year_be is not None and year_be != _be_year(start_at):
+        question = _l("The number is of the year %(year)s but the date is in %(date_year)s. Is that meant?",
+                      year=year_be, date_year=_be_year(start_at))
+    if question is not None:
+        raise ConfirmationRequired(question, field="date", details={"confirm": "confirm_date"})
+
+
 def schedule_meeting(data: dict, *, by) -> Meeting:
     """Create a meeting from raw input (form or API)."""
     require_editor(by)
     values = load_input(MeetingInput(), data)
     _check_times(values["start_at"], values["end_at"])
+    _check_plausible_date(values["start_at"], values["year_be"], values.pop("confirm_date"))
     series = _series_named(values.pop("series_name"))
     values["year_be"] = values["year_be"] or _be_year(values["start_at"])
     _check_number_free(series.id, values["year_be"], values["number"])
@@ -123,6 +151,12 @@ def update_meeting(meeting: Meeting, data: dict, *, by) -> Meeting:
     if meeting.status not in EDITABLE_STATUSES:
         raise Conflict(_l("A meeting that is live, ended or cancelled can no longer be edited."))
     values = load_input(MeetingUpdate(), data)
+    confirmed = values.pop("confirm_date", False)
+    if "start_at" in values or values.get("year_be") is not None:
+        year_be = values.get("year_be")
+        if year_be is None and "start_at" not in values:
+            year_be = meeting.year_be
+        _check_plausible_date(values.get("start_at", meeting.start_at), year_be, confirmed)
     if "series_name" in values:
         meeting.series = _series_named(values.pop("series_name"))
     start_at = values.get("start_at", meeting.start_at)
@@ -166,14 +200,26 @@ def cancel_meeting(meeting: Meeting, data: dict | None = None, *, by) -> Meeting
     return meeting
 
 
-def start_meeting(meeting: Meeting, *, by) -> Meeting:
-    """draft/scheduled → live; the first agenda item becomes current when none is."""
+# Starting earlier than this before the scheduled start is asked about (five weeks early went unnoticed).
+EARLY_START_ASKS_AFTER = timedelta(days=1)
+
+
+def start_meeting(meeting: Meeting, *, by, confirm_early: bool = False) -> Meeting:
+    """draft/scheduled → live; the first agenda item becomes current when none is. More than a day before
+    its scheduled start it asks first (ConfirmationRequired) unless ``confirm_early``; the record keeps both
+    days (meeting_times: the scheduled start, and the start event)."""
     require_editor(by)
     meeting = lock_meeting(meeting.id)  # re-read under the lock: pressed twice at once, it starts once
     if meeting.status == "live":
         raise Conflict(_l("The meeting is already in session."), details={"status": meeting.status})
     if meeting.status not in EDITABLE_STATUSES:
         raise Conflict(_l("Only a draft or scheduled meeting can be started."))
+    if not confirm_early and meeting.start_at - utcnow() > EARLY_START_ASKS_AFTER:
+        raise ConfirmationRequired(
+            _l("This meeting is scheduled for %(date)s at %(time)s. Start it now, before that day?",
+               date=be_date_long(meeting.start_at), time=local_time(meeting.start_at)),
+            field="start", details={"confirm": "confirm_early", "scheduled_at": meeting.start_at.isoformat()},
+        )
     meeting.status = "live"
     record_event(meeting, "meeting.started", {"status": "live", "at": utcnow().isoformat()}, by=by)
     db.session.flush()

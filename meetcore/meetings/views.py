@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from meetcore.errors import Conflict, InvalidInput
-from meetcore.i18n.dates import to_local
+from meetcore.errors import ConfirmationRequired, Conflict, InvalidInput
+from meetcore.i18n.dates import TypedDateError, parse_typed_date, parse_typed_time, to_local, typed_date
 from meetcore.meetings import services
 from meetcore.meetings.models import MEETING_STATUSES
 from meetcore.transaction import refuse
@@ -20,15 +21,26 @@ def _int_arg(name: str, default: int) -> int:
     return int(value) if value.isdigit() and int(value) > 0 else default
 
 
+def _typed(form, name: str, label, reader):
+    """One typed date or time of the form, read by meetcore.i18n.dates; a wrong one names its field."""
+    try:
+        return reader(form.get(name, ""))
+    except TypedDateError as error:
+        message = _l("%(field)s: %(message)s", field=label, message=error.message)
+        raise InvalidInput(message, field=name) from None
+
+
 def form_to_input(form) -> dict:
-    """The console's form (a date and two times, Bangkok wall clock) as the service's input."""
+    """The console's form (a day/month/BE-year date and two 24-hour times, Bangkok wall clock) as the
+    service's input (ISO, as the API sends it)."""
     data = {
         k: form.get(k, "")
         for k in ("series_name", "title", "number", "venue", "chair_name", "chair_position", "description")
     }
-    day = form.get("date", "").strip()
-    data["start_at"] = f"{day}T{form.get('start_time', '').strip()}"
-    data["end_at"] = f"{day}T{form.get('end_time', '').strip()}"
+    day = _typed(form, "date", _l("Date"), parse_typed_date).isoformat()
+    data["start_at"] = f"{day}T{_typed(form, 'start_time', _l('Starts'), parse_typed_time):%H:%M}"
+    data["end_at"] = f"{day}T{_typed(form, 'end_time', _l('Ends'), parse_typed_time):%H:%M}"
+    data["confirm_date"] = bool(form.get("confirm_date"))
     if form.get("year_be", "").strip():
         data["year_be"] = form["year_be"].strip()
     data["video_conference"] = bool(form.get("video_conference"))
@@ -48,7 +60,7 @@ def meeting_to_form(meeting) -> dict:
         "chair_name": meeting.chair_name or "",
         "chair_position": meeting.chair_position or "",
         "description": meeting.description or "",
-        "date": start.strftime("%Y-%m-%d"),
+        "date": typed_date(start),
         "start_time": start.strftime("%H:%M"),
         "end_time": end.strftime("%H:%M"),
         "video_conference": meeting.video_conference,
@@ -89,7 +101,8 @@ def create():
             refuse()
             flash(str(error.message), "error")
             return render_template(
-                "meetings/form.html", form=form, error_field=error.field, meeting=None
+                "meetings/form.html", form=form, error_field=error.field, meeting=None,
+                confirm=isinstance(error, ConfirmationRequired),
             ), 422
         flash(_("The meeting has been created."), "success")
         return redirect(url_for("meetings.show", meeting_id=meeting.id))
@@ -100,15 +113,41 @@ def create():
 @login_required
 def show(meeting_id: int):
     from meetcore.agenda.services import agenda_tree
+    from meetcore.attendance.statuses import meeting_times
+    from meetcore.auth.permissions import can_edit
+    from meetcore.meetings.succession import can_start_from_previous
     from meetcore.seats.services import roster_counts
 
     meeting = services.get_meeting(meeting_id, by=current_user)
+    times = meeting_times(meeting)  # the record: when it really started and ended, beside the schedule
+    started_day = to_local(times.started_at).date() if times.started_at else None
     return render_template(
         "meetings/show.html",
         meeting=meeting,
+        times=times,
+        early_or_late=started_day is not None and started_day != to_local(meeting.start_at).date(),
         agenda=agenda_tree(meeting, by=current_user),
         counts=roster_counts(meeting, by=current_user),
+        previous=can_start_from_previous(meeting) if can_edit(current_user) else None,
     )
+
+
+@bp.post("/meetings/<int:meeting_id>/start-from-previous")
+@login_required
+def start_from_previous(meeting_id: int):
+    """Copy the previous meeting's roster and agenda skeleton, in the request's one transaction."""
+    from meetcore.meetings.succession import start_from_previous as copy_previous
+
+    meeting = services.get_meeting(meeting_id, by=current_user)
+    try:
+        done = copy_previous(meeting, keep_invitees=bool(request.form.get("keep_invitees")), by=current_user)
+    except (InvalidInput, Conflict) as error:
+        refuse()
+        flash(str(error.message), "error")
+        return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    flash(_("Started from meeting %(number)s: %(seats)s seats and %(items)s agenda items copied.",
+            number=done.source.number_label, seats=len(done.seat_ids), items=len(done.item_ids)), "success")
+    return redirect(url_for("meetings.show", meeting_id=meeting.id))
 
 
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
@@ -125,7 +164,8 @@ def edit(meeting_id: int):
             refuse()
             flash(str(error.message), "error")
             return render_template(
-                "meetings/form.html", form=request.form, meeting=meeting, error_field=error.field
+                "meetings/form.html", form=request.form, meeting=meeting, error_field=error.field,
+                confirm=isinstance(error, ConfirmationRequired),
             ), 422
         flash(_("The meeting has been saved."), "success")
         return redirect(url_for("meetings.show", meeting_id=meeting.id))

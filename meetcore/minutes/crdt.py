@@ -220,6 +220,14 @@ class MinutesDocument:
                 doc.apply_update(update)
         return cls(doc)
 
+    @classmethod
+    def from_text(cls, text: str) -> MinutesDocument:
+        """A new document holding ``text``, as one editor typing it would leave it."""
+        document = cls.from_updates([])
+        if text:
+            document.doc.get(ROOT, type=pycrdt.Text).insert(0, text)
+        return document
+
     @property
     def text(self) -> str:
         return str(self.doc.get(ROOT, type=pycrdt.Text))

@@ -27,7 +27,7 @@ def minutes_update(actor, values: dict) -> dict:
     return {"seq": applied.seq, "item_id": values["item_id"]}
 
 
-@live_command("minutes.sync", MinutesSyncInput)
+@live_command("minutes.sync", MinutesSyncInput, changes=False)
 def minutes_sync(actor, values: dict) -> dict:
     meeting_id = allowed_meeting_id(actor, values["meeting_id"])
     return services.sync_block(meeting_id, values["item_id"], values["state_vector"], by=actor)

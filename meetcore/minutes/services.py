@@ -364,6 +364,30 @@ def sync_block(meeting_id: int, item_id: int, state_vector: bytes, *, by) -> dic
     return {"item_id": item.id, "update": encode(missing), "state_vector": encode(document.state_vector())}
 
 
+def write_recorded_block(meeting_id: int, item_id: int, text: str, *, at: datetime) -> MinutesBlock:
+    """The minutes of one item as a whole text written elsewhere (the demo's record of a past meeting):
+    a block whose CRDT state is a document of that text, so the editor opens it like a typed one, and
+    whose text readers were sent at ``at``. In the caller's transaction; no event, no status check: the
+    caller is loading a record, not taking an editor's keystrokes."""
+    if len(text) > MAX_TEXT_LENGTH:
+        raise InvalidInput(_l("The minutes of one agenda item cannot be longer than %(n)s characters.",
+                              n=f"{MAX_TEXT_LENGTH:,}"), field="text")  # fmt: skip
+    block = _fresh_block(item_id)
+    if block is None:
+        block = MinutesBlock(meeting_id=meeting_id, agenda_item_id=item_id)
+        db.session.add(block)
+    else:
+        db.session.execute(sa.delete(MinutesUpdate).where(MinutesUpdate.block_id == block.id))
+    document = MinutesDocument.from_text(text)
+    block.crdt_state = document.state()
+    block.text = block.published_text = document.text
+    block.updated_at = block.published_at = at
+    block.text_pending_since = None
+    block.revision = new_revision()
+    db.session.flush()
+    return block
+
+
 def block_text(item_id: int) -> str:
     """The current text of an agenda item's minutes (empty when nobody has written any)."""
     block = _fresh_block(item_id)

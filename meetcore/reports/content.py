@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from meetcore.agenda.models import AgendaItem
 from meetcore.extensions import db
-from meetcore.i18n.dates import be_date_long, to_local
+from meetcore.i18n.dates import be_date, be_date_long, to_local
 from meetcore.meetings.models import Meeting
 from meetcore.minutes.models import Decision, MinutesBlock
 from meetcore.reports.models import GROUPINGS, OfficialMinutes
@@ -74,6 +75,19 @@ class ItemSection:
     text: str
     decisions: list[str]
     previous_minutes: Meeting | None = None  # for "รับรองรายงานการประชุม": the minutes it certifies
+    # What the item resolved beyond its มติ, each part a list the templates render in turn (the action
+    # items given from it; another kind, e.g. a vote's result, is one more list here and in _items).
+    actions: list[ActionLine] = field(default_factory=list)
+
+
+@dataclass
+class ActionLine:
+    """One action item (ข้อสั่งการ) under its agenda item: what, who owns it, by when."""
+
+    title: str
+    description: str | None
+    owners: str  # "พัฒนาสังคมและความมั่นคงของมนุษย์จังหวัด (จังหวัดเชียงใหม่, จังหวัดสงขลา)"
+    due_text: str  # "12 ม.ค. 2570", or "" when it has no due date
 
 
 @dataclass
@@ -94,6 +108,9 @@ class MinutesDocument:
     number_label: str
     date_text: str
     venue: str
+    # When the meeting started on another day than the one it was scheduled for, the record says both:
+    # "เมื่อ" is the day it sat, this line the day it had been called for ("" when they agree).
+    scheduled_text: str
     present: list[Group]
     absent: list[Group]
     supporting: list[Group]
@@ -202,6 +219,13 @@ def _other_attendees(text: str | None) -> list[Entry]:
     return entries
 
 
+def scheduled_note(meeting: Meeting, started_at: datetime | None) -> str:
+    """ "(นัดประชุมไว้วัน… เวลา … น.)" when the meeting started on another day than scheduled, else ""."""
+    if started_at is None or to_local(started_at).date() == to_local(meeting.start_at).date():
+        return ""
+    return f"(กำหนดนัดประชุมเดิม{be_date_long(meeting.start_at, 'th')} เวลา {thai_time(meeting.start_at)})"
+
+
 # --- the sittings around it ---------------------------------------------------------------------------------
 
 
@@ -262,6 +286,7 @@ def _items(meeting: Meeting) -> tuple[list[ItemSection], dict]:
         .order_by(Decision.taken_at, Decision.id)
     ):
         decisions.setdefault(item_id, []).append(text)
+    actions = _actions_by_item(meeting)
     previous = None
     sections, numbers = [], {}
     for node, depth in walk(tree):
@@ -279,9 +304,29 @@ def _items(meeting: Meeting) -> tuple[list[ItemSection], dict]:
         sections.append(ItemSection(
             item_id=item.id, number=str(number), title=item.title, depth=depth, presenter=item.presenter,
             text=(texts.get(item.id) or "").strip(), decisions=decisions.get(item.id, []),
-            previous_minutes=linked,
+            previous_minutes=linked, actions=actions.get(item.id, []),
         ))  # fmt: skip
     return sections, numbers
+
+
+def _actions_by_item(meeting: Meeting) -> dict[int, list[ActionLine]]:
+    """The meeting's action items that stand (not withdrawn), under their agenda items, in given order."""
+    from meetcore.actions.models import ActionItem
+    from meetcore.actions.owners import owners_of_actions
+
+    actions = list(db.session.scalars(
+        sa.select(ActionItem).options(selectinload(ActionItem.fan_out_role))
+        .where(ActionItem.meeting_id == meeting.id, ActionItem.cancelled_at.is_(None))
+        .order_by(ActionItem.created_at, ActionItem.id)
+    ))  # fmt: skip
+    owners = owners_of_actions(actions)
+    lines: dict[int, list[ActionLine]] = {}
+    for action in actions:
+        lines.setdefault(action.agenda_item_id, []).append(ActionLine(
+            title=action.title, description=action.description, owners=owners[action.id].text("th"),
+            due_text=be_date(action.due_date, "th") if action.due_date else "",
+        ))  # fmt: skip
+    return lines
 
 
 def build_document(meeting: Meeting, grouping: str | None = None) -> MinutesDocument:
@@ -334,6 +379,7 @@ def build_document(meeting: Meeting, grouping: str | None = None) -> MinutesDocu
         number_label=f"{meeting.number}/{meeting.year_be}",
         date_text=be_date_long(times.started_at or meeting.start_at, "th"),
         venue=meeting.venue or "",
+        scheduled_text=scheduled_note(meeting, times.started_at),
         present=[group for group in present_groups if group.entries],
         absent=_grouped(absent, grouping),
         supporting=[group for group in supporting_groups if group.entries],

@@ -149,98 +149,250 @@ def _add(paragraph, text: str, *, bold: bool = False, italic: bool = False):
     return _thai_run_properties(paragraph.add_run(_word_text(text)), bold=bold, italic=italic)
 
 
-def _people(document, groups) -> None:
-    number = 0
-    for group in groups:
-        if group.title:
-            _paragraph(document, group.title, bold=True, indent_cm=0.75)
-        for entry in group.entries:
-            number += 1
-            paragraph = _paragraph(document, indent_cm=1.5)
-            _add(paragraph, f"{number}. {entry.name}")
-            if entry.position:
-                _add(paragraph, f"\t{entry.position}")
-            if entry.on_behalf_of:
-                _add(paragraph, f" แทน {entry.on_behalf_of}")
-            if entry.note:
-                _add(paragraph, f" {entry.note}", italic=True)
+# The page both files share: A4, the regulation's margins, 16 pt text on 24 pt lines (the PDF's Sarabun at
+# 16 pt sets as wide as TH Sarabun New at 16 pt), so the PDF and the Word file break pages alike.
+LINE_PT = 24
+TEXT_WIDTH_CM = 16.0  # 21 cm less 3 cm left and 2 cm right
+# Number, name, position: 8 %, 40 % and 52 % of the line, as the PDF's table (_document_styles.html).
+PEOPLE_COLUMNS_CM = (1.3, 6.4, 8.3)
+
+
+def _people_table(document, lists) -> None:
+    """ผู้มาประชุม, ผู้ไม่มาประชุม and ผู้เข้าร่วมประชุม in one borderless table of fixed columns (Word keeps
+    them straight, where tabs left ragged columns); a row never splits across pages."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    table = document.add_table(rows=0, cols=3)
+    table.autofit = False
+    _fixed_layout(table)
+    for label, groups in lists:
+        paragraph = _merged_row(table, 0)
+        run = _add(paragraph, label, bold=True)
+        run.font.underline = True
+        paragraph.paragraph_format.keep_with_next = True
+        number = 0
+        for group in groups:
+            if group.title:
+                title = _merged_row(table, 1)
+                _add(title, group.title, bold=True)
+                title.paragraph_format.keep_with_next = True
+            for entry in group.entries:
+                number += 1
+                cells = _row(table)
+                number_paragraph = cells[0].paragraphs[0]
+                number_paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+                _add(number_paragraph, f"{number}.")
+                _add(cells[1].paragraphs[0], entry.name)
+                _no_wrap(cells[1])
+                position = cells[2].paragraphs[0]
+                _add(position, entry.position or "")
+                if entry.on_behalf_of:
+                    _add(position, f" แทน {entry.on_behalf_of}")
+                if entry.note:
+                    _add(position, f" {entry.note}", italic=True)
+        if not number:
+            _add(_row(table)[1].paragraphs[0], "-")
+
+
+def _fixed_layout(table) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm
+
+    properties = table._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    properties.append(layout)
+    # The PDF's cells: nothing on the left, a little on the right (Word's default is 0.19 cm each side).
+    margins = OxmlElement("w:tblCellMar")
+    for side, twips in (("top", 0), ("left", 0), ("bottom", 0), ("right", 113)):
+        margin = OxmlElement(f"w:{side}")
+        margin.set(qn("w:w"), str(twips))
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    properties.append(margins)
+    for column, width in zip(table.columns, PEOPLE_COLUMNS_CM, strict=True):
+        column.width = Cm(width)
+
+
+def _row(table):
+    from docx.oxml import OxmlElement
+    from docx.shared import Cm
+
+    row = table.add_row()
+    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+    for cell, width in zip(row.cells, PEOPLE_COLUMNS_CM, strict=True):
+        cell.width = Cm(width)
+        _compact(cell.paragraphs[0])
+    return row.cells
+
+
+def _merged_row(table, first: int):
+    """A row whose cells from ``first`` on are one (a list's label, a group's title): its paragraph."""
+    cells = _row(table)
+    merged = cells[first].merge(cells[-1])
+    return merged.paragraphs[0]
+
+
+def _no_wrap(cell) -> None:
+    from docx.oxml import OxmlElement
+
+    cell._tc.get_or_add_tcPr().append(OxmlElement("w:noWrap"))  # after w:tcW: the schema's order
+
+
+def _compact(paragraph) -> None:
+    from docx.shared import Pt
+
+    paragraph.paragraph_format.space_after = Pt(0)
+    paragraph.paragraph_format.space_before = Pt(0)
+
+
+def _page_numbers(section) -> None:
+    """ "- 2 -" at the top centre from the second page on, as Thai official documents number pages."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    section.different_first_page_header_footer = True
+    paragraph = section.header.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _add(paragraph, "- ")
+    _field(paragraph, "PAGE")
+    _add(paragraph, " -")
+
+
+def _field(paragraph, instruction: str) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    for kind in ("begin", "instr", "separate", "end"):
+        run = _add(paragraph, "")
+        if kind == "instr":
+            text = OxmlElement("w:instrText")
+            text.set(qn("xml:space"), "preserve")
+            text.text = f" {instruction} "
+            run._r.append(text)
+        else:
+            char = OxmlElement("w:fldChar")
+            char.set(qn("w:fldCharType"), kind)
+            run._r.append(char)
+        if kind == "separate":
+            run._r.append(_text_element("1"))
+
+
+def _text_element(text: str):
+    from docx.oxml import OxmlElement
+
+    element = OxmlElement("w:t")
+    element.text = text
+    return element
 
 
 def _label(document, text: str) -> None:
     paragraph = _paragraph(document, space_after_pt=2)
+    paragraph.paragraph_format.keep_with_next = True
     run = _add(paragraph, text, bold=True)
     run.font.underline = True
 
 
-def render_docx(doc: MinutesDocument) -> bytes:
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
+def _setup(document) -> None:
+    """A4 with the regulation's margins; TH Sarabun New 16 pt on fixed 24 pt lines, as the defaults too
+    (text typed later in Word stays Thai Sarabun 16)."""
+    from docx.enum.text import WD_LINE_SPACING
     from docx.oxml.ns import qn
-    from docx.shared import Cm
+    from docx.shared import Cm, Pt
 
-    document = Document()
     section = document.sections[0]
     section.page_height, section.page_width = Cm(29.7), Cm(21.0)
     section.top_margin, section.bottom_margin = Cm(2.5), Cm(2)
     section.left_margin, section.right_margin = Cm(3), Cm(2)
+    section.header_distance = Cm(1.25)
     normal = document.styles["Normal"]
     normal.font.name = DOCX_FONT
+    normal.paragraph_format.line_spacing = Pt(LINE_PT)
+    normal.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    normal.paragraph_format.space_after = Pt(0)
     _thai_rpr(normal.element.get_or_add_rPr(), size_pt=DOCX_SIZE_PT)
-    # The document's defaults too (docDefaults): text typed later in Word stays Thai Sarabun 16.
     defaults = document.styles.element.find(qn("w:docDefaults"))
     if defaults is not None:
         rpr_default = defaults.find(qn("w:rPrDefault"))
         rpr = rpr_default.find(qn("w:rPr")) if rpr_default is not None else None
         if rpr is not None:
             _thai_rpr(rpr, size_pt=DOCX_SIZE_PT)
-    document.core_properties.title = f"{doc.title} ครั้งที่ {doc.number_label}"
-    document.core_properties.language = THAI
+    _page_numbers(section)
+
+
+def _heading(document, doc: MinutesDocument) -> None:
+    """The head of the regulation's form: รายงานการประชุม…, ครั้งที่, เมื่อ, ณ."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     center = WD_ALIGN_PARAGRAPH.CENTER
-    _paragraph(document, doc.title, bold=True, align=center, size_pt=DOCX_SIZE_PT + 2)
+    _paragraph(document, doc.title, bold=True, align=center)
     if doc.subtitle:
         _paragraph(document, doc.subtitle, align=center)
     _paragraph(document, f"ครั้งที่ {doc.number_label}", align=center)
     _paragraph(document, f"เมื่อ{doc.date_text}", align=center)
-    _paragraph(document, f"ณ {doc.venue}", align=center, space_after_pt=6)
+    if doc.scheduled_text:
+        _paragraph(document, doc.scheduled_text, align=center)
+    _paragraph(document, f"ณ {doc.venue}", align=center)
     _paragraph(document, "-" * 40, align=center, space_after_pt=6)
 
-    _label(document, "ผู้มาประชุม")
-    _people(document, doc.present)
-    _label(document, "ผู้ไม่มาประชุม")
-    if doc.absent:
-        _people(document, doc.absent)
-    else:
-        _paragraph(document, "-", indent_cm=1.5)
-    _label(document, "ผู้เข้าร่วมประชุม")
-    if doc.supporting:
-        _people(document, doc.supporting)
-    else:
-        _paragraph(document, "-", indent_cm=1.5)
+
+def _item(document, item) -> None:
+    indent = 0.0 if item.depth == 0 else 0.75 * min(item.depth, 3)
+    title = f"ระเบียบวาระที่ {item.number} {item.title}" if item.depth == 0 else f"{item.number} {item.title}"
+    heading = _paragraph(document, title, bold=True, indent_cm=indent)
+    heading.paragraph_format.keep_with_next = True
+    if item.previous_minutes is not None:
+        previous = item.previous_minutes
+        _paragraph(
+            document, f"รายงานการประชุม ครั้งที่ {previous.number}/{previous.year_be}", indent_cm=indent + 0.75
+        )
+    for text in item.text.splitlines():
+        if text.strip():
+            _paragraph(document, text.strip(), indent_cm=indent, first_line_cm=2.5)
+    if item.decisions:
+        decision = _paragraph(document, indent_cm=indent + 0.75, space_after_pt=4)
+        decision.paragraph_format.keep_together = True
+        _add(decision, "มติที่ประชุม", bold=True)
+        _add(decision, " " + " ".join(item.decisions))
+    _actions(document, item.actions, indent + 0.75)
+
+
+def _actions(document, actions, indent: float) -> None:
+    """ข้อสั่งการ under the agenda item: what, ผู้รับผิดชอบ (owners, provinces by name), กำหนดแล้วเสร็จ."""
+    if not actions:
+        return
+    label = _paragraph(document, indent_cm=indent)
+    label.paragraph_format.keep_with_next = True
+    _add(label, "ข้อสั่งการ", bold=True)
+    for number, action in enumerate(actions, start=1):
+        paragraph = _paragraph(document, indent_cm=indent + 0.9, first_line_cm=-0.9, space_after_pt=2)
+        paragraph.paragraph_format.keep_together = True
+        _add(paragraph, f"{number}. {action.title}")
+        if action.description:
+            _add(paragraph, f" {action.description}")
+        _add(paragraph, "").add_break()
+        _add(paragraph, f"ผู้รับผิดชอบ: {action.owners}")
+        if action.due_text:
+            _add(paragraph, f" กำหนดแล้วเสร็จ: {action.due_text}")
+
+
+def render_docx(doc: MinutesDocument) -> bytes:
+    from docx import Document
+
+    document = Document()
+    _setup(document)
+    document.core_properties.title = f"{doc.title} ครั้งที่ {doc.number_label}"
+    document.core_properties.language = THAI
+    _heading(document, doc)
+    _people_table(document, (
+        ("ผู้มาประชุม", doc.present), ("ผู้ไม่มาประชุม", doc.absent), ("ผู้เข้าร่วมประชุม", doc.supporting),
+    ))  # fmt: skip
 
     start = _paragraph(document, space_after_pt=6)
     _add(start, "เริ่มประชุมเวลา", bold=True)
     _add(start, f" {doc.started_text}")
-
     for item in doc.items:
-        indent = 0.0 if item.depth == 0 else 0.75 * min(item.depth, 3)
-        title = (
-            f"ระเบียบวาระที่ {item.number} {item.title}" if item.depth == 0 else f"{item.number} {item.title}"
-        )
-        _paragraph(document, title, bold=True, indent_cm=indent)
-        if item.previous_minutes is not None:
-            previous = item.previous_minutes
-            _paragraph(
-                document, f"รายงานการประชุม ครั้งที่ {previous.number}/{previous.year_be}", indent_cm=indent + 0.75
-            )
-        for text in item.text.splitlines():
-            if text.strip():
-                _paragraph(document, text.strip(), indent_cm=indent, first_line_cm=2.5)
-        if item.decisions:
-            decision = _paragraph(document, indent_cm=indent + 0.75, space_after_pt=4)
-            _add(decision, "มติที่ประชุม", bold=True)
-            _add(decision, " " + " ".join(item.decisions))
-
+        _item(document, item)
     end = _paragraph(document, space_after_pt=18)
     _add(end, "เลิกประชุมเวลา", bold=True)
     _add(end, f" {doc.ended_text}")
@@ -249,9 +401,9 @@ def render_docx(doc: MinutesDocument) -> bytes:
         (doc.row.recorder_name, doc.row.recorder_position, "ผู้จดรายงานการประชุม"),
         (doc.row.reviewer_name, doc.row.reviewer_position, "ผู้ตรวจรายงานการประชุม"),
     ):
-        _paragraph(document, name or "......................................", indent_cm=8)
-        if position:
-            _paragraph(document, position, indent_cm=8)
+        lines = [name or "......................................", *([position] if position else [])]
+        for line in lines:  # the signature block stays on one page
+            _paragraph(document, line, indent_cm=8).paragraph_format.keep_with_next = True
         _paragraph(document, label, indent_cm=8, space_after_pt=12)
 
     if doc.amendments:

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from meetcore.errors import Conflict, DomainError, InvalidInput, NotFound
 from meetcore.extensions import db
-from meetcore.i18n.dates import to_local
+from meetcore.i18n.dates import TypedDateError, to_local, typed_local_datetime
 from meetcore.meetings.services import get_meeting
 from meetcore.reports import attendance_report as report_service
 from meetcore.reports import content, documents, reading, services
@@ -122,13 +122,24 @@ def details(meeting_id: int):
 @login_required
 def circulate(meeting_id: int):
     data = {}
-    if request.form.get("comments_due", "").strip():
-        data["comments_due"] = request.form["comments_due"].strip()
     if request.form.get("message", "").strip():
         data["message"] = request.form["message"]
+
+    def circulate_with_due(meeting):
+        # The comments' deadline is typed as a BE date and a 24-hour time (meetcore.i18n.dates reads it).
+        if request.form.get("comments_due_date", "").strip():
+            try:
+                data["comments_due"] = typed_local_datetime(
+                    request.form["comments_due_date"], request.form.get("comments_due_time", "")
+                )
+            except TypedDateError as error:
+                message = _l("%(field)s: %(message)s", field=_l("Comments due"), message=error.message)
+                raise InvalidInput(message, field="comments_due") from None
+        return services.circulate(meeting, data, by=current_user)
+
     return _act(
         meeting_id,
-        lambda meeting: services.circulate(meeting, data, by=current_user),
+        circulate_with_due,
         lambda result: _("The minutes were sent to %(n)s attendees for comment.", n=result.sent),
     )
 

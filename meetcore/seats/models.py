@@ -94,5 +94,8 @@ class Attendance(db.Model):
     user_agent: Mapped[str | None] = mapped_column(sa.String(500))
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when the heartbeat sweep closed it (its process stopped beating), not the connection's end; the
+    # process, if it was alive after all and still holds the connection, opens it again.
+    swept_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     seat: Mapped[Seat] = relationship()

@@ -16,7 +16,7 @@ from meetcore.directory.models import REGIONS
 from meetcore.directory.reference import DEFAULT_PROVINCIAL_ROLES
 from meetcore.directory.services import list_roles, provinces_by_region
 from meetcore.errors import Conflict, InvalidInput
-from meetcore.extensions import limiter
+from meetcore.link_limits import link_limit
 from meetcore.meetings.services import get_meeting
 from meetcore.seats import links, roster_io, services
 from meetcore.seats.labels import SEAT_STATUSES, region_label, rsvp_label, seat_status_label
@@ -303,7 +303,8 @@ def import_file(meeting_id: int):
         result = roster_io.import_roster(meeting, upload.filename, upload.read(), by=current_user)
     except roster_io.RosterFileError as error:
         refuse()
-        flash(str(error.message), "error")
+        if not error.errors:  # with row errors, their list is the one banner (not a second one above it)
+            flash(str(error.message), "error")
         return _render_roster(meeting, status=error.status, import_errors=error.errors, error_field="file")
     except (InvalidInput, Conflict) as error:
         refuse()
@@ -340,7 +341,7 @@ def _private(response: Response) -> Response:
 
 
 @bp.get("/join/<token>")
-@limiter.limit("60 per minute")
+@link_limit()
 def join(token: str):
     """What a personal link opens, without signing in: the meeting, the seat and the agenda outline."""
     try:

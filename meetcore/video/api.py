@@ -11,7 +11,7 @@ from meetcore.errors import NotFound
 from meetcore.extensions import db
 from meetcore.meetings.services import get_meeting
 from meetcore.seats.models import Seat
-from meetcore.video import services
+from meetcore.video import recordings, services
 
 blp = api_blueprint("video_api", __name__, "Video: the meeting's Janus room, its placement and recordings")
 
@@ -60,8 +60,8 @@ class Recordings(MethodView):
     def get(self, meeting_id: int):
         """The playable files made from the meeting's recordings, with their start times."""
         meeting = get_meeting(meeting_id, by=api_user())
-        rows = services.list_recordings(meeting, by=api_user())
-        names = services.publisher_names(rows)
+        rows = recordings.list_recordings(meeting, by=api_user())
+        names = recordings.publisher_names(rows)
         return {
             "recordings": [
                 {

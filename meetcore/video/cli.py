@@ -79,7 +79,7 @@ def recordings(meeting_id: int) -> None:
     from meetcore.extensions import db
     from meetcore.meetings.models import Meeting
     from meetcore.video.models import VideoRecording
-    from meetcore.video.services import process_recordings
+    from meetcore.video.recordings import process_recordings
 
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None:

@@ -85,6 +85,10 @@ class JanusServer:
         answer = self._post(f"/{session_id}", {"janus": "attach", "plugin": plugin}, token=token)
         return answer["data"]["id"]
 
+    def keepalive(self, session_id: int, *, token: str | bool | None = None) -> None:
+        """Keep a session alive; JanusError 458 (no such session) once Janus has restarted since."""
+        self._post(f"/{session_id}", {"janus": "keepalive"}, token=token)
+
     def destroy_session(self, session_id: int, *, token: str | bool | None = None) -> None:
         try:
             self._post(f"/{session_id}", {"janus": "destroy"}, token=token)

@@ -49,3 +49,20 @@ class VideoRecording(db.Model):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     size_bytes: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class VideoEndpoint(db.Model):
+    """One endpoint (the studio of an account, a seat, a provincial hall) in one meeting's video: which
+    page holds its video session now (a second tab or a new device takes it over: the older page learns it
+    was superseded), and what the chair stopped at Janus (audio muted, video stopped)."""
+
+    __tablename__ = "video_endpoints"
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "endpoint"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"))
+    endpoint: Mapped[str] = mapped_column(sa.String(40))  # e.g. "seat-12", "studio-3"
+    session: Mapped[str | None] = mapped_column(sa.String(40))  # the page that holds it now
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    audio_muted: Mapped[bool] = mapped_column(default=False)
+    video_stopped: Mapped[bool] = mapped_column(default=False)

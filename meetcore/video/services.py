@@ -1,5 +1,6 @@
-"""The video domain's services: the only writers of VideoRoom and VideoRecording rows, and the only code
-that talks to Janus.
+"""The video domain's rooms: the only writer of VideoRoom rows, and the code that talks to Janus about rooms,
+endpoints and the floor (recordings: meetcore.video.recordings; a page's session, takeover and the chair's
+moderation: meetcore.video.sessions; screen sharing: meetcore.video.sharing).
 
 * one VideoRoom per meeting, created when the meeting goes live (idempotent: a restarted app, or a
   restarted Janus, finds or re-creates the same room on the same server) and destroyed when it ends;
@@ -7,7 +8,6 @@ that talks to Janus.
 * browsers get Janus's signed tokens (short-lived, VideoRoom only) and a per-endpoint room token that the
   room's ACL (`allowed`) admits; the admin key and the room secret stay on the server;
 * the floor is enforced at Janus: after every floor change, publishers that may not publish are kicked;
-* recordings: .mjr files turned into playable files with janus-pp-rec after the meeting.
 
 Endpoints (who is on the other end of a browser's video): the studio (a staff account), a seat (a personal
 link), or a provincial site (one hall carrying all the roles checked in there). Each endpoint publishes under
@@ -19,11 +19,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import logging
 import secrets
-import shutil
-import subprocess
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,14 +32,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from meetcore import signals
-from meetcore.auth.permissions import STAFF, require_editor, require_staff
+from meetcore.auth.permissions import STAFF, require_staff
 from meetcore.database import utcnow
-from meetcore.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from meetcore.errors import Conflict, DomainError, InvalidInput, PermissionDenied
 from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
-from meetcore.transaction import after_commit, unit_of_work
+from meetcore.transaction import unit_of_work
 from meetcore.video.janus_api import JanusError, JanusServer, signed_token
-from meetcore.video.models import VideoRecording, VideoRoom
+from meetcore.video.models import VideoRoom
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +49,10 @@ SEAT_BASE = 1_000_000_000
 SITE_BASE = 2_000_000_000
 STUDIO_BASE = 3_000_000_000
 ENDPOINT_END = 4_000_000_000
+# An endpoint's shared screen publishes as a second participant: its id shifted by SHARE_SHIFT (a seat's
+# share is 5e9 + seat id, a studio's 7e9 + user id), so the floor check knows whose share it is.
+SHARE_SHIFT = 4_000_000_000
+ENDED = ("ended", "certified", "cancelled")  # meeting statuses after which there is no more video
 ROOM_PUBLISHERS = 20  # the studio, the floor holder, and a margin for hand-overs and reconnects
 
 
@@ -127,7 +128,8 @@ def _recordings_root() -> Path:
     return Path(configured) if configured else Path(current_app.instance_path) / "recordings"
 
 
-def _create_at_janus(room: VideoRoom, meeting: Meeting) -> None:
+def _create_at_janus(room: VideoRoom, meeting: Meeting) -> bool:
+    """Make the room at its Janus; False when it was there already."""
     body = {
         "request": "create",
         "room": room.janus_room_id,
@@ -155,6 +157,8 @@ def _create_at_janus(room: VideoRoom, meeting: Meeting) -> None:
     except JanusError as error:
         if error.code != 427:  # 427: the room exists already (another process, or an earlier call)
             raise
+        return False
+    return True
 
 
 def _new_room(meeting: Meeting, server_url: str) -> VideoRoom:
@@ -216,7 +220,8 @@ def _destroy_at_janus(room: VideoRoom) -> None:
 
 
 def close_room(meeting: Meeting) -> VideoRoom | None:
-    """Destroy the meeting's room at Janus and mark it closed; then turn its recordings into files."""
+    """Destroy the meeting's room at Janus and mark it closed (recordings.meeting_ended then turns its
+    recordings into files)."""
     room = room_of(meeting)
     if room is None or not room.is_open:
         return room
@@ -225,31 +230,8 @@ def close_room(meeting: Meeting) -> VideoRoom | None:
     except JanusError:
         log.warning("video: could not destroy room %s of meeting %s", room.janus_room_id, meeting.id)
     room.closed_at = utcnow()
-    db.session.flush()
-    if room.record:  # once the room's end is committed: the background task reads it in its own session
-        after_commit(process_recordings_later, meeting)
+    db.session.flush()  # the caller commits: meeting_ended's unit of work, or `meetcore video` commands
     return room
-
-
-def process_recordings_later(meeting: Meeting) -> None:
-    """janus-pp-rec can take minutes after a long meeting: it runs beside the request (a greenlet, or a
-    thread in threading mode), so ending the meeting is acknowledged at once. Should this process die
-    first, the room keeps recordings_processed_at NULL and `meetcore video recordings` does it."""
-    from meetcore.extensions import socketio
-
-    app = current_app._get_current_object()
-
-    def run(meeting_id: int) -> None:
-        with app.app_context():
-            try:
-                with unit_of_work():  # the background task is its own entry point
-                    process_recordings(db.session.get(Meeting, meeting_id))
-            except Exception:  # noqa: BLE001  (logged; a background task has nobody else to tell)
-                log.exception("video: recordings of meeting %s", meeting_id)
-            finally:
-                db.session.remove()
-
-    socketio.start_background_task(run, meeting.id)
 
 
 def meeting_went_live(meeting: Meeting) -> None:
@@ -268,6 +250,34 @@ def meeting_ended(meeting: Meeting) -> None:
             close_room(meeting)
     except (JanusError, DomainError, OSError) as error:
         log.warning("video: closing the room of meeting %s: %s", meeting.id, error)
+
+
+def restore_rooms(server_url: str) -> list[int]:
+    """A Janus server came back (or this process sees it for the first time): the open rooms of the live
+    meetings placed on it are made again (Janus keeps rooms in memory only), the floor is enforced there, and
+    the browsers are told to reconnect their media ("video.restored"): by the process that made a room again,
+    not by those that found it there. Returns the meetings whose room was made again. Flushes; the caller
+    commits."""
+    from meetcore.eventlog.services import record_event
+
+    rooms = db.session.scalars(
+        sa.select(VideoRoom)
+        .join(Meeting, Meeting.id == VideoRoom.meeting_id)
+        .where(VideoRoom.server_url == server_url, VideoRoom.closed_at.is_(None), Meeting.status == "live")
+        .order_by(VideoRoom.meeting_id)
+    ).all()
+    restored = []
+    for room in rooms:
+        meeting = db.session.get(Meeting, room.meeting_id)
+        if not _create_at_janus(room, meeting):
+            continue
+        restored.append(meeting.id)
+        floor_changed(meeting)  # nobody is in the new room yet; whoever comes back meets the floor
+        record_event(meeting, "video.restored", {"room": room.janus_room_id, "at": utcnow().isoformat()})
+    db.session.flush()
+    if restored:
+        log.warning("video: %s came back; rooms of meetings %s made again", server_url, restored)
+    return restored
 
 
 # --- endpoints and tokens --------------------------------------------------------------------------------
@@ -344,6 +354,18 @@ def entitled_publisher_ids(meeting: Meeting) -> set[int]:
     return ids
 
 
+def share_id(endpoint: Endpoint) -> int:
+    """The Janus participant id under which this endpoint shares its screen."""
+    return endpoint.publisher_id + SHARE_SHIFT
+
+
+def share_owner(participant_id: int) -> int | None:
+    """The endpoint id whose shared screen this participant id is; None for any other participant."""
+    if SHARE_SHIFT + SEAT_BASE <= participant_id < SHARE_SHIFT + ENDPOINT_END:
+        return participant_id - SHARE_SHIFT
+    return None
+
+
 def may_publish(endpoint: Endpoint, meeting: Meeting) -> bool:
     return endpoint.kind == "studio" or endpoint.publisher_id in entitled_publisher_ids(meeting)
 
@@ -414,8 +436,8 @@ def join_config(meeting: Meeting, *, by) -> dict:
     endpoint = endpoint_of(by, meeting)
     if not video_enabled() or not meeting.video_conference:
         return {"enabled": False}
-    if meeting.status != "live":
-        return {"enabled": True, "live": False}
+    if meeting.status != "live":  # "ended": the page says the meeting is over and stops asking
+        return {"enabled": True, "live": False, "ended": meeting.status in ENDED}
     try:
         credentials = mint_token(meeting, endpoint=endpoint)
     except JanusError as error:
@@ -428,7 +450,8 @@ def join_config(meeting: Meeting, *, by) -> dict:
         "kind": endpoint.kind,
         "may_publish": may_publish(endpoint, meeting),
         "may_moderate": getattr(by, "role", None) in STAFF,
-        "endpoint_ids": {"seat": SEAT_BASE, "site": SITE_BASE, "studio": STUDIO_BASE, "end": ENDPOINT_END},
+        "endpoint_ids": {"seat": SEAT_BASE, "site": SITE_BASE, "studio": STUDIO_BASE, "end": ENDPOINT_END,
+                         "share": SHARE_SHIFT},
     }
 
 
@@ -455,7 +478,8 @@ def participants(meeting: Meeting) -> list[dict]:
 
 def enforce_floor(meeting: Meeting) -> list[int]:
     """Kick every participant that may not publish now: seats and sites whose turn is over (whether they
-    are publishing or only joined as that endpoint), and any other non-studio participant that publishes.
+    are publishing or only joined as that endpoint), their shared screens, and any other non-studio
+    participant that publishes.
     Returns the kicked participant ids."""
     room = room_of(meeting)
     if room is None or not room.is_open:
@@ -467,9 +491,10 @@ def enforce_floor(meeting: Meeting) -> list[int]:
         pid = participant.get("id")
         if not isinstance(pid, int):
             continue
-        if STUDIO_BASE <= pid < ENDPOINT_END or pid in entitled:
+        owner = share_owner(pid)  # a shared screen may stay exactly as long as its owner may publish
+        if STUDIO_BASE <= (owner or pid) < ENDPOINT_END or (owner or pid) in entitled:
             continue
-        if SEAT_BASE <= pid < STUDIO_BASE or participant.get("publisher"):
+        if SEAT_BASE <= pid < STUDIO_BASE or owner is not None or participant.get("publisher"):
             try:
                 server.videoroom({"request": "kick", "room": room.janus_room_id, "secret": room.secret,
                                   "id": pid})  # fmt: skip
@@ -489,139 +514,12 @@ def floor_changed(meeting: Meeting) -> None:
         log.warning("video: floor of meeting %s not enforced at Janus: %s", meeting.id, error)
 
 
-def mute_publisher(meeting: Meeting, publisher_id: int, mids: list[str], *, mute: bool = True, by) -> None:
-    """The chair mutes (or unmutes) a publisher's streams at Janus ("moderate"); the page names the mids."""
-    require_staff(by)
-    room = room_of(meeting)
-    if room is None or not room.is_open:
-        raise Conflict(_l("There is no video in this meeting now."))
-    if not mids or not all(isinstance(mid, str) and len(mid) < 20 for mid in mids):
-        raise InvalidInput(_l("Choose the streams to mute."), field="mids")
-    server = janus_server(room.server_url)
-    try:
-        for mid in mids:
-            server.videoroom({"request": "moderate", "room": room.janus_room_id, "secret": room.secret,
-                              "id": int(publisher_id), "mid": mid, "mute": bool(mute)})  # fmt: skip
-    except JanusError as error:
-        if error.code == 428:
-            raise NotFound(_l("This participant has left the video.")) from error
-        raise VideoUnavailable() from error
-
-
-# --- recordings -------------------------------------------------------------------------------------------
-
-EXTENSIONS = {"vp8": "webm", "vp9": "webm", "av1": "webm", "h264": "mkv", "opus": "opus", "g711": "wav"}
-
-
-def _header(path: Path) -> dict:
-    result = subprocess.run(["janus-pp-rec", "-j", str(path)], capture_output=True, text=True, timeout=60)
-    for line in reversed(result.stdout.splitlines()):
-        line = line.strip()
-        if line.startswith("{"):
-            return json.loads(line)
-    return {}
-
-
-def _publisher_label(file_name: str) -> str | None:
-    """The endpoint that published a recording, from Janus's file name (videoroom-ROOM-user-ID-...)."""
-    parts = file_name.split("-")
-    if "user" in parts:
-        try:
-            pid = int(parts[parts.index("user") + 1])
-        except (IndexError, ValueError):
-            return None
-        for base, kind in ((STUDIO_BASE, "studio"), (SITE_BASE, "site"), (SEAT_BASE, "seat")):
-            if base <= pid < base + 1_000_000_000:
-                return f"{kind}-{pid - base}"
-    return None
-
-
-def process_recordings(meeting: Meeting) -> list[VideoRecording]:
-    """Turn the room's .mjr files into playable files (janus-pp-rec) next to them, and list them."""
-    room = room_of(meeting)
-    if room is None or not room.rec_dir or shutil.which("janus-pp-rec") is None:
-        return []
-    made = []
-    known = set(db.session.scalars(sa.select(VideoRecording.file_name).where(
-        VideoRecording.meeting_id == meeting.id)))  # fmt: skip
-    for source in sorted(Path(room.rec_dir).glob("*.mjr")):
-        header = _header(source)
-        codec = str(header.get("c") or "")
-        extension = EXTENSIONS.get(codec)
-        if extension is None:
-            continue
-        target = source.with_suffix("." + extension)
-        if target.name in known:
-            continue
-        subprocess.run(["janus-pp-rec", str(source), str(target)], capture_output=True, timeout=3600)
-        if not target.exists() or target.stat().st_size == 0:
-            continue
-        started = header.get("s") or header.get("u")
-        recording = VideoRecording(
-            meeting_id=meeting.id,
-            file_name=target.name,
-            kind="video" if header.get("t") == "v" else "audio",
-            publisher=_publisher_label(source.name),
-            started_at=datetime.fromtimestamp(started / 1_000_000, UTC) if started else None,
-            size_bytes=target.stat().st_size,
-        )
-        db.session.add(recording)
-        made.append(recording)
-    room.recordings_processed_at = utcnow()
-    db.session.flush()  # the caller commits: the background task, or `meetcore video recordings`
-    return made
-
-
-def list_recordings(meeting: Meeting, *, by) -> list[VideoRecording]:
-    require_editor(by)
-    return list(db.session.scalars(
-        sa.select(VideoRecording).where(VideoRecording.meeting_id == meeting.id)
-        .order_by(VideoRecording.started_at, VideoRecording.file_name)))  # fmt: skip
-
-
-def publisher_names(recordings: list[VideoRecording]) -> dict[str, str]:
-    """ "studio-3", "seat-12", "site-40" → the account's, the seat's or the province's name."""
-    from meetcore.auth.models import User
-    from meetcore.directory.models import Province
-    from meetcore.seats.models import Seat
-
-    names = {}
-    for key in {row.publisher for row in recordings if row.publisher}:
-        kind, _, number = key.partition("-")
-        if not number.isdigit():
-            continue
-        if kind == "studio" and (user := db.session.get(User, int(number))) is not None:
-            names[key] = studio_endpoint(user).display
-        elif kind == "seat" and (seat := db.session.get(Seat, int(number))) is not None:
-            names[key] = seat_endpoint(seat).display
-        elif kind == "site" and (province := db.session.get(Province, int(number))) is not None:
-            names[key] = site_endpoint(province).display
-    return names
-
-
-def recording_file(meeting: Meeting, recording_id: int, *, by) -> Path:
-    require_editor(by)
-    recording = db.session.get(VideoRecording, recording_id)
-    room = room_of(meeting)
-    if recording is None or recording.meeting_id != meeting.id or room is None or not room.rec_dir:
-        raise NotFound()
-    path = Path(room.rec_dir) / recording.file_name
-    if not path.is_file():
-        raise NotFound(_l("The recording's file is no longer there."))
-    return path
-
-
 # --- reactions to the meeting and the floor (meetcore.signals): after their commit --------------------------
 
 
 @signals.meeting_started.connect
 def _open_room(meeting: Meeting, *, by) -> None:
     meeting_went_live(meeting)
-
-
-@signals.meeting_ended.connect
-def _close_room(meeting: Meeting, *, by) -> None:
-    meeting_ended(meeting)
 
 
 @signals.floor_changed.connect

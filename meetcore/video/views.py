@@ -1,4 +1,5 @@
-"""HTTP side of the video domain: a browser's join settings (tokens minted per request), the chair's mute,
+"""HTTP side of the video domain: a browser's join settings (tokens minted per request; a new page takes its
+endpoint over; fresh tokens for a running session; screen sharing),
 Debian's janus.js and adapter.js, and the secretariat's list of recordings."""
 
 from __future__ import annotations
@@ -8,12 +9,13 @@ from pathlib import Path
 from flask import Blueprint, abort, jsonify, render_template, request, send_file
 from flask_login import current_user, login_required
 
-from meetcore.errors import DomainError, InvalidInput, NotFound
+from meetcore.errors import DomainError, NotFound
 from meetcore.extensions import csrf, db
 from meetcore.meetings.models import Meeting
 from meetcore.meetings.services import get_meeting
 from meetcore.transaction import refuse
-from meetcore.video import services
+from meetcore.video import recordings as recording_files
+from meetcore.video import services, sessions, sharing
 
 bp = Blueprint("video", __name__)
 
@@ -24,10 +26,13 @@ def _video_enabled() -> bool:
     return services.video_enabled()
 
 
-# Debian's packages libjs-janus-gateway and libjs-webrtc-adapter: served from where apt put them.
+# Debian's packages libjs-janus-gateway, libjs-webrtc-adapter and libjs-pdf: served from where apt put them.
 BROWSER_LIBRARIES = {
     "janus.js": Path("/usr/share/javascript/janus-gateway/janus.js"),
     "adapter.js": Path("/usr/share/javascript/webrtc-adapter/adapter.js"),
+    # libjs-pdf: the projector renders agenda documents in the browser (issue 16, item 4)
+    "pdf.js": Path("/usr/share/javascript/pdf/build/pdf.js"),
+    "pdf.worker.js": Path("/usr/share/javascript/pdf/build/pdf.worker.js"),
 }
 
 
@@ -43,33 +48,19 @@ def _error(error: DomainError):
     return jsonify({"ok": False, "error": error.as_dict()}), error.status
 
 
-@bp.post("/video/<int:meeting_id>/join")
-@csrf.exempt  # reads only (mints short-lived tokens); a provincial hall proves itself with its site token
-def join(meeting_id: int):
-    """The join settings of the account, seat (session) or provincial site (site_token) asking."""
+def _asking_actor(body: dict):
     from meetcore.live.actors import actor_for_connection
 
+    return actor_for_connection({"site_token": body["site_token"]} if body.get("site_token") else None)
+
+
+def _answer(call):
+    """Run one service call for the account, seat or site asking; its JSON answer, never cached. The
+    request (its entry point, meetcore.transaction.install_http) commits what the call changed (a
+    takeover); a refusal rolls back."""
     body = request.get_json(silent=True) or {}
     try:
-        actor = actor_for_connection({"site_token": body["site_token"]} if body.get("site_token") else None)
-        config = services.join_config(_meeting(meeting_id), by=actor)
-    except DomainError as error:
-        return _error(error)
-    response = jsonify({"ok": True, "video": config})
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.post("/video/<int:meeting_id>/status")
-@csrf.exempt  # reads only
-def status(meeting_id: int):
-    """May the asking account, seat or site publish now? (Asked when the floor changes.)"""
-    from meetcore.live.actors import actor_for_connection
-
-    body = request.get_json(silent=True) or {}
-    try:
-        actor = actor_for_connection({"site_token": body["site_token"]} if body.get("site_token") else None)
-        answer = services.publish_status(_meeting(meeting_id), by=actor)
+        answer = call(_asking_actor(body), body)
     except DomainError as error:
         return _error(error)
     response = jsonify({"ok": True, **answer})
@@ -77,20 +68,46 @@ def status(meeting_id: int):
     return response
 
 
-@bp.post("/video/<int:meeting_id>/mute")
-@login_required
-def mute(meeting_id: int):
-    """The chair (or the secretariat) mutes or unmutes a publisher's streams at Janus."""
-    body = request.get_json(silent=True) or {}
-    try:
-        publisher_id = body.get("publisher_id")
-        if not isinstance(publisher_id, int):
-            raise InvalidInput(field="publisher_id")
-        services.mute_publisher(_meeting(meeting_id), publisher_id, list(body.get("mids") or []),
-                                mute=bool(body.get("mute", True)), by=current_user)  # fmt: skip
-    except DomainError as error:
-        return _error(error)
-    return jsonify({"ok": True})
+@bp.post("/video/<int:meeting_id>/join")
+@csrf.exempt  # mints short-lived tokens; a provincial hall proves itself with its site token
+def join(meeting_id: int):
+    """The join settings of the account, seat (session) or provincial site (site_token) asking; a seat's or
+    hall's new page takes its video over from an older one."""
+    return _answer(lambda actor, body: {"video": sessions.join_video(
+        _meeting(meeting_id), by=actor, session=body.get("session"))})  # fmt: skip
+
+
+@bp.post("/video/<int:meeting_id>/status")
+@csrf.exempt  # reads only
+def status(meeting_id: int):
+    """May the asking page publish now, and does it still hold its video? (Asked when the floor changes,
+    and when Janus kicked one of its participants.)"""
+    return _answer(lambda actor, body: sessions.session_status(
+        _meeting(meeting_id), by=actor, session=body.get("session")))  # fmt: skip
+
+
+@bp.post("/video/<int:meeting_id>/claim")
+@csrf.exempt  # takes over only the asker's own endpoint, proven as for join
+def claim(meeting_id: int):
+    """The page is about to publish: its endpoint's publisher elsewhere is kicked first."""
+    return _answer(lambda actor, body: sessions.claim_publishing(
+        _meeting(meeting_id), by=actor, session=body.get("session")))  # fmt: skip
+
+
+@bp.post("/video/<int:meeting_id>/share")
+@csrf.exempt  # checks only; the asker is proven as for join
+def share(meeting_id: int):
+    """The page is about to share its screen: may it (the studio, the floor holder), and under which id."""
+    return _answer(lambda actor, body: sharing.start_share(
+        _meeting(meeting_id), by=actor, session=body.get("session")))  # fmt: skip
+
+
+@bp.post("/video/<int:meeting_id>/token")
+@csrf.exempt  # reads only (mints a short-lived token for the asker's running session)
+def token(meeting_id: int):
+    """A fresh Janus token for the page's running Janus session (make-before-break)."""
+    return _answer(lambda actor, body: sessions.refresh_token(
+        _meeting(meeting_id), by=actor, session=body.get("session")))  # fmt: skip
 
 
 @bp.get("/video/lib/<name>")
@@ -105,9 +122,9 @@ def library(name: str):
 @login_required
 def recordings(meeting_id: int):
     meeting = get_meeting(meeting_id, by=current_user)
-    rows = services.list_recordings(meeting, by=current_user)
+    rows = recording_files.list_recordings(meeting, by=current_user)
     return render_template("video/recordings.html", meeting=meeting, recordings=rows,
-                           names=services.publisher_names(rows),
+                           names=recording_files.publisher_names(rows),
                            room=services.room_of(meeting))  # fmt: skip
 
 
@@ -115,5 +132,5 @@ def recordings(meeting_id: int):
 @login_required
 def recording(meeting_id: int, recording_id: int):
     meeting = get_meeting(meeting_id, by=current_user)
-    path = services.recording_file(meeting, recording_id, by=current_user)
+    path = recording_files.recording_file(meeting, recording_id, by=current_user)
     return send_file(path, as_attachment=True, download_name=path.name)

@@ -3,6 +3,7 @@
 
 import { h, format } from './live-dom.js';
 import { findItem } from './live-state.js';
+import { normaliseBE } from './be-date.js';
 
 export const actionsSection = {
   actionLine(action, { withAgencies = true } = {}) {
@@ -46,10 +47,11 @@ export const actionsSection = {
     const owners = this.config.owners || { roles: [], central_agencies: [], provinces: [] };
     const key = `action-new-${itemId}`;
     const roles = (owners.roles || []).map((role) => [role.code, role]);
+    const roleCode = () => this.ui.drafts[`${key}-role`] || (roles[0] && roles[0][0]);
     const ownerKind = this.ui.ownerKind;
     const roleSelect = h('select', {
       id: `f-${key}-role`, dataset: { key: `${key}-role` },
-      onchange: (event) => { this.ui.drafts[`${key}-role`] = event.target.value; },
+      onchange: (event) => { this.ui.drafts[`${key}-role`] = event.target.value; this.render(); },
     }, roles.map(([code, role]) => h('option', {
       value: code, selected: (this.ui.drafts[`${key}-role`] || roles[0][0]) === code,
     }, role.title)));
@@ -65,13 +67,13 @@ export const actionsSection = {
         const chosen = this.ui.drafts[`${key}-agency`] || (owners.central_agencies[0] && String(owners.central_agencies[0].id));
         owner.agency_id = chosen ? Number(chosen) : null;
       } else {
-        owner.role_code = this.ui.drafts[`${key}-role`] || (roles[0] && roles[0][0]);
-        const codes = (this.ui.drafts[`${key}-provinces`] || '').toUpperCase().split(/[\s,;]+/).filter(Boolean);
-        owner.provinces = codes.length ? codes : 'all';
+        owner.role_code = roleCode();
+        owner.provinces = this.provincePayload(key);
       }
       const data = { item_id: itemId, title: this.ui.drafts[`${key}-title`] || '', owner };
       if (this.ui.drafts[`${key}-description`]) data.description = this.ui.drafts[`${key}-description`];
-      if (this.ui.drafts[`${key}-due`]) data.due_date = this.ui.drafts[`${key}-due`];
+      if (this.ui.drafts[`${key}-due`]) data.due_date = normaliseBE(this.ui.drafts[`${key}-due`]);
+      if (this.ui.drafts[`${key}-confirm`]) data.confirm_past_due = true;
       return data;
     };
     const kindChoice = (value, label) => h('label', { class: 'check' },
@@ -85,22 +87,41 @@ export const actionsSection = {
       h('label', { for: `f-${key}-description` }, this.s.action_description),
       this.field('textarea', `${key}-description`, { rows: 2 }),
       h('label', { for: `f-${key}-due` }, this.s.due_date),
-      this.field('input', `${key}-due`, { type: 'date' }),
+      // Day/month/Buddhist-Era year typed as text (the server reads it): never the browser's date picker.
+      this.field('input', `${key}-due`, {
+        type: 'text', inputmode: 'numeric', autocomplete: 'off', maxlength: 10, placeholder: this.s.date_placeholder,
+      }),
+      h('label', { class: 'check' }, h('input', {
+        type: 'checkbox', id: `f-${key}-confirm`, dataset: { key: `${key}-confirm` },
+        checked: !!this.ui.drafts[`${key}-confirm`],
+        onchange: (event) => { this.ui.drafts[`${key}-confirm`] = event.target.checked; },
+      }), this.s.confirm_past_due),
       h('fieldset', {}, h('legend', {}, this.s.owner),
         kindChoice('role', this.s.owner_role), kindChoice('agency', this.s.owner_agency),
         ownerKind === 'agency'
           ? [h('label', { for: `f-${key}-agency` }, this.s.agency), agencySelect]
           : [h('label', { for: `f-${key}-role` }, this.s.role), roleSelect,
-            h('label', { for: `f-${key}-provinces` }, this.s.province_codes),
-            this.field('input', `${key}-provinces`, { type: 'text', list: 'live-province-codes', autocomplete: 'off' }),
-            h('datalist', { id: 'live-province-codes' },
-              owners.provinces.map((p) => h('option', { value: p.code }, p.name)))]),
+            this.provincePicker(key, roleCode())]),
       h('p', { class: 'actions' },
         this.button(`${key}-send`, this.s.assign_action, 'action.create', payload, {
           className: 'primary',
-          onOk: () => ['title', 'description', 'due', 'provinces'].forEach((n) => { this.ui.drafts[`${key}-${n}`] = ''; }),
+          before: () => this.provincesGiven(key, `${key}-send`),
+          onOk: () => {
+            ['title', 'description', 'due', 'confirm'].forEach((n) => { this.ui.drafts[`${key}-${n}`] = ''; });
+            this.clearProvinces(key);
+          },
         }),
         this.feedback(`${key}-send`)));
+  },
+
+  /** "Some provinces" with none ticked is asked about here, before anything is sent. */
+  provincesGiven(key, buttonKey) {
+    if (this.ui.ownerKind === 'agency') return true;
+    const provinces = this.provincePayload(key);
+    if (provinces === 'all' || provinces.length) return true;
+    this.ui.errors[buttonKey] = this.s.no_province_chosen;
+    this.render();
+    return false;
   },
 
   drawMyActions() {

@@ -15,6 +15,7 @@ import { attendanceSection } from './live-attendance.js';
 import { floorSection } from './live-floor.js';
 import { minutesSection } from './live-minutes.js';
 import { actionsSection } from './live-actions.js';
+import { provincePickerSection } from './live-province-picker.js';
 import { pollsSection } from './live-polls.js';
 
 export { LiveConnection } from './live-connection.js';
@@ -214,7 +215,8 @@ class LivePage {
       flatAgenda(st()).map((e) => [e.node.id, e.node.number, e.node.title]), st().meeting.status,
       this.ui.errors[`minutes-${this.selectedItemId()}`] || null]));
     add('decisions', () => this.drawDecisions(), () => JSON.stringify([this.selectedItemId(), st().decisions, st().meeting.status, this.ui.editing, ui()]));
-    add('actions', () => this.drawActions(), () => JSON.stringify([this.selectedItemId(), st().actions, st().meeting.status, this.ui.ownerKind, ui()]));
+    add('actions', () => this.drawActions(), () => JSON.stringify([this.selectedItemId(), st().actions, st().meeting.status, this.ui.ownerKind,
+      this.ui.provinceChoices, Object.entries(this.ui.drafts).filter(([k]) => k.endsWith('-role')), ui()]));
     add('current', () => this.drawCurrent(), () => JSON.stringify([currentItem(st()), st().meeting.status]));
     add('reader', () => this.drawReader(), () => JSON.stringify([currentItem(st()) && currentItem(st()).id, st().minutes]));
     add('my-floor', () => this.drawMyFloor(), () => JSON.stringify([st().floor, st().meeting.status, ui()]));
@@ -279,7 +281,7 @@ class LivePage {
 // Each section draws itself (one module per section); the page holds the connection, the state and the
 // shared controls.
 Object.assign(LivePage.prototype, meetingSection, attendanceSection, floorSection, minutesSection,
-  actionsSection, pollsSection);
+  actionsSection, provincePickerSection, pollsSection);
 
 export function boot() {
   const node = document.getElementById('live-config');

@@ -6,15 +6,21 @@
 //      is applied, apply the buffered ones whose seq > lastSeq, in order;
 //   3. ignore an event with seq <= lastSeq;
 //   4. an event with seq > lastSeq + 1 means a message was lost: join again with lastSeq;
-//   5. on reconnect, join again with lastSeq (replay when the gap is small, else a fresh snapshot).
+//   5. on reconnect, join again with lastSeq (replay when the gap is small, else a fresh snapshot);
+//   6. a `live.head {meeting_id, last_seq}` message (sent once the server's message queue is back after an
+//      outage) above lastSeq means events were lost on the way: join again with lastSeq.
 //
-// Commands go out with an acknowledgement; the promise resolves with the server's {ok, error} (or a local
-// error when offline or when no answer came in time).
+// Commands go out with an acknowledgement and a client_id made per action; an attempt that gets no answer
+// (the connection dropped, or the answer was lost) is sent again with the same client_id, so the server
+// carries it out once. The promise resolves with the server's {ok, error} (or a local error when offline
+// or when no answer came in time).
 
 import { io } from 'socket.io-client';
 import { applyEvent, RESYNC } from './live-state.js';
 
 const COMMAND_TIMEOUT_MS = 15000;
+// One attempt of a command waits this long before it is sent again (same client_id) on a live connection.
+const ATTEMPT_TIMEOUT_MS = 4000;
 const JOIN_RETRY_MS = 2000;
 // Errors after which joining again cannot help.
 const FINAL_JOIN_ERRORS = ['forbidden', 'not_found', 'unauthenticated'];
@@ -49,7 +55,8 @@ export class LiveConnection {
     this.joinGeneration = 0;
     this.buffer = [];
     this.wantSnapshot = false;
-    this.counters = { events: 0, dropped: 0, gaps: 0, snapshots: 0, replays: 0, resyncs: 0 };
+    this.knownHead = null; // the newest seq a live.head announced
+    this.counters = { events: 0, dropped: 0, gaps: 0, snapshots: 0, replays: 0, resyncs: 0, heads: 0, retries: 0 };
     this.socket = options.socket || io(options.url, {
       transports: ['websocket'],
       auth: options.auth || {},
@@ -83,6 +90,7 @@ export class LiveConnection {
       this._setStatus(this._offline() ? 'offline' : 'reconnecting');
     });
     this.socket.on('event', (message) => this.receive(message));
+    this.socket.on('live.head', (message) => this.head(message));
     if (typeof window !== 'undefined') {
       window.addEventListener('offline', () => this._setStatus('offline'));
       window.addEventListener('online', () => {
@@ -159,7 +167,9 @@ export class LiveConnection {
     const buffered = this.buffer.sort((a, b) => a.seq - b.seq);
     this.buffer = [];
     this.onJoined(ack.mode, this.state);
-    if (this._applyAll(buffered) === 'ok') this.onState(this.state, ack.mode);
+    if (this._applyAll(buffered) !== 'ok') return;
+    this.onState(this.state, ack.mode);
+    if (this.knownHead !== null && this.knownHead > this.lastSeq) this._rejoin(); // announced while joining
   }
 
   /** Apply events in order; on a gap or a resync, keep the rest for after the join that follows. */
@@ -205,6 +215,15 @@ export class LiveConnection {
     this._rejoin();
   }
 
+  /** A `live.head` message: the meeting's newest seq; behind it, join again and replay what was lost. */
+  head(message) {
+    if (!message || message.meeting_id !== this.meetingId || typeof message.last_seq !== 'number') return;
+    this.counters.heads += 1;
+    this.knownHead = Math.max(this.knownHead === null ? 0 : this.knownHead, message.last_seq);
+    if (this.joining || this.state === null) return; // _joined looks at knownHead
+    if (message.last_seq > this.lastSeq) this._rejoin();
+  }
+
   /**
    * Apply one numbered event: 'ok' (applied, or already had), 'gap' (an earlier one is missing) or
    * 'resync' (its payload needs a fresh snapshot). The caller joins again for the last two.
@@ -231,7 +250,8 @@ export class LiveConnection {
 
   /**
    * Send a command; resolves with the acknowledgement {ok, error?: {code, message}, ...}.
-   * Refused at once when offline: a command must never leave later than the person pressed it.
+   * Refused at once when offline: a command must never leave later than the person pressed it. Within
+   * COMMAND_TIMEOUT_MS of the press, an attempt left unanswered is sent again with the same client_id.
    */
   command(name, payload) {
     return new Promise((resolve) => {
@@ -239,14 +259,40 @@ export class LiveConnection {
         resolve({ ok: false, error: { code: 'offline', message: this.strings.not_sent_offline || 'offline' } });
         return;
       }
-      this.socket.timeout(COMMAND_TIMEOUT_MS).emit(name, { meeting_id: this.meetingId, ...payload },
-        (error, ack) => {
+      const message = { meeting_id: this.meetingId, ...payload, client_id: newClientId() };
+      const deadline = Date.now() + COMMAND_TIMEOUT_MS;
+      const attempt = () => {
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          resolve({ ok: false, error: { code: 'no_answer', message: this.strings.no_answer || 'timeout' } });
+          return;
+        }
+        if (!this.socket.connected) { // sent again once the connection is back, if it comes back in time
+          const again = () => { clearTimeout(timer); attempt(); };
+          const timer = setTimeout(() => { this.socket.off('connect', again); attempt(); }, left);
+          this.socket.once('connect', again);
+          return;
+        }
+        this.socket.timeout(Math.min(ATTEMPT_TIMEOUT_MS, left)).emit(name, message, (error, ack) => {
           if (error || !ack) {
-            resolve({ ok: false, error: { code: 'no_answer', message: this.strings.no_answer || 'timeout' } });
+            this.counters.retries += 1;
+            attempt();
             return;
           }
           resolve(ack);
         });
+      };
+      attempt();
     });
   }
+}
+
+/** A new id for one action of the person (its retries reuse it): random, 8 to 64 safe characters. */
+export function newClientId() {
+  const cryptoApi = typeof globalThis !== 'undefined' ? globalThis.crypto : undefined;
+  if (cryptoApi && typeof cryptoApi.randomUUID === 'function') return cryptoApi.randomUUID();
+  const bytes = new Uint8Array(16);
+  if (cryptoApi && typeof cryptoApi.getRandomValues === 'function') cryptoApi.getRandomValues(bytes);
+  else for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }

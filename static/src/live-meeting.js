@@ -1,7 +1,7 @@
 // The meeting and its agenda: the header, the agenda with its documents, what is being discussed.
 // Methods of the live page (static/src/live-client.js), which mixes them in: `this` is the page.
 
-import { h } from './live-dom.js';
+import { h, format } from './live-dom.js';
 import { currentItem, flatAgenda } from './live-state.js';
 import { focusLater } from './live-common.js';
 
@@ -25,7 +25,7 @@ export const meetingSection = {
     if (this.page !== 'console' || !this.canEdit) return parts;
     const controls = h('p', { class: 'actions' });
     if (status === 'draft' || status === 'scheduled') {
-      controls.append(this.button('start', this.s.start_meeting, 'meeting.start', () => ({}), { className: 'primary' }));
+      controls.append(...this.startControls(meeting));
       controls.append(...[this.feedback('start')].filter(Boolean));
     }
     if (status === 'live') {
@@ -49,6 +49,29 @@ export const meetingSection = {
     }
     parts.push(controls);
     return parts;
+  },
+
+  // More than a day before the scheduled start, starting asks first (the server refuses it unconfirmed too).
+  startControls(meeting) {
+    const early = meeting.start_at && new Date(meeting.start_at).getTime() - Date.now() > 24 * 3600 * 1000;
+    if (!early) return [this.button('start', this.s.start_meeting, 'meeting.start', () => ({}), { className: 'primary' })];
+    if (!this.ui.confirmStart) {
+      return [h('button', {
+        type: 'button', class: 'primary', dataset: { key: 'start-ask' },
+        onclick: () => { this.ui.confirmStart = true; this.render(); focusLater('[data-key="start"]'); },
+      }, this.s.start_meeting)];
+    }
+    const day = new Intl.DateTimeFormat(this.config.locale === 'en' ? 'en-GB' : 'th-TH',
+      { dateStyle: 'full', timeStyle: 'short', timeZone: 'Asia/Bangkok' }).format(new Date(meeting.start_at));
+    return [h('span', { class: 'live-confirm', role: 'alertdialog', 'aria-label': this.s.start_meeting },
+      h('span', { id: 'live-start-early' }, format(this.s.start_early_confirm, { date: day })), ' ',
+      this.button('start', this.s.start_early_yes, 'meeting.start', () => ({ confirm_early: true }), {
+        className: 'primary', onOk: () => { this.ui.confirmStart = false; },
+      }), ' ',
+      h('button', {
+        type: 'button', dataset: { key: 'start-no' },
+        onclick: () => { this.ui.confirmStart = false; this.render(); focusLater('[data-key="start-ask"]'); },
+      }, this.s.start_early_no))];
   },
 
   drawAgenda() {

@@ -7,6 +7,7 @@
 
 import { h, format } from './live-dom.js';
 import { findItem } from './live-state.js';
+import { focusLater } from './live-common.js';
 
 const RECEIPTS = 'meetcore.poll-receipts';
 
@@ -23,7 +24,7 @@ function keepReceipt(ballot) {
 export const pollsSection = {
   /** The seats' own ballots (after joining and after each vote): {`${poll}:${seat}`: ballot}. */
   async refreshBallots() {
-    if (this.page !== 'participant') return;
+    if (this.isPollStaff()) return;
     const ack = await this.connection.command('poll.my_ballots', {});
     if (!ack.ok) return;
     this.ui.ballots = Object.fromEntries(ack.ballots.map((b) => [`${b.poll_id}:${b.seat_id}`, b]));
@@ -33,15 +34,22 @@ export const pollsSection = {
   pollsKey() {
     return JSON.stringify([this.state.polls, this.state.meeting.status, this.ui.ballots,
       this.page === 'console' ? this.selectedItemId() : null, this.ui.errors, this.ui.notes, this.ui.pending,
-      this.ui.pollForm]);
+      this.ui.pollForm, this.ui.confirmClose, this.hallSeats ? this.hallSeats() : null]);
   },
+
+  /** Staff and readers see different pages: the staff every poll, a seat (or a hall) the opened ones. */
+  isPollStaff() { return this.page === 'console' || this.page === 'chair'; },
 
   drawPolls() {
     const polls = this.state.polls || [];
     const parts = [];
     if (this.page === 'console' && this.canEdit) parts.push(this.drawPollForm());
-    if (!polls.length) parts.push(h('p', { class: 'empty-line' }, this.s.no_polls));
-    const shown = polls.filter((poll) => this.page !== 'participant' || poll.state !== 'draft');
+    const shown = polls.filter((poll) => this.isPollStaff() || poll.state !== 'draft');
+    if (!shown.length) {
+      parts.push(h('p', { class: 'empty-line', id: 'live-polls-empty' },
+        this.isPollStaff() ? this.s.no_polls : this.s.no_polls_open));
+      return parts;
+    }
     parts.push(h('ol', { class: 'live-polls', id: 'live-polls' }, shown.slice().reverse().map((poll) => this.drawPoll(poll))));
     return parts;
   },
@@ -52,7 +60,7 @@ export const pollsSection = {
     const item = findItem(this.state, poll.item_id);
     const key = `poll-${poll.id}`;
     const live = this.state.meeting.status === 'live';
-    const staff = this.page !== 'participant';
+    const staff = this.isPollStaff();
     const row = h('li', { class: `live-poll state-${poll.state}`, dataset: { pollId: String(poll.id), state: poll.state } },
       h('p', { class: 'poll-question' }, h('strong', {}, poll.question), ' ',
         h('span', { class: `badge badge-poll-${poll.state}` }, this.s[`poll_state_${poll.state}`]), ' ',
@@ -63,7 +71,7 @@ export const pollsSection = {
     }
     if (staff && poll.state === 'open' && poll.live_tally) row.append(this.drawTally(poll, poll.live_tally, 'poll-live-tally'));
     if (poll.state === 'closed' && poll.result) row.append(this.drawResult(poll));
-    if (staff && live) row.append(this.drawPollControls(poll, key));
+    if (staff && live && poll.state !== 'closed') row.append(this.drawPollControls(poll, key));
     if (!staff && poll.state === 'open') row.append(...this.drawBallots(poll, key));
     return row;
   },
@@ -93,43 +101,89 @@ export const pollsSection = {
       controls.append(this.button(`${key}-open`, this.s.open_poll, 'poll.open', () => ({ poll_id: poll.id }), { className: 'primary' }));
       if (this.canEdit) controls.append(' ', this.button(`${key}-delete`, this.s.delete, 'poll.delete', () => ({ poll_id: poll.id }), { className: 'small' }));
     }
-    if (poll.state === 'open') controls.append(this.button(`${key}-close`, this.s.close_poll, 'poll.close', () => ({ poll_id: poll.id }), { className: 'danger' }));
+    if (poll.state === 'open') controls.append(this.drawCloseControl(poll, key));
     [`${key}-open`, `${key}-delete`, `${key}-close`].map((k) => this.feedback(k)).filter(Boolean).forEach((f) => controls.append(f));
     return controls;
   },
 
-  /** The seat's ballot: one button per option (one choice), or boxes and a button (several). */
+  /** Closing is final (the result is published and becomes the decision): it is asked twice. */
+  drawCloseControl(poll, key) {
+    if (this.ui.confirmClose !== poll.id) {
+      return h('button', {
+        type: 'button', class: 'danger', dataset: { key: `${key}-close-ask` },
+        onclick: () => { this.ui.confirmClose = poll.id; this.render(); focusLater(`[data-key="${key}-close"]`); },
+      }, this.s.close_poll);
+    }
+    return h('span', { class: 'live-confirm', role: 'alertdialog', 'aria-label': this.s.close_poll },
+      h('span', {}, format(this.s.close_poll_confirm, { n: poll.voted_count, of: poll.entitled_seat_ids.length })), ' ',
+      this.button(`${key}-close`, this.s.close_poll_yes, 'poll.close', () => ({ poll_id: poll.id }), {
+        className: 'danger', onOk: () => { this.ui.confirmClose = null; },
+      }), ' ',
+      h('button', {
+        type: 'button', dataset: { key: `${key}-close-no` },
+        onclick: () => { this.ui.confirmClose = null; this.render(); focusLater(`[data-key="${key}-close-ask"]`); },
+      }, this.s.cancel));
+  },
+
+  /** The ballots this page casts: its own seat's, or a provincial hall's, one per role ticked present. */
   drawBallots(poll, key) {
-    const seatId = this.config.seat_id;
-    if (!poll.entitled_seat_ids.includes(seatId)) return [h('p', { class: 'muted' }, this.s.not_entitled)];
+    if (!this.hallSeats) {
+      const seatId = this.config.seat_id;
+      if (!poll.entitled_seat_ids.includes(seatId)) return [h('p', { class: 'muted' }, this.s.not_entitled)];
+      return this.drawBallot(poll, key, seatId, null);
+    }
+    const seats = this.hallSeats().filter((seat) => poll.entitled_seat_ids.includes(seat.seat_id));
+    if (!seats.length) return [h('p', { class: 'muted' }, this.s.hall_not_entitled)];
+    return seats.map((seat) => h('div', { class: 'poll-seat-ballot', dataset: { seatId: String(seat.seat_id) } },
+      h('p', {}, h('strong', {}, seat.title)),
+      seat.ticked ? this.drawBallot(poll, `${key}-seat-${seat.seat_id}`, seat.seat_id, seat.seat_id)
+        : h('p', { class: 'muted' }, this.s.hall_tick_first)));
+  },
+
+  /** One seat's ballot: one button per option (one choice), or boxes and a button (several).
+   *  `asSeat`: the seat a hall votes for (a seat's own page sends none). */
+  drawBallot(poll, key, seatId, asSeat) {
     const ballot = (this.ui.ballots || {})[`${poll.id}:${seatId}`];
     const receipt = loadReceipts()[`${poll.id}:${seatId}`];
     const parts = [];
     if (ballot && ballot.voted) {
       const mine = ballot.choices || (receipt && receipt.choices);
-      parts.push(h('p', { class: 'poll-voted', dataset: { voted: 'yes' } }, this.s.you_voted,
+      parts.push(h('p', { class: 'poll-voted', role: 'status', dataset: { voted: 'yes' } }, this.s.you_voted,
         mine ? `: ${mine.map((i) => poll.options[i]).join(', ')}` : ''));
       if (poll.secret && !receipt) {
         parts.push(h('p', { class: 'muted' }, this.s.secret_fixed));
         return parts;
       }
+      parts.push(h('p', { class: 'muted' }, this.s.change_vote));
     }
     const vote = (choices) => {
       const payload = { poll_id: poll.id, choices };
+      if (asSeat !== null) payload.seat_id = asSeat;
       if (poll.secret && ballot && ballot.voted && receipt) payload.previous = receipt;
       return payload;
     };
     const done = (ack) => {
       if (ack.ballot && ack.ballot.receipt) keepReceipt(ack.ballot);
+      // Shown at once from the acknowledgement; my_ballots confirms it.
+      this.ui.ballots = { ...this.ui.ballots, [`${poll.id}:${seatId}`]: { ...ack.ballot, voted: true } };
       this.refreshBallots();
     };
+    // What this seat's standing vote chose: the row's choices (open poll) or its receipt's (secret).
+    const chosenNow = (ballot && ballot.voted && (ballot.choices || (receipt && receipt.choices))) || [];
+    const legend = poll.max_choices === 1 ? this.s.choose_one : format(this.s.choose_up_to, { n: poll.max_choices });
     if (poll.max_choices === 1) {
-      parts.push(h('p', { class: 'actions poll-options' }, poll.options.map((label, index) => this.button(
-        `${key}-vote-${index}`, label, 'poll.vote', () => vote([index]), { className: 'primary', onOk: done }))));
+      parts.push(h('div', { class: 'actions poll-options', role: 'group', 'aria-label': `${poll.question} ${legend}` },
+        poll.options.map((label, index) => {
+          const mine = chosenNow.includes(index);
+          const button = this.button(`${key}-vote-${index}`, label, 'poll.vote', () => vote([index]),
+            { className: mine ? 'primary chosen' : 'primary', onOk: done });
+          button.setAttribute('aria-pressed', String(mine)); // a screen reader says which one is chosen
+          return button;
+        })));
     } else {
       const chosen = () => poll.options.map((_, i) => i).filter((i) => this.ui.drafts[`${key}-opt-${i}`] === 'on');
       parts.push(h('fieldset', { class: 'poll-options' },
-        h('legend', {}, format(this.s.choose_up_to, { n: poll.max_choices })),
+        h('legend', {}, legend),
         poll.options.map((label, index) => h('label', {}, h('input', {
           type: 'checkbox', dataset: { key: `${key}-opt-${index}` }, checked: this.ui.drafts[`${key}-opt-${index}`] === 'on',
           onchange: (event) => { this.ui.drafts[`${key}-opt-${index}`] = event.target.checked ? 'on' : ''; },

@@ -249,6 +249,7 @@ const HANDLERS = {
   'agenda.moved': replaceAgenda,
   'agenda.deleted': replaceAgenda,
   'agenda.sections_inserted': replaceAgenda,
+  'agenda.copied': replaceAgenda,
   'actions.carried': replaceAgenda,
 
   'floor.requested': replaceFloor,
@@ -285,7 +286,32 @@ const HANDLERS = {
 
   'attendance.board': attendanceBoard,
   'attendance.changed': attendanceChanged,
+
+  // A restarted Janus got the meeting's room back: nothing in the state changes; the page's video
+  // client (static/src/video.js) hears of it and reconnects its media.
+  'video.restored': (state, p) => {
+    if (typeof window !== 'undefined' && typeof window.dispatchEvent === 'function') {
+      window.dispatchEvent(new CustomEvent('meetcore:video-restored', { detail: { room: p.room, at: p.at } }));
+    }
+    return APPLIED;
+  },
+  // The document projector: each event carries the whole (small) state; null when nothing is shown.
+  'projector.shown': projector,
+  'projector.turned': projector,
+  'projector.stopped': projector,
+  // What the chair stopped at Janus: the whole moderation state ({publisher id: {audio_muted, video_stopped}}).
+  'video.moderated': (state, p) => {
+    if (!p.moderation || typeof p.moderation !== 'object') return RESYNC;
+    state.video = { ...(state.video || {}), moderation: p.moderation };
+    return APPLIED;
+  },
 };
+
+function projector(state, p) {
+  if (!('projector' in p)) return RESYNC;
+  state.projector = p.projector;
+  return APPLIED;
+}
 
 /** Every kind this client applies (tests/live/test_event_kinds.py compares it with the server's). */
 export const KNOWN_KINDS = Object.keys(HANDLERS).concat(['action.created', 'action.updated', 'action.cancelled']);

@@ -79,7 +79,8 @@ def give(
     from meetcore.actions.services import create_action
 
     item = section(meeting, 5)
-    values = {"item_id": item.id, "title": title, "description": description, "due_date": due, "owner": owner}
+    values = {"item_id": item.id, "title": title, "description": description, "due_date": due, "owner": owner,
+              "confirm_past_due": True}  # the reminders' tests give overdue actions on purpose
     return create_action(meeting.id, values, by=by)
 
 

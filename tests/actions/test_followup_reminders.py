@@ -183,3 +183,13 @@ def test_overdue_begins_at_midnight_in_bangkok_on_new_years_day(app_ctx, referen
     assert enqueue_action_reminders(last_minute + timedelta(minutes=2)) == 1  # 00:01 on 1 January
     overdue = _parsed(_messages()[-1])["Subject"]
     assert overdue.startswith("เกินกำหนด:") and f"31 ธ.ค. {eve.year + 543}" in overdue
+
+
+def test_an_overdue_reminder_in_thai_has_no_english_line(given):
+    """Issue 15, item 6: the overdue reminder's text carried one English line."""
+    enqueue_action_reminders(at(21))
+    [message, *_others] = _messages()
+    text = _text(message)
+    assert "เกินกำหนด" in _parsed(message)["Subject"]
+    prose = re.sub(r"https?://\S+", "", text).replace(ONE_HOME, "")  # the link and the action's own title
+    assert re.findall(r"[A-Za-z]{3,}", prose) == [], prose

@@ -12,6 +12,8 @@ from meetcore.extensions import db
 from tests.clock import days_after_meeting
 from tests.minutes.conftest import items_of, received, seat_at
 
+DUE = days_after_meeting(60)  # ahead of the suite's today, whatever the day it runs
+
 SOCIAL_MAP = "จัดทำแผนที่ทางสังคม (Social Map) ของจังหวัด"
 
 
@@ -35,7 +37,7 @@ def _create(sio, meeting, item, owner, **fields) -> dict:
         "meeting_id": meeting.id,
         "item_id": item.id,
         "title": SOCIAL_MAP,
-        "due_date": "2017-06-30",
+        "due_date": DUE.isoformat(),
         "owner": owner,
         **fields,
     }
@@ -60,7 +62,7 @@ def test_every_pmj_fans_out_to_76_provinces(live, reference_live):
     provinces = {a.agency.province.code for a in action.assignments}
     assert len(provinces) == 76 and "TH-10" not in provinces  # Bangkok has no พมจ.
     assert {a.status for a in action.assignments} == {"open"}
-    assert {a.due_date.isoformat() for a in action.assignments} == {"2017-06-30"}
+    assert {a.due_date.isoformat() for a in action.assignments} == {DUE.isoformat()}
     [event] = [e for e in received(secretary) if e["kind"] == "action.created"]
     assert event["payload"]["id"] == action.id and len(event["payload"]["agency_ids"]) == 76
     assert event["payload"]["role_code"] == "social_development"

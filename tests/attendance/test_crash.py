@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from meetcore.attendance import board, processes
@@ -32,11 +33,13 @@ def _published(meeting) -> None:
 
 
 def test_the_sweep_closes_the_intervals_of_stopped_processes(seat_socket, seats, scheduled, instant_board):
-    now = utcnow()
+    now, seen = utcnow(), processes.database_now()  # the app's clock (maybe moved by days), the database's
     seat_socket(seats["sk_sd"])  # this process: alive
     db.session.add(ServerProcess(id="deadbeef", hostname="h1", pid=1, started_at=now - timedelta(hours=1),
-                                 heartbeat_at=now - timedelta(minutes=10)))  # fmt: skip
-    db.session.add(ServerProcess(id="alive", hostname="h2", pid=2, started_at=now, heartbeat_at=now))
+                                 heartbeat_at=now - timedelta(minutes=10),
+                                 seen_at=seen - timedelta(minutes=10)))  # fmt: skip
+    db.session.add(ServerProcess(id="alive", hostname="h2", pid=2, started_at=now, heartbeat_at=now,
+                                 seen_at=seen))  # fmt: skip
     _open(scheduled, seats["cm_sd"], "deadbeef:sid1", now - timedelta(minutes=30))
     _open(scheduled, seats["cm_lab"], "vanished:sid2", now - timedelta(minutes=30))  # no row at all
     _open(scheduled, seats["cm_vg"], "alive:sid3", now - timedelta(minutes=30))
@@ -65,6 +68,92 @@ def test_a_heartbeat_closes_its_own_lost_connections(seat_socket, seats, schedul
     assert present(scheduled) == {seats["sk_sd"].id: "self"}
     row = db.session.get(ServerProcess, connections.PROCESS_ID, populate_existing=True)
     assert utcnow() - row.heartbeat_at < timedelta(seconds=5)
+
+
+@pytest.fixture()
+def steadiness(monkeypatch):
+    """This test process's own record of beating steadily, fresh: as a process just started or back."""
+    fresh = processes.Steadiness()
+    monkeypatch.setattr(processes, "steadiness", fresh)
+    return fresh
+
+
+def _other_process(process_id: str, *, beat_ago: timedelta, seen_ago: timedelta):
+    """Another process's row: its last beat by its host's clock, and by the database's; returns the first."""
+    now, seen = utcnow(), processes.database_now()
+    db.session.add(ServerProcess(id=process_id, hostname="h", pid=9, started_at=now - timedelta(hours=1),
+                                 heartbeat_at=now - beat_ago, seen_at=seen - seen_ago))  # fmt: skip
+    return now - beat_ago
+
+
+def test_a_process_judges_others_only_after_beating_steadily_for_three_heartbeats(
+    seat_socket, seats, scheduled, instant_board, steadiness
+):
+    seat_socket(seats["sk_sd"])
+    # Silent for ten minutes: an outage of the database looks the same to the first process back.
+    last_beat = _other_process("silent", beat_ago=timedelta(minutes=10), seen_ago=timedelta(minutes=10))
+    _open(scheduled, seats["cm_sd"], "silent:sid1", utcnow() - timedelta(minutes=30))
+    db.session.commit()
+
+    processes.heartbeat()  # this process's first beat (after its start, or after an outage)
+    assert present(scheduled) == {seats["sk_sd"].id: "self", seats["cm_sd"].id: "self"}
+    assert "silent" in set(db.session.scalars(sa.select(ServerProcess.id)))
+
+    steadiness.since -= processes.heartbeat_interval() * processes.MISSED_BEATS  # three steady beats later
+    processes.heartbeat()
+    assert present(scheduled) == {seats["sk_sd"].id: "self"}
+    [row] = intervals(scheduled, connection_id="silent:sid1")
+    assert row.left_at == last_beat and row.swept_at is not None
+
+    steadiness.lost()  # a failed beat: nobody is judged until it has beaten steadily again
+    assert not steadiness.judges_others(time.monotonic(), processes.heartbeat_interval())
+
+
+def test_a_late_beat_starts_the_steady_count_again():
+    steadiness = processes.Steadiness()
+    steadiness.beaten(0, 2)
+    for at in (2, 4, 6):
+        steadiness.beaten(at, 2)
+    assert steadiness.judges_others(6, 2)
+    steadiness.beaten(20, 2)  # a database that hung for 14 s: the beat went through, late
+    assert not steadiness.judges_others(20, 2) and steadiness.judges_others(26, 2)
+
+
+def test_liveness_is_judged_by_the_database_clock(seat_socket, seats, scheduled):
+    seat_socket(seats["sk_sd"])
+    # Its host's clock is an hour behind, but the database saw it beat just now: alive.
+    _other_process("skewed", beat_ago=timedelta(hours=1), seen_ago=timedelta(0))
+    _open(scheduled, seats["cm_sd"], "skewed:sid1", utcnow() - timedelta(hours=2))
+    # Its host's clock says now, but the database last saw it ten minutes ago: stopped.
+    _other_process("stopped", beat_ago=timedelta(0), seen_ago=timedelta(minutes=10))
+    _open(scheduled, seats["cm_lab"], "stopped:sid2", utcnow() - timedelta(hours=2))
+    db.session.commit()
+    assert processes.sweep_stale_connections().processes == ["stopped"]
+    assert [row.left_at for row in intervals(scheduled, connection_id="skewed:sid1")] == [None]
+
+
+def test_a_process_judged_stopped_opens_again_the_intervals_it_still_holds(
+    seat_socket, seats, scheduled, instant_board
+):
+    seat_socket(seats["sk_sd"])  # held by this process
+    ended_sid = f"{connections.PROCESS_ID}:ended-meanwhile"
+    _open(scheduled, seats["cm_sd"], ended_sid, utcnow() - timedelta(minutes=1))
+    db.session.commit()
+    # Another process judged this one stopped (it was cut off from the database): both closed at its beat.
+    last_beat = db.session.get(ServerProcess, connections.PROCESS_ID).heartbeat_at
+    processes._close(intervals(scheduled), last_beat, swept=utcnow())
+    db.session.commit()
+    processes._republish({scheduled.id}, utcnow())
+    assert present(scheduled) == {}
+
+    assert processes.reopen_swept_intervals() == 1
+    held, ended = intervals(scheduled)
+    assert (held.seat_id, held.left_at, held.swept_at) == (seats["sk_sd"].id, None, None)
+    assert (ended.seat_id, ended.left_at, ended.swept_at) == (seats["cm_sd"].id, last_beat, None)
+    assert present(scheduled) == {seats["sk_sd"].id: "self"}
+    last = logged(scheduled, "attendance.board")[-1].payload["seats"]
+    assert [(s["seat_id"], s["present"]) for s in last] == [(seats["sk_sd"].id, True)]
+    assert processes.reopen_swept_intervals() == 0  # settled
 
 
 def test_a_heartbeat_publishes_what_a_dead_process_owed(seat_socket, seats, scheduled, app, monkeypatch):

@@ -35,7 +35,7 @@ def live_meeting(tmp_path, cluster):
     seat = LiveClient(server, {"seat_token": seat_token})
     for client in (console, seat):
         assert client.call("join", {"meeting_id": data["meeting_id"]})["ok"]
-    assert console.call("meeting.start", {"meeting_id": data["meeting_id"]})["ok"]
+    assert console.call("meeting.start", {"meeting_id": data["meeting_id"], "confirm_early": True})["ok"]
     yield console, seat, data
     for client in (console, seat):
         client.close()
@@ -79,8 +79,7 @@ def test_pages_asked_for_while_the_database_is_down_say_so_in_the_language_at_ha
     try:
         signed_in = _sign_in(server, "sec@example.org", "long enough password")
         visitor = requests.Session()
-        # the visitor chooses English (followed by the sign-in page)
-        assert visitor.get(server.base_url + "/lang/en", timeout=10).status_code == 200
+        assert visitor.get(server.base_url + "/lang/en", timeout=10).status_code == 200  # the sign-in page
         cluster.stop()
         page = signed_in.get(f"{server.base_url}/meetings/{data['meeting_id']}", timeout=30)
         assert (page.status_code, page.headers.get("Retry-After")) == (503, "30"), page.text[:300]
@@ -92,7 +91,7 @@ def test_pages_asked_for_while_the_database_is_down_say_so_in_the_language_at_ha
         assert api.status_code == 503
         assert api.json() == {"error": {"code": "database_unavailable", "message": UNREACHABLE_TH}}
         cluster.start()
-        again = signed_in.get(f"{server.base_url}/meetings/{data['meeting_id']}", timeout=30)
-        assert again.status_code == 200
+        meeting_page = f"{server.base_url}/meetings/{data['meeting_id']}"
+        assert signed_in.get(meeting_page, timeout=30).status_code == 200
     finally:
         server.stop()

@@ -115,7 +115,7 @@ def test_sign_in_and_join_links_work_while_redis_is_frozen(app_on_redis, redis_s
 def test_a_frozen_queue_does_not_hold_acknowledgements(two_processes, redis_server):
     (actor, other), data = two_processes
     meeting_id, items = data["meeting_id"], data["items"]
-    assert actor.call("meeting.start", {"meeting_id": meeting_id})["ok"]
+    assert actor.call("meeting.start", {"meeting_id": meeting_id, "confirm_early": True})["ok"]
     other.wait_for(lambda events: [e["kind"] for e in events] == ["meeting.started"])
     redis_server.freeze()
     try:

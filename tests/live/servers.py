@@ -65,12 +65,12 @@ class ServerProcess:
         self.log_path = tmp_path / f"{name}.log"
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> ServerProcess:
+    def start(self, timeout: float = 30) -> ServerProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115  (kept open for the process's life)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "meetcore", "run"], env=self.env, stdout=log, stderr=subprocess.STDOUT
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log_path.read_text()[-2000:]}")

@@ -126,8 +126,9 @@ def test_start_move_through_the_agenda_and_end(live, as_secretariat, users, meet
     sio.emit("join", {"meeting_id": meeting.id}, callback=True)
     early = sio.emit("agenda.set_current", {"meeting_id": meeting.id, "item_id": first.id}, callback=True)
     assert early["error"]["code"] == "conflict"  # not in session yet
-    assert sio.emit("meeting.start", {"meeting_id": meeting.id}, callback=True)["ok"]
-    assert sio.emit("meeting.start", {"meeting_id": meeting.id}, callback=True)["error"]["code"] == "conflict"
+    start = {"meeting_id": meeting.id, "confirm_early": True}  # the meeting is a week ahead of its day
+    assert sio.emit("meeting.start", start, callback=True)["ok"]
+    assert sio.emit("meeting.start", start, callback=True)["error"]["code"] == "conflict"
     assert sio.emit("agenda.set_current", {"meeting_id": meeting.id, "item_id": first.id}, callback=True)[
         "ok"
     ]
@@ -148,5 +149,5 @@ def test_start_move_through_the_agenda_and_end(live, as_secretariat, users, meet
 
 def test_chair_cannot_run_the_agenda(live, as_chair, meeting):
     sio = live(as_chair)
-    ack = sio.emit("meeting.start", {"meeting_id": meeting.id}, callback=True)
+    ack = sio.emit("meeting.start", {"meeting_id": meeting.id, "confirm_early": True}, callback=True)
     assert ack["ok"] is False and ack["error"]["code"] == "forbidden"

@@ -100,7 +100,7 @@ def connections(app_ctx, users, meeting):
     add_seats(
         meeting, {"provinces": ["TH-50"], "roles": ["social_development", "labour"]}, by=users["secretariat"]
     )
-    start_meeting(meeting, by=users["secretariat"])
+    start_meeting(meeting, by=users["secretariat"], confirm_early=True)  # a week ahead of its day
     token = issue_seat_link(ordered_seats(meeting, by=users["secretariat"])[0])
     opened = {}
     for role in ("secretariat", "chair", "participant"):

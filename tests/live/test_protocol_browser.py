@@ -20,12 +20,23 @@ FAKE_SOCKET = """
 window.FakeSocket = class {
   constructor() { this.connected = false; this.active = true; this.handlers = {}; this.sent = []; }
   on(name, handler) { (this.handlers[name] = this.handlers[name] || []).push(handler); return this; }
+  once(name, handler) {
+    const wrapped = (...args) => { this.off(name, wrapped); handler(...args); };
+    wrapped.inner = handler;
+    return this.on(name, wrapped);
+  }
+  off(name, handler) {
+    this.handlers[name] = (this.handlers[name] || []).filter((h) => h !== handler && h.inner !== handler);
+    return this;
+  }
   fire(name, ...args) { (this.handlers[name] || []).forEach((handler) => handler(...args)); }
   timeout() { return { emit: (name, payload, callback) => this.sent.push({ name, payload, callback }) }; }
   connect() { this.connected = true; this.fire('connect'); }
   drop() { this.connected = false; this.fire('disconnect', 'transport close'); }
 };
 window.answer = (index, ack) => window.fake.sent[index].callback(null, ack);
+window.unanswered = (index) => window.fake.sent[index].callback(new Error('operation has timed out'));
+window.head = (lastSeq) => window.fake.fire('live.head', { meeting_id: 7, last_seq: lastSeq });
 window.event = (seq, kind, payload) => window.fake.fire('event',
   { meeting_id: 7, seq, kind, payload: payload || {}, at: '2026-11-26T03:00:00+00:00' });
 window.snapshot = (lastSeq) => ({
@@ -200,7 +211,9 @@ def test_commands_are_acknowledged_or_refused_at_once_offline(page):
     page.evaluate("() => answer(0, { ok: true, mode: 'snapshot', snapshot: snapshot(1) })")
     page.evaluate("() => { window.reply = null; conn.command('floor.grant', { request_id: 4 })"
                   ".then((ack) => { window.reply = ack; }); }")
-    assert sent(page)[-1] == {"name": "floor.grant", "payload": {"meeting_id": 7, "request_id": 4}}
+    grant = sent(page)[-1]
+    assert grant["name"] == "floor.grant" and len(grant["payload"].pop("client_id")) >= 8
+    assert grant["payload"] == {"meeting_id": 7, "request_id": 4}
     page.evaluate("() => answer(1, { ok: false, error: { code: 'conflict', message: 'ไม่มีผู้รอคิว' } })")
     wait_until(lambda: page.evaluate("() => window.reply"), message="the acknowledgement")
     assert page.evaluate("() => window.reply.error") == {"code": "conflict", "message": "ไม่มีผู้รอคิว"}
@@ -209,6 +222,47 @@ def test_commands_are_acknowledged_or_refused_at_once_offline(page):
     wait_until(lambda: page.evaluate("() => window.reply"), message="the local refusal")
     assert page.evaluate("() => window.reply.error.code") == "offline"
     assert sent(page)[-1]["name"] == "floor.grant"  # nothing was sent while disconnected
+
+
+def test_a_head_above_last_seq_rejoins_with_it_and_one_at_or_below_does_nothing(page):
+    _start(page)
+    page.evaluate("() => answer(0, { ok: true, mode: 'snapshot', snapshot: snapshot(5) })")
+    page.evaluate("() => { head(5); head(3); head(8); }")  # events 6 to 8 never came (the queue was down)
+    assert [m["payload"] for m in sent(page)] == [{"meeting_id": 7}, {"meeting_id": 7, "last_seq": 5}]
+    page.evaluate("() => answer(1, { ok: true, mode: 'replay', last_seq: 6, events: ["
+                  "{ meeting_id: 7, seq: 6, kind: 'meeting.started', payload: { status: 'live' } }] })")
+    assert conn(page, "c.lastSeq") == 6 and conn(page, "c.counters.heads") == 3
+
+
+def test_a_head_announced_while_joining_is_looked_at_once_joined(page):
+    _start(page)
+    page.evaluate("() => head(9)")  # before the join's answer: kept, not a second join in flight
+    assert len(sent(page)) == 1
+    page.evaluate("() => answer(0, { ok: true, mode: 'snapshot', snapshot: snapshot(7) })")
+    assert sent(page)[1] == {"name": "join", "payload": {"meeting_id": 7, "last_seq": 7}}
+
+
+def test_an_unanswered_command_is_sent_again_with_the_same_client_id(page):
+    _start(page)
+    page.evaluate("() => answer(0, { ok: true, mode: 'snapshot', snapshot: snapshot(1) })")
+    page.evaluate("() => { window.reply = null; conn.command('decision.record', { item_id: 1, text: 'มติ' })"
+                  ".then((ack) => { window.reply = ack; }); }")
+    page.evaluate("() => unanswered(1)")  # the answer was lost: sent again at once
+    page.evaluate("() => fake.drop()")
+    page.evaluate("() => unanswered(2)")  # the connection dropped: sent again once it is back
+    assert len(sent(page)) == 3
+    page.evaluate("() => fake.connect()")  # the join first, then the command again
+    attempts = [m["payload"] for m in sent(page) if m["name"] == "decision.record"]
+    assert len(attempts) == 3 and len({a["client_id"] for a in attempts}) == 1
+    assert attempts[0] == {"meeting_id": 7, "item_id": 1, "text": "มติ", "client_id": attempts[0]["client_id"]}
+    page.evaluate("() => answer(fake.sent.length - 1, { ok: true, seq: 2, decision_id: 5 })")
+    wait_until(lambda: page.evaluate("() => window.reply"), message="the acknowledgement")
+    assert page.evaluate("() => window.reply") == {"ok": True, "seq": 2, "decision_id": 5}
+    assert conn(page, "c.counters.retries") == 2
+    # The next action of the person is another one: a new id.
+    page.evaluate("() => { conn.command('decision.record', { item_id: 1, text: 'มติ' }); }")
+    assert sent(page)[-1]["payload"]["client_id"] != attempts[0]["client_id"]
+    assert page.errors == []
 
 
 # --- against a real server --------------------------------------------------------------------------------

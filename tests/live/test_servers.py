@@ -81,7 +81,7 @@ def test_websocket_on_gevent_snapshot_and_live_events(tmp_path, servers):
     viewer = connect(server, {"api_token": data["token"]})
     meeting_id = data["meeting_id"]
     assert viewer.call("join", {"meeting_id": meeting_id})["snapshot"]["meeting"]["status"] == "scheduled"
-    assert editor.call("meeting.start", {"meeting_id": meeting_id})["ok"]
+    assert editor.call("meeting.start", {"meeting_id": meeting_id, "confirm_early": True})["ok"]
     viewer.wait_for(lambda events: [e["kind"] for e in events] == ["meeting.started"])
     with pytest.raises(Exception):  # noqa: B017  (any refusal: no credentials, no connection)
         LiveClient(server, {})
@@ -118,7 +118,7 @@ def test_every_acknowledged_change_survives_a_sigkill(tmp_path, servers):
     client = connect(server, {"api_token": data["token"]})
     meeting_id = data["meeting_id"]
     assert client.call("join", {"meeting_id": meeting_id})["mode"] == "snapshot"
-    assert client.call("meeting.start", {"meeting_id": meeting_id})["ok"]
+    assert client.call("meeting.start", {"meeting_id": meeting_id, "confirm_early": True})["ok"]
     acknowledged = []
     for item_id in data["items"]:
         ack = client.call("agenda.set_current", {"meeting_id": meeting_id, "item_id": item_id})
@@ -160,7 +160,7 @@ def test_two_processes_share_events_through_redis_in_order(tmp_path, servers):
     meeting_id = data["meeting_id"]
     base_seq = listener.call("join", {"meeting_id": meeting_id})["snapshot"]["last_seq"]
     actor.call("join", {"meeting_id": meeting_id})
-    assert actor.call("meeting.start", {"meeting_id": meeting_id})["ok"]
+    assert actor.call("meeting.start", {"meeting_id": meeting_id, "confirm_early": True})["ok"]
     for _ in range(3):
         for item_id in data["items"]:
             assert actor.call("agenda.set_current", {"meeting_id": meeting_id, "item_id": item_id})["ok"]

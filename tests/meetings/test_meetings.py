@@ -262,7 +262,8 @@ def test_a_meeting_put_off_into_the_new_year_takes_that_years_number(users):
     )  # fmt: skip
     assert db.session.get(Meeting, put_off.id).number_label == f"1/{be_year(NEW_YEAR)}"
     # A year the secretariat set apart from the date (the series counts its own way) stays as set.
-    counted = _held_on(users, NEW_YEARS_EVE - timedelta(days=2), (10, 0), (12, 0), number=2, year_be=2600)
+    counted = _held_on(users, NEW_YEARS_EVE - timedelta(days=2), (10, 0), (12, 0), number=2, year_be=2600,
+                       confirm_date=True)  # the year apart from the date is asked about, and confirmed
     new_times = {"start_at": local_input(NEW_YEAR, 10), "end_at": local_input(NEW_YEAR, 12)}
     services.update_meeting(counted, new_times, by=users["secretariat"])
     assert db.session.get(Meeting, counted.id).number_label == "2/2600"

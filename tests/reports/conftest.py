@@ -59,6 +59,7 @@ class Held:
     substitute: object = None
     declined: object = None
     decisions: dict = field(default_factory=dict)  # item id → decision text
+    actions: dict = field(default_factory=dict)  # title → the ActionItem given from the first item
     texts: dict = field(default_factory=dict)  # item id → minutes text
 
 
@@ -121,12 +122,41 @@ def hold_meeting(reference_meeting: dict, users: dict, app) -> Held:
             held.decisions[item.id] = decision
     finally:
         app.config["MEETCORE_MINUTES_TEXT_INTERVAL_MS"] = interval
+    give_actions(held, items[-1], secretariat)
     meeting = db.session.get(Meeting, meeting.id)
     end_meeting(meeting, by=secretariat)
     update_details(meeting, {"recorder_name": RECORDER[0], "recorder_position": RECORDER[1],
                              "reviewer_name": REVIEWER[0], "reviewer_position": REVIEWER[1]},
                    by=secretariat)  # fmt: skip
     return held
+
+
+# Action items (ข้อสั่งการ) given at the last agenda item: to two provinces' พมจ. by name, to every พมจ., and
+# one withdrawn (it stays out of the minutes).
+TWO_PROVINCES = ("TH-50", "TH-90")  # เชียงใหม่, สงขลา
+ACTIONS = {
+    "จัดทำแผนที่ทางสังคมระดับจังหวัด": {"role_code": "social_development", "provinces": list(TWO_PROVINCES)},
+    "รายงานผลการดำเนินงานศูนย์ช่วยเหลือสังคม": {"role_code": "social_development", "provinces": "all"},
+}
+WITHDRAWN_ACTION = "ข้อสั่งการที่ถอนแล้วไม่อยู่ในรายงาน"
+
+
+def give_actions(held: Held, item, secretariat) -> None:
+    from datetime import timedelta
+
+    from meetcore.actions.services import cancel_action, create_action
+    from tests.clock import TODAY
+
+    for days, (title, owner) in enumerate(ACTIONS.items(), start=30):
+        held.actions[title] = create_action(held.meeting_id, {
+            "item_id": item.id, "title": title, "description": None, "due_date": TODAY + timedelta(days=days),
+            "owner": {"agency_id": None, **owner},
+        }, by=secretariat)  # fmt: skip
+    withdrawn = create_action(held.meeting_id, {
+        "item_id": item.id, "title": WITHDRAWN_ACTION, "description": None, "due_date": None,
+        "owner": {"agency_id": None, "role_code": "labour", "provinces": ["TH-30"]},
+    }, by=secretariat)  # fmt: skip
+    cancel_action(held.meeting_id, withdrawn.id, by=secretariat)
 
 
 @pytest.fixture()

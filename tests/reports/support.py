@@ -68,9 +68,21 @@ def first_page_ink(data: bytes, tmp_path: Path) -> tuple[int, int]:
 
 
 def docx_paragraphs(data: bytes) -> list[str]:
+    """The body's text in reading order: each paragraph, and each table row as one line of its cells."""
     from docx import Document
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
 
-    return [paragraph.text for paragraph in Document(io.BytesIO(data)).paragraphs]
+    document = Document(io.BytesIO(data))
+    lines = []
+    for block in document.element.body.iterchildren():
+        if block.tag == f"{{{W}}}p":
+            lines.append(Paragraph(block, document).text)
+        elif block.tag == f"{{{W}}}tbl":
+            for row in Table(block, document).rows:
+                cells = list(dict.fromkeys(row.cells))  # a merged cell comes once per grid column it spans
+                lines.append(" ".join(cell.text for cell in cells))
+    return lines
 
 
 def docx_runs(data: bytes) -> list[etree._Element]:

@@ -15,7 +15,7 @@ from flask_babel import force_locale
 
 from meetcore.errors import Conflict
 from meetcore.extensions import db
-from tests.clock import days_after_meeting, local_input
+from tests.clock import be_input, days_after_meeting
 from tests.conftest import sign_in
 from tests.reports.conftest import minutes_update, seat_at
 from tests.reports.support import docx_paragraphs, norm, pdf_text
@@ -69,8 +69,8 @@ def _body_text(message) -> str:
 
 
 def _circulate(client, meeting_id: int):
-    comments_due = local_input(days_after_meeting(30), 16, 30)
-    return client.post(f"/meetings/{meeting_id}/minutes/circulate", data={"comments_due": comments_due})
+    data = {"comments_due_date": be_input(days_after_meeting(30)), "comments_due_time": "16:30"}
+    return client.post(f"/meetings/{meeting_id}/minutes/circulate", data=data)
 
 
 def _certify_at_next_meeting(held, users, client):
@@ -116,7 +116,8 @@ def test_a_participant_cannot_read_draft_minutes_but_can_once_circulated(held, u
     page = reader.get(link)
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "ผู้มาประชุม" in html and held.present[3].name in html
+    text = re.sub(r"<[^>]+>", "", html)  # a name's parts are in spans of their own (kept whole)
+    assert "ผู้มาประชุม" in text and held.present[3].name in text
     assert page.headers["Cache-Control"] == "no-store"
     assert reader.get(link + "/export.pdf").status_code == 200
     # The seat's own join link opens them too, now, and its page leads there.
@@ -227,3 +228,13 @@ def test_certification_needs_the_next_meeting_in_session(held, users):
         certify(_meeting(held.meeting_id), {}, by=secretary)  # the next meeting is only scheduled
     db.session.rollback()
     assert _meeting(held.meeting_id).status == "ended"
+
+
+def test_the_circulation_mail_gives_its_deadline_as_thai_prose(held, users, app):
+    """Issue 15, item 6: "โปรดแจ้งภายใน20 ..." ran the word into the date."""
+    secretariat = _fresh(app)
+    sign_in(secretariat, users["secretariat"])
+    assert _circulate(secretariat, held.meeting_id).status_code == 302
+    [message, *_rest] = _outbox(held.meeting_id)
+    text = _body_text(message)
+    assert re.search(r"โปรดแจ้งภายในวันที่ \d{1,2} \S+ \d{4}", text), text

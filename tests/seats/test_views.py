@@ -169,6 +169,8 @@ def test_import_form_shows_every_row_error_and_saves_nothing(small_roster, as_se
     assert response.status_code == 422
     assert "Row 3, province_code: “TH-99” is not a known province code." in html
     assert "Row 3, email: “x@” is not a valid e-mail address." in html
+    # One banner (issue 15, item 6: a flash above the list said the first error again).
+    assert html.count('role="alert"') == 1 and html.count("“TH-99” is not a known province code.") == 1
     assert seat_count(small_roster) == 16
     response = as_secretariat.post(
         f"/meetings/{small_roster.id}/roster/import", data={"file": (io.BytesIO(b"%PDF"), "minutes.pdf")}

@@ -36,6 +36,9 @@ IN_NAMESPACE = "MEETCORE_VIDEO_E2E_NETNS"
 VETH = ("mcv0", "mcv1")
 ADDRESSES = ("10.200.0.1", "10.200.0.2")
 FRAMES = 60
+TOKEN_TTL = 20
+ONE_EACH = {"video": 1, "audio": 1}
+PHONE = {"width": 390, "height": 844}  # province B watches on a phone, held upright, then sideways
 TOKEN_SECRET = "e2e-token-secret"
 ADMIN_KEY = "e2e-admin-key"
 MEDIA_ARGS = [
@@ -155,6 +158,8 @@ def scenario(tmp_path) -> None:
         MEETCORE_VIDEO_RECORD="1",
         MEETCORE_VIDEO_TALKING_LEVEL="90",  # the fake microphone only beeps
         MEETCORE_VIDEO_RECORDINGS_DIR=str(tmp_path / "recordings"),
+        MEETCORE_VIDEO_TOKEN_TTL=str(TOKEN_TTL),  # renewed every TOKEN_TTL/2 s, on the running session
+        MEETCORE_VIDEO_FLOOR_CHECK_SECONDS="2",
     )
     server.start()
     staff = None
@@ -166,7 +171,8 @@ def scenario(tmp_path) -> None:
             errors: list[str] = []
             console: list[str] = []
             for name in ("chair", "a", "b"):
-                context = browser.new_context(locale="en-GB")
+                phone = {"viewport": PHONE, "is_mobile": True, "has_touch": True} if name == "b" else {}
+                context = browser.new_context(locale="en-GB", **phone)
                 page = context.new_page()
                 page.set_default_timeout(60_000)
                 page.on("pageerror", lambda error, name=name: errors.append(f"{name}: {error}"))
@@ -206,6 +212,22 @@ def run_scenario(pages, staff, data, server, config, database_url) -> None:
             studio_id = video(chair, "v.config.publisher_id")
             for name in ("a", "b"):
                 wait_for_frames(pages[name], studio_id, f"province {name.upper()} decoding the studio")
+            # One element per stream: the studio's tile holds one <video> and one <audio>, however often
+            # janus.js reports the tracks again.
+            for name in ("a", "b"):
+                wait_until(lambda name=name: media_of(pages[name]).get(str(studio_id)) == ONE_EACH,
+                           message=f"{name}: one video and one audio element for the studio")  # fmt: skip
+            # The phone (B, upright): the studio is the speaker, large, and nothing runs off the screen.
+            assert video(pages["b"], "v.mainFeed") == studio_id
+            assert fits_the_screen(pages["b"])
+
+            # The token is renewed on the running Janus session: no reconnect, decoding goes on.
+            wait_until(lambda: video(pages["b"], "v.tokenRefreshes") >= 2, timeout=TOKEN_TTL * 4,
+                       message="B's token renewed twice")  # fmt: skip
+            assert video(pages["b"], "v.connects") == 1, "renewing the token reconnected"
+            before = frames(pages["b"]).get(str(studio_id), 0)
+            wait_until(lambda: frames(pages["b"]).get(str(studio_id), 0) > before + 10,
+                       timeout=STALL, message="B decoding after its first token expired")  # fmt: skip
 
             # Simulcast: province B on a slow line asks for the low layer and gets a smaller picture.
             def b_width() -> int:
@@ -242,13 +264,52 @@ def run_scenario(pages, staff, data, server, config, database_url) -> None:
                 return {p["id"] for p in answer["participants"] if p.get("publisher")}
 
             assert {studio_id, a_id} <= publishing_ids()
+            for name in ("b", "chair"):
+                wait_until(lambda name=name: media_of(pages[name]).get(str(a_id)) == ONE_EACH,
+                           message=f"{name}: one video and one audio element for A")  # fmt: skip
+            assert all(counts == ONE_EACH for counts in media_of(pages["b"]).values())
 
-            # The chair mutes A's microphone at Janus (moderate), then unmutes it.
-            mute = chair.locator(f'[data-feed="{a_id}"] button')
+            # B's phone: A (the floor) is the speaker, large; the studio beside it: below it upright,
+            # right of it sideways. The chair's page is a grid of who publishes.
+            wait_until(lambda: video(pages["b"], "v.mainFeed") == a_id, message="A large on B's phone")
+            main, studio = tile_box(pages["b"], a_id), tile_box(pages["b"], studio_id)
+            assert main["width"] > studio["width"] and studio["y"] >= main["y"] + main["height"] - 1
+            assert fits_the_screen(pages["b"])
+            pages["b"].set_viewport_size({"width": PHONE["height"], "height": PHONE["width"]})
+            def beside() -> bool:
+                main, studio = tile_box(pages["b"], a_id), tile_box(pages["b"], studio_id)
+                return studio["x"] >= main["x"] + main["width"] - 1
+
+            wait_until(beside, message="the studio beside A, on the phone held sideways")
+            assert tile_box(pages["b"], a_id)["width"] > tile_box(pages["b"], studio_id)["width"]
+            assert fits_the_screen(pages["b"])
+            assert chair.evaluate("() => document.querySelector('.video-grid').dataset.layout") == "grid"
+
+            # The chair mutes A's microphone at Janus (moderate), then unmutes it; then stops A's video, and
+            # A is told so in its language; then lets it again.
+            mute = chair.locator(f'[data-feed="{a_id}"] [data-moderate=audio]')
             mute.click()
             wait_until(lambda: mute.get_attribute("data-muted") == "true", message="A muted by the chair")
             mute.click()
             wait_until(lambda: mute.get_attribute("data-muted") == "false", message="A unmuted by the chair")
+            stop = chair.locator(f'[data-feed="{a_id}"] [data-moderate=video]')
+            stop.click()
+            wait_until(lambda: stop.get_attribute("data-muted") == "true", message="A's video stopped")
+            stopped_text = strings(pages["a"])["video_stopped_by_chair"]
+            wait_until(lambda: message(pages["a"]) == stopped_text, message="A told its video was stopped")
+            stop.click()
+            wait_until(lambda: stop.get_attribute("data-muted") == "false", message="A's video allowed again")
+
+            # A opens the meeting in a second tab: it takes the video over (publishing under the same id,
+            # never "already exists"); the first tab stops and says why.
+            pages["a2"] = pages["a"].context.new_page()
+            pages["a2"].goto(pages["a"].url)
+            wait_until(lambda: video(pages["a2"], "v.publishing"), message="A's second tab publishing")
+            wait_until(lambda: video(pages["a"], "v.status") == "superseded", message="A's first tab told")
+            assert message(pages["a"]) == strings(pages["a"])["superseded"]
+            assert not video(pages["a"], "v.publishing")
+            assert "exists" not in message(pages["a2"]) and a_id in publishing_ids()
+            pages["a"] = pages["a2"]
 
             # The chair takes the floor back: A's publisher is gone at Janus; the studio goes on.
             assert staff.call("floor.revoke", {"meeting_id": data.meeting_id})["ok"]
@@ -256,11 +317,40 @@ def run_scenario(pages, staff, data, server, config, database_url) -> None:
             assert studio_id in publishing_ids()
             wait_until(lambda: not video(pages["a"], "v.publishing"), message="A's page no longer publishing")
 
-            # The meeting ends: the room is closed and Janus's recordings become playable files, listed
-            # with their start times (the studio's and A's, audio and video).
+            # The meeting ends: B's page says so (no video error); the room is closed and Janus's recordings
+            # become playable files, listed with their start times (the studio's and A's, audio and video).
             assert staff.call("meeting.end", {"meeting_id": data.meeting_id}, timeout=120)["ok"]
+            wait_until(lambda: video(pages["b"], "v.status") == "ended", message="B told the meeting ended")
+            assert message(pages["b"]) == strings(pages["b"])["ended"]
             wait_until(lambda: recordings_made(database_url, data.meeting_id), message="recordings processed")
             assert_recordings(database_url, data.meeting_id, studio_id, a_id)
+
+
+def media_of(page) -> dict:
+    """{feed: {"video": n, "audio": n}}: the media elements of every remote tile in the page."""
+    return page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('.video-tile[data-feed]')]
+        .filter((tile) => tile.dataset.feed !== 'self')
+        .map((tile) => [tile.dataset.feed, {video: tile.querySelectorAll('video').length,
+                                            audio: tile.querySelectorAll('audio').length}]))""")
+
+
+def tile_box(page, feed) -> dict:
+    return page.locator(f'.video-tile[data-feed="{feed}"]').bounding_box()
+
+
+def fits_the_screen(page) -> bool:
+    return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def strings(page) -> dict:
+    return page.evaluate("() => JSON.parse(document.querySelector('[data-video-panel]').dataset.strings)")
+
+
+def message(page) -> str:
+    return page.evaluate(
+        "() => { const m = document.querySelector('.video-message');"
+        " return m && !m.hidden ? m.textContent : ''; }"
+    )
 
 
 def recordings_made(database_url: str, meeting_id: int) -> bool:

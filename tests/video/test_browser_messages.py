@@ -84,3 +84,35 @@ def test_an_unreachable_video_server_is_explained_and_the_page_keeps_working(bro
         wait_until(lambda: meeting_status(page) == "live", message="the live page")
     finally:
         server.stop()
+
+
+def test_the_participant_page_of_an_ended_meeting_says_it_ended(browser, janus_pair, tmp_path):
+    from tests.live.browsers import confirm_identity
+
+    database_url = scratch_database_url(tmp_path, "video_ended")
+    data = prepare_reference(database_url)
+    server = ServerProcess(database_url, tmp_path, name="video-ended")
+    server.env.update(
+        MEETCORE_JANUS_URLS=janus_pair[0].config.http_url,
+        MEETCORE_JANUS_PUBLIC_URL=janus_pair[0].config.http_url,
+        MEETCORE_JANUS_TOKEN_SECRET=TOKEN_SECRET,
+        MEETCORE_JANUS_ADMIN_KEY=ADMIN_KEY,
+        MEETCORE_VIDEO_RECORD="0",
+    )
+    server.start()
+    try:
+        staff = LiveClient(server, {"api_token": data.api_token})
+        assert staff.call("meeting.start", {"meeting_id": data.meeting_id})["ok"]
+        page = browser.new_context(locale="en-GB").new_page()
+        page.set_default_timeout(20_000)
+        confirm_identity(page, server.base_url, data.seat_links["self"], name="A", position="พมจ.")
+        ended = staff.call("meeting.end", {"meeting_id": data.meeting_id}, timeout=120)
+        assert ended["ok"], (ended, server.log_path.read_text()[-4000:])
+        staff.close()
+        page.reload()
+        panel = "document.querySelector('[data-video-panel]')"
+        strings = page.evaluate(f"() => JSON.parse({panel}.dataset.strings)")
+        wait_until(lambda: message(page) == strings["ended"], message="the meeting-ended message")
+        assert page.evaluate("() => window.meetcoreVideo.status") == "ended"
+    finally:
+        server.stop()
