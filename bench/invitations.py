@@ -99,6 +99,7 @@ def _round(app, day: date) -> dict:
     from meetcore.invitations.sending import send_invitations
     from meetcore.mail.sender import deliver_outbox
     from meetcore.meetings.models import Meeting
+    from meetcore.transaction import commit
 
     with app.app_context():
         import sqlalchemy as sa
@@ -110,6 +111,7 @@ def _round(app, day: date) -> dict:
         meeting = db.session.get(Meeting, loaded["next_meeting_id"])
         start, start_cpu = time.perf_counter(), time.process_time()
         result = send_invitations(meeting, by=user)
+        commit()  # the bench is the entry point (measured with the build, as when the service committed)
         built, built_cpu = time.perf_counter(), time.process_time()
         report = deliver_outbox()
         delivered, delivered_cpu = time.perf_counter(), time.process_time()

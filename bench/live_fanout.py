@@ -119,7 +119,7 @@ def prepare(database_url: str | None, workdir: Path) -> Meeting:
         # The reference meeting is today: its links' default expiry (end + 12 h) may be near or past.
         expires_at = datetime.now(UTC) + timedelta(days=1)
         seats = [
-            (seat.id, issue_seat_link(seat, expires_at=expires_at, by=user, commit=False))
+            (seat.id, issue_seat_link(seat, expires_at=expires_at, by=user))
             for seat in ordered_seats(meeting, by=user)
         ]
         db.session.commit()

@@ -64,6 +64,7 @@ def start_reference_meeting():
     from meetcore.extensions import db
     from meetcore.meetings.models import Meeting
     from meetcore.meetings.services import start_meeting
+    from meetcore.transaction import commit
 
     secretariat = create_user("bench@example.org", role="secretariat", password="bench password 1",
                               display_name="Bench")  # fmt: skip
@@ -71,6 +72,7 @@ def start_reference_meeting():
     meeting.status = "scheduled"
     db.session.commit()
     start_meeting(meeting, by=secretariat)
+    commit()  # the bench is the entry point of its service calls
     return meeting, secretariat
 
 
@@ -86,6 +88,7 @@ def _hold_reference_meeting() -> tuple[int, int, int]:
     from meetcore.meetings.services import end_meeting
     from meetcore.minutes.services import apply_update, record_decision
     from meetcore.seats.models import Seat
+    from meetcore.transaction import commit
 
     meeting, secretariat = start_reference_meeting()
     seats = db.session.scalars(sa.select(Seat).where(Seat.meeting_id == meeting.id,
@@ -103,6 +106,7 @@ def _hold_reference_meeting() -> tuple[int, int, int]:
         record_decision(meeting.id, item.id, "ที่ประชุมรับทราบ และมอบหมายหน่วยงานที่เกี่ยวข้องดำเนินการต่อไป",
                         by=secretariat)  # fmt: skip
     end_meeting(db.session.get(Meeting, meeting.id), by=secretariat)
+    commit()  # the bench is the entry point of its service calls
     return meeting.id, len(seats), len(items)
 
 

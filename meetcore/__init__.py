@@ -16,6 +16,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     from meetcore.live.setup import init_live
     from meetcore.operations import init_operations
     from meetcore.signals import connect_receivers
+    from meetcore.transaction import install as install_transaction
+    from meetcore.transaction import install_http
     from meetcore.web import init_web
 
     app = Flask(
@@ -36,6 +38,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_i18n(app, babel)
     api.init_app(app)
     init_web(app)
+    install_transaction()
+    install_http(app)  # each request commits once or rolls back once (meetcore.transaction)
     init_live(app)
     init_operations(app)  # behind nginx, /metrics, structured logs (deploy/, docs/deploy.md)
     connect_receivers()

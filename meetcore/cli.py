@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Flask
 
 from meetcore.commands import run_command, settings_command
+from meetcore.transaction import transactional_cli
 
 
 def register_cli(app: Flask) -> None:
@@ -40,3 +41,8 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    # Each of these commands commits once or rolls back once (issue 19, meetcore.transaction).
+    # `run` serves: its requests and commands are the entry points. `db` is Flask-Migrate's.
+    for name, command in app.cli.commands.items():
+        if name not in ("run", "db"):
+            transactional_cli(command)

@@ -1,4 +1,4 @@
-"""Database-wide pieces: the UTC timestamp type and SQLite's foreign-key switch."""
+"""Database-wide pieces: the UTC timestamp type (UTC in memory too) and SQLite's foreign-key switch."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Mapper
 
 
 def utcnow() -> datetime:
@@ -30,6 +31,21 @@ class UTCDateTime(sa.types.TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+@event.listens_for(Mapper, "mapper_configured")
+def _utc_in_memory(mapper, class_) -> None:
+    """A UTC column holds UTC in memory too: a row answered before the entry point commits (issue 19: the
+    service only flushes, nothing is read back) shows the same time as one read after it."""
+    for prop in mapper.column_attrs:
+        if any(isinstance(column.type, UTCDateTime) for column in prop.columns):
+            event.listen(getattr(class_, prop.key), "set", _as_utc, retval=True)
+
+
+def _as_utc(_target, value, _old, _initiator):
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC)
+    return value  # None, or a naive time that the column refuses when it is written
 
 
 @event.listens_for(Engine, "connect")

@@ -1,11 +1,14 @@
 """Named signals between domains (blinker, as Flask uses): the domain that acts sends one, the domains that
 react connect to it, so that the one acting never imports them (issue 19).
 
-Two kinds:
-- *in the transaction*: sent before the sender commits; a receiver's writes (outbox rows, carried actions)
-  commit or roll back with the change, and a receiver's refusal refuses the change;
-- *committed*: sent after the commit; what a receiver does (a Janus room) can fail without undoing it, so
-  receivers catch their own trouble.
+Two kinds (the one transaction boundary, docs/transactions.md: services flush, the entry point commits):
+- *in the transaction*: sent by the service while its entry point's transaction is open; a receiver's
+  writes (outbox rows, carried actions) are flushed with the change and commit or roll back with it, and a
+  receiver's refusal refuses the change;
+- *committed*: the service asks for them with meetcore.transaction.after_commit, so they are sent only once
+  the entry point has committed (never when it rolls back); each receiver runs as a unit of work of its
+  own, and what it does (a Janus room) can fail without undoing the change: receivers catch their own
+  trouble.
 
 Every signal is sent with the meeting (or seat) as its sender and `by`, the acting user, as a keyword.
 """
@@ -45,6 +48,7 @@ RECEIVER_MODULES = (
     "meetcore.minutes.services",
     "meetcore.polls.services",
     "meetcore.video.services",
+    "meetcore.video.recordings",
 )
 
 

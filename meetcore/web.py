@@ -17,9 +17,10 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from meetcore.errors import DomainError, Unauthenticated
-from meetcore.extensions import db, login_manager
+from meetcore.extensions import login_manager
 from meetcore.headers import init_headers
 from meetcore.i18n.names import localized_name
+from meetcore.transaction import discard, refuse
 
 HTTP_MESSAGES = {
     400: _l("The request was not understood."),
@@ -95,7 +96,7 @@ def _webargs_error(error: HTTPException) -> DomainError:
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):
-        db.session.rollback()
+        refuse()  # now, not only after the request: the error page reads from a clean session
         if wants_json():
             return jsonify({"error": error.as_dict()}), error.status
         if isinstance(error, Unauthenticated):
@@ -120,10 +121,11 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 def _roll_back_quietly() -> None:
-    """Roll back what the request did; with the database gone even that fails, with nothing to undo."""
+    """Discard what the request did (meetcore.transaction); with the database gone even that fails, with
+    nothing to undo."""
     try:
-        db.session.rollback()
-    except Exception:
+        discard()
+    except Exception:  # noqa: BLE001  (the error page is the answer; the session is rebuilt per request)
         current_app.logger.warning("rollback failed after an error", exc_info=True)
 
 

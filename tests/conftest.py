@@ -96,12 +96,70 @@ def app(database_url):
             "MEETCORE_BOARD_INTERVAL_MS": 0,  # attendance events at once, no timer thread outliving a test
         }
     )
+    app.test_client_class = _test_client_class()
     with app.app_context():
         _drop_everything(db)
         upgrade(revision="head")
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item):
+    """What the fixtures set up is committed before the test body runs: they were its entry point."""
+    from flask import has_app_context
+
+    if has_app_context():
+        _commit()
+
+
+def _test_client_class():
+    """Requests of the test client share the test's session (one app context): what the test did before a
+    request is committed first, as the test's own entry point, so that a request that refuses (and rolls
+    back, issue 19) takes back only its own writes."""
+    from flask.testing import FlaskClient
+
+    class CommittingClient(FlaskClient):
+        def open(self, *args, **kwargs):
+            _commit()
+            _forget_the_last_request()
+            return super().open(*args, **kwargs)
+
+    return CommittingClient
+
+
+def _forget_the_last_request() -> None:
+    """Each real request has an app context (and flask.g) of its own; the test's is shared by its clients'
+    requests, so the account Flask-Login cached for the last request is forgotten, as a new context would
+    (it may belong to another client, or be detached since)."""
+    from flask import g, has_app_context
+
+    if has_app_context():
+        g.pop("_login_user", None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _socket_clients_commit_first():
+    """The same for Socket.IO's test client: a command refused rolls back only its own writes; and what the
+    test changed through services is committed before it reads what the clients received (broadcasts
+    follow the commit, as they follow the real entry point's)."""
+    from flask_socketio.test_client import SocketIOTestClient
+
+    originals = {name: getattr(SocketIOTestClient, name) for name in ("connect", "emit", "get_received")}
+
+    def committing(original):
+        def run(self, *args, **kwargs):
+            _commit()
+            return original(self, *args, **kwargs)
+
+        return run
+
+    for name, original in originals.items():
+        setattr(SocketIOTestClient, name, committing(original))
+    yield
+    for name, original in originals.items():
+        setattr(SocketIOTestClient, name, original)
 
 
 def _empty_tables(db) -> None:
@@ -160,6 +218,15 @@ def reference(app_ctx):
     from meetcore.directory.reference import seed_reference_data
 
     seed_reference_data()
+    _commit()
+
+
+def _commit():
+    """The test is the entry point (issue 19: services flush, entry points commit): what a fixture set up
+    is committed, as the request or command that made it would have."""
+    from meetcore.transaction import commit
+
+    commit()
 
 
 def _make_user(role: str, email: str | None = None):
@@ -172,7 +239,9 @@ def _make_user(role: str, email: str | None = None):
 
 @pytest.fixture()
 def users(app_ctx) -> dict:
-    return {role: _make_user(role) for role in ("admin", "secretariat", "chair", "participant")}
+    made = {role: _make_user(role) for role in ("admin", "secretariat", "chair", "participant")}
+    _commit()
+    return made
 
 
 @pytest.fixture()
@@ -201,7 +270,9 @@ def api_token(users) -> dict:
     """Bearer headers for every kind of account."""
     from meetcore.auth.services import create_api_token
 
-    return {role: {"Authorization": f"Bearer {create_api_token(user)}"} for role, user in users.items()}
+    headers = {role: {"Authorization": f"Bearer {create_api_token(user)}"} for role, user in users.items()}
+    _commit()
+    return headers
 
 
 @pytest.fixture()
@@ -209,7 +280,9 @@ def reference_meeting(reference):
     """The reference meeting (2 May 2560, 532 provincial seats) and its scheduled successor."""
     from meetcore.demo.reference_meeting import load_reference_meeting
 
-    return load_reference_meeting()
+    loaded = load_reference_meeting()
+    _commit()
+    return loaded
 
 
 @pytest.fixture()
@@ -237,4 +310,6 @@ def meeting(users):
     """A scheduled meeting with no agenda and no seats."""
     from meetcore.meetings.services import schedule_meeting
 
-    return schedule_meeting(dict(MEETING_INPUT), by=users["secretariat"])
+    made = schedule_meeting(dict(MEETING_INPUT), by=users["secretariat"])
+    _commit()
+    return made

@@ -123,7 +123,7 @@ def agency_for_link(token: str | None) -> AgencyAccess:
         raise AgencyLinkExpired()
     if link.last_used_at is None or now - link.last_used_at > timedelta(minutes=5):
         link.last_used_at = now
-        db.session.commit()
+        db.session.flush()
     return AgencyAccess(agency_id=link.agency_id, link_id=link.id)
 
 

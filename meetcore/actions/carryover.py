@@ -171,9 +171,8 @@ def carry_open_actions(meeting_id: int, *, by) -> list[int]:
     meeting = lock_meeting(meeting_id)
     try:
         ids = carry_open_actions_into(meeting, by=by)
-        db.session.commit()
-    except IntegrityError:  # the same action carried by a parallel request: that one stands
-        db.session.rollback()
+        db.session.flush()
+    except IntegrityError:  # the same action carried by a parallel request: that one stands (rolled back)
         raise Conflict(
             _l("Someone else brought the open actions at the same moment; reload the page.")
         ) from None

@@ -25,7 +25,7 @@ from meetcore.schemas import load_input
 # --- agency links -------------------------------------------------------------------------------------------
 
 
-def issue_agency_link(agency: Agency, data: dict | None = None, *, by=None, commit: bool = True) -> str:
+def issue_agency_link(agency: Agency, data: dict | None = None, *, by=None) -> str:
     """A new link to the agency's assignments; only its hash is kept, the token is returned once.
     ``by`` None: the system issues it (a reminder e-mail to an agency without a focal point)."""
     if by is not None:
@@ -43,10 +43,7 @@ def issue_agency_link(agency: Agency, data: dict | None = None, *, by=None, comm
             expires_at=utcnow() + timedelta(days=days),
         )
     )
-    if commit:
-        db.session.commit()
-    else:
-        db.session.flush()
+    db.session.flush()
     return token
 
 
@@ -61,7 +58,7 @@ def revoke_agency_links(agency: Agency, *, by) -> int:
     ).all()
     for link in links:
         link.revoked_at = now
-    db.session.commit()
+    db.session.flush()
     return len(links)
 
 
@@ -98,7 +95,7 @@ def add_focal_point(agency: Agency, data: dict, *, by) -> FocalPoint:
         )
     focal = FocalPoint(agency_id=agency.id, user_id=user.id, created_at=utcnow(), created_by_id=by.id)
     db.session.add(focal)
-    db.session.commit()
+    db.session.flush()
     return focal
 
 
@@ -108,4 +105,4 @@ def remove_focal_point(agency: Agency, focal_point_id: int, *, by) -> None:
     if focal is None or focal.agency_id != agency.id:
         raise NotFound(_l("This account is not a focal point of the agency."))
     db.session.delete(focal)
-    db.session.commit()
+    db.session.flush()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from meetcore import transaction
 from meetcore.actions import attachments
 from meetcore.actions.access import AgencyAccess, can_report
 from meetcore.actions.assignments import _assignment_in_scope
@@ -78,9 +79,10 @@ def report_progress(assignment_id: int, data: dict, *, attachment=None, by) -> P
     if values.get("note"):
         assignment.last_note = values["note"]
     try:
-        db.session.commit()
+        db.session.flush()
     except BaseException:
-        db.session.rollback()
         attachments.discard(stored.key if stored else None)
         raise
+    if stored:  # the entry point's commit failed or it refused: nothing refers to the file
+        transaction.on_rollback(attachments.discard, stored.key)
     return report

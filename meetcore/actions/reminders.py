@@ -36,6 +36,7 @@ from meetcore.invitations.messages import in_language
 from meetcore.mail import services as outbox
 from meetcore.mail.message import build_message, public_url, sender_address
 from meetcore.meetings.models import Meeting
+from meetcore.transaction import unit_of_work
 
 log = logging.getLogger(__name__)
 OVERDUE = "overdue"
@@ -99,7 +100,7 @@ def _recipients(agency: Agency, link_cache: dict[int, str]) -> list[Recipient]:
     if not found:
         return []
     if agency.id not in link_cache:
-        link_cache[agency.id] = issue_agency_link(agency, {"label": "reminder"}, commit=False)
+        link_cache[agency.id] = issue_agency_link(agency, {"label": "reminder"})
     url = public_url("actions.link_home", token=link_cache[agency.id])
     return [Recipient(email, name, None, url) for email, name in found]
 
@@ -137,7 +138,8 @@ def _dedupe_key(assignment: ActionAssignment, stage: str, email: str) -> str:
 
 
 def enqueue_action_reminders(now: datetime | None = None) -> int:
-    """Queue the action reminders due now; returns how many messages were queued."""
+    """Queue the action reminders due now, each assignment's as a step of the worker committed on its own
+    (issue 19); returns how many messages were queued."""
     try:
         days = reminder_days()
     except ValueError:
@@ -174,34 +176,38 @@ def enqueue_action_reminders(now: datetime | None = None) -> int:
         stage = stage_for(assignment.due_date, today, to_local(action.created_at).date(), days)
         if stage is None or (assignment.id, stage, assignment.due_date) in done:
             continue
-        recipients = _recipients(assignment.agency, link_cache)
-        db.session.add(
-            ActionReminder(
-                assignment_id=assignment.id,
-                stage=stage,
-                due_date=assignment.due_date,
-                recipients=len(recipients),
-                created_at=utcnow(),
-            )
-        )
-        for recipient in recipients:
-            subject, built, _text = _compose(assignment, action, meeting, stage, recipient)
-            outbox.enqueue(
-                built,
-                kind="reminder",
-                recipient=recipient.email,
-                recipient_name=recipient.name,
-                subject=subject,
-                sender=sender_address(),
-                meeting_id=meeting.id,
-                dedupe_key=_dedupe_key(assignment, stage, recipient.email),
-            )
         try:
-            db.session.commit()
+            with unit_of_work():  # each assignment's reminder is one step of the worker: committed apart
+                queued += _remind(assignment, action, meeting, stage, link_cache)
         except IntegrityError:  # another worker handled this stage meanwhile
-            db.session.rollback()
             link_cache.clear()  # links issued in the rolled-back transaction are gone
             log.info("action reminder %s/%s was queued by another worker", assignment.id, stage)
-            continue
-        queued += len(recipients)
     return queued
+
+
+def _remind(assignment, action, meeting, stage: str, link_cache: dict[int, str]) -> int:
+    """Queue one stage's reminder of one assignment to its agency's recipients (flushed); how many."""
+    recipients = _recipients(assignment.agency, link_cache)
+    db.session.add(
+        ActionReminder(
+            assignment_id=assignment.id,
+            stage=stage,
+            due_date=assignment.due_date,
+            recipients=len(recipients),
+            created_at=utcnow(),
+        )
+    )
+    for recipient in recipients:
+        subject, built, _text = _compose(assignment, action, meeting, stage, recipient)
+        outbox.enqueue(
+            built,
+            kind="reminder",
+            recipient=recipient.email,
+            recipient_name=recipient.name,
+            subject=subject,
+            sender=sender_address(),
+            meeting_id=meeting.id,
+            dedupe_key=_dedupe_key(assignment, stage, recipient.email),
+        )
+    db.session.flush()
+    return len(recipients)

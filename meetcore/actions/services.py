@@ -247,7 +247,7 @@ def create_action(meeting_id: int, values: dict, *, by) -> ActionItem:
     db.session.add(action)
     db.session.flush()
     record_event(meeting, "action.created", _event_payload(action, role), by=by)
-    db.session.commit()
+    db.session.flush()
     return action
 
 
@@ -273,7 +273,7 @@ def update_action(meeting_id: int, action_id: int, values: dict, *, by) -> Actio
         db.session.flush()
         role = db.session.get(Role, action.fan_out_role_id) if action.fan_out_role_id else None
         record_event(meeting, "action.updated", {**_event_payload(action, role), "fields": changed}, by=by)
-    db.session.commit()
+    db.session.flush()
     return action
 
 
@@ -295,5 +295,5 @@ def cancel_action(meeting_id: int, action_id: int, *, by) -> ActionItem:
          "agency_ids": sorted(a.agency_id for a in action.assignments)},
         by=by,
     )
-    db.session.commit()
+    db.session.flush()
     return action

@@ -28,6 +28,7 @@ from meetcore.errors import Conflict, DomainError, InvalidInput
 from meetcore.extensions import db
 from meetcore.link_limits import link_limit
 from meetcore.storage import StorageRefused
+from meetcore.transaction import refuse
 
 bp = Blueprint("actions", __name__)
 
@@ -162,7 +163,7 @@ def add_focal_point(agency_id: int):
     try:
         focal = grants.add_focal_point(agency, data, by=current_user)
     except (InvalidInput, Conflict) as error:
-        db.session.rollback()
+        refuse()
         flash(str(error.message), "error")
         return _render_agency(agency_id, status=422, form=request.form, error_field=error.field)
     flash(_("%(email)s now reports for this agency.", email=focal.user.email), "success")
@@ -187,7 +188,7 @@ def issue_link(agency_id: int):
     try:
         token = grants.issue_agency_link(agency, data, by=current_user)
     except InvalidInput as error:
-        db.session.rollback()
+        refuse()
         flash(str(error.message), "error")
         return _render_agency(agency_id, status=422, form=request.form, error_field=error.field)
     base = current_app.config["MEETCORE_BASE_URL"].rstrip("/")
@@ -278,7 +279,7 @@ def _report(assignment_id: int, by, urls):
     try:
         progress.report_progress(assignment_id, data, attachment=upload, by=by)
     except (InvalidInput, Conflict, StorageRefused) as error:
-        db.session.rollback()
+        refuse()
         flash(str(error.message), "error")
         return _assignment_page(
             assignment_id,
@@ -386,7 +387,7 @@ def link_attachment(token: str, report_id: int):
 @bp.errorhandler(DomainError)
 def _domain_error(error: DomainError):
     """Errors on the agency's link pages keep the private headers; the rest as everywhere."""
-    db.session.rollback()
+    refuse()
     page = render_template("errors/error.html", status=error.status, message=error.message)
     if request.endpoint and request.endpoint.startswith("actions.link_"):
         return _private(Response(page, status=error.status))

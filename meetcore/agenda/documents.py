@@ -13,6 +13,7 @@ from typing import BinaryIO
 
 from flask_babel import lazy_gettext as _l
 
+from meetcore import transaction
 from meetcore.agenda.models import AgendaDocument, AgendaItem
 from meetcore.agenda.services import _load, _lock_for_editing
 from meetcore.agenda.tree import document_out, item_documents, meeting_documents  # noqa: F401
@@ -63,11 +64,10 @@ def add_document(item: AgendaItem, stream: BinaryIO, filename: str | None, title
         db.session.add(document)
         db.session.flush()
         _announce(item, by=by)
-        db.session.commit()
     except BaseException:
-        db.session.rollback()
         STORE.discard(stored.key)  # nothing acknowledged, nothing kept
         raise
+    transaction.on_rollback(STORE.discard, stored.key)  # the entry point's commit failed or it refused
     return document
 
 
@@ -89,8 +89,8 @@ def remove_document(document: AgendaDocument, *, by) -> None:
     for position, other in enumerate(item_documents(item.id)):
         other.position = position
     _announce(item, by=by)
-    db.session.commit()
-    STORE.discard(key)
+    db.session.flush()
+    transaction.after_commit(STORE.discard, key)
 
 
 @dataclass

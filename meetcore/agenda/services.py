@@ -210,7 +210,7 @@ def _record_structure(meeting: Meeting, kind: str, payload: dict, *, by) -> None
 def _moved(meeting: Meeting, item: AgendaItem, move: dict | None, *, by) -> AgendaItem:
     if move is not None:
         _record_structure(meeting, "agenda.moved", {"item_id": item.id, **move}, by=by)
-    db.session.commit()
+    db.session.flush()
     return item
 
 
@@ -230,7 +230,7 @@ def add_item(meeting, data: dict, *, by) -> AgendaItem:
     db.session.flush()
     payload = {"item_id": item.id, "parent_id": parent_id, "position": item.position, "title": item.title}
     _record_structure(meeting, "agenda.added", payload, by=by)
-    db.session.commit()
+    db.session.flush()
     return item
 
 
@@ -256,7 +256,7 @@ def update_item(item: AgendaItem, data: dict, *, by) -> AgendaItem:
         _record_structure(meeting, "agenda.updated", payload, by=by)
     if move is not None:
         _record_structure(meeting, "agenda.moved", {"item_id": item.id, **move}, by=by)
-    db.session.commit()
+    db.session.flush()
     return item
 
 
@@ -375,7 +375,7 @@ def delete_item(item: AgendaItem, *, by) -> list[int]:
             db.session.expunge(gone)
     _renumber(_children(meeting.id, parent_id))
     _record_structure(meeting, "agenda.deleted", payload, by=by)
-    db.session.commit()
+    db.session.flush()
     return ids
 
 
@@ -429,14 +429,13 @@ def insert_standard_sections(meeting, *, by) -> list[AgendaItem]:
         _insert_section(top, section)
         added.append(section)
     if not added:
-        db.session.rollback()
         return []
     _renumber(top)
     db.session.add_all(added)
     db.session.flush()
     payload = {"sections": [item.section for item in added], "item_ids": [item.id for item in added]}
     _record_structure(meeting, "agenda.sections_inserted", payload, by=by)
-    db.session.commit()
+    db.session.flush()
     return added
 
 
@@ -470,7 +469,7 @@ def set_current_item(meeting_id: int, item_id: int, *, by) -> AgendaItem:
         {"item_id": item.id, "previous": [other.id for other in previous if other.id != item.id]},
         by=by,
     )
-    db.session.commit()
+    db.session.flush()
     return item
 
 
@@ -479,5 +478,5 @@ def mark_item_done(meeting_id: int, item_id: int, *, done: bool = True, by) -> A
     meeting, item = _live_item(meeting_id, item_id)
     item.state = "done" if done else "pending"
     record_event(meeting, "agenda.state", {"item_id": item.id, "state": item.state}, by=by)
-    db.session.commit()
+    db.session.flush()
     return item

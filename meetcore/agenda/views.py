@@ -14,9 +14,9 @@ from flask_login import current_user, login_required
 from meetcore.agenda import documents, services
 from meetcore.auth.permissions import can_edit, require_editor
 from meetcore.errors import Conflict, DomainError, InvalidInput, NotFound
-from meetcore.extensions import db
 from meetcore.meetings.services import get_meeting
 from meetcore.storage import StorageRefused
+from meetcore.transaction import refuse
 
 bp = Blueprint("agenda", __name__)
 
@@ -92,7 +92,7 @@ def _item_page(meeting, item, *, form=None, error_field=None, status: int = 200)
 
 def _failed(error, page):
     """Undo whatever the failed call began, tell the user why, and show the page again."""
-    db.session.rollback()
+    refuse()
     flash(str(error.message), "error")
     return page(error)
 
@@ -262,7 +262,7 @@ def _document_response(readable: documents.ReadableDocument) -> Response:
 
 
 def _refused(error: DomainError) -> Response:
-    db.session.rollback()
+    refuse()
     page = render_template("seats/join_refused.html", status=error.status, message=error.message)
     return Response(page, status=error.status)
 

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from meetcore import transaction
 from meetcore.attendance.models import AttendanceBoard
 from meetcore.attendance.policy import TIMER_SLACK, board_interval, heartbeat_interval
 from meetcore.database import utcnow
@@ -146,18 +147,15 @@ def publish_owed(meeting_id: int) -> float | None:
     try:
         meeting = lock_meeting(meeting_id)
     except NotFound:
-        db.session.rollback()
         return None
     board = db.session.get(AttendanceBoard, meeting_id, populate_existing=True)
     if board is None or board.pending_since is None:
-        db.session.rollback()
-        return None
+        return None  # (the caller's step ends its transaction, releasing the lock)
     due_at = (board.published_at or now) + board_interval()
     if due_at - now > TIMER_SLACK:
-        db.session.rollback()
         return (due_at - now).total_seconds()
     _publish(meeting, board, now)
-    db.session.commit()
+    db.session.flush()
     return None
 
 
@@ -179,11 +177,11 @@ def publish_all_owed(now: datetime | None = None) -> int:
             AttendanceBoard.pending_since < now - board_interval() - timedelta(seconds=heartbeat_interval()),
         )
     ).all()
-    db.session.rollback()
     done = 0
-    for meeting_id in overdue:
-        if publish_owed(meeting_id) is None:
-            done += 1
+    for meeting_id in overdue:  # a worker's steps: one meeting's lock at a time
+        with transaction.unit_of_work():
+            if publish_owed(meeting_id) is None:
+                done += 1
     return done
 
 

@@ -34,8 +34,7 @@ def site_link_command(meeting_id: int, province_code: str, expires: str | None) 
     data = {"province_code": province_code, **({"expires_at": expires} if expires else {})}
     try:
         issued = sites.issue_site_link(meeting, data, by=None)
-    except DomainError as error:
-        db.session.rollback()
+    except DomainError as error:  # the command rolls back (meetcore.transaction)
         raise click.ClickException(str(error.message)) from None
     click.echo(public_url("attendance.site", token=issued.token))
 
@@ -48,8 +47,7 @@ def site_revoke_command(meeting_id: int, province_code: str) -> None:
     meeting = _cli_meeting(meeting_id)
     try:
         count = sites.revoke_site_links(meeting, province_code, by=None)
-    except DomainError as error:
-        db.session.rollback()
+    except DomainError as error:  # the command rolls back (meetcore.transaction)
         raise click.ClickException(str(error.message)) from None
     click.echo(f"{count} revoked")
 

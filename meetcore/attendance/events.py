@@ -7,10 +7,10 @@ import logging
 
 from flask import request
 
+from meetcore import transaction
 from meetcore.actors import SeatActor
 from meetcore.attendance import services, sites
 from meetcore.attendance.schemas import RollCallInput
-from meetcore.extensions import db
 from meetcore.live.connections import connection_ended, connection_key
 from meetcore.live.events import live_command, meeting_for
 from meetcore.live.snapshot import snapshot_part
@@ -49,7 +49,7 @@ def roll_call(actor, values: dict) -> dict:
 def close_attendance(sid: str) -> None:
     """The connection ended: its attendance intervals are closed."""
     try:
-        services.connection_left(sid)
+        with transaction.unit_of_work():  # an entry point of its own (the disconnect)
+            services.connection_left(sid)
     except Exception:  # never break the server's disconnect handling; the heartbeat closes them later
-        db.session.rollback()
         log.exception("closing the attendance of connection %s failed", sid)

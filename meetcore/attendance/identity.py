@@ -22,6 +22,7 @@ from flask import current_app, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from meetcore import transaction
 from meetcore.attendance.models import IdentityChallenge
 from meetcore.attendance.schemas import CodeInput, IdentityInput
 from meetcore.database import utcnow
@@ -189,16 +190,16 @@ def confirm_identity(
     identity = _identity(seat, data)
     if not check.requires_code:
         confirmed = _confirmed(seat, meeting, identity, token, code_checked=False)
-        db.session.commit()
+        db.session.flush()
         return confirmed
     recent = _waiting_challenge(seat, challenge_id)
     if recent is not None and utcnow() - recent.created_at < RESEND_WAIT:
         for name, value in identity.items():
             setattr(recent, name, value)
-        db.session.commit()
+        db.session.flush()
         return CodeSent(challenge=recent, sent_now=False)
     challenge = _new_challenge(seat, meeting, identity, client)
-    db.session.commit()
+    db.session.flush()
     return CodeSent(challenge=challenge, sent_now=True)
 
 
@@ -279,7 +280,7 @@ def resend_code(token: str, challenge_id, *, client=(None, None)) -> CodeSent:
     identity = {name: getattr(old, name) for name in ("attendee_name", "attendee_position", "as_substitute")}
     challenge = _new_challenge(seat, check.meeting, identity, client)
     old.expires_at = min(old.expires_at, utcnow())
-    db.session.commit()
+    db.session.flush()
     return CodeSent(challenge=challenge, sent_now=True)
 
 
@@ -317,10 +318,9 @@ def verify_code(token: str, challenge_id, data) -> ConfirmedIdentity:
         .execution_options(synchronize_session=False)
     ).scalar_one_or_none()
     if counted is None:
-        db.session.rollback()
         raise CodeLocked()
     if not hmac.compare_digest(_code_hash(challenge.code_salt, values["code"]), challenge.code_hash):
-        db.session.commit()  # the try counts
+        transaction.keep_when_refused()  # the try counts, though the code is refused
         left = MAX_ATTEMPTS - counted
         if left <= 0:
             raise CodeLocked()
@@ -334,5 +334,5 @@ def verify_code(token: str, challenge_id, data) -> ConfirmedIdentity:
         name: getattr(challenge, name) for name in ("attendee_name", "attendee_position", "as_substitute")
     }
     confirmed = _confirmed(seat, meeting, identity, token, code_checked=True)
-    db.session.commit()
+    db.session.flush()
     return confirmed

@@ -8,6 +8,10 @@ beaten without a gap for MISSED_BEATS heartbeats (counted from its start, and ag
 after any failed or late beat): by then every live process has beaten too. And a process that was judged
 stopped all the same (cut off from the database alone) opens again the intervals of the connections it
 still holds.
+
+A worker (issue 19): each step below (a beat, a sweep, the republication of one meeting's board, a clean
+leave) is a unit of work of its own, committed or rolled back once, so that one meeting's trouble never
+holds up the rest.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from meetcore.live.connections import PROCESS_ID, forget_lost_connections, forge
 from meetcore.live.receipts import purge_receipts
 from meetcore.meetings.models import Meeting
 from meetcore.seats.models import Attendance
+from meetcore.transaction import discard, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -113,12 +118,10 @@ def _close(rows: list[Attendance], at: datetime, *, swept: datetime | None = Non
 def _republish(meeting_ids: set[int], now: datetime) -> None:
     for meeting_id in sorted(meeting_ids):
         try:
-            meeting = lock_meeting(meeting_id)
-        except NotFound:
-            db.session.rollback()
+            with unit_of_work():  # one meeting's board per step
+                delay = board.presence_changed(lock_meeting(meeting_id), now)
+        except NotFound:  # deleted meanwhile
             continue
-        delay = board.presence_changed(meeting, now)
-        db.session.commit()
         board.publish_later(meeting_id, delay)
 
 
@@ -135,6 +138,15 @@ def sweep_stale_connections(now: datetime | None = None) -> Sweep:
     Judges by the age of each beat on the database's clock, now: the heartbeat calls it only once this
     process has been beating steadily (see Steadiness)."""
     now = now or utcnow()
+    with unit_of_work():  # the intervals closed and the processes forgotten commit together
+        result, touched = _sweep(now)
+    if touched:
+        log.warning("closed %s attendance intervals of stopped processes %s", result.closed, result.processes)
+        _republish(touched, now)
+    return result
+
+
+def _sweep(now: datetime) -> tuple[Sweep, set[int]]:
     window = timedelta(seconds=heartbeat_interval() * MISSED_BEATS)
     stale_before = now - window  # app clock, as the intervals' times: for rows whose process left no row
     seen_before = database_now() - window
@@ -168,17 +180,20 @@ def sweep_stale_connections(now: datetime | None = None) -> Sweep:
     if result.processes:
         db.session.execute(sa.delete(ServerProcess).where(ServerProcess.id.in_(result.processes)))
     forget_lost_connections(beating, stale_before)
-    db.session.commit()
-    if touched:
-        log.warning("closed %s attendance intervals of stopped processes %s", result.closed, result.processes)
-        _republish(touched, now)
-    return result
+    return result, touched
 
 
 def close_finished_roll_calls(now: datetime | None = None) -> int:
     """A provincial hall's ticks end with the meeting: close the open site intervals of meetings that have
     ended (at their end) or were cancelled."""
     now = now or utcnow()
+    with unit_of_work():
+        ended, closed = _close_roll_calls(now)
+    _republish(set(ended), now)
+    return closed
+
+
+def _close_roll_calls(now: datetime) -> tuple[dict[int, datetime], int]:
     rows = db.session.scalars(
         sa.select(Attendance)
         .join(Meeting, Attendance.meeting_id == Meeting.id)
@@ -191,9 +206,7 @@ def close_finished_roll_calls(now: datetime | None = None) -> int:
         if row.meeting_id not in ended:
             ended[row.meeting_id] = meeting_times(db.session.get(Meeting, row.meeting_id)).ended_at or now
         _close([row], ended[row.meeting_id])
-    db.session.commit()
-    _republish(set(ended), now)
-    return len(rows)
+    return ended, len(rows)
 
 
 def close_lost_connections(now: datetime | None = None) -> int:
@@ -202,6 +215,13 @@ def close_lost_connections(now: datetime | None = None) -> int:
     if server is None:
         return 0
     now = now or utcnow()
+    with unit_of_work():
+        touched, closed = _close_lost(server, now)
+    _republish(touched, now)
+    return closed
+
+
+def _close_lost(server, now: datetime) -> tuple[set[int], int]:
     own = db.session.execute(
         sa.select(Attendance.id, Attendance.connection_id).where(
             Attendance.left_at.is_(None), Attendance.connection_id.like(f"{PROCESS_ID}:%")
@@ -211,10 +231,7 @@ def close_lost_connections(now: datetime | None = None) -> int:
         row.id for row in own if not server.manager.is_connected(row.connection_id.partition(":")[2], "/")
     ]
     lost = db.session.scalars(open_intervals().where(Attendance.id.in_(lost_ids))).all() if lost_ids else []
-    touched = _close(lost, now)
-    db.session.commit()
-    _republish(touched, now)
-    return len(lost)
+    return _close(lost, now), len(lost)
 
 
 def reopen_swept_intervals(now: datetime | None = None) -> int:
@@ -226,6 +243,16 @@ def reopen_swept_intervals(now: datetime | None = None) -> int:
     if server is None:
         return 0
     now = now or utcnow()
+    with unit_of_work():
+        held = _reopen_swept(server)
+    if held:
+        log.warning("opened again %s attendance intervals that the sweep had closed: this process was judged "
+                    "stopped while it held their connections", len(held))  # fmt: skip
+        _republish({row.meeting_id for row in held}, now)
+    return len(held)
+
+
+def _reopen_swept(server) -> list[Attendance]:
     swept = db.session.scalars(
         sa.select(Attendance)
         .where(Attendance.swept_at.is_not(None), Attendance.connection_id.like(f"{PROCESS_ID}:%"))
@@ -236,20 +263,21 @@ def reopen_swept_intervals(now: datetime | None = None) -> int:
         row.swept_at = None  # settled either way
     for row in held:
         row.left_at = None
-    db.session.commit()
-    if held:
-        log.warning("opened again %s attendance intervals that the sweep had closed: this process was judged "
-                    "stopped while it held their connections", len(held))  # fmt: skip
-        _republish({row.meeting_id for row in held}, now)
-    return len(held)
+    return held
 
 
 def leave_process(now: datetime | None = None) -> int:
     """This process stops on purpose (SIGTERM: a rolling restart): the intervals of the connections it holds
     end now, when their pages lose it and reconnect elsewhere, not at its last beat as after a crash (that
     would count each seat away for up to a heartbeat longer than its reconnect). Its row goes, so nobody
-    judges it; the boards are published by the next beat of another process (board.publish_all_owed)."""
+    judges it; the boards are published by the next beat of another process (board.publish_all_owed).
+    One unit of work: the intervals closed, the row gone and the boards owed commit together."""
     now = now or utcnow()
+    with unit_of_work():
+        return _leave(now)
+
+
+def _leave(now: datetime) -> int:
     rows = db.session.scalars(
         open_intervals().where(
             Attendance.kind.in_(CONNECTION_KINDS), Attendance.connection_id.like(f"{PROCESS_ID}:%")
@@ -260,7 +288,6 @@ def leave_process(now: datetime | None = None) -> int:
     forget_process_connections(PROCESS_ID)
     for meeting_id in sorted(touched):
         board.presence_changed(lock_meeting(meeting_id), now)
-    db.session.commit()
     return len(rows)
 
 
@@ -276,9 +303,9 @@ def heartbeat(now: datetime | None = None) -> None:
     MISSED_BEATS heartbeats; overdue board publications are made."""
     now = now or utcnow()
     interval = heartbeat_interval()
-    beat(now)
-    purge_receipts(now)  # the live commands' receipts of yesterday (meetcore.live.receipts)
-    db.session.commit()
+    with unit_of_work():
+        beat(now)
+        purge_receipts(now)  # the live commands' receipts of yesterday (meetcore.live.receipts)
     steadiness.beaten(time.monotonic(), interval)
     reopen_swept_intervals(now)
     close_lost_connections(now)
@@ -311,8 +338,8 @@ def _heartbeat_loop(app) -> None:
         try:
             with app.app_context():
                 heartbeat()
-        except Exception:
+        except Exception:  # each step has ended its own transaction; the next beat tries again
             steadiness.lost()  # judge nobody until this process has beaten steadily again
             log.exception("attendance heartbeat failed")
             with app.app_context():
-                db.session.rollback()
+                discard()

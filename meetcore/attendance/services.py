@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import session
 from flask_babel import lazy_gettext as _l
 
+from meetcore import transaction
 from meetcore.actors import SEAT_SESSION_KEY, SeatActor, SiteActor
 from meetcore.attendance import board
 from meetcore.attendance.policy import ATTENDING_STATUSES, CONNECTION_KINDS
@@ -154,8 +155,7 @@ def check_in(seat: Seat, *, via: Connection) -> Attendance:
         )
     ).first()
     if existing is not None:
-        db.session.commit()
-        return existing
+        return existing  # (the entry point's commit releases the lock)
     now = utcnow()
     beat(now)
     interval = Attendance(
@@ -172,8 +172,8 @@ def check_in(seat: Seat, *, via: Connection) -> Attendance:
     db.session.add(interval)
     db.session.flush()
     delay = board.presence_changed(meeting, now)
-    db.session.commit()
-    board.publish_later(meeting.id, delay)
+    db.session.flush()
+    transaction.after_commit(board.publish_later, meeting.id, delay)
     return interval
 
 
@@ -183,22 +183,21 @@ def check_out(connection_id: str, *, at: datetime | None = None) -> list[Attenda
         sa.select(Attendance.meeting_id)
         .where(Attendance.connection_id == connection_id, Attendance.left_at.is_(None))
         .distinct()
+        .order_by(Attendance.meeting_id)  # the meetings' locks always taken in one order
     ).all()
-    db.session.rollback()
     closed: list[Attendance] = []
     for meeting_id in meeting_ids:
         try:
             meeting = lock_meeting(meeting_id)
         except NotFound:
-            db.session.rollback()
             continue
         now = at or utcnow()
         rows = db.session.scalars(open_intervals(meeting_id=meeting_id, connection_id=connection_id)).all()
         for row in rows:
             row.left_at = max(now, row.joined_at)
         delay = board.presence_changed(meeting, now) if rows else None
-        db.session.commit()
-        board.publish_later(meeting_id, delay)
+        db.session.flush()
+        transaction.after_commit(board.publish_later, meeting_id, delay)
         closed.extend(rows)
     return closed
 
@@ -226,5 +225,5 @@ def update_settings(meeting: Meeting, data, *, by) -> Meeting:
     required = values["requires_identity_code"]
     if set_identity_code_required(meeting, required):
         record_event(meeting, "attendance.settings", {"requires_identity_code": required}, by=by)
-    db.session.commit()
+    db.session.flush()
     return meeting

@@ -118,7 +118,7 @@ def issue_site_link(meeting: Meeting, data: dict, *, by) -> IssuedSiteLink:
     record_event(meeting, "attendance.site_link_issued", {
         "link_id": link.id, "province_code": province.code, "expires_at": expires_at.isoformat(),
     }, by=by)  # fmt: skip
-    db.session.commit()
+    db.session.flush()
     return IssuedSiteLink(link=link, token=token)
 
 
@@ -142,7 +142,7 @@ def revoke_site_links(meeting: Meeting, province_code: str, *, by) -> int:
                      {"province_code": province.code, "count": len(links)}, by=by)  # fmt: skip
         # The hall's screens are closed now, not at their next tick (issue 13); the ticks they made stay.
         close_connections(LiveConnection.site_link_id.in_([link.id for link in links]))
-    db.session.commit()
+    db.session.flush()
     return len(links)
 
 
@@ -354,7 +354,7 @@ def roll_call(
     if changed:
         db.session.flush()
         delay = board.presence_changed(meeting, now)
-    db.session.commit()
+    db.session.flush()
     board.publish_later(meeting.id, delay)  # looked up when called: tests stand in for it
     return RollCall(seat_id=seat.id, present=present, changed=changed, seq=meeting.last_seq)
 
@@ -383,6 +383,6 @@ def apply_roll_call(meeting: Meeting, data: dict, *, by, via: Connection | None 
     if changed:
         db.session.flush()
         delay = board.presence_changed(meeting, now)
-    db.session.commit()
+    db.session.flush()
     board.publish_later(meeting.id, delay)  # looked up when called: tests stand in for it
     return changed

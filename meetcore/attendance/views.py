@@ -42,6 +42,7 @@ from meetcore.meetings.services import get_meeting
 from meetcore.polls.strings import poll_strings
 from meetcore.seats.links import SeatLinkExpired, SeatLinkRevoked, SeatLinkUnknown
 from meetcore.seats.services import seat_label
+from meetcore.transaction import refuse
 
 bp = Blueprint("attendance", __name__, cli_group=None)
 
@@ -79,7 +80,7 @@ def _page(template: str, status: int = 200, **context) -> Response:
 
 
 def _refused(error: DomainError) -> Response:
-    db.session.rollback()
+    refuse()
     return _page("attendance/link_refused.html", status=error.status, message=error.message)
 
 
@@ -146,7 +147,7 @@ def identity_check(token: str):
     except LINK_ERRORS as error:
         return _refused(error)
     except (InvalidInput, identity.CodeNotSent, identity.TooManyCodes) as error:
-        db.session.rollback()
+        refuse()
         flash(str(error.message), "error")
         return _identity_form(check, {**_identity_defaults(check), **data}, error.status, error.field)
     if isinstance(result, identity.ConfirmedIdentity):
@@ -182,7 +183,7 @@ def identity_code(token: str):
     except LINK_ERRORS as error:
         return _refused(error)
     except (InvalidInput, identity.CodeExpired, identity.CodeLocked) as error:
-        db.session.rollback()
+        refuse()
         flash(str(error.message), "error")
         return _code_page(check, challenge, error.status, error.field or "code")
     return _confirmed(confirmed)
@@ -199,7 +200,7 @@ def resend_code(token: str):
     except LINK_ERRORS as error:
         return _refused(error)
     except (identity.CodeExpired, identity.CodeNotSent, identity.TooManyCodes) as error:
-        db.session.rollback()
+        refuse()
         flash(str(error.message), "error")
         return _private(redirect(url_for("attendance.identity_code", token=token)))
     session[CHALLENGE_SESSION_KEY] = {"id": sent.challenge.id, "seat_id": check.seat.id}
@@ -257,7 +258,7 @@ def site(token: str):
     except SITE_ERRORS as error:
         return _refused(error)
     except (InvalidInput, Conflict, PermissionDenied) as error:
-        db.session.rollback()
+        refuse()
         flash(str(error.message), "error")
         return _site_page(token, link, meeting, status=error.status)
     if changed:
@@ -299,7 +300,7 @@ def settings(meeting_id: int):
     try:
         meeting = services.update_settings(meeting, {"requires_identity_code": required}, by=current_user)
     except (InvalidInput, Conflict) as error:
-        db.session.rollback()
+        refuse()
         flash(str(error.message), "error")
         return redirect(url_for("attendance.overview", meeting_id=meeting_id))
     if meeting.requires_identity_code:
@@ -385,7 +386,7 @@ def issue_site_link(meeting_id: int):
             meeting, {"province_code": request.form.get("province_code", "")}, by=current_user
         )
     except (InvalidInput, Conflict) as error:
-        db.session.rollback()
+        refuse()
         flash(str(error.message), "error")
         return _sites_page(meeting, status=error.status)
     url = url_for("attendance.site", token=issued.token, _external=True)
@@ -401,9 +402,8 @@ def issue_site_sheet(meeting_id: int):
     try:
         rows = site_sheet.issue_sheet(meeting, by=current_user,
                                       province_code=request.form.get("province_code") or None)  # fmt: skip
-        db.session.commit()
     except (InvalidInput, Conflict) as error:
-        db.session.rollback()
+        refuse()
         flash(str(error.message), "error")
         return _sites_page(meeting, status=error.status)
 
@@ -424,7 +424,7 @@ def revoke_site_links(meeting_id: int, province_code: str):
     try:
         count = sites.revoke_site_links(meeting, province_code, by=current_user)
     except InvalidInput as error:
-        db.session.rollback()
+        refuse()
         flash(str(error.message), "error")
         return redirect(url_for("attendance.site_links", meeting_id=meeting_id))
     flash(ngettext("%(num)s site link has been withdrawn.", "%(num)s site links have been withdrawn.", count),

@@ -50,7 +50,7 @@ def create_user(
     if password is not None:
         set_password(user, password)
     db.session.add(user)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -68,7 +68,7 @@ def session_id_for(user: User) -> str:
     """The id a new signed-in session of this account carries (Flask-Login's get_id)."""
     if not user.session_token:
         user.session_token = secrets.token_urlsafe(32)
-        db.session.commit()
+        db.session.flush()
     return user.get_id()
 
 
@@ -103,7 +103,7 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if _hasher.check_needs_rehash(stored):
         user.password_hash = _hasher.hash(password)
-        db.session.commit()
+        db.session.flush()
     return user
 
 
@@ -123,7 +123,7 @@ def create_api_token(user: User, label: str | None = None) -> str:
     """A new bearer token for the user; returned once, only its hash is stored."""
     token = "mc_" + secrets.token_urlsafe(32)
     db.session.add(ApiToken(user=user, token_hash=hash_token(token), label=label))
-    db.session.commit()
+    db.session.flush()
     return token
 
 
@@ -144,7 +144,7 @@ def revoke_api_tokens(user: User) -> int:
     for token in tokens:
         token.revoked_at = utcnow()
     close_connections(LiveConnection.api_token_hash.in_([token.token_hash for token in tokens]))
-    db.session.commit()
+    db.session.flush()
     return len(tokens)
 
 
@@ -159,5 +159,5 @@ def set_active(user: User, active: bool, *, by=None) -> User:
     if not active:
         end_sessions(user)
         close_connections(LiveConnection.user_id == user.id)
-    db.session.commit()
+    db.session.flush()
     return user

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from meetcore.auth.services import authenticate, end_sessions, session_id_for
-from meetcore.extensions import db, limiter
+from meetcore.extensions import limiter
 from meetcore.redirects import same_site_path
 
 bp = Blueprint("auth", __name__)
@@ -45,8 +45,7 @@ def login():
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
-        end_sessions(current_user)
-        db.session.commit()
+        end_sessions(current_user)  # committed by the request
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))

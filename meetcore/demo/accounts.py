@@ -25,8 +25,7 @@ def ensure_demo_accounts(password: str) -> list[User]:
         if user is None:
             user = create_user(email, role=role, password=password, display_name=name)
         else:
-            set_password(user, password)
-            db.session.commit()
+            set_password(user, password)  # the command commits
         accounts.append(user)
     return accounts
 

@@ -126,7 +126,7 @@ def load_reference_meeting(today: date | None = None, record: bool = True) -> di
     elif following.status in ("draft", "scheduled") and following.start_at < _bangkok(today, 0):
         _move_to(following, today)
     _carry_open_actions(following)
-    db.session.commit()
+    db.session.flush()
     seats = db.session.scalar(sa.select(sa.func.count()).select_from(Seat).where(Seat.meeting_id == first.id))
     return {"meeting_id": first.id, "next_meeting_id": following.id, "seats": seats}
 

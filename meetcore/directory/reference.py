@@ -220,7 +220,7 @@ def seed_reference_data() -> dict[str, int]:
     provinces_added = _upsert(Province, province_rows())
     roles_added = _upsert(Role, [role.row() for role in ROLES])
     agencies_added = _insert_missing_agencies()
-    db.session.commit()
+    db.session.flush()
     return {"provinces_added": provinces_added, "roles_added": roles_added, "agencies_added": agencies_added}
 
 

@@ -58,8 +58,13 @@ def begin_command() -> None:
 
 
 def seq_after_commit(meeting_id: int) -> int | None:
-    """The seq of the last event of the meeting that the current command wrote and committed, for its
-    acknowledgement; None when it wrote none (it changed nothing, docs/protocol.md)."""
+    """The seq of the last event of the meeting that the current command wrote, for its acknowledgement;
+    None when it wrote none (it changed nothing, docs/protocol.md). Read before or after the commit: the
+    entry point (meetcore.live.events.acknowledged) commits before it acknowledges, and answers an
+    internal error instead when the commit fails."""
+    pending = db.session.info.get(PENDING_SEQ, {})
+    if meeting_id in pending:
+        return pending[meeting_id]
     return db.session.info.get(WRITTEN_SEQ, {}).get(meeting_id)
 
 

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from meetcore import signals
+from meetcore import signals, transaction
 from meetcore.actors import SeatActor
 from meetcore.auth.permissions import require_staff
 from meetcore.database import utcnow
@@ -252,21 +252,21 @@ def _flush_or_conflict(message) -> None:
     try:
         db.session.flush()
     except IntegrityError:
-        db.session.rollback()
-        raise Conflict(message) from None
+        raise Conflict(message) from None  # the entry point rolls back
 
 
 CHANGED_MEANWHILE = _l("Someone else changed the floor at the same moment. Look again and retry.")
 
 
 def _record(meeting: Meeting, kind: str, payload: dict, *, by, seat: Seat | None = None) -> None:
-    """Append the event carrying the resulting floor, then commit."""
+    """Append the event carrying the resulting floor (the entry point commits)."""
     _flush_or_conflict(CHANGED_MEANWHILE)
     acting_seat = seat if _own_seat_id(by) is not None else None  # a seat acting through its own link
     record_event(meeting, kind, {**payload, "floor": floor_state(meeting.id)}, by=by, seat=acting_seat)
-    db.session.commit()
+    db.session.flush()
     if kind in ("floor.granted", "floor.revoked", "floor.withdrawn"):
-        signals.floor_changed.send(meeting, kind=kind, by=by)  # who lost the floor stops publishing
+        # Once committed: who lost the floor stops publishing.
+        transaction.after_commit(signals.floor_changed.send, meeting, kind=kind, by=by)
 
 
 def _user_id(by) -> int | None:
@@ -451,15 +451,13 @@ def set_time_limit(meeting: Meeting, seconds: int | None, *, scope: str = "turn"
         if holder is None:
             raise Conflict(_l("Nobody holds the floor; set the limit for the next turns instead."))
         if holder.time_limit_seconds == seconds:
-            db.session.commit()  # nothing changes; release the lock
-            return meeting
+            return meeting  # nothing changes (the entry point's commit releases the lock)
         holder.time_limit_seconds = seconds
         request_id = holder.id
     else:
         settings = db.session.get(FloorSettings, meeting.id, populate_existing=True)
         if (settings.default_time_limit_seconds if settings is not None else None) == seconds:
-            db.session.commit()  # nothing changes; release the lock
-            return meeting
+            return meeting  # nothing changes (the entry point's commit releases the lock)
         if settings is None:
             settings = FloorSettings(meeting_id=meeting.id)
             db.session.add(settings)
@@ -471,8 +469,8 @@ def set_time_limit(meeting: Meeting, seconds: int | None, *, scope: str = "turn"
 def close_floor(meeting: Meeting, *, by) -> bool:
     """Close the floor of a meeting that is ending: the turn is done, waiting requests are taken off.
 
-    For end_meeting to call inside its own transaction, after taking the meeting's lock and before it
-    commits (this function does not commit). Records "floor.closed" when anything was open.
+    For end_meeting to call inside its own transaction, after taking the meeting's lock. Records
+    "floor.closed" when anything was open.
     """
     rows = _open_requests(meeting.id)
     if not rows:

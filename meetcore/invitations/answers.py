@@ -44,7 +44,7 @@ def answer_rsvp(token: str | None, data: dict, *, locale: str | None = None) -> 
         rsvp.invitation.locale = _locale_of(locale)
     _apply_answer(rsvp, values["answer"], via="web", **{k: values.get(k) for k in (
         "reason", "substitute_name", "substitute_position", "substitute_email")})  # fmt: skip
-    db.session.commit()
+    db.session.flush()
     return rsvp_for_token(token)
 
 

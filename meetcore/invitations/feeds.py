@@ -36,7 +36,7 @@ def personal_feed_url(token: str | None) -> str:
     """The subscription address of every meeting the holder of this reply link is invited to."""
     rsvp = rsvp_for_token(token)
     feed = _feed_for("person", email=rsvp.invitation.email)
-    db.session.commit()
+    db.session.flush()
     return feed_url(feed)
 
 
@@ -52,7 +52,7 @@ def issue_feed(data: dict, *, by) -> str:
         feed = _feed_for("agency", agency_id=values["agency_id"])
     else:
         feed = _feed_for("person", email=values["email"].lower())
-    db.session.commit()
+    db.session.flush()
     return feed_url(feed)
 
 
@@ -61,4 +61,4 @@ def revoke_feed(token: str, *, by) -> None:
     require_editor(by)
     feed = _resolve_feed(token)
     feed.revoked_at = utcnow()
-    db.session.commit()
+    db.session.flush()

@@ -32,12 +32,13 @@ class ReplyHandler:
     def _ingest(self, raw: bytes) -> None:
         from meetcore.extensions import db
         from meetcore.invitations.replies import ingest_reply
+        from meetcore.transaction import unit_of_work
 
         with self.app.app_context():
             try:
-                ingest_reply(raw)
-            except Exception:
-                db.session.rollback()
+                with unit_of_work():  # each message is a step of the listener
+                    ingest_reply(raw)
+            except Exception:  # (rolled back by the step)
                 log.exception("could not read an incoming reply; it was accepted and dropped")
                 raise
             finally:

@@ -73,7 +73,7 @@ def _join_url(invitation: Invitation, seat: Seat | None) -> str | None:
     if seat is None:
         return None
     try:
-        token = issue_seat_link(seat, commit=False, invitation_id=invitation.id)
+        token = issue_seat_link(seat, invitation_id=invitation.id)
     except DomainError as error:  # e.g. the meeting is already over: the mail goes without a join link
         log.info("no join link for seat %s: %s", seat.id, error.message)
         return None

@@ -19,6 +19,7 @@ from meetcore.invitations.queueing import _queue_round
 from meetcore.invitations.util import _active_invitations, meeting_calendar
 from meetcore.mail.models import OutboxMessage
 from meetcore.meetings.models import Meeting
+from meetcore.transaction import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,8 @@ log = logging.getLogger(__name__)
 def enqueue_reminders(now: datetime | None = None) -> int:
     """Queue the reminders that are due (MEETCORE_REMINDERS before each scheduled meeting's start), once
     each: the outbox's unique dedupe key makes a second run, or a parallel worker, add nothing. When several
-    are due at once (the worker was down), only the nearest one goes. Returns how many were queued."""
+    are due at once (the worker was down), only the nearest one goes. Each meeting is a step of the worker,
+committed on its own (issue 19). Returns how many were queued."""
     offsets = reminder_offsets()
     if not offsets:
         return 0
@@ -40,50 +42,54 @@ def enqueue_reminders(now: datetime | None = None) -> int:
     ).all()
     queued = 0
     for meeting in meetings:
-        due = [offset for offset in offsets if meeting.start_at - offset <= now]
-        if not due:
-            continue
-        offset = min(due)
-        window_start = meeting.start_at - offset
-        start_key = int(meeting.start_at.timestamp())
-        rows = [
-            (invitation, seat)
-            for invitation, seat in _active_invitations(meeting)
-            if invitation.partstat != "DECLINED"
-            and (seat is None or seat.rsvp != "declined")
-            and invitation.invited_at <= window_start  # invited inside the window: the invitation was enough
-        ]
-        keys = {
-            invitation.id: f"reminder:{invitation.id}:{start_key}:{int(offset.total_seconds())}"
-            for invitation, _ in rows
-        }
-        existing = set(
-            db.session.scalars(sa.select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys.values())))
-        ) if keys else set()  # fmt: skip
-        todo = [(invitation, seat) for invitation, seat in rows if keys[invitation.id] not in existing]
-        if not todo:
-            continue
-        calendar = meeting_calendar(meeting)
-        context = meeting_context(meeting, calendar, [])
-        _queue_round(
-            context,
-            todo,
-            kind="reminder",
-            sequence=calendar.sequence,
-            join=True,
-            reminder_offset=offset,
-            dedupe_keys=keys,
-        )
-        record_event(
-            meeting,
-            "invitations.reminded",
-            {"count": len(todo), "minutes_before": int(offset.total_seconds() // 60)},
-        )
         try:
-            db.session.commit()
+            with unit_of_work():  # each meeting's reminders are one step of the worker: committed apart
+                queued += _remind(meeting, offsets, now)
         except IntegrityError:  # another worker queued the same reminders meanwhile
-            db.session.rollback()
             log.info("reminders of meeting %s were queued by another worker", meeting.id)
-            continue
-        queued += len(todo)
     return queued
+
+
+def _remind(meeting: Meeting, offsets: list, now: datetime) -> int:
+    """Queue the nearest due reminder of one meeting (flushed); how many messages that made."""
+    due = [offset for offset in offsets if meeting.start_at - offset <= now]
+    if not due:
+        return 0
+    offset = min(due)
+    window_start = meeting.start_at - offset
+    start_key = int(meeting.start_at.timestamp())
+    rows = [
+        (invitation, seat)
+        for invitation, seat in _active_invitations(meeting)
+        if invitation.partstat != "DECLINED"
+        and (seat is None or seat.rsvp != "declined")
+        and invitation.invited_at <= window_start  # invited inside the window: the invitation was enough
+    ]
+    keys = {
+        invitation.id: f"reminder:{invitation.id}:{start_key}:{int(offset.total_seconds())}"
+        for invitation, _ in rows
+    }
+    existing = set(
+        db.session.scalars(sa.select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys.values())))
+    ) if keys else set()  # fmt: skip
+    todo = [(invitation, seat) for invitation, seat in rows if keys[invitation.id] not in existing]
+    if not todo:
+        return 0
+    calendar = meeting_calendar(meeting)
+    context = meeting_context(meeting, calendar, [])
+    _queue_round(
+        context,
+        todo,
+        kind="reminder",
+        sequence=calendar.sequence,
+        join=True,
+        reminder_offset=offset,
+        dedupe_keys=keys,
+    )
+    record_event(
+        meeting,
+        "invitations.reminded",
+        {"count": len(todo), "minutes_before": int(offset.total_seconds() // 60)},
+    )
+    db.session.flush()
+    return len(todo)

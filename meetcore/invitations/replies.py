@@ -400,18 +400,19 @@ def _headers_only(raw: bytes) -> dict:
 
 
 def ingest_reply(raw: bytes) -> IngestResult:
-    """Apply every answer of one e-mail to the seats it names, and log each one. Commits."""
+    """Apply every answer of one e-mail to the seats it names, and log each one. Flushes: its caller (the
+    reply listener's step, `meetcore mail ingest`) commits."""
     limit = max_reply_bytes()
     if len(raw) > limit:
         size = {"size": len(raw) // 1024, "limit": limit // 1024}
         reply = _log("refused", Reason("too_large", size), **_headers_only(raw))
-        db.session.commit()
+        db.session.flush()
         return IngestResult([reply])
     try:
         parsed = parse_message(raw)
     except MalformedReply as error:
         reply = _log("malformed", error.reason, **_headers_only(raw))
-        db.session.commit()
+        db.session.flush()
         return IngestResult([reply])
     refusal = _refusal(parsed)
     replies = []
@@ -421,7 +422,7 @@ def ingest_reply(raw: bytes) -> IngestResult:
         else:
             replies.append(_apply_item(item, parsed))
         db.session.flush()
-    db.session.commit()
+    db.session.flush()
     return IngestResult(replies)
 
 

@@ -142,7 +142,7 @@ def send_invitations(meeting: Meeting, data: dict | None = None, *, by) -> SendR
         {"count": len(pairs), "sequence": calendar.sequence, "seat_ids": [seat.id for _, seat in pairs]},
         by=by,
     )
-    db.session.commit()
+    db.session.flush()
     return SendResult(
         sent=len(pairs),
         without_email=len(plan.without_email),

@@ -32,12 +32,11 @@ def connection_key(sid: str) -> str:
 def remember_connection(sid: str, **access) -> None:
     """Record a connection that was let in, with what let it in (LiveConnection's columns)."""
     db.session.merge(LiveConnection(id=connection_key(sid), process_id=PROCESS_ID, **access))
-    db.session.commit()
+    db.session.flush()
 
 
 def forget_connection(sid: str) -> None:
     db.session.execute(sa.delete(LiveConnection).where(LiveConnection.id == connection_key(sid)))
-    db.session.commit()
 
 
 def close_connections(*criteria) -> int:

@@ -12,6 +12,7 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError  # noqa: A004  (python-socketio's, which carries data)
 from marshmallow import fields, validate
 
+from meetcore import transaction
 from meetcore.actors import SEAT_SESSION_KEY, SeatActor, SiteActor
 from meetcore.errors import DomainError, NotFound, PermissionDenied
 from meetcore.eventlog.services import begin_command, events_since
@@ -106,12 +107,12 @@ def current_actor():
 @socketio.on("connect")
 def on_connect(auth=None):
     try:
-        actor = actor_for_connection(auth)
+        with transaction.unit_of_work():  # connecting is an entry point: the connection row commits here
+            actor = actor_for_connection(auth)
+            _remember(actor, auth)
     except DomainError as error:
-        db.session.rollback()
         refusal = error.as_dict()  # the client's connect_error: {message, data: {code, message}}
         raise ConnectionRefusedError(refusal["message"], refusal) from None
-    _remember(actor, auth)
     heap.connections_changed(heap.connection_count())
 
 
@@ -122,11 +123,11 @@ def on_disconnect(reason=None) -> None:
     sid = request.sid
     connection_left(socketio.server.rooms(sid))
     try:
-        forget_connection(sid)
+        with transaction.unit_of_work():  # an entry point of its own
+            forget_connection(sid)
     except Exception:  # never break the server's own disconnect handling; the heartbeat forgets it later
-        db.session.rollback()
         log.exception("forgetting live connection %s failed", sid)
-    connection_ended.send(sid)
+    connection_ended.send(sid)  # each receiver is its own unit of work
     heap.connections_changed(heap.connection_count() - 1)  # this one is still counted
 
 
@@ -154,9 +155,12 @@ def on_payload_too_large(*_args) -> dict:
 
 
 def acknowledged(function, *, command: str | None = None):
-    """Run a command and turn its outcome into the acknowledgement (the app context's teardown ends the
-    database session, as for an HTTP request). A `command` named here is carried out once per client_id
-    (meetcore.live.receipts); other handlers ignore a client_id."""
+    """Run a command as one transaction and turn its outcome into the acknowledgement: committed before
+    the acknowledgement is returned (so an acknowledged change is durable and its events are on their
+    way), refused on a DomainError, discarded on anything else or when the commit itself fails. A
+    `command` named here is carried out once per client_id (meetcore.live.receipts): its receipt is stored
+    in the same transaction as its change, so both commit, with the answer, or neither does. Other
+    handlers ignore a client_id."""
 
     @functools.wraps(function)
     def handler(data=None):
@@ -168,15 +172,20 @@ def acknowledged(function, *, command: str | None = None):
                 answer = receipts.run_once(actor, client_id, command, lambda: _answer(function(actor, data)))
             else:
                 answer = _answer(function(actor, data))
-            db.session.commit()  # the receipt with the change (a no-op when the service committed it all)
-            return answer
         except DomainError as error:
-            db.session.rollback()
+            transaction.refuse()
             return {"ok": False, "error": error.as_dict()}
         except Exception:
-            db.session.rollback()
+            transaction.discard()
             log.exception("live command %s failed", function.__name__)
             return internal_error()
+        try:
+            transaction.commit()
+        except Exception:
+            transaction.discard()
+            log.exception("live command %s failed to commit", function.__name__)
+            return internal_error()
+        return answer
 
     return observed_command(handler)  # counted, timed and given a command id for its log lines
 
@@ -264,6 +273,9 @@ def join(actor, values: dict) -> dict:
     from meetcore.attendance.services import connection_joined  # a seat's connection is attendance
 
     connection_joined(actor, meeting, request.sid, request.environ)
+    # The check-in commits before the snapshot is read: the snapshot is one consistent read of its own,
+    # which starts a fresh transaction (meetcore.live.snapshot).
+    transaction.commit()
     if values["last_seq"] is not None:
         events = _replay(meeting, actor, values["last_seq"])
         if events is not None:

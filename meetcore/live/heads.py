@@ -20,6 +20,7 @@ from flask import Flask
 from meetcore.extensions import db, socketio
 from meetcore.live.rooms import participants_room, staff_room
 from meetcore.meetings.models import Meeting
+from meetcore.transaction import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,8 @@ def announce_heads() -> int:
     ids = meetings_followed_here()
     if not ids:
         return 0
-    heads = db.session.execute(sa.select(Meeting.id, Meeting.last_seq).where(Meeting.id.in_(ids))).all()
-    db.session.rollback()  # a read only: end its transaction now, not at the task's end
+    with unit_of_work():  # a read only, as a unit of work of its own: ended now, not at the task's end
+        heads = db.session.execute(sa.select(Meeting.id, Meeting.last_seq).where(Meeting.id.in_(ids))).all()
     for meeting_id, last_seq in heads:
         head = {"meeting_id": meeting_id, "last_seq": last_seq}
         rooms = [staff_room(meeting_id), participants_room(meeting_id)]

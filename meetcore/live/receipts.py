@@ -2,16 +2,16 @@
 action of the person (the browser: crypto.randomUUID()) and sends again on every retry of that action.
 
 The first time, a receipt (who sent it, the id) is claimed before the command runs, in the command's own
-transaction: it commits with the change or not at all. A retry whose first attempt committed finds the
-receipt and gets the answer stored there, without the command running again; a twin arriving while the
-first is still running waits on the receipt's unique key and then finds it. A command that was refused
-(an error) leaves no receipt: nothing changed, so running it again is safe.
+transaction: it commits with the change and its answer, once (meetcore.live.events.acknowledged, issue 19),
+or not at all. A retry whose first attempt committed finds the receipt and gets the answer stored there,
+without the command running again; a twin arriving while the first is still running waits on the receipt's
+unique key and then finds it, answer included. A command that was refused (an error) leaves no receipt:
+nothing changed, so running it again is safe.
 """
 
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from meetcore import transaction
 from meetcore.actors import SeatActor, SiteActor
 from meetcore.database import utcnow
 from meetcore.errors import Conflict, InvalidInput
@@ -29,7 +30,6 @@ CLIENT_ID_FIELD = "client_id"
 _CLIENT_ID = re.compile(r"[A-Za-z0-9_.:-]{8,64}")
 # A retry comes within seconds; a day leaves room for a laptop that slept, and keeps the table small.
 KEPT_FOR = timedelta(days=1)
-ANSWER_WAITS, ANSWER_WAIT_SECONDS = 20, 0.1
 
 
 def split_client_id(data):
@@ -64,8 +64,8 @@ def run_once(actor, client_id: str, command: str, run: Callable[[], dict]) -> di
     db.session.add(receipt)
     try:
         db.session.flush()  # the claim: a twin attempt running now waits here until this one ends
-    except IntegrityError:
-        db.session.rollback()
+    except IntegrityError:  # the twin committed first: this attempt has written nothing, its transaction goes
+        transaction.discard()
         return _answer_of(key, client_id, _stored(key, client_id), command)
     answer = run()
     receipt.answer = answer
@@ -81,16 +81,9 @@ def _stored(key: str, client_id: str) -> CommandReceipt | None:
 def _answer_of(key: str, client_id: str, receipt: CommandReceipt | None, command: str) -> dict:
     if receipt is not None and receipt.command != command:
         raise InvalidInput(_l("This client_id was used for another action."), field=CLIENT_ID_FIELD)
-    # A receipt without its answer: a service committed the change (and the receipt with it) on its own,
-    # and the first attempt is storing the answer now. Until every service leaves the commit to the
-    # command's wrapper (one transaction), wait a moment for it.
-    for _ in range(ANSWER_WAITS):
-        if receipt is None or receipt.answer is not None:
-            break
-        time.sleep(ANSWER_WAIT_SECONDS)
-        db.session.rollback()  # read what has committed since
-        receipt = _stored(key, client_id)
-    if receipt is None or receipt.answer is None:  # the first attempt failed, or died before answering
+    # The receipt commits in one transaction with the change and its answer (issue 19): a receipt found has
+    # its answer. None: the twin that held the key failed meanwhile.
+    if receipt is None or receipt.answer is None:
         raise Conflict(_l("This action is still being carried out or failed; look, then try again."))
     return receipt.answer
 

@@ -31,7 +31,9 @@ def _repeatable_read() -> None:
 
 
 def build_snapshot(meeting_id: int, actor) -> dict:
-    db.session.rollback()  # start a fresh transaction so the whole snapshot is one consistent read
+    """The meeting as `actor` sees it, read in one consistent read. Called at the start of a transaction
+    (the join command commits its check-in first), so that PostgreSQL's REPEATABLE READ applies to it;
+    it writes nothing, and the entry point ends its transaction."""
     _repeatable_read()
     meeting = db.session.scalars(
         sa.select(Meeting).where(Meeting.id == meeting_id).execution_options(populate_existing=True)
@@ -43,5 +45,4 @@ def build_snapshot(meeting_id: int, actor) -> dict:
     }
     for key, part in SNAPSHOT_PARTS.items():
         state[key] = part(meeting, actor)
-    db.session.commit()
     return state

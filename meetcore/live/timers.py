@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from flask import current_app
 
 from meetcore.extensions import socketio
+from meetcore.transaction import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,8 @@ class OwedTimers:
         # the work to it: look once more, now that a new change would start a timer of its own.
         with app.app_context():
             try:
-                delay = self.look(*key)
+                with unit_of_work():  # each look is a worker step: it commits once or rolls back once
+                    delay = self.look(*key)
             except Exception:  # the next change starts a timer again
                 log.exception("%s %s failed", self.what, key)
                 return
@@ -99,7 +101,7 @@ class OwedTimers:
             if not self._current(generation):
                 return
             try:
-                with app.app_context():
+                with app.app_context(), unit_of_work():
                     delay = self.look(*key)
             except Exception:
                 failures += 1

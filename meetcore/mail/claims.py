@@ -61,7 +61,8 @@ def lease_seconds(config) -> float:
 
 def reclaim_stale(now: datetime) -> int:
     """Rows of a dead sender, whose lease was last renewed more than MEETCORE_MAIL_CLAIM_TIMEOUT ago: put
-    back, or held. A live sender's rows never qualify, however long its transfer takes (it renews them)."""
+    back, or held (in the caller's transaction: the sender commits it as a step of its own). A live sender's
+    rows never qualify, however long its transfer takes (it renews them)."""
     config = current_app.config
     cutoff = now - timedelta(seconds=lease_seconds(config))
     table = OutboxMessage
@@ -91,7 +92,6 @@ def reclaim_stale(now: datetime) -> int:
             .execution_options(synchronize_session=False)
         )
         _wake_waiting(doubtful, now)
-    db.session.commit()
     if released:
         log.warning("put %s outbox messages claimed by a stopped sender back in the queue", released)
     return released + len(doubtful)
@@ -199,15 +199,13 @@ def _claim(now: datetime, size: int) -> tuple[str, list]:
         .values(status="claimed", claim_token=token, claimed_at=now)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
     rows = db.session.execute(
         sa.select(table.id, table.sender, table.recipient, table.body, table.attempts, table.message_id,
                   table.kind)
         .where(table.claim_token == token, table.status == "claimed")
         .order_by(table.id)
     ).all()
-    db.session.commit()
-    return token, list(rows)
+    return token, list(rows)  # the sender's step commits the claim before any transfer begins
 
 
 def _record(outcome: _Outcome, token: str, attempts: int, now: datetime, report: DeliveryReport) -> None:

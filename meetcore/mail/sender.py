@@ -41,6 +41,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import Flask, current_app
 
+from meetcore import transaction
 from meetcore.database import utcnow
 from meetcore.extensions import db
 from meetcore.mail.claims import (
@@ -91,6 +92,15 @@ class StopRequest:
         return self._requested
 
 
+def _end_step() -> None:
+    """One step of the mail worker ends (issue 19: the worker's step is its entry point): what it wrote is
+    committed now, before the next exchange with the SMTP server. The steps: the stale leases given back;
+    a batch's claim, committed before any transfer begins; each message's ``sending`` mark, committed with
+    the previous message's outcome just before its transfer; the last outcome, or the rest of the batch
+    put back."""
+    transaction.commit()
+
+
 def _fast_commit() -> None:
     """PostgreSQL: this transaction's commit need not wait for its WAL flush (``synchronous_commit`` off,
     for this transaction only). Commits stay ordered and are visible at once, so a sender that dies loses
@@ -106,7 +116,7 @@ def _stop_early(token: str, previous: tuple[_Outcome, int] | None, now: datetime
     if previous is not None:
         _record(previous[0], token, previous[1], now, report)
     put_back = _put_back(token)
-    db.session.commit()
+    _end_step()
     report.put_back += put_back
     log.info("asked to stop: %s claimed outbox messages put back in the queue", put_back)
 
@@ -140,7 +150,7 @@ def _deliver_batch(
                     for waiting in rows[index:]:
                         _record(_Outcome(waiting.id, "released", None, reason), token, waiting.attempts,
                                 now_fn(), report)  # fmt: skip
-                    db.session.commit()
+                    _end_step()
                     return
             now = now_fn()
             _fast_commit()
@@ -148,7 +158,7 @@ def _deliver_batch(
                 _record(previous[0], token, previous[1], now, report)
                 previous = None
             started = _start(row, token, now, report)
-            db.session.commit()
+            _end_step()
             if not started:
                 continue
             outcome, usable = _send_one(smtp, row, now)
@@ -165,11 +175,11 @@ def _deliver_batch(
                     for waiting in rows[index + 1 :]:
                         _record(_Outcome(waiting.id, "released", None, "connection kept failing"), token,
                                 waiting.attempts, now_fn(), report)  # fmt: skip
-                    db.session.commit()
+                    _end_step()
                     return
         if previous is not None:
             _record(previous[0], token, previous[1], now_fn(), report)
-            db.session.commit()
+            _end_step()
     finally:
         _close(smtp)
 
@@ -197,8 +207,10 @@ def deliver_outbox(
     now_fn: Callable[[], datetime] = (lambda: now) if now is not None else utcnow
     size = batch_size or int(config["MEETCORE_MAIL_BATCH_SIZE"])
     report.reclaimed = reclaim_stale(now_fn())
+    _end_step()
     while (max_batches is None or report.batches < max_batches) and not (stop and stop.is_set()):
         token, rows = _claim(now_fn(), size)
+        _end_step()  # the claim is committed before the first transfer: the lease now holds the rows
         if not rows:
             break
         report.batches += 1

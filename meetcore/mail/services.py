@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from meetcore import transaction
 from meetcore.auth.permissions import require_editor, require_staff
 from meetcore.database import utcnow
 from meetcore.errors import Conflict, NotFound
@@ -202,14 +203,14 @@ def resend_message(meeting: Meeting, message_id: int, *, by) -> OutboxMessage:
     if message.status != "failed":
         raise Conflict(_l("Only a message that failed can be sent again."))
     if not _requeue([message]):
-        db.session.commit()
+        transaction.keep_when_refused()  # what _requeue marked (superseded) stands with the refusal
         raise Conflict(
             _l("A newer calendar message to this recipient was written since; this one is not sent again.")
         )
     record_event(
         meeting, "mail.resend", {"message_ids": [message.id], "recipients": [message.recipient]}, by=by
     )
-    db.session.commit()
+    db.session.flush()
     return message
 
 
@@ -231,5 +232,5 @@ def resend_failed(meeting: Meeting, *, by) -> int:
          "superseded": [m.id for m in messages if m not in requeued]},
         by=by,
     )  # fmt: skip
-    db.session.commit()
+    db.session.flush()
     return len(requeued)

@@ -8,7 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from meetcore import signals
+from meetcore import signals, transaction
 from meetcore.auth.permissions import require_editor, require_staff
 from meetcore.database import utcnow
 from meetcore.errors import ConfirmationRequired, Conflict, InvalidInput, NotFound
@@ -141,7 +141,7 @@ def schedule_meeting(data: dict, *, by) -> Meeting:
     db.session.flush()
     record_event(meeting, "meeting.created", {"title": meeting.title}, by=by)
     signals.meeting_scheduled.send(meeting, by=by)  # the series' open actions are carried into it
-    db.session.commit()
+    db.session.flush()
     return meeting
 
 
@@ -182,7 +182,7 @@ def update_meeting(meeting: Meeting, data: dict, *, by) -> Meeting:
         record_event(meeting, "meeting.updated", payload, by=by)
         if significant:  # calendars hear of a new time, place or title (their outbox rows commit with it)
             signals.meeting_rescheduled.send(meeting, fields=significant, by=by)
-    db.session.commit()
+    db.session.flush()
     return meeting
 
 
@@ -196,7 +196,7 @@ def cancel_meeting(meeting: Meeting, data: dict | None = None, *, by) -> Meeting
     meeting.cancel_reason = values["reason"]
     record_event(meeting, "meeting.cancelled", {"reason": values["reason"]}, by=by)
     signals.meeting_cancelled.send(meeting, by=by)  # METHOD:CANCEL to every invitee
-    db.session.commit()
+    db.session.flush()
     return meeting
 
 
@@ -222,8 +222,9 @@ def start_meeting(meeting: Meeting, *, by, confirm_early: bool = False) -> Meeti
         )
     meeting.status = "live"
     record_event(meeting, "meeting.started", {"status": "live", "at": utcnow().isoformat()}, by=by)
-    db.session.commit()
-    signals.meeting_started.send(meeting, by=by)  # its Janus room (video trouble never stops a meeting)
+    db.session.flush()
+    # Its Janus room, once the start has committed (video trouble never stops a meeting).
+    transaction.after_commit(signals.meeting_started.send, meeting, by=by)
     return meeting
 
 
@@ -235,8 +236,9 @@ def end_meeting(meeting: Meeting, *, by) -> Meeting:
     meeting.status = "ended"
     signals.meeting_ending.send(meeting, by=by)  # the floor closes
     record_event(meeting, "meeting.ended", {"status": "ended", "at": utcnow().isoformat()}, by=by)
-    db.session.commit()
-    signals.meeting_ended.send(meeting, by=by)  # its Janus room closes, its recordings become files
+    db.session.flush()
+    # Once the end has committed: its Janus room closes, its recordings become files.
+    transaction.after_commit(signals.meeting_ended.send, meeting, by=by)
     return meeting
 
 

@@ -8,10 +8,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from meetcore.errors import ConfirmationRequired, Conflict, InvalidInput
-from meetcore.extensions import db
 from meetcore.i18n.dates import TypedDateError, parse_typed_date, parse_typed_time, to_local, typed_date
 from meetcore.meetings import services
 from meetcore.meetings.models import MEETING_STATUSES
+from meetcore.transaction import refuse
 
 bp = Blueprint("meetings", __name__)
 
@@ -98,7 +98,7 @@ def create():
         try:
             meeting = services.schedule_meeting(form_to_input(request.form), by=current_user)
         except (InvalidInput, Conflict) as error:
-            db.session.rollback()
+            refuse()
             flash(str(error.message), "error")
             return render_template(
                 "meetings/form.html", form=form, error_field=error.field, meeting=None,
@@ -135,17 +135,16 @@ def show(meeting_id: int):
 @bp.post("/meetings/<int:meeting_id>/start-from-previous")
 @login_required
 def start_from_previous(meeting_id: int):
-    """Copy the previous meeting's roster and agenda skeleton, committed once here."""
+    """Copy the previous meeting's roster and agenda skeleton, in the request's one transaction."""
     from meetcore.meetings.succession import start_from_previous as copy_previous
 
     meeting = services.get_meeting(meeting_id, by=current_user)
     try:
         done = copy_previous(meeting, keep_invitees=bool(request.form.get("keep_invitees")), by=current_user)
     except (InvalidInput, Conflict) as error:
-        db.session.rollback()
+        refuse()
         flash(str(error.message), "error")
         return redirect(url_for("meetings.show", meeting_id=meeting.id))
-    db.session.commit()
     flash(_("Started from meeting %(number)s: %(seats)s seats and %(items)s agenda items copied.",
             number=done.source.number_label, seats=len(done.seat_ids), items=len(done.item_ids)), "success")
     return redirect(url_for("meetings.show", meeting_id=meeting.id))
@@ -162,7 +161,7 @@ def edit(meeting_id: int):
         try:
             services.update_meeting(meeting, form_to_input(request.form), by=current_user)
         except (InvalidInput, Conflict) as error:
-            db.session.rollback()
+            refuse()
             flash(str(error.message), "error")
             return render_template(
                 "meetings/form.html", form=request.form, meeting=meeting, error_field=error.field,

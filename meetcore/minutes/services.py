@@ -7,7 +7,8 @@ a Yjs v1 update. Under the meeting row's lock (the same lock that numbers the me
 takes the block's document (the one this process kept from its last update of the block when the block's
 revision says nobody wrote it since, else rebuilt from its compacted state and the updates logged since),
 applies the new update (refusing bytes that are not a clean update of this document), appends it to the log,
-stores the derived plain text and commits. Only then is it acknowledged and sent, as the unnumbered
+stores the derived plain text and flushes; the live command commits. Only then is it acknowledged and sent
+(and the document kept for the next update), as the unnumbered
 Socket.IO event ``minutes.update``, to the meeting's staff room, where the other editors' Yjs documents
 merge it. An editor that was away catches up with ``sync_block`` (Yjs sync: it gives its state vector and
 receives what it lacks), so no keystroke depends on a message that could be lost. When a block's log grows
@@ -60,6 +61,7 @@ from meetcore.minutes.crdt import (
     new_revision,
 )
 from meetcore.minutes.models import Decision, MinutesBlock, MinutesUpdate
+from meetcore.transaction import after_commit
 
 log = logging.getLogger(__name__)
 
@@ -221,23 +223,20 @@ def publish_owed_text(meeting_id: int, block_id: int) -> float | None:
     try:
         meeting = _lock_meeting(meeting_id, None)
     except NotFound:
-        db.session.rollback()
         return None
     block = db.session.scalars(
         sa.select(MinutesBlock).where(MinutesBlock.id == block_id).execution_options(populate_existing=True)
     ).one_or_none()
     if block is None or block.text_pending_since is None:
-        db.session.rollback()
-        return None
+        return None  # (the timer's step ends its transaction, releasing the lock)
     due_at = (block.published_at or now) + text_interval()
     if due_at - now > TIMER_SLACK:
-        db.session.rollback()
         return (due_at - now).total_seconds()
     if block.text == block.published_text:
         block.text_pending_since = None
     else:
         _publish(meeting, block, now)
-    db.session.commit()
+    db.session.flush()
     return None
 
 
@@ -270,7 +269,7 @@ class AppliedUpdate:
 def apply_update(
     meeting_id: int, item_id: int, update: bytes, *, by, origin: str | None = None
 ) -> AppliedUpdate:
-    """Merge an editor's Yjs update into the minutes of one agenda item; persisted before it returns.
+    """Merge an editor's Yjs update into the minutes of one agenda item (flushed: the entry point commits).
 
     ``origin`` is the sending connection's Socket.IO id: the update is sent to every other editor.
     """
@@ -320,7 +319,14 @@ def apply_update(
     block.revision = kept.revision = new_revision()
     owed = _coalesce(meeting, block, now, by=by)
     block_id = block.id  # the commit expires the rows: ids read after it would be read again
-    db.session.commit()
+    db.session.flush()
+    # Only a committed update is kept in memory and sent to the other editors (take() removed the
+    # document: a rolled-back one is forgotten, and rebuilt from the log next time).
+    after_commit(_updated, meeting_id, item_id, block_id, kept, canonical, origin, owed)
+    return AppliedUpdate(block=block, seq=seq_after_commit(meeting_id), update=canonical)
+
+
+def _updated(meeting_id, item_id, block_id, kept, canonical, origin, owed) -> None:
     _documents.keep(block_id, kept)
     socketio.emit(
         EDITOR_EVENT,
@@ -330,7 +336,6 @@ def apply_update(
     )
     if owed is not None:
         _ensure_timer(meeting_id, block_id, owed)
-    return AppliedUpdate(block=block, seq=seq_after_commit(meeting_id), update=canonical)
 
 
 def _staff_room(meeting_id: int) -> str:
@@ -355,7 +360,7 @@ def sync_block(meeting_id: int, item_id: int, state_vector: bytes, *, by) -> dic
         missing = document.missing_from(state_vector)
     except MalformedUpdate:
         raise InvalidInput(_l("The state vector could not be read."), field="state_vector") from None
-    db.session.commit()
+    db.session.flush()
     return {"item_id": item.id, "update": encode(missing), "state_vector": encode(document.state_vector())}
 
 
@@ -450,7 +455,7 @@ def record_decision(meeting_id: int, item_id: int, text: str, *, by) -> Decision
     db.session.flush()
     # Whole, as the staff's snapshot has it: participants receive it without the seats present.
     record_event(meeting, "decision.recorded", _decision_out(decision), by=by)
-    db.session.commit()
+    db.session.flush()
     return decision
 
 
@@ -482,7 +487,7 @@ def update_decision(meeting_id: int, decision_id: int, text: str, *, by) -> Deci
         decision.text = text
         record_event(meeting, "decision.updated",
                      {"id": decision.id, "item_id": decision.agenda_item_id, "text": text}, by=by)
-    db.session.commit()
+    db.session.flush()
     return decision
 
 
@@ -493,7 +498,7 @@ def delete_decision(meeting_id: int, decision_id: int, *, by) -> None:
     payload = {"id": decision.id, "item_id": decision.agenda_item_id}
     db.session.delete(decision)
     record_event(meeting, "decision.deleted", payload, by=by)
-    db.session.commit()
+    db.session.flush()
 
 
 def decisions_state(meeting_id: int, *, staff: bool) -> list[dict]:

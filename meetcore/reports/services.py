@@ -65,7 +65,7 @@ def update_details(meeting: Meeting, data: dict, *, by) -> OfficialMinutes:
         setattr(row, name, values[name])
     if changed:
         record_event(meeting, "minutes.details_updated", {"fields": changed}, by=by)
-    db.session.commit()
+    db.session.flush()
     return row
 
 
@@ -135,7 +135,7 @@ def circulate(meeting: Meeting, data: dict | None = None, *, by) -> Circulation:
                 sender=sender_address(), meeting_id=meeting.id)  # fmt: skip
         sent += 1
     record_event(meeting, "minutes.circulated", {"recipients": sent}, by=by)
-    db.session.commit()
+    db.session.flush()
     return Circulation(minutes=row, sent=sent)
 
 
@@ -203,7 +203,7 @@ def certify(meeting: Meeting, data: dict | None = None, *, by) -> OfficialMinute
     record_event(meeting, "minutes.certified",
                  {"status": "certified", "at": now.isoformat(), "meeting_id": later.id, "item_id": item.id},
                  by=by)  # fmt: skip
-    db.session.commit()
+    db.session.flush()
     return row
 
 
@@ -235,5 +235,5 @@ def amend(meeting: Meeting, data: dict, *, by) -> MinutesAmendment:
     db.session.add(amendment)
     db.session.flush()
     record_event(meeting, "minutes.amended", {"amendment_id": amendment.id, "item_id": item_id}, by=by)
-    db.session.commit()
+    db.session.flush()
     return amendment

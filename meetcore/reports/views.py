@@ -15,6 +15,7 @@ from meetcore.meetings.services import get_meeting
 from meetcore.reports import attendance_report as report_service
 from meetcore.reports import content, documents, reading, services
 from meetcore.reports.models import GROUPINGS
+from meetcore.transaction import refuse
 
 bp = Blueprint("reports", __name__, cli_group=None)
 
@@ -97,7 +98,7 @@ def _act(meeting_id: int, action, success) -> Response:
     try:
         result = action(meeting)
     except (InvalidInput, Conflict, NotFound) as error:
-        db.session.rollback()
+        refuse()
         flash(str(error.message), "error")
     else:
         flash(success(result), "success")
@@ -180,7 +181,7 @@ def _private(response: Response) -> Response:
 
 
 def _refused(error: DomainError) -> Response:
-    db.session.rollback()
+    refuse()
     return _private(
         Response(render_template("reports/refused.html", message=error.message), status=error.status)
     )

@@ -60,15 +60,14 @@ def issue_seat_link(
     *,
     expires_at: datetime | None = None,
     by=None,
-    commit: bool = True,
     invitation_id: int | None = None,
 ) -> str:
     """A new personal link token for the seat; only its hash is kept. Returned once.
 
     ``expires_at`` defaults to the meeting's end + 12 hours. ``by`` is the acting user (None when the
-    system issues links, e.g. the invitation mailer); ``commit=False`` leaves the commit to the caller,
-    so an invitation and its link are written in one transaction; ``invitation_id`` names the invitation
-    that carries the link, which is withdrawn with it.
+    system issues links, e.g. the invitation mailer); written in the caller's transaction, so an invitation
+    and its link commit together; ``invitation_id`` names the invitation that carries the link, which is
+    withdrawn with it.
     """
     if by is not None:
         require_editor(by)
@@ -92,10 +91,7 @@ def issue_seat_link(
     record_event(
         meeting, "seats.link_issued", {"seat_id": seat.id, "expires_at": expires_at.isoformat()}, by=by
     )
-    if commit:
-        db.session.commit()
-    else:
-        db.session.flush()
+    db.session.flush()
     return token
 
 
@@ -140,7 +136,7 @@ def revoke_seat_links(seat: Seat, *, by=None) -> int:
         # Its browsers came in through these links: they are closed now, not at their next command, and
         # their attendance intervals end with them (issue 13). A hall's ticks for the seat stay.
         close_connections(LiveConnection.seat_id == seat.id)
-    db.session.commit()
+    db.session.flush()
     return len(links)
 
 

@@ -464,7 +464,4 @@ def import_roster(meeting: Meeting, filename: str | None, content: bytes, *, by)
             },
             by=by,
         )
-        db.session.commit()
-    else:
-        db.session.rollback()
     return ImportResult(created=len(created), updated=len(updated), unchanged=unchanged)

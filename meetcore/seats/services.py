@@ -130,8 +130,7 @@ def _flush_or_conflict(message) -> None:
     try:
         db.session.flush()
     except IntegrityError:
-        db.session.rollback()
-        raise Conflict(message) from None
+        raise Conflict(message) from None  # the entry point rolls back
 
 
 def get_seat(meeting: Meeting, seat_id: int, *, by) -> Seat:
@@ -240,7 +239,7 @@ def add_seats(meeting: Meeting, data: dict, *, by) -> AddedSeats:
         "roles": [r.code for r in provincial_roles + central_roles],
         "skipped": len(skipped),
     }, by=by)  # fmt: skip
-    db.session.commit()
+    db.session.flush()
     return AddedSeats(created=_load_seats(ids), skipped=skipped)
 
 
@@ -299,7 +298,7 @@ def add_seat(meeting: Meeting, data: dict, *, by) -> Seat:
     _flush_or_conflict(duplicate)
     payload = {"seat_ids": [seat.id], "provinces": [province.code] if province else [], "roles": [role.code]}
     record_event(meeting, "seats.added", {**payload, "skipped": 0}, by=by)
-    db.session.commit()
+    db.session.flush()
     return _load_seats([seat.id])[0]
 
 
@@ -337,7 +336,7 @@ def update_seat(seat: Seat, data: dict, *, by) -> Seat:
     if set(changed) & ATTENDEE_FIELDS:
         # Same transaction: the CANCEL to the invitee and the REQUEST to the substitute leave with the change.
         signals.seat_attendee_changed.send(seat, by=by)
-    db.session.commit()
+    db.session.flush()
     return _load_seats([seat.id])[0]
 
 
@@ -357,7 +356,7 @@ def remove_seat(seat: Seat, *, by) -> None:
     signals.seat_removing.send(seat, by=by)  # before the row goes: the CANCEL names this seat's attendee
     db.session.delete(seat)
     record_event(meeting, "seats.removed", payload, by=by)
-    db.session.commit()
+    db.session.flush()
 
 
 # --- reading the roster ----------------------------------------------------------------------------------

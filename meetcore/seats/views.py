@@ -16,12 +16,12 @@ from meetcore.directory.models import REGIONS
 from meetcore.directory.reference import DEFAULT_PROVINCIAL_ROLES
 from meetcore.directory.services import list_roles, provinces_by_region
 from meetcore.errors import Conflict, InvalidInput
-from meetcore.extensions import db
 from meetcore.link_limits import link_limit
 from meetcore.meetings.services import get_meeting
 from meetcore.seats import links, roster_io, services
 from meetcore.seats.labels import SEAT_STATUSES, region_label, rsvp_label, seat_status_label
 from meetcore.seats.models import RSVP_STATES
+from meetcore.transaction import refuse
 
 bp = Blueprint("seats", __name__)
 
@@ -140,7 +140,7 @@ def add_seats(meeting_id: int):
     try:
         result = services.add_seats(meeting, add_form_to_input(request.form), by=current_user)
     except (InvalidInput, Conflict) as error:
-        db.session.rollback()
+        refuse()
         flash(str(error.message), "error")
         return _render_roster(meeting, status=error.status, add_form=form, error_field=error.field)
     created, skipped = len(result.created), len(result.skipped)
@@ -186,7 +186,7 @@ def new_seat(meeting_id: int):
         try:
             seat = services.add_seat(meeting, data, by=current_user)
         except (InvalidInput, Conflict) as error:
-            db.session.rollback()
+            refuse()
             flash(str(error.message), "error")
             context = _seat_form_context(meeting, None, request.form, error.field)
             return render_template("seats/seat_form.html", **context), error.status
@@ -212,7 +212,7 @@ def edit_seat(meeting_id: int, seat_id: int):
         try:
             services.update_seat(seat, _form_input(request.form, SEAT_FORM_FIELDS[2:]), by=current_user)
         except (InvalidInput, Conflict) as error:
-            db.session.rollback()
+            refuse()
             flash(str(error.message), "error")
             seat = services.get_seat(meeting, seat_id, by=current_user)
             context = _seat_form_context(meeting, seat, request.form, error.field)
@@ -233,7 +233,7 @@ def remove_seat(meeting_id: int, seat_id: int):
         try:
             services.remove_seat(seat, by=current_user)
         except Conflict as error:
-            db.session.rollback()
+            refuse()
             flash(str(error.message), "error")
             return redirect(url_for("seats.edit_seat", meeting_id=meeting.id, seat_id=seat_id))
         flash(_("The seat “%(seat)s” has been removed.", seat=label), "success")
@@ -251,7 +251,7 @@ def issue_link(meeting_id: int, seat_id: int):
     try:
         token = links.issue_seat_link(seat, by=current_user)
     except (InvalidInput, Conflict) as error:
-        db.session.rollback()
+        refuse()
         flash(str(error.message), "error")
         return redirect(url_for("seats.edit_seat", meeting_id=meeting.id, seat_id=seat_id))
     seat = services.get_seat(meeting, seat_id, by=current_user)
@@ -302,12 +302,12 @@ def import_file(meeting_id: int):
     try:
         result = roster_io.import_roster(meeting, upload.filename, upload.read(), by=current_user)
     except roster_io.RosterFileError as error:
-        db.session.rollback()
+        refuse()
         if not error.errors:  # with row errors, their list is the one banner (not a second one above it)
             flash(str(error.message), "error")
         return _render_roster(meeting, status=error.status, import_errors=error.errors, error_field="file")
     except (InvalidInput, Conflict) as error:
-        db.session.rollback()
+        refuse()
         flash(str(error.message), "error")
         return _render_roster(meeting, status=error.status, error_field="file")
     flash(_("The roster file has been imported: %(created)s seats added, %(updated)s changed, "

@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
 from meetcore.eventlog.services import seq_after_commit
-from meetcore.extensions import db
 from meetcore.live.events import live_command, meeting_for
 from meetcore.live.snapshot import snapshot_part
 from meetcore.schemas import InputSchema
@@ -51,7 +50,7 @@ def projector_part(meeting, actor) -> dict | None:
 
 
 def _acknowledged(meeting_id: int) -> dict:
-    db.session.commit()  # the live wrapper does not commit on this branch yet (one transaction boundary)
+    """The command's seq; the live wrapper commits before it answers (meetcore.live.events.acknowledged)."""
     return {"seq": seq_after_commit(meeting_id)}
 
 
@@ -89,5 +88,4 @@ def moderate(actor, values: dict) -> dict:
     meeting = meeting_for(actor, values["meeting_id"])
     sessions.moderate(meeting, values["publisher_id"], values["kind"], values["mids"], mute=values["mute"],
                       by=actor)  # fmt: skip
-    db.session.commit()  # the live wrapper does not commit on this branch yet (one transaction boundary)
-    return {"seq": seq_after_commit(values["meeting_id"])}
+    return _acknowledged(meeting.id)

@@ -18,6 +18,7 @@ from meetcore import signals
 from meetcore.errors import DomainError
 from meetcore.extensions import db, socketio
 from meetcore.meetings.models import Meeting
+from meetcore.transaction import unit_of_work
 from meetcore.video import services
 from meetcore.video.janus_api import JanusError
 from meetcore.video.models import VideoRoom
@@ -36,6 +37,11 @@ def check_open_rooms() -> dict[int, list[int]]:
     cannot be reached is logged and passed over; the next round tries again."""
     if not services.video_enabled():
         return {}
+    with unit_of_work():  # one round, a worker's step (it reads only): ended, so the next sees fresh rows
+        return _check_round()
+
+
+def _check_round() -> dict[int, list[int]]:
     meeting_ids = db.session.scalars(
         sa.select(VideoRoom.meeting_id)
         .join(Meeting, Meeting.id == VideoRoom.meeting_id)
@@ -51,7 +57,6 @@ def check_open_rooms() -> dict[int, list[int]]:
         if ids:
             log.info("video: meeting %s: kicked %s (no floor)", meeting_id, ids)
             kicked[meeting_id] = ids
-    db.session.rollback()  # read only: end the transaction, so the next round sees fresh rows
     return kicked
 
 

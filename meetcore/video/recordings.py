@@ -20,6 +20,7 @@ from meetcore.database import utcnow
 from meetcore.errors import NotFound
 from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
+from meetcore.transaction import unit_of_work
 from meetcore.video.models import VideoRecording
 from meetcore.video.services import (
     SEAT_BASE,
@@ -92,7 +93,7 @@ def process_recordings(meeting: Meeting) -> list[VideoRecording]:
         db.session.add(recording)
         made.append(recording)
     room.recordings_processed_at = utcnow()
-    db.session.commit()
+    db.session.flush()  # the caller commits: the background task, or `meetcore video recordings`
     return made
 
 
@@ -146,7 +147,8 @@ def process_recordings_later(meeting: Meeting) -> None:
     def run(meeting_id: int) -> None:
         with app.app_context():
             try:
-                process_recordings(db.session.get(Meeting, meeting_id))
+                with unit_of_work():  # the background task is its own entry point
+                    process_recordings(db.session.get(Meeting, meeting_id))
             except Exception:  # noqa: BLE001  (logged; a background task has nobody else to tell)
                 log.exception("video: recordings of meeting %s", meeting_id)
             finally:

@@ -37,6 +37,7 @@ from meetcore.database import utcnow
 from meetcore.errors import Conflict, DomainError, InvalidInput, PermissionDenied
 from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
+from meetcore.transaction import unit_of_work
 from meetcore.video.janus_api import JanusError, JanusServer, signed_token
 from meetcore.video.models import VideoRoom
 
@@ -229,25 +230,25 @@ def close_room(meeting: Meeting) -> VideoRoom | None:
     except JanusError:
         log.warning("video: could not destroy room %s of meeting %s", room.janus_room_id, meeting.id)
     room.closed_at = utcnow()
-    db.session.commit()
+    db.session.flush()  # the caller commits: meeting_ended's unit of work, or `meetcore video` commands
     return room
 
 
 def meeting_went_live(meeting: Meeting) -> None:
     """After start_meeting commits. Video trouble never stops a meeting: it is logged, and the pages retry."""
     try:
-        create_room(meeting)
+        with unit_of_work():  # a reaction after the commit is a unit of work of its own
+            create_room(meeting)
     except (JanusError, DomainError) as error:
-        db.session.rollback()
         log.warning("video: no room for meeting %s yet: %s", meeting.id, error)
 
 
 def meeting_ended(meeting: Meeting) -> None:
     """After end_meeting commits."""
     try:
-        close_room(meeting)
+        with unit_of_work():  # a reaction after the commit is a unit of work of its own
+            close_room(meeting)
     except (JanusError, DomainError, OSError) as error:
-        db.session.rollback()
         log.warning("video: closing the room of meeting %s: %s", meeting.id, error)
 
 

@@ -13,6 +13,7 @@ from meetcore.errors import DomainError, NotFound
 from meetcore.extensions import csrf, db
 from meetcore.meetings.models import Meeting
 from meetcore.meetings.services import get_meeting
+from meetcore.transaction import refuse
 from meetcore.video import recordings as recording_files
 from meetcore.video import services, sessions, sharing
 
@@ -43,7 +44,7 @@ def _meeting(meeting_id: int) -> Meeting:
 
 
 def _error(error: DomainError):
-    db.session.rollback()
+    refuse()
     return jsonify({"ok": False, "error": error.as_dict()}), error.status
 
 
@@ -53,14 +54,13 @@ def _asking_actor(body: dict):
     return actor_for_connection({"site_token": body["site_token"]} if body.get("site_token") else None)
 
 
-def _answer(call, *, commit: bool = False):
+def _answer(call):
     """Run one service call for the account, seat or site asking; its JSON answer, never cached. The
-    request commits what the call changed (a takeover); a read commits nothing."""
+    request (its entry point, meetcore.transaction.install_http) commits what the call changed (a
+    takeover); a refusal rolls back."""
     body = request.get_json(silent=True) or {}
     try:
         answer = call(_asking_actor(body), body)
-        if commit:
-            db.session.commit()
     except DomainError as error:
         return _error(error)
     response = jsonify({"ok": True, **answer})
@@ -74,7 +74,7 @@ def join(meeting_id: int):
     """The join settings of the account, seat (session) or provincial site (site_token) asking; a seat's or
     hall's new page takes its video over from an older one."""
     return _answer(lambda actor, body: {"video": sessions.join_video(
-        _meeting(meeting_id), by=actor, session=body.get("session"))}, commit=True)  # fmt: skip
+        _meeting(meeting_id), by=actor, session=body.get("session"))})  # fmt: skip
 
 
 @bp.post("/video/<int:meeting_id>/status")
@@ -91,7 +91,7 @@ def status(meeting_id: int):
 def claim(meeting_id: int):
     """The page is about to publish: its endpoint's publisher elsewhere is kicked first."""
     return _answer(lambda actor, body: sessions.claim_publishing(
-        _meeting(meeting_id), by=actor, session=body.get("session")), commit=True)  # fmt: skip
+        _meeting(meeting_id), by=actor, session=body.get("session")))  # fmt: skip
 
 
 @bp.post("/video/<int:meeting_id>/share")

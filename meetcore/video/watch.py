@@ -17,7 +17,8 @@ import logging
 
 from flask import current_app
 
-from meetcore.extensions import db, socketio
+from meetcore.extensions import socketio
+from meetcore.transaction import discard, unit_of_work
 from meetcore.video import services
 from meetcore.video.janus_api import JanusError
 
@@ -48,16 +49,16 @@ class JanusWatch:
         return True
 
     def check(self) -> list[int]:
-        """One round over the configured servers: the meetings whose room was made again. Commits."""
+        """One round over the configured servers: the meetings whose room was made again. Each server's
+        restoration is a unit of work of its own (a worker's step)."""
         restored = []
         for url in services.janus_urls():
             if not self.returned(url):
                 continue
             try:
-                restored += services.restore_rooms(url)
-                db.session.commit()
-            except JanusError as error:  # it went away again: the next round starts over
-                db.session.rollback()
+                with unit_of_work():
+                    restored += services.restore_rooms(url)
+            except JanusError as error:  # it went away again (rolled back): the next round starts over
                 self.sessions.pop(url, None)
                 log.warning("video: restoring the rooms of %s: %s", url, error)
         return restored
@@ -86,5 +87,5 @@ def _watch_loop(app, interval: float) -> None:
         except Exception:  # noqa: BLE001  (logged; the next round tries again)
             log.exception("video: watching the Janus servers")
             with app.app_context():
-                db.session.rollback()
+                discard()
         socketio.sleep(interval)

@@ -13,6 +13,7 @@ from meetcore.errors import Conflict, InvalidInput, NotFound, PermissionDenied, 
 from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
 from meetcore.minutes.models import Decision, MinutesBlock
+from meetcore.transaction import commit
 from tests.agenda.support import (
     STANDARD_TITLES,
     events,
@@ -94,6 +95,7 @@ def test_add_stores_every_field_trimmed(meeting, sec):
 )
 def test_bad_input_names_the_field_and_saves_nothing(meeting, sec, data, field):
     seq_before = meeting.last_seq
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(InvalidInput) as error:
         services.add_item(meeting, data, by=sec)
     assert error.value.field == field
@@ -105,6 +107,7 @@ def test_bad_input_names_the_field_and_saves_nothing(meeting, sec, data, field):
 def test_parent_from_another_meeting_is_refused_with_a_clear_error_and_nothing_saved(tree, sec):
     other = schedule_another_meeting(sec)
     foreign = add(other, "elsewhere", sec)
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(InvalidInput) as error:
         services.add_item(tree, {"title": "sneaky", "parent_id": foreign.id}, by=sec)
     assert error.value.field == "parent_id"
@@ -120,6 +123,7 @@ def test_the_database_itself_refuses_a_cross_meeting_parent(tree, sec):
     """Defence in depth: the composite foreign key, not only the service, keeps trees within a meeting."""
     other = schedule_another_meeting(sec)
     foreign = add(other, "elsewhere", sec)
+    commit()  # the test is the entry point: what it did so far stands
     db.session.add(AgendaItem(meeting_id=tree.id, parent_id=foreign.id, position=0, title="raw"))
     with pytest.raises(sa.exc.IntegrityError):
         db.session.flush()
@@ -159,6 +163,7 @@ def test_update_can_clear_optional_fields_but_not_the_title(tree, sec):
     db.session.expire_all()
     assert db.session.get(AgendaItem, target.id).presenter is None
     for bad in ({"title": ""}, {"title": None}):
+        commit()  # the test is the entry point: what it did so far stands
         with pytest.raises(InvalidInput) as error:
             services.update_item(target, bad, by=sec)
         assert error.value.field == "title"
@@ -213,6 +218,7 @@ def test_move_without_parent_keeps_the_parent(tree, sec):
 def test_moving_under_itself_or_its_own_descendant_is_refused_and_nothing_saved(tree, sec, target):
     before = outline(tree.id)
     seq = len(events(tree.id))
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(InvalidInput) as error:
         services.move_item(item(tree, "A"), {"parent_id": item(tree, target).id}, by=sec)
     assert error.value.field == "parent_id"
@@ -225,6 +231,7 @@ def test_moving_under_an_item_of_another_meeting_is_refused_and_nothing_saved(tr
     other = schedule_another_meeting(sec)
     foreign = add(other, "elsewhere", sec)
     before = outline(tree.id)
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(InvalidInput) as error:
         services.move_item(item(tree, "B"), {"parent_id": foreign.id}, by=sec)
     assert error.value.field == "parent_id"
@@ -238,6 +245,7 @@ def test_moving_under_an_item_of_another_meeting_is_refused_and_nothing_saved(tr
     [({}, None), ({"position": -1}, "position"), ({"position": "top"}, "position"), ({"where": 1}, "where")],
 )
 def test_move_needs_a_valid_place(tree, sec, data, field):
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(InvalidInput) as error:
         services.move_item(item(tree, "B"), data, by=sec)
     assert error.value.field == field
@@ -274,6 +282,7 @@ def test_up_down_indent_outdent(tree, sec):
 )
 def test_buttons_at_the_edge_are_refused_and_change_nothing(tree, sec, move, title):
     before = outline(tree.id)
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(InvalidInput):
         getattr(services, move)(item(tree, title), by=sec)
     db.session.rollback()
@@ -319,6 +328,7 @@ def test_delete_is_refused_while_an_action_item_was_given_under_the_subtree(tree
     db.session.commit()
     assert services.deletion_summary(item(tree, "A"), by=sec)["actions"] == 1
     before = outline(tree.id)
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(Conflict):
         services.delete_item(item(tree, "A"), by=sec)
     db.session.rollback()
@@ -329,6 +339,7 @@ def test_delete_is_refused_while_a_decision_is_recorded_in_the_subtree(tree, sec
     db.session.add(Decision(meeting_id=tree.id, agenda_item_id=item(tree, "A2x").id, text="รับทราบ"))
     db.session.commit()
     before = outline(tree.id)
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(Conflict):
         services.delete_item(item(tree, "A"), by=sec)
     db.session.rollback()
@@ -408,6 +419,7 @@ def test_the_agenda_of_an_ended_or_cancelled_meeting_cannot_change(tree, sec, st
         lambda: services.insert_standard_sections(tree, by=sec),
     ]
     for call in calls:
+        commit()  # the test is the entry point: what it did so far stands
         with pytest.raises(Conflict):
             call()
         db.session.rollback()
@@ -422,12 +434,16 @@ def test_a_live_meeting_may_still_change_its_agenda(tree, sec):
 
 def test_only_the_secretariat_writes_and_only_staff_read(tree, users):
     for role in ("chair", "participant"):
+        commit()  # the test is the entry point: what it did so far stands
         with pytest.raises(PermissionDenied):
             services.add_item(tree, {"title": "x"}, by=users[role])
+        commit()  # the test is the entry point: what it did so far stands
         with pytest.raises(PermissionDenied):
             services.insert_standard_sections(tree, by=users[role])
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(Unauthenticated):
         services.add_item(tree, {"title": "x"}, by=None)
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(PermissionDenied):
         services.agenda_tree(tree, by=users["participant"])
     assert services.agenda_tree(tree, by=users["chair"])
@@ -436,6 +452,7 @@ def test_only_the_secretariat_writes_and_only_staff_read(tree, users):
 
 
 def test_unknown_item_is_not_found(users):
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(NotFound):
         services.get_item(424242, by=users["chair"])
 
@@ -451,6 +468,7 @@ def test_reference_agenda_numbers_and_its_next_meeting_has_every_section(referen
     assert policies["number"] == "1.1" and len(policies["children"]) == 9
     assert policies["children"][-1]["number"] == "1.1.9"
     assert [c["number"] for c in nodes[4]["children"]] == ["5.1", "5.2"]
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(Conflict):  # 1/2560 has ended
         services.add_item(first, {"title": "late"}, by=users["secretariat"])
     db.session.rollback()
@@ -481,6 +499,7 @@ def test_concurrent_adds_never_share_a_position(app_ctx, meeting, sec):
                 start.wait()
                 for n in range(10):
                     services.add_item(target, {"title": f"{name}{n}"}, by=user)
+                    commit()  # each add is its own request: the thread is its entry point
             except BaseException as error:  # reported below, in the test's own thread
                 errors.append(error)
             finally:

@@ -199,6 +199,7 @@ def _prepare(database_url: str) -> dict:
         add_seats(meeting, {"provinces": ["TH-50"], "roles": ["labour"]}, by=user)
         seat = db.session.scalars(sa.select(Seat)).one()
         data = {"meeting_id": meeting.id, "token": issue_seat_link(seat, by=user)}
+        db.session.commit()  # the test is the entry point: the servers read what it made
         db.session.remove()
         db.engine.dispose()
     return data

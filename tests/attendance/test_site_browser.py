@@ -30,6 +30,7 @@ def _site_token(database_url: str, meeting_id: int) -> str:
         token = issue_site_link(
             db.session.get(Meeting, meeting_id), {"province_code": "TH-50"}, by=None
         ).token
+        db.session.commit()  # the test is the entry point: the servers read what it made
         db.session.remove()
         db.engine.dispose()
     return token

@@ -20,6 +20,7 @@ from meetcore.extensions import db
 from meetcore.floor import services as floor
 from meetcore.meetings.services import update_meeting
 from meetcore.minutes import services as minutes
+from meetcore.transaction import commit
 
 APPLY = Path(__file__).resolve().parents[1] / "live" / "apply_events.mjs"
 
@@ -82,6 +83,8 @@ def _change(meeting, users, seats, what: str, pick: int, text: str) -> None:
         db.session.rollback()
         if not isinstance(error, DomainError):
             raise
+    else:
+        commit()  # the test is each change's entry point: a later refusal takes back only its own writes
 
 
 def test_replayed_events_rebuild_a_fresh_snapshot_after_console_edits(

@@ -16,6 +16,7 @@ from meetcore.extensions import db
 from meetcore.floor import services
 from meetcore.floor.models import FloorRequest
 from meetcore.meetings.models import Meeting
+from meetcore.transaction import commit
 from tests.floor.helpers import actor_for
 
 
@@ -94,6 +95,7 @@ def test_each_change_records_one_event_carrying_the_resulting_floor(in_session, 
 def test_a_seat_asks_once_until_its_request_is_closed(in_session, seats):
     actor = actor_for(seats["cm_sd"])
     first = services.request_floor(in_session, by=actor)
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(Conflict) as refused:
         services.request_floor(in_session, by=actor)
     assert refused.value.details == {"request_id": first.id, "state": "queued"}
@@ -107,10 +109,13 @@ def test_a_seat_asks_once_until_its_request_is_closed(in_session, seats):
 def test_staff_ask_for_a_seat_and_a_seat_only_for_itself(in_session, seats, users):
     request = services.request_floor(in_session, seat_id=seats["sk_sd"].id, by=users["secretariat"])
     assert request.attendee_name is None  # the roster names no invitee for that seat
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(PermissionDenied):
         services.request_floor(in_session, seat_id=seats["sk_lab"].id, by=actor_for(seats["cm_sd"]))
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(InvalidInput):
         services.request_floor(in_session, by=users["chair"])  # which seat?
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(PermissionDenied):
         services.request_floor(in_session, seat_id=seats["sk_lab"].id, by=users["participant"])
     db.session.rollback()
@@ -121,10 +126,13 @@ def test_a_seat_of_another_meeting_is_refused(in_session, other_meeting, seats, 
     from tests.floor.helpers import seat_at
 
     stranger = seat_at(other_meeting, "TH-50", "labour")
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(PermissionDenied):
         services.request_floor(in_session, by=actor_for(stranger))
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(NotFound):
         services.request_floor(in_session, seat_id=stranger.id, by=users["chair"])
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(NotFound):
         services.grant_floor(in_session, seat_id=stranger.id, by=users["chair"])
     db.session.rollback()
@@ -136,6 +144,7 @@ def test_floor_is_closed_unless_the_meeting_is_in_session(scheduled, users):
     from tests.floor.helpers import seat_at
 
     seat = seat_at(scheduled, "TH-50", "labour")
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(Conflict) as refused:
         services.request_floor(scheduled, by=actor_for(seat))
     assert refused.value.details == {"status": "scheduled"}
@@ -149,6 +158,7 @@ def test_floor_is_closed_unless_the_meeting_is_in_session(scheduled, users):
         lambda: services.set_time_limit(scheduled, 60, scope="default", by=users["chair"]),
         lambda: services.revoke_floor(scheduled, request_id=request.id, by=users["chair"]),
     ):
+        commit()  # the test is the entry point: what it did so far stands
         with pytest.raises(Conflict):
             attempt()
         db.session.rollback()
@@ -178,6 +188,7 @@ def test_one_speaker_at_a_time_granting_ends_the_previous_turn(in_session, seats
 
 
 def test_grant_without_a_request_takes_the_first_in_line(in_session, seats, users):
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(Conflict):
         services.grant_floor(in_session, by=users["chair"])
     db.session.rollback()
@@ -196,6 +207,7 @@ def test_the_chair_can_call_on_a_seat_that_did_not_ask(in_session, seats, users)
     queued = services.request_floor(in_session, by=actor_for(seats["cm_lab"]))
     services.grant_floor(in_session, seat_id=seats["cm_lab"].id, by=users["chair"])  # its waiting request
     assert db.session.get(FloorRequest, queued.id).state == "granted"
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(Conflict):
         services.grant_floor(in_session, seat_id=seats["cm_lab"].id, by=users["chair"])
     db.session.rollback()
@@ -204,13 +216,16 @@ def test_the_chair_can_call_on_a_seat_that_did_not_ask(in_session, seats, users)
 def test_closed_requests_cannot_be_granted_and_unknown_ones_are_not_found(in_session, seats, users):
     request = services.request_floor(in_session, by=actor_for(seats["cm_sd"]))
     services.withdraw_floor(in_session, by=actor_for(seats["cm_sd"]))
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(Conflict) as refused:
         services.grant_floor(in_session, request_id=request.id, by=users["chair"])
     assert refused.value.details["state"] == "withdrawn"
     db.session.rollback()
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(NotFound):
         services.grant_floor(in_session, request_id=987654, by=users["chair"])
     db.session.rollback()
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(InvalidInput):
         services.grant_floor(in_session, request_id=request.id, seat_id=seats["cm_sd"].id, by=users["chair"])
 
@@ -235,6 +250,7 @@ def test_participants_cannot_grant_revoke_or_set_limits(in_session, seats, users
     )
     for by in (actor_for(seats["cm_sd"]), actor_for(seats["sk_sd"]), users["participant"]):
         for attempt in attempts:
+            commit()  # the test is the entry point: what it did so far stands
             with pytest.raises(PermissionDenied):
                 attempt(by)
             db.session.rollback()
@@ -246,11 +262,13 @@ def test_participants_cannot_grant_revoke_or_set_limits(in_session, seats, users
 
 def test_withdraw_a_queued_request_or_yield_the_floor(in_session, seats, users):
     cm, sk = actor_for(seats["cm_sd"]), actor_for(seats["sk_sd"])
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(Conflict):
         services.withdraw_floor(in_session, by=cm)  # nothing to withdraw
     db.session.rollback()
     mine = services.request_floor(in_session, by=cm)
     theirs = services.request_floor(in_session, by=sk)
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(PermissionDenied):
         services.withdraw_floor(in_session, request_id=theirs.id, by=cm)
     db.session.rollback()
@@ -258,9 +276,11 @@ def test_withdraw_a_queued_request_or_yield_the_floor(in_session, seats, users):
     services.withdraw_floor(in_session, by=cm)  # the speaker yields
     services.withdraw_floor(in_session, request_id=theirs.id, by=users["secretariat"])
     assert rows(in_session) == [(seats["cm_sd"].id, "done"), (seats["sk_sd"].id, "withdrawn")]
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(InvalidInput):
         services.withdraw_floor(in_session, by=users["secretariat"])  # staff name the request
     db.session.rollback()
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(Conflict):
         services.withdraw_floor(in_session, request_id=theirs.id, by=users["secretariat"])
     db.session.rollback()
@@ -270,6 +290,7 @@ def test_withdraw_a_queued_request_or_yield_the_floor(in_session, seats, users):
 
 def test_revoke_ends_the_turn_or_takes_a_request_off_the_queue(in_session, seats, users):
     chair = users["chair"]
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(Conflict):
         services.revoke_floor(in_session, by=chair)  # nobody holds the floor
     db.session.rollback()
@@ -340,8 +361,10 @@ def test_setting_the_same_limit_again_records_nothing(in_session, seats, users):
 def test_time_limits_out_of_range_are_refused(in_session, seats, users, seconds):
     request = services.request_floor(in_session, by=actor_for(seats["cm_sd"]))
     seq = last_seq(in_session)
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(InvalidInput):
         services.set_time_limit(in_session, seconds, scope="default", by=users["chair"])
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(InvalidInput):
         services.grant_floor(in_session, request_id=request.id, time_limit_seconds=seconds, by=users["chair"])
     db.session.rollback()
@@ -349,9 +372,11 @@ def test_time_limits_out_of_range_are_refused(in_session, seats, users, seconds)
 
 
 def test_a_turn_limit_needs_a_speaker(in_session, users):
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(Conflict):
         services.set_time_limit(in_session, 60, by=users["chair"])
     db.session.rollback()
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(InvalidInput):
         services.set_time_limit(in_session, 60, scope="meeting", by=users["chair"])
 
@@ -428,6 +453,7 @@ def test_concurrent_grants_are_served_one_after_the_other(app, in_session, seats
     first = services.request_floor(in_session, by=actor_for(seats["cm_sd"])).id
     second = services.request_floor(in_session, by=actor_for(seats["sk_sd"])).id
     chair_id, secretariat_id = users["chair"].id, users["secretariat"].id
+    commit()  # the test is the entry point: the requests stand before the threads look
     db.session.remove()
     barrier = threading.Barrier(2)
     outcomes: list = []
@@ -441,6 +467,7 @@ def test_concurrent_grants_are_served_one_after_the_other(app, in_session, seats
                 by = db.session.get(User, user_id)
                 barrier.wait(timeout=10)
                 services.grant_floor(meeting, request_id=request_id, by=by)
+                commit()  # each thread is an entry point
                 outcomes.append("ok")
             except Exception as error:  # noqa: BLE001 - the outcome is what the test checks
                 db.session.rollback()
@@ -484,8 +511,10 @@ def test_a_site_asks_for_the_seats_of_its_province(in_session, seats, users):
     substitute = {"substitute_name": "นางสาวแทน ทดสอบ", "substitute_position": "นักวิชาการแรงงาน"}
     update_seat(seats["cm_lab"], {**substitute, "rsvp": "substitute"}, by=users["secretariat"])
     site = site_of(in_session, "TH-50")
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(InvalidInput):
         services.request_floor(in_session, by=site)  # which of its seats?
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(PermissionDenied):
         services.request_floor(in_session, seat_id=seats["sk_sd"].id, by=site)  # Songkhla's seat
     db.session.rollback()
@@ -510,9 +539,11 @@ def test_a_site_withdraws_only_its_provinces_requests_and_cannot_grant(in_sessio
         lambda: services.grant_floor(in_session, request_id=ours.id, by=site),
         lambda: services.revoke_floor(in_session, request_id=theirs.id, by=site),
     ):
+        commit()  # the test is the entry point: what it did so far stands
         with pytest.raises(PermissionDenied):
             attempt()
         db.session.rollback()
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(InvalidInput):
         services.withdraw_floor(in_session, by=site)  # a site names the request
     db.session.rollback()
@@ -523,5 +554,6 @@ def test_a_site_withdraws_only_its_provinces_requests_and_cannot_grant(in_sessio
 
 def test_a_site_of_another_meeting_is_refused(in_session, other_meeting, seats):
     site = site_of(other_meeting, "TH-50")
+    commit()  # the test is the entry point: what it did so far stands
     with pytest.raises(PermissionDenied):
         services.request_floor(in_session, seat_id=seats["cm_sd"].id, by=site)

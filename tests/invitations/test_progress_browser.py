@@ -43,10 +43,12 @@ def _send_invitations(database_url: str, meeting_id: int, email: str) -> int:
     from meetcore.extensions import db
     from meetcore.invitations.sending import send_invitations
     from meetcore.meetings.models import Meeting
+    from meetcore.transaction import commit
 
     with _app(database_url).app_context():
         user = db.session.scalars(sa.select(User).where(User.email == email)).one()
         sent = send_invitations(db.session.get(Meeting, meeting_id), by=user).sent
+        commit()  # as the console's entry point (the request) commits
         db.session.remove()
         db.engine.dispose()
     return sent

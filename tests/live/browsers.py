@@ -131,6 +131,7 @@ def prepare_reference(database_url: str) -> ReferenceData:
         ).all()  # fmt: skip
         data.site_seats = list(site_seats)
         data.items = [node["item"].id for node, _depth in walk(public_tree(meeting.id))]
+        db.session.commit()  # the test is the entry point: the servers read what it made
         db.session.remove()
         db.engine.dispose()
     return data
@@ -160,8 +161,20 @@ def live_value(page, expression: str):
     return page.evaluate(script)
 
 
+def _commit_the_test() -> None:
+    from flask import has_app_context
+
+    if has_app_context():
+        from meetcore.transaction import commit
+
+        commit()
+
+
 def wait_until(predicate, timeout: float = 20, interval: float = 0.1, message: str = "condition"):
-    """Poll `predicate` until it returns a true value (returned); fail after `timeout` seconds."""
+    """Poll `predicate` until it returns a true value (returned); fail after `timeout` seconds. What the test
+    changed through services is committed first: the test is their entry point, and what it waits for (a
+    closed connection, a broadcast) follows the commit."""
+    _commit_the_test()
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:

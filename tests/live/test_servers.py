@@ -45,6 +45,7 @@ def _prepare(database_url: str, items: int = 5, seats: int = 0) -> dict:
 
             seed_reference_data()
             data["seats"] = [(seat.id, issue_seat_link(seat)) for seat in add_seats(meeting, seats)]
+        db.session.commit()  # the test is the entry point: the servers read what it made
         db.session.remove()
         db.engine.dispose()
     return data

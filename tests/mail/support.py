@@ -46,7 +46,14 @@ def outbox_by_recipient() -> dict:
 
 
 def start_sender(app, *args: str, claim_timeout: int | None = None) -> subprocess.Popen:
-    """`meetcore mail send ARGS` in its own process, on the test database, to the test SMTP server."""
+    """`meetcore mail send ARGS` in its own process, on the test database, to the test SMTP server. What the
+    test queued is committed first: the test was its entry point, and the sender reads another session."""
+    from flask import has_app_context
+
+    from meetcore.transaction import commit
+
+    if has_app_context():  # the test's session (a new app context would be another session)
+        commit()
     config = app.config
     env = dict(os.environ)
     env.update(

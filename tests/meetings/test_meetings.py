@@ -13,6 +13,7 @@ from meetcore.extensions import db
 from meetcore.meetings import services
 from meetcore.meetings.models import Meeting
 from meetcore.meetings.services import meeting_state
+from meetcore.transaction import commit
 from tests.clock import (
     MEETING_DAY,
     TODAY,
@@ -241,7 +242,9 @@ NEW_YEARS_EVE = NEW_YEAR - timedelta(days=1)
 
 def _held_on(users, day, start: tuple[int, int], end: tuple[int, int], **changes):
     times = {"start_at": local_input(day, *start), "end_at": local_input(day, *end)}
-    return services.schedule_meeting(dict(MEETING_INPUT, **times, **changes), by=users["secretariat"])
+    made = services.schedule_meeting(dict(MEETING_INPUT, **times, **changes), by=users["secretariat"])
+    commit()  # the test is the entry point
+    return made
 
 
 def test_the_numbers_year_is_bangkoks_at_the_turn_of_the_year(users):

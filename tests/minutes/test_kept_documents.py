@@ -10,6 +10,7 @@ from meetcore.extensions import db
 from meetcore.minutes import services
 from meetcore.minutes.crdt import DocumentCache, KeptDocument, MinutesDocument
 from meetcore.minutes.models import MinutesBlock
+from meetcore.transaction import commit
 from tests.minutes.conftest import Browser, received
 from tests.minutes.test_command_statements import Statements
 
@@ -76,6 +77,7 @@ def test_an_update_rolled_back_after_applying_is_forgotten(editor, item, users, 
     monkeypatch.setattr(services.db.session, "commit", failing_commit)
     with pytest.raises(RuntimeError):
         services.apply_update(editor.meeting_id, item.id, editor.type(None, " หาย"), by=users["secretariat"])
+        commit()  # the test is the entry point: its commit is the one that fails
     monkeypatch.undo()
     db.session.rollback()
     fresh = Browser(editor.sio, editor.meeting_id, item.id)

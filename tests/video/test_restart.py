@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from meetcore.extensions import db
+from meetcore.transaction import commit
 from meetcore.video import services
 from meetcore.video.janus_process import JanusConfig, JanusProcess
 from meetcore.video.watch import JanusWatch
@@ -83,10 +84,12 @@ def test_a_restarted_janus_gets_the_room_back_and_the_floor_is_enforced_within_1
     from tests.video.conftest import schedule
 
     meeting = start_meeting(schedule(users, "การประชุมที่ Janus เริ่มใหม่", 1), by=users["secretariat"])
+    commit()  # as start_meeting's entry point: its room is made at Janus once committed
     room = services.room_of(meeting)
     chiang_mai = seat_at(meeting, "TH-50", "social_development")
     songkhla = seat_at(meeting, "TH-90", "labour")
     grant_floor(meeting, seat_id=chiang_mai.id, by=users["chair"])
+    commit()  # as the floor's entry point
     time.sleep(3 * WATCH_SECONDS)  # the watcher has its session: the room was found there, nothing told
     assert exists(room) and _restored_events(meeting) == []
 

@@ -8,10 +8,21 @@ import time
 import pytest
 
 from meetcore.extensions import db
+from meetcore.transaction import commit
 from meetcore.video import services
 from meetcore.video.janus_api import JanusError, JanusServer, signed_token
 from tests.floor.helpers import seat_at
 from tests.video.conftest import ADMIN_KEY, TOKEN_SECRET, schedule, tick_at_the_hall
+
+
+def started(meeting, users):
+    """Start the meeting as its entry point would: committed, so that its room is made (a reaction that runs
+    after the commit)."""
+    from meetcore.meetings.services import start_meeting
+
+    meeting = start_meeting(meeting, by=users["secretariat"])
+    commit()
+    return meeting
 
 
 def janus(url: str) -> JanusServer:
@@ -58,6 +69,7 @@ def test_room_destroyed_when_the_meeting_ends(live_meeting, users):
 
     room = services.room_of(live_meeting)
     end_meeting(live_meeting, by=users["secretariat"])
+    commit()  # the test is the entry point: the room closes after the commit
     room = services.room_of(live_meeting)
     assert room.closed_at is not None
     assert not exists(room)
@@ -75,11 +87,11 @@ def test_no_room_without_janus_or_without_video_conference(video_app, reference,
 
 
 def test_placement_on_the_least_loaded_server_is_persisted(video_app, janus_pair, reference, users):
-    from meetcore.meetings.services import end_meeting, start_meeting
+    from meetcore.meetings.services import end_meeting
 
     a, b = (process.config.http_url for process in janus_pair)
     video_app.config["MEETCORE_JANUS_URLS"] = f"{a},{b}"
-    meetings = [start_meeting(schedule(users, f"ประชุม {n}", n), by=users["secretariat"]) for n in (1, 2, 3)]
+    meetings = [started(schedule(users, f"ประชุม {n}", n), users) for n in (1, 2, 3)]
     placed = [services.room_of(meeting).server_url for meeting in meetings]
     assert placed == [a, b, a]
     assert services.server_loads() == {a: 2, b: 1}
@@ -87,7 +99,8 @@ def test_placement_on_the_least_loaded_server_is_persisted(video_app, janus_pair
         assert exists(services.room_of(meeting))
     # One of A's meetings ends: A and B carry one each; the next goes to A (first in the list).
     end_meeting(meetings[0], by=users["secretariat"])
-    fourth = start_meeting(schedule(users, "ประชุม 4", 4), by=users["secretariat"])
+    commit()  # the test is the entry point: the room closes after the commit
+    fourth = started(schedule(users, "ประชุม 4", 4), users)
     assert services.room_of(fourth).server_url == a
     # The placement is kept: a new session (another process, a restart) reads the same servers, even when
     # the order of the configured servers changes.
@@ -99,11 +112,9 @@ def test_placement_on_the_least_loaded_server_is_persisted(video_app, janus_pair
 
 
 def test_a_server_that_cannot_be_reached_is_passed_over(video_app, janus_pair, reference, users):
-    from meetcore.meetings.services import start_meeting
-
     a = janus_pair[0].config.http_url
     video_app.config["MEETCORE_JANUS_URLS"] = f"http://127.0.0.1:9/janus,{a}"
-    meeting = start_meeting(schedule(users, "ประชุม", 1), by=users["secretariat"])
+    meeting = started(schedule(users, "ประชุม", 1), users)
     assert services.room_of(meeting).server_url == a
 
 
@@ -184,9 +195,11 @@ def test_the_floor_is_enforced_at_janus(live_meeting, users):
 
     # Chiang Mai gets the floor: nobody is kicked but... the Songkhla hall, which has no turn.
     grant_floor(live_meeting, seat_id=chiang_mai.id, by=users["chair"])
+    commit()  # the test is the entry point: the floor is enforced at Janus after the commit
     assert ids_in_room(live_meeting) == {joined["studio"], joined["cm"], listener}
     # The chair takes the floor back: Chiang Mai's publisher is gone at Janus; the studio stays.
     revoke_floor(live_meeting, by=users["chair"])
+    commit()
     assert ids_in_room(live_meeting) == {joined["studio"], listener}
     assert services.may_publish(services.seat_endpoint(chiang_mai), live_meeting) is False
     assert services.may_publish(studio, live_meeting) is True
@@ -206,6 +219,7 @@ def test_a_hand_over_kicks_the_previous_speaker(live_meeting, users):
              room_token=credentials["room_token"], publisher_id=endpoint.publisher_id)  # fmt: skip
         ids[seat.id] = endpoint.publisher_id
     grant_floor(live_meeting, seat_id=songkhla.id, by=users["chair"])
+    commit()  # the test is the entry point: the floor is enforced at Janus after the commit
     assert ids_in_room(live_meeting) == {ids[songkhla.id]}
     # Songkhla's hall speaks for the seat only once its roll call has the seat in the room.
     site = services.site_endpoint(songkhla.province)

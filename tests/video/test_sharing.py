@@ -5,7 +5,7 @@ shared content at a time, and a share that ends at Janus when the floor moves on
 
 from __future__ import annotations
 
-from meetcore.extensions import db
+from meetcore.transaction import commit
 from meetcore.video import floor_watch, services
 from tests.conftest import sign_in
 from tests.floor.helpers import seat_at
@@ -38,7 +38,7 @@ def test_a_seat_without_the_floor_may_not_share_and_the_holder_may(video_app, li
     assert other_http.post(f"/video/{live_meeting.id}/share", json={}).status_code == 422  # no session
 
     grant_floor(live_meeting, seat_id=holder.id, by=users["chair"])
-    db.session.commit()
+    commit()  # as the floor's entry point: its committed reactions (the floor at Janus) run
     holder_http = seat_client(video_app, holder)
     holder_video = join_page(holder_http, live_meeting)
     answer = ask_to_share(holder_http, live_meeting, holder_video)
@@ -53,7 +53,7 @@ def test_a_share_ends_at_janus_when_the_floor_moves_on(video_app, live_meeting, 
 
     holder = seat_at(live_meeting, "TH-50", "labour")
     grant_floor(live_meeting, seat_id=holder.id, by=users["chair"])
-    db.session.commit()
+    commit()  # as the floor's entry point: its committed reactions (the floor at Janus) run
     server_url = services.room_of(live_meeting).server_url
     http = seat_client(video_app, holder)
     video = join_page(http, live_meeting)
@@ -65,7 +65,7 @@ def test_a_share_ends_at_janus_when_the_floor_moves_on(video_app, live_meeting, 
     sign_in(client, users["chair"])
     studio_video = join_page(client, live_meeting)
     revoke_floor(live_meeting, by=users["chair"])
-    db.session.commit()
+    commit()  # as the floor's entry point: its committed reactions (the floor at Janus) run
     assert share["share_id"] not in room_participants(live_meeting)  # kicked with the floor change
 
     # Whatever way it comes back without the floor (straight to Janus), the continuous check kicks it; the
@@ -89,7 +89,7 @@ def test_one_shared_content_at_a_time(video_app, live_meeting, users, client):
 
     holder = seat_at(live_meeting, "TH-90", "labour")
     grant_floor(live_meeting, seat_id=holder.id, by=users["chair"])
-    db.session.commit()
+    commit()  # as the floor's entry point: its committed reactions (the floor at Janus) run
     http = seat_client(video_app, holder)
     video = join_page(http, live_meeting)
     share = ask_to_share(http, live_meeting, video).get_json()
