@@ -2,15 +2,7 @@
 decision, shared by the agenda (meetcore.demo.reference_meeting) and its record
 (meetcore.demo.reference_minutes)."""
 
-# The Thai standard agenda, section 1..6.
-STANDARD_SECTIONS = (
-    "เรื่องที่ประธานแจ้งให้ที่ประชุมทราบ",
-    "เรื่องรับรองรายงานการประชุม",
-    "เรื่องสืบเนื่อง",
-    "เรื่องเพื่อทราบ",
-    "เรื่องเพื่อพิจารณา",
-    "เรื่องอื่น ๆ",
-)
+from meetcore.agenda.services import STANDARD_SECTIONS  # noqa: F401  (the agenda's own six sections)
 
 AGENDA_BASED_GROUP = "นโยบายเร่งด่วนตามภารกิจ (Agenda-based)"
 AREA_BASED_GROUP = "นโยบายเชิงพื้นที่ (Area-based)"
