@@ -66,6 +66,13 @@ function upsertById(list, entry) {
   else list.push(entry);
 }
 
+/** The snapshot's order of decisions (meetcore.minutes.services: taken_at, then id); ISO times in UTC
+ * compare as strings. */
+function byTakenAt(a, b) {
+  if (a.taken_at !== b.taken_at) return String(a.taken_at) < String(b.taken_at) ? -1 : 1;
+  return a.id - b.id;
+}
+
 function actionsPart(state) {
   if (!state.actions || typeof state.actions !== 'object') state.actions = { agency_id: null, items: [] };
   if (!Array.isArray(state.actions.items)) state.actions.items = [];
@@ -271,6 +278,9 @@ const HANDLERS = {
   'decision.recorded': (state, p) => {
     if (!Array.isArray(state.decisions)) state.decisions = [];
     upsertById(state.decisions, { ...p });
+    // In the snapshot's order (when taken, then id): two decisions taken at once on two processes may
+    // commit, and so arrive, in the other order.
+    state.decisions.sort(byTakenAt);
     return APPLIED;
   },
   'decision.updated': (state, p) => {
