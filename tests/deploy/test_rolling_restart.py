@@ -44,6 +44,7 @@ from tests.starting import start_now
 PARTICIPANTS = int(os.environ.get("MEETCORE_ROLLING_PARTICIPANTS", "40"))
 STARTUP = 180  # seconds a process may take to start on a loaded machine (the clients use the other meanwhile)
 BACK_WITHIN = 10.0  # seconds from losing its process to being joined again
+DETECTION = 2.0  # s: a closed connection noticed by its client, and the rejoin's write
 TYPING_PAUSE = 0.1  # seconds between the secretariat's keystrokes (one chunk of text each)
 TEST_REVISION = "f0e1d2c3b4a5"
 PASSWORD = "long enough password"
@@ -401,7 +402,10 @@ def test_a_rolling_restart_and_an_upgrade_in_the_middle_of_a_meeting_lose_nothin
     assert max(outages) <= BACK_WITHIN
     # The minutes are the same in every client.
     assert {page.minutes.get(data["item_id"]) for page in pages} == {text}
-    # The attendance record: no seat away longer than its own client's longest reconnect.
+    # The attendance record: no seat away longer than its own client's longest reconnect. The server
+    # closes the interval at the SIGTERM, before the client notices, and opens the next once the rejoin is
+    # written: DETECTION allows for both (a false departure as long as a heartbeat, 10 s, still fails).
     for page, seat_id in zip(pages, harness.seat_ids, strict=True):
         departures = _departures(intervals[seat_id])
-        assert all(gap <= max(page.outages) + 0.5 for gap in departures), (seat_id, departures, page.outages)
+        allowed = max(page.outages) + DETECTION
+        assert all(gap <= allowed for gap in departures), (seat_id, departures, page.outages)
