@@ -77,6 +77,8 @@ def test_progress_counts_follow_the_sending(small_meeting, as_secretariat, smtp)
     assert counts() == {"waiting": 0, "invited": 5, "pending": 0, "sent": 4, "failed": 1, "total": 5}
     page = as_secretariat.get(f"/meetings/{small_meeting.id}/invitations").get_data(as_text=True)
     assert 'id="outbox-progress"' in page and "ส่งแล้ว 4 จาก 5" in page
+    assert page.count("outbox-progress-line').textContent") == 1  # the refreshing script once, in the body
+    assert "<script" not in page.split("<title>", 1)[1].split("</title>", 1)[0]
 
 
 def test_progress_is_for_staff(small_meeting, client, users):
