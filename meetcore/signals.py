@@ -48,7 +48,7 @@ RECEIVER_MODULES = (
     "meetcore.minutes.services",
     "meetcore.polls.services",
     "meetcore.video.services",
-    "meetcore.video.recordings",
+    "meetcore.video.recording_worker",
 )
 
 

@@ -92,3 +92,40 @@ def recordings(meeting_id: int) -> None:
         click.echo(
             f"{row.started_at}  {row.publisher or '?'}  {row.kind}  {row.file_name}  {row.size_bytes} B"
         )
+
+
+@video_cli.command("compose")
+@click.option("--loop", is_flag=True, help="Keep running: a round every MEETCORE_VIDEO_RECORDING_INTERVAL s.")
+@click.option("--meeting", "meeting_id", type=int, default=None, help="Only this meeting's recording.")
+@click.option("--again", is_flag=True, help="With --meeting: build its recording again, even if it is built.")
+def compose(loop: bool, meeting_id: int | None, again: bool) -> None:
+    """Compose each ended meeting's recording into one file with chapters (the recording worker). A build
+    left unfinished by a worker that stopped is taken over once its lease runs out."""
+    from meetcore.extensions import db
+    from meetcore.mail.cli import stop_on_signals
+    from meetcore.mail.sender import StopRequest
+    from meetcore.meetings.models import Meeting
+    from meetcore.transaction import unit_of_work
+    from meetcore.video.models import RecordingBuild
+    from meetcore.video.recording_worker import queue_build, run_forever, run_once
+
+    app = current_app._get_current_object()
+    if meeting_id is not None:
+        with unit_of_work():
+            meeting = db.session.get(Meeting, meeting_id)
+            if meeting is None:
+                raise click.ClickException(f"meeting {meeting_id} does not exist")
+            queue_build(meeting, again=again)
+    stop = StopRequest()
+    stop_on_signals(stop)
+    if loop:
+        click.echo("recording worker running; stop with Ctrl-C or SIGTERM")
+        run_forever(app, stop=stop)
+        click.echo("recording worker stopped")
+        return
+    built = run_once(app, meeting_id=meeting_id, stop=stop)
+    click.echo(f"{built} recording(s) composed")
+    for build in db.session.query(RecordingBuild).order_by(RecordingBuild.meeting_id):
+        if meeting_id is None or build.meeting_id == meeting_id:
+            outcome = build.file_name or build.error or ""
+            click.echo(f"meeting {build.meeting_id}: {build.state} {build.progress}% {outcome}".rstrip())

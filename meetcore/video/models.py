@@ -66,3 +66,27 @@ class VideoEndpoint(db.Model):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     audio_muted: Mapped[bool] = mapped_column(default=False)
     video_stopped: Mapped[bool] = mapped_column(default=False)
+
+
+class RecordingBuild(db.Model):
+    """The one playable file of a meeting's session, composed by the recording worker from the pieces:
+    queued → processing (claimed under a lease that the worker renews with each progress report, so a
+    worker that died is taken over when its lease runs out) → done or failed. One row per meeting, so that
+    building twice gives one file. The chapters (agenda items) are kept here as well as in the file."""
+
+    __tablename__ = "video_recording_builds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"), unique=True)
+    state: Mapped[str] = mapped_column(sa.String(20), default="queued")  # queued|processing|done|failed
+    progress: Mapped[int] = mapped_column(default=0)  # percent of the session composed
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(40))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the lease, renewed with progress
+    attempts: Mapped[int] = mapped_column(default=0)
+    file_name: Mapped[str | None] = mapped_column(sa.String(300))
+    duration_seconds: Mapped[float | None] = mapped_column(sa.Float)
+    chapters: Mapped[list] = mapped_column(sa.JSON, default=list)  # [{item_id, title, start, end}] seconds
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    seats_may_watch: Mapped[bool] = mapped_column(default=False)  # the secretariat's choice, per meeting
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -11,22 +11,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from meetcore import signals
 from meetcore.auth.permissions import require_editor
 from meetcore.database import utcnow
 from meetcore.errors import NotFound
 from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
-from meetcore.transaction import unit_of_work
 from meetcore.video.models import VideoRecording
 from meetcore.video.services import (
     SEAT_BASE,
     SITE_BASE,
     STUDIO_BASE,
-    meeting_ended,
     room_of,
     seat_endpoint,
     site_endpoint,
@@ -134,33 +130,3 @@ def recording_file(meeting: Meeting, recording_id: int, *, by) -> Path:
     if not path.is_file():
         raise NotFound(_l("The recording's file is no longer there."))
     return path
-
-
-def process_recordings_later(meeting: Meeting) -> None:
-    """janus-pp-rec can take minutes after a long meeting: it runs beside the request (a greenlet, or a
-    thread in threading mode), so ending the meeting is acknowledged at once. Should this process die
-    first, the room keeps recordings_processed_at NULL and `meetcore video recordings` does it."""
-    from meetcore.extensions import socketio
-
-    app = current_app._get_current_object()
-
-    def run(meeting_id: int) -> None:
-        with app.app_context():
-            try:
-                with unit_of_work():  # the background task is its own entry point
-                    process_recordings(db.session.get(Meeting, meeting_id))
-            except Exception:  # noqa: BLE001  (logged; a background task has nobody else to tell)
-                log.exception("video: recordings of meeting %s", meeting_id)
-            finally:
-                db.session.remove()
-
-    socketio.start_background_task(run, meeting.id)
-
-
-@signals.meeting_ended.connect
-def _close_room(meeting: Meeting, *, by) -> None:
-    """After end_meeting commits: the room is closed at Janus, then its recordings become files."""
-    meeting_ended(meeting)
-    room = room_of(meeting)
-    if room is not None and room.record and not room.is_open and room.recordings_processed_at is None:
-        process_recordings_later(meeting)

@@ -1,12 +1,13 @@
 """HTTP side of the video domain: a browser's join settings (tokens minted per request; a new page takes its
 endpoint over; fresh tokens for a running session; screen sharing),
-Debian's janus.js and adapter.js, and the secretariat's list of recordings."""
+Debian's janus.js and adapter.js, the secretariat's list of recordings, and the meeting's composed recording
+with its chapters (the staff; the seats when the secretariat allows it)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, jsonify, render_template, request, send_file
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from meetcore.errors import DomainError, NotFound
@@ -14,8 +15,8 @@ from meetcore.extensions import csrf, db
 from meetcore.meetings.models import Meeting
 from meetcore.meetings.services import get_meeting
 from meetcore.transaction import refuse
+from meetcore.video import playback, services, sessions, sharing
 from meetcore.video import recordings as recording_files
-from meetcore.video import services, sessions, sharing
 
 bp = Blueprint("video", __name__)
 
@@ -134,3 +135,57 @@ def recording(meeting_id: int, recording_id: int):
     meeting = get_meeting(meeting_id, by=current_user)
     path = recording_files.recording_file(meeting, recording_id, by=current_user)
     return send_file(path, as_attachment=True, download_name=path.name)
+
+
+def _watcher():
+    """The account, or the seat of a personal link (its confirmed session), asking to watch."""
+    from meetcore.live.actors import actor_for_connection
+
+    return actor_for_connection(None)
+
+
+@bp.get("/meetings/<int:meeting_id>/recording")
+def watch(meeting_id: int):
+    """The playback page: the composed recording, its chapters (the agenda) and each item's minutes."""
+    meeting, watcher = _meeting(meeting_id), _watcher()
+    build = playback.recording_build(meeting, by=watcher)
+    ready = build is not None and build.state == "done"
+    return render_template("video/playback.html", meeting=meeting, build=build, ready=ready,
+                           staff=getattr(watcher, "role", None) in playback.STAFF_ROLES,
+                           may_decide=getattr(watcher, "role", None) in ("admin", "secretariat"),
+                           minutes=playback.chapter_minutes(meeting, build) if ready else {})  # fmt: skip
+
+
+@bp.get("/meetings/<int:meeting_id>/recording/status")
+def watch_status(meeting_id: int):
+    """The build's state and progress, which the playback page asks for until the file is ready."""
+    build = playback.recording_build(_meeting(meeting_id), by=_watcher())
+    response = jsonify({"state": build.state if build else None, "progress": build.progress if build else 0})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/meetings/<int:meeting_id>/recording.webm")
+def watch_file(meeting_id: int):
+    """The file, after the same check as the page (nginx sends it when MEETCORE_ACCEL_REDIRECT_PREFIX is
+    set); a player's range requests are answered."""
+    path = playback.recording_path(_meeting(meeting_id), by=_watcher())
+    response = send_file(path, mimetype="video/webm", conditional=True, max_age=0)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.get("/meetings/<int:meeting_id>/recording/chapters.vtt")
+def watch_chapters(meeting_id: int):
+    build = playback.recording_build(_meeting(meeting_id), by=_watcher())
+    if build is None or build.state != "done":
+        raise NotFound()
+    return Response(playback.chapters_vtt(build), mimetype="text/vtt", headers={"Cache-Control": "no-store"})
+
+
+@bp.post("/meetings/<int:meeting_id>/recording/seats")
+@login_required
+def watch_by_seats(meeting_id: int):
+    """The secretariat lets the meeting's seats watch the recording, or stops them."""
+    playback.allow_seats_to_watch(_meeting(meeting_id), request.form.get("allowed") == "1", by=current_user)
+    return redirect(url_for("video.watch", meeting_id=meeting_id))
