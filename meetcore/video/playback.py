@@ -40,6 +40,12 @@ def recording_build(meeting: Meeting, *, by) -> RecordingBuild | None:
     raise PermissionDenied(_l("The recording of this meeting is for the secretariat and the chair only."))
 
 
+def seats_may_watch(meeting: Meeting) -> bool:
+    """Whether the recording is ready and the secretariat lets the meeting's seats watch it."""
+    build = _build(meeting)
+    return build is not None and build.state == "done" and build.seats_may_watch
+
+
 def recording_path(meeting: Meeting, *, by) -> Path:
     """The composed file, for whoever may watch it, once it is built."""
     build = recording_build(meeting, by=by)

@@ -27,6 +27,12 @@ def _video_enabled() -> bool:
     return services.video_enabled()
 
 
+@bp.app_template_global("recording_for_seats")
+def _recording_for_seats(meeting: Meeting) -> bool:
+    """For the participant page: the meeting's recording is built and its seats may watch it."""
+    return playback.seats_may_watch(meeting)
+
+
 # Debian's packages libjs-janus-gateway, libjs-webrtc-adapter and libjs-pdf: served from where apt put them.
 BROWSER_LIBRARIES = {
     "janus.js": Path("/usr/share/javascript/janus-gateway/janus.js"),

@@ -36,6 +36,7 @@ SCRIPT = [
     ("meeting.ended", 180),
 ]
 SIZE, FPS = (160, 120), 10
+CUES = "() => [...document.querySelector('video').textTracks[0].cues].map(c => [c.startTime, c.text])"
 T0 = NOW.replace(microsecond=0) - timedelta(hours=2)
 
 
@@ -441,6 +442,8 @@ def test_seats_watch_only_when_the_secretariat_allows_it(built):
     file_url = f"/meetings/{built.meeting_id}/recording.webm"
     assert seat.get(file_url).status_code == 403
     assert seat.get(f"/meetings/{built.meeting_id}/recording").status_code == 403
+    watch_link = f'href="/meetings/{built.meeting_id}/recording"'
+    assert watch_link not in seat.get(f"/live/{built.meeting_id}").get_data(as_text=True)
     secretariat = app.test_client()
     secretariat.post("/login", data={"email": "sec@example.org", "password": PASSWORD})
     allowed = secretariat.post(f"/meetings/{built.meeting_id}/recording/seats", data={"allowed": "1"})
@@ -448,6 +451,9 @@ def test_seats_watch_only_when_the_secretariat_allows_it(built):
     part = seat.get(file_url, headers={"Range": "bytes=0-99"})
     assert part.status_code == 206 and part.headers["Content-Type"] == "video/webm" and len(part.data) == 100
     assert "item-" in seat.get(f"/meetings/{built.meeting_id}/recording/chapters.vtt").get_data(as_text=True)
+    assert watch_link in seat.get(f"/live/{built.meeting_id}").get_data(as_text=True)  # the participant page
+    page = seat.get(f"/meetings/{built.meeting_id}/recording").get_data(as_text=True)
+    assert "จังหวัดรายงานแผนงาน" in page and "recording/seats" not in page  # the minutes; not the setting
     stranger = app.test_client()
     with stranger.session_transaction() as session:
         session[SEAT_SESSION_KEY] = {"seat_id": built.other_seat_id, "meeting_id": built.meeting_id + 1}
@@ -478,9 +484,7 @@ def test_playable_in_chromium_with_chapters_and_the_items_minutes(built, tmp_pat
             assert quality > 0
             page.evaluate("() => { document.querySelector('video').textTracks[0].mode = 'hidden'; }")
             page.wait_for_function("() => document.querySelector('video').textTracks[0].cues?.length === 2")
-            cues = page.evaluate(
-                "() => [...document.querySelector('video').textTracks[0].cues].map(c => [c.startTime, c.text])"
-            )
+            cues = page.evaluate(CUES)
             assert cues == [[5.0, built.item_titles[0]], [100.0, built.item_titles[1]]]
             page.click(f"[data-item='{built.item_ids[1]}']")
             page.wait_for_function("() => document.querySelector('video').currentTime >= 100")
