@@ -100,3 +100,27 @@ def test_seats_cannot_be_allowed_before_there_is_a_recording(meeting, users, cli
 def test_compose_refuses_a_meeting_that_does_not_exist(app_ctx):
     result = app_ctx.test_cli_runner().invoke(args=["video", "compose", "--meeting", "999999"])
     assert result.exit_code != 0 and "meeting 999999 does not exist" in result.output
+
+
+def test_ending_a_recorded_meeting_queues_its_recording(
+    live_meeting, users, video_app, tmp_path, monkeypatch
+):
+    """The room closes at Janus after the end commits; beside the request its pieces are made playable and
+    its build queued, left to the recording worker when the app process does not compose."""
+    import time
+
+    from meetcore.meetings.services import end_meeting
+    from meetcore.video.services import room_of
+
+    monkeypatch.setitem(video_app.config, "MEETCORE_VIDEO_RECORDING_IN_APP", 0)
+    room = room_of(live_meeting)
+    room.record, room.rec_dir = True, str(tmp_path)
+    commit()
+    end_meeting(live_meeting, by=users["secretariat"])
+    commit()
+    deadline = time.monotonic() + 30
+    while (build := _build(live_meeting)) is None and time.monotonic() < deadline:
+        commit()  # a fresh read each time
+        time.sleep(0.2)
+    assert build is not None and (build.state, build.progress) == ("queued", 0)
+    assert room_of(live_meeting).recordings_processed_at is not None
