@@ -4,7 +4,8 @@ A meeting's RecordingBuild row is queued when the meeting ends. A worker claims 
 UPDATE (queued, or processing under a lease nobody renewed for MEETCORE_VIDEO_RECORDING_LEASE_SECONDS), so
 two workers never build the same meeting at once; it renews the lease with every progress report, and a
 worker that finds its lease taken stops its ffmpeg. A worker that dies leaves the row `processing`: the next
-worker takes it over when the lease runs out and builds it again from the start. The file is written under
+worker takes it over when the lease runs out and builds it again from the start; a worker asked to stop
+(SIGTERM: a restart) puts its build back in the queue at once. The file is written under
 a temporary name and renamed into place (meeting-<id>.webm in the room's recordings folder), so building
 twice leaves one file, and a reader never sees half of one.
 
@@ -56,6 +57,10 @@ class ComposeFailed(Exception):
 
 class LeaseLost(Exception):
     """Another worker took the build over: this one stops."""
+
+
+class WorkerStopping(Exception):
+    """The worker was asked to stop (SIGTERM, Ctrl-C): its build goes back to the queue."""
 
 
 # --- the queue (a service: flushes; the caller commits) --------------------------------------------------
@@ -201,9 +206,16 @@ def _plan(build_id: int):
         return meeting.id, Path(room.rec_dir), session, pieces
 
 
-def build_recording(app: Flask, build_id: int, token: str) -> None:
-    """Compose one claimed build; its row ends done, failed, or (lease lost) someone else's."""
+def build_recording(app: Flask, build_id: int, token: str, stop=None) -> None:
+    """Compose one claimed build; its row ends done, failed, (lease lost) someone else's, or (the worker
+    asked to stop: SIGTERM) queued again for the next worker."""
     part = None
+
+    def report(percent: int) -> bool:
+        if stop is not None and stop.is_set():
+            raise WorkerStopping()
+        return _report(build_id, token, progress=percent, claimed_at=utcnow())
+
     try:
         meeting_id, folder, session, pieces = _plan(build_id)
         target = folder / f"meeting-{meeting_id}.webm"
@@ -214,11 +226,7 @@ def build_recording(app: Flask, build_id: int, token: str) -> None:
         metadata.write_text(chapters_metadata(session.chapters), encoding="utf-8")
         command = compose_command(session, pieces, _layout(app.config), metadata, part, _encoder(app.config))
         try:
-            run_ffmpeg(
-                command,
-                session.duration,
-                lambda percent: _report(build_id, token, progress=percent, claimed_at=utcnow()),
-            )
+            run_ffmpeg(command, session.duration, report)
         finally:
             metadata.unlink(missing_ok=True)
         os.replace(part, target)  # the same name each time: building again replaces, never adds
@@ -236,6 +244,10 @@ def build_recording(app: Flask, build_id: int, token: str) -> None:
     except LeaseLost:
         log.warning("video: recording build %s was taken over by another worker", build_id)
     except Exception as error:  # noqa: BLE001  (kept on the row: the recordings page shows it)
+        if stop is not None and stop.is_set():  # a stop (SIGTERM reaches ffmpeg too): not the build's fault
+            log.info("video: recording build %s put back in the queue: the worker stops", build_id)
+            _report(build_id, token, state="queued", progress=0, claimed_by=None, claimed_at=None)
+            return
         log.exception("video: recording build %s failed", build_id)
         _report(
             build_id, token, state="failed", error=str(error)[:2000], claimed_by=None, finished_at=utcnow()
@@ -255,7 +267,7 @@ def run_once(app: Flask, *, meeting_id: int | None = None, stop: threading.Event
                 build_id = claim_next(token, meeting_id)
                 if build_id is None:
                     break
-                build_recording(app, build_id, token)
+                build_recording(app, build_id, token, stop)
                 count += 1
         finally:
             db.session.remove()

@@ -11,8 +11,12 @@ playback page in Chromium (ServerProcess on the same database)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -430,6 +434,86 @@ def test_building_again_gives_the_same_one_file(built):
         rows = db.session.scalars(sa.select(RecordingBuild)).all()
         assert [(row.state, row.progress, row.attempts) for row in rows] == [("done", 100, 3)]
         db.session.remove()
+
+
+def _compose(built: Built, tmp_path: Path, *args: str, lease: int = 120) -> subprocess.Popen:
+    """`meetcore video compose` as a process of its own, as the recording worker's service runs it."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MEETCORE_")}
+    env.update(
+        MEETCORE_DATABASE_URL=built.url,
+        MEETCORE_SECRET_KEY="recording-test",
+        MEETCORE_INSTANCE_DIR=str(tmp_path / "instance"),
+        MEETCORE_VIDEO_RECORDING_SIZE=f"{SIZE[0]}x{SIZE[1]}",
+        MEETCORE_VIDEO_RECORDING_FPS=str(FPS),
+        MEETCORE_VIDEO_RECORDING_BITRATE="100k",
+        MEETCORE_VIDEO_RECORDING_LEASE_SECONDS=str(lease),
+    )
+    log = open(tmp_path / "compose.log", "ab")  # noqa: SIM115  (kept open for the process's life)
+    return subprocess.Popen(
+        [sys.executable, "-m", "meetcore", "video", "compose", *args],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _row(built: Built) -> dict:
+    engine = sa.create_engine(built.url)
+    try:
+        with engine.connect() as connection:
+            return dict(
+                connection.execute(
+                    sa.text(
+                        "SELECT state, progress, claimed_by, attempts, file_name FROM video_recording_builds"
+                    )
+                )
+                .mappings()
+                .one()
+            )
+    finally:
+        engine.dispose()
+
+
+def _wait_for_progress(built: Built, process: subprocess.Popen) -> dict:
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and process.poll() is None:
+        row = _row(built)
+        if row["state"] == "processing" and row["progress"] > 0:
+            return row
+        time.sleep(0.3)
+    raise AssertionError(f"no progress: {_row(built)}, worker exited {process.poll()}")
+
+
+def test_a_restarted_worker_puts_its_build_back_and_a_killed_one_is_taken_over(built, tmp_path):
+    from meetcore.extensions import db
+    from meetcore.meetings.models import Meeting
+    from meetcore.transaction import unit_of_work
+    from meetcore.video import recording_worker
+
+    with _app(built.url).app_context():
+        with unit_of_work():
+            recording_worker.queue_build(db.session.get(Meeting, built.meeting_id), again=True)
+        db.session.remove()
+    stopped = _compose(built, tmp_path)
+    _wait_for_progress(built, stopped)
+    stopped.send_signal(signal.SIGTERM)  # systemd's restart
+    assert stopped.wait(timeout=60) == 0
+    row = _row(built)
+    assert (row["state"], row["progress"], row["claimed_by"]) == ("queued", 0, None)  # back in the queue
+    assert [p.name for p in built.folder.glob(".meeting-*")] == []  # its half-written file deleted
+
+    killed = _compose(built, tmp_path)
+    taken = _wait_for_progress(built, killed)
+    killed.kill()  # a crash: nothing of the worker runs
+    killed.wait(timeout=30)
+    assert _row(built)["state"] == "processing"
+    time.sleep(1.5)  # the lease below
+    assert _compose(built, tmp_path, lease=1).wait(timeout=300) == 0
+    row = _row(built)
+    assert (row["state"], row["progress"], row["claimed_by"]) == ("done", 100, None)
+    assert row["attempts"] == taken["attempts"] + 1
+    assert sorted(p.name for p in built.folder.iterdir() if "meeting-" in p.name) == [built.file.name]
+    assert abs(float(ffprobe(built.file)["format"]["duration"]) - SESSION) < 1.0
 
 
 def test_seats_watch_only_when_the_secretariat_allows_it(built):
