@@ -156,8 +156,12 @@ def _chapters(meeting: Meeting, session: Session, events: list[MeetingEvent]) ->
     return chapters
 
 
-def session_pieces(session: Session, recordings: list[VideoRecording], folder: Path) -> list[Piece]:
-    """The recorded files that overlap the session, with their offsets."""
+def session_pieces(
+    session: Session, recordings: list[VideoRecording], folder: Path, chairs: set[str] = frozenset()
+) -> list[Piece]:
+    """The recorded files that overlap the session, with their offsets. When a chair's studio (`chairs`:
+    "studio-<account id>") published video, the studio's picture is the chair's: another studio camera
+    (the secretariat's) is heard, not shown."""
     pieces = []
     for row in recordings:
         path = folder / row.file_name
@@ -166,7 +170,30 @@ def session_pieces(session: Session, recordings: list[VideoRecording], folder: P
         offset = (row.started_at - session.started_at).total_seconds()
         if offset < session.duration:
             pieces.append(Piece(path, row.kind, row.publisher, offset))
+    if any(piece.kind == "video" and piece.publisher in chairs for piece in pieces):
+        pieces = [
+            p for p in pieces if not (p.kind == "video" and _is_studio(p) and p.publisher not in chairs)
+        ]
     return pieces
+
+
+def chair_studios(meeting: Meeting, recordings: list[VideoRecording]) -> set[str]:
+    """The studio publishers that are the meeting's chair: its chair account, or chair accounts."""
+    from meetcore.auth.models import User
+
+    ids = {
+        int(row.publisher.removeprefix("studio-"))
+        for row in recordings
+        if (row.publisher or "").startswith("studio-") and row.publisher.removeprefix("studio-").isdigit()
+    }
+    chairs = set(db.session.scalars(sa.select(User.id).where(User.id.in_(ids), User.role == "chair")))
+    if meeting.chair_user_id in ids:
+        chairs = {meeting.chair_user_id}
+    return {f"studio-{user_id}" for user_id in chairs}
+
+
+def _is_studio(piece: Piece) -> bool:
+    return bool(piece.publisher and piece.publisher.startswith("studio-"))
 
 
 # --- the ffmpeg command -------------------------------------------------------------------------------------
@@ -197,7 +224,7 @@ def _video_filters(session: Session, pieces: list[tuple[int, Piece]], layout: La
     small_layers: list[tuple[str, str, str]] = []
     for index, piece in pieces:
         start = f"setpts=PTS-STARTPTS+{max(piece.offset, 0):.3f}/TB"
-        if piece.publisher and piece.publisher.startswith("studio-"):
+        if _is_studio(piece):
             filters.append(f"[{index}:v]{start},split=2[l{index}][s{index}]")
             filters.append(f"[l{index}]{_fit(layout.width, layout.height)}[L{index}]")
             filters.append(f"[s{index}]{_fit(*small)}[S{index}]")

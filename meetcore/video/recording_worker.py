@@ -37,6 +37,7 @@ from meetcore.transaction import unit_of_work
 from meetcore.video.composition import (
     Layout,
     NothingToCompose,
+    chair_studios,
     chapters_metadata,
     compose_command,
     read_session,
@@ -199,8 +200,10 @@ def _plan(build_id: int):
             raise NothingToCompose("the meeting's video was not recorded")
         process_recordings(meeting)
         session = read_session(meeting)
-        rows = db.session.scalars(sa.select(VideoRecording).where(VideoRecording.meeting_id == meeting.id))
-        pieces = session_pieces(session, list(rows), Path(room.rec_dir))
+        rows = list(
+            db.session.scalars(sa.select(VideoRecording).where(VideoRecording.meeting_id == meeting.id))
+        )
+        pieces = session_pieces(session, rows, Path(room.rec_dir), chair_studios(meeting, rows))
         if not pieces:
             raise NothingToCompose("no recorded piece lies within the session")
         return meeting.id, Path(room.rec_dir), session, pieces

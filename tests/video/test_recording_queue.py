@@ -124,3 +124,35 @@ def test_ending_a_recorded_meeting_queues_its_recording(
         time.sleep(0.2)
     assert build is not None and (build.state, build.progress) == ("queued", 0)
     assert room_of(live_meeting).recordings_processed_at is not None
+
+
+def test_the_studio_picture_is_the_chairs_and_every_voice_is_heard(meeting, users, tmp_path):
+    """Two studio cameras (the chair's and the secretariat's): the picture is the chair's; both are mixed."""
+    from meetcore.video.composition import (
+        Layout,
+        Session,
+        chair_studios,
+        compose_command,
+        session_pieces,
+    )
+    from meetcore.video.models import VideoRecording
+
+    start = NOW.replace(microsecond=0)
+    session = Session(start, start + timedelta(minutes=3))
+    rows = []
+    for user in (users["secretariat"], users["chair"]):
+        for kind, suffix in (("video", "webm"), ("audio", "opus")):
+            name = f"studio-{user.id}-{kind}.{suffix}"
+            (tmp_path / name).write_bytes(b"piece")
+            rows.append(VideoRecording(meeting_id=meeting.id, file_name=name, kind=kind,
+                                       publisher=f"studio-{user.id}", started_at=start))  # fmt: skip
+    chairs = chair_studios(meeting, rows)
+    assert chairs == {f"studio-{users['chair'].id}"}
+    pieces = session_pieces(session, rows, tmp_path, chairs)
+    shown = [(p.kind, p.publisher) for p in pieces]
+    assert ("video", f"studio-{users['secretariat'].id}") not in shown
+    assert ("audio", f"studio-{users['secretariat'].id}") in shown and len(pieces) == 3
+    command = compose_command(session, pieces, Layout(160, 120, 10), tmp_path / "m", tmp_path / "o", [])
+    graph = command[command.index("-filter_complex") + 1]
+    assert "amix=inputs=3" in graph  # the silence and both studios' audio
+    assert graph.count("overlay=") == 2  # the chair large outside turns, small during them
