@@ -124,7 +124,8 @@ def compose(loop: bool, meeting_id: int | None, again: bool) -> None:
         click.echo("recording worker stopped")
         return
     built = run_once(app, meeting_id=meeting_id, stop=stop)
-    click.echo(f"{built} recording(s) composed")
+    stopped = "; asked to stop: the build in progress is back in the queue" if stop.is_set() else ""
+    click.echo(f"{built} recording(s) taken up{stopped}")
     for build in db.session.query(RecordingBuild).order_by(RecordingBuild.meeting_id):
         if meeting_id is None or build.meeting_id == meeting_id:
             outcome = build.file_name or build.error or ""

@@ -167,13 +167,16 @@ def probe_duration(path: Path) -> float:
     return float(result.stdout.strip())
 
 
-def run_ffmpeg(command: list[str], duration: float, report) -> None:
-    """Run the composition, calling report(percent) every REPORT_EVERY seconds; report False: stop."""
+def run_ffmpeg(command: list[str], duration: float, report, stopping=None) -> None:
+    """Run the composition, calling report(percent) every REPORT_EVERY seconds (report False: the lease is
+    lost, stop) and stopping() at each of ffmpeg's progress lines (twice a second; True: the worker stops)."""
     with tempfile.TemporaryFile("w+") as errors:
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True)
         reported = time.monotonic()
         try:
             for line in process.stdout:
+                if stopping is not None and stopping():
+                    raise WorkerStopping()
                 key, _, value = line.strip().partition("=")
                 if key != "out_time_us" or not value.isdigit() or time.monotonic() - reported < REPORT_EVERY:
                     continue
@@ -215,8 +218,6 @@ def build_recording(app: Flask, build_id: int, token: str, stop=None) -> None:
     part = None
 
     def report(percent: int) -> bool:
-        if stop is not None and stop.is_set():
-            raise WorkerStopping()
         return _report(build_id, token, progress=percent, claimed_at=utcnow())
 
     try:
@@ -229,7 +230,7 @@ def build_recording(app: Flask, build_id: int, token: str, stop=None) -> None:
         metadata.write_text(chapters_metadata(session.chapters), encoding="utf-8")
         command = compose_command(session, pieces, _layout(app.config), metadata, part, _encoder(app.config))
         try:
-            run_ffmpeg(command, session.duration, report)
+            run_ffmpeg(command, session.duration, report, stop.is_set if stop is not None else None)
         finally:
             metadata.unlink(missing_ok=True)
         os.replace(part, target)  # the same name each time: building again replaces, never adds

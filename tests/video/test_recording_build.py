@@ -437,13 +437,14 @@ def test_building_again_gives_the_same_one_file(built):
 
 
 def _compose(built: Built, tmp_path: Path, *args: str, lease: int = 120) -> subprocess.Popen:
-    """`meetcore video compose` as a process of its own, as the recording worker's service runs it."""
+    """`meetcore video compose` as a process of its own, as the recording worker's service runs it; at
+    320x240, so that composing lasts long enough to be stopped half-way (it sees a stop within 0.5 s)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("MEETCORE_")}
     env.update(
         MEETCORE_DATABASE_URL=built.url,
         MEETCORE_SECRET_KEY="recording-test",
         MEETCORE_INSTANCE_DIR=str(tmp_path / "instance"),
-        MEETCORE_VIDEO_RECORDING_SIZE=f"{SIZE[0]}x{SIZE[1]}",
+        MEETCORE_VIDEO_RECORDING_SIZE="320x240",
         MEETCORE_VIDEO_RECORDING_FPS=str(FPS),
         MEETCORE_VIDEO_RECORDING_BITRATE="100k",
         MEETCORE_VIDEO_RECORDING_LEASE_SECONDS=str(lease),
