@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -324,6 +325,10 @@ def run_scenario(pages, staff, data, server, config, database_url) -> None:
             assert message(pages["b"]) == strings(pages["b"])["ended"]
             wait_until(lambda: recordings_made(database_url, data.meeting_id), message="recordings processed")
             assert_recordings(database_url, data.meeting_id, studio_id, a_id)
+            # Then the one file of the session is composed from those pieces, as long as the session.
+            built = lambda: recording_built(database_url, data.meeting_id)  # noqa: E731
+            wait_until(built, timeout=300, message="the session's one file")
+            assert_one_file(database_url, data.meeting_id)
 
 
 def media_of(page) -> dict:
@@ -364,6 +369,46 @@ def recordings_made(database_url: str, meeting_id: int) -> bool:
         ).scalar_one()
     engine.dispose()
     return done is not None
+
+
+def recording_built(database_url: str, meeting_id: int) -> bool:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url)
+    with engine.connect() as connection:
+        state = connection.execute(
+            sa.text("SELECT state, error FROM video_recording_builds WHERE meeting_id = :m"),
+            {"m": meeting_id},
+        ).one_or_none()
+    engine.dispose()
+    assert state is None or state.state != "failed", state.error
+    return state is not None and state.state == "done"
+
+
+def assert_one_file(database_url: str, meeting_id: int) -> None:
+    """The file composed of the real pieces (janus-pp-rec's) lasts the session, the log's start to end."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url)
+    with engine.connect() as connection:
+        rec_dir, file_name = connection.execute(
+            sa.text("SELECT rec_dir, file_name FROM video_rooms JOIN video_recording_builds "
+                    "USING (meeting_id) WHERE meeting_id = :m"), {"m": meeting_id}
+        ).one()  # fmt: skip
+        started, ended = (
+            connection.execute(
+                sa.text("SELECT created_at FROM meeting_events WHERE meeting_id = :m AND kind = :k"),
+                {"m": meeting_id, "k": kind},
+            ).scalar_one()
+            for kind in ("meeting.started", "meeting.ended")
+        )
+    engine.dispose()
+    started, ended = (value if isinstance(value, datetime) else datetime.fromisoformat(value)
+                      for value in (started, ended))  # fmt: skip
+    command = ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0"]
+    command.append(str(Path(rec_dir) / file_name))
+    probe = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert abs(float(probe.stdout) - (ended - started).total_seconds()) < 1.0
 
 
 def assert_recordings(database_url: str, meeting_id: int, studio_id: int, a_id: int) -> None:
