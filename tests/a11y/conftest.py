@@ -1,5 +1,5 @@
-"""The pages the accessibility checks walk (issue 15, item 7): the console of a meeting, the live pages and the
-participant pages, served by a real server process over the reference meeting, in session, with its
+"""The pages the accessibility checks walk (issue 15, item 7): the console of a meeting, the live pages and
+the participant pages, served by a real server process over the reference meeting, in session, with its
 invitations sent, a site link, a personal link, an action and its agency's follow-up link."""
 
 from __future__ import annotations
@@ -162,6 +162,7 @@ def open_page(site: Site, name: str, viewport: str):
 
 
 PAGE_NAMES = [
-    "login", "meetings", "dashboard", "meeting", "agenda", "roster", "board", "invitations", "attendance", "sites",
-    "minutes", "actions", "console", "chair", "participant", "site", "join", "identity", "rsvp", "followup",
+    "login", "meetings", "dashboard", "meeting", "agenda", "roster", "board", "invitations", "attendance",
+    "sites", "minutes", "actions", "console", "chair", "participant", "site", "join", "identity", "rsvp",
+    "followup",
 ]  # fmt: skip
