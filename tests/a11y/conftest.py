@@ -67,12 +67,13 @@ def _extras(database_url: str, data) -> dict[str, str]:
             sa.select(Invitation).where(Invitation.seat_id == data.seats["self"]).order_by(Invitation.id)
         ).first()
         start_now(meeting, by=secretariat)
-        create_action(meeting.id, {
+        action = create_action(meeting.id, {
             "item_id": data.items[-1], "title": "จัดทำแผนที่ทางสังคมของจังหวัด",
             "owner": {"agency_id": data.agencies["self"]}, "due_date": TODAY + timedelta(days=30),
         }, by=secretariat)  # fmt: skip
         followup = issue_agency_link(db.session.get(Agency, data.agencies["self"]), by=secretariat)
-        tokens = {"rsvp": rsvp_token(invitation), "followup": followup}
+        tokens = {"rsvp": rsvp_token(invitation), "followup": followup,
+                  "assignment": str(action.assignments[0].id)}
         commit()
         db.session.remove()
         db.engine.dispose()
@@ -87,9 +88,12 @@ def _pages(data, tokens: dict[str, str]) -> dict[str, Page]:
         Page("login", None, "/login"),
         Page("meetings", sec, "/"),
         Page("dashboard", sec, "/actions"),
+        Page("new-meeting", sec, "/meetings/new"),
         Page("meeting", sec, meeting),
         Page("agenda", sec, f"{meeting}/agenda"),
+        Page("agenda-item", sec, f"{meeting}/agenda/items/{data.items[0]}/edit"),
         Page("roster", sec, f"{meeting}/roster"),
+        Page("seat", sec, f"{meeting}/roster/new"),
         Page("board", sec, f"{meeting}/board"),
         Page("invitations", sec, f"{meeting}/invitations"),
         Page("attendance", sec, f"{meeting}/attendance"),
@@ -106,6 +110,7 @@ def _pages(data, tokens: dict[str, str]) -> dict[str, Page]:
         Page("identity", None, f"/join/{seat_link}/identity"),
         Page("rsvp", None, f"/rsvp/{tokens['rsvp']}"),
         Page("followup", None, f"/followup/link/{tokens['followup']}"),
+        Page("assignment", None, f"/followup/link/{tokens['followup']}/assignments/{tokens['assignment']}"),
     ]
     return {page.name: page for page in pages}
 
@@ -162,7 +167,7 @@ def open_page(site: Site, name: str, viewport: str):
 
 
 PAGE_NAMES = [
-    "login", "meetings", "dashboard", "meeting", "agenda", "roster", "board", "invitations", "attendance",
-    "sites", "minutes", "actions", "console", "chair", "participant", "site", "join", "identity", "rsvp",
-    "followup",
+    "login", "meetings", "dashboard", "new-meeting", "meeting", "agenda", "agenda-item", "roster", "seat",
+    "board", "invitations", "attendance", "sites", "minutes", "actions", "console", "chair", "participant",
+    "site", "join", "identity", "rsvp", "followup", "assignment",
 ]  # fmt: skip
