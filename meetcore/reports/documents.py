@@ -12,6 +12,7 @@ run therefore carries all three, and the document's default run properties too.
 from __future__ import annotations
 
 import io
+import unicodedata
 from pathlib import Path
 
 from flask import render_template
@@ -145,6 +146,32 @@ def _word_text(text: str) -> str:
     return without_control_characters(text)
 
 
+# U+2060 WORD JOINER: no line break here. Word and LibreOffice break Thai lines where their dictionaries see a
+# word boundary, and a name is rarely in the dictionary: "นางสมหญิง" became "นางสม / หญิง" in a narrow column.
+WORD_JOINER = "\u2060"
+
+
+def _is_thai(char: str) -> bool:
+    return "\u0e00" <= char <= "\u0e7f"
+
+
+def _starts_a_cluster(char: str) -> bool:
+    """A character a line may break before: not a mark over or under a consonant, nor sara am (ำ)."""
+    return not unicodedata.category(char).startswith("M") and char != "\u0e33"
+
+
+def unbroken_name(name: str) -> str:
+    """A person's name that lines break only at the spaces between its parts (title and first name, last
+    name), as the PDF's nowrap parts do: a word joiner between the letters of each Thai part. The parts
+    themselves stay apart, so a name wider than its column still wraps, between its parts."""
+    joined = []
+    for previous, char in zip((" " + name)[:-1], name, strict=True):
+        if _is_thai(previous) and _is_thai(char) and _starts_a_cluster(char):
+            joined.append(WORD_JOINER)
+        joined.append(char)
+    return "".join(joined)
+
+
 def _add(paragraph, text: str, *, bold: bool = False, italic: bool = False):
     return _thai_run_properties(paragraph.add_run(_word_text(text)), bold=bold, italic=italic)
 
@@ -182,12 +209,12 @@ def _people_table(document, lists) -> None:
                 number_paragraph = cells[0].paragraphs[0]
                 number_paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
                 _add(number_paragraph, f"{number}.")
-                _add(cells[1].paragraphs[0], entry.name)
+                _add(cells[1].paragraphs[0], unbroken_name(entry.name))
                 _no_wrap(cells[1])
                 position = cells[2].paragraphs[0]
                 _add(position, entry.position or "")
                 if entry.on_behalf_of:
-                    _add(position, f" แทน {entry.on_behalf_of}")
+                    _add(position, f" แทน {unbroken_name(entry.on_behalf_of)}")
                 if entry.note:
                     _add(position, f" {entry.note}", italic=True)
         if not number:
@@ -401,7 +428,8 @@ def render_docx(doc: MinutesDocument) -> bytes:
         (doc.row.recorder_name, doc.row.recorder_position, "ผู้จดรายงานการประชุม"),
         (doc.row.reviewer_name, doc.row.reviewer_position, "ผู้ตรวจรายงานการประชุม"),
     ):
-        lines = [name or "......................................", *([position] if position else [])]
+        signed = unbroken_name(name or "......................................")
+        lines = [signed, *([position] if position else [])]
         for line in lines:  # the signature block stays on one page
             _paragraph(document, line, indent_cm=8).paragraph_format.keep_with_next = True
         _paragraph(document, label, indent_cm=8, space_after_pt=12)

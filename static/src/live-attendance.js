@@ -32,7 +32,7 @@ export const attendanceSection = {
     const table = (caption, rows) => h('table', { class: 'list live-tally' },
       h('caption', {}, caption),
       h('thead', {}, h('tr', {},
-        h('th', { scope: 'col' }, ''), h('th', { scope: 'col' }, this.s.present),
+        h('td', {}, ''), h('th', { scope: 'col' }, this.s.present), // a corner, not a header
         h('th', { scope: 'col' }, this.s.substitute), h('th', { scope: 'col' }, this.s.absent),
         h('th', { scope: 'col' }, this.s.seats))),
       h('tbody', {}, rows.map(([key, label, t]) => h('tr', { dataset: { tally: key } },

@@ -246,3 +246,32 @@ def test_the_pdf_lists_are_aligned_names_whole_entries_on_one_page(held, tmp_pat
 
     for number in range(len(long_entries)):
         assert page_of(f"ก{number:03d}ข") == page_of(f"ค{number:03d}ง"), f"entry {number} split across pages"
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (Debian libreoffice-writer-nogui) is not installed")
+def test_libreoffice_never_breaks_a_name_of_the_docx_inside_a_part(held, tmp_path):
+    """Word and LibreOffice break Thai where their dictionaries see a word, inside a name too ("นางสม / หญิง"):
+    rendered by LibreOffice, every part of every attendee's name (the reference roster's, a substitute's, and
+    names wider than the column) stands whole on one line."""
+    from meetcore.reports.documents import render_docx
+    from meetcore.seats.models import Seat
+
+    absent_ids = {seat.id for seat in held.present} | {held.substitute.id}
+    absent = db.session.scalars(
+        sa.select(Seat).where(Seat.meeting_id == held.meeting_id, Seat.id.not_in(absent_ids))
+        .order_by(Seat.id)
+    ).all()  # fmt: skip
+    for seat, parts in zip(absent, LONG_NAMES, strict=False):
+        seat.name = " ".join(parts)
+    db.session.commit()
+    doc = _document(held)
+    pages = _pdf_lines(libreoffice_pdf(render_docx(doc), tmp_path), tmp_path)
+    texts = [line["text"] for lines in pages for line in lines]
+    for parts in LONG_NAMES:
+        assert not any(bare("".join(parts)) in text for text in texts), "the name did not wrap: no test"
+    names = [entry.name for part in (doc.present, doc.absent, doc.supporting)
+             for group in part for entry in group.entries]  # fmt: skip
+    assert len(names) > 540
+    parts = [part for name in names for part in name.split()]
+    broken = [part for part in parts if not any(bare(part) in text for text in texts)]
+    assert broken == [], f"broken across lines: {broken[:10]}"
