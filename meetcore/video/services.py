@@ -32,6 +32,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from meetcore import signals
+from meetcore.actors import SYSTEM_VIDEO
 from meetcore.auth.permissions import STAFF, require_staff
 from meetcore.database import utcnow
 from meetcore.errors import Conflict, DomainError, InvalidInput, PermissionDenied
@@ -273,7 +274,8 @@ def restore_rooms(server_url: str) -> list[int]:
             continue
         restored.append(meeting.id)
         floor_changed(meeting)  # nobody is in the new room yet; whoever comes back meets the floor
-        record_event(meeting, "video.restored", {"room": room.janus_room_id, "at": utcnow().isoformat()})
+        record_event(meeting, "video.restored", {"room": room.janus_room_id, "at": utcnow().isoformat()},
+                     by=SYSTEM_VIDEO)
     db.session.flush()
     if restored:
         log.warning("video: %s came back; rooms of meetings %s made again", server_url, restored)
