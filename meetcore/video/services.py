@@ -486,9 +486,8 @@ def enforce_floor(meeting: Meeting) -> list[int]:
     room = room_of(meeting)
     if room is None or not room.is_open:
         return []
-    server = janus_server(room.server_url)
     entitled = entitled_publisher_ids(meeting)
-    kicked = []
+    unentitled = []
     for participant in participants(meeting):
         pid = participant.get("id")
         if not isinstance(pid, int):
@@ -497,13 +496,23 @@ def enforce_floor(meeting: Meeting) -> list[int]:
         if STUDIO_BASE <= (owner or pid) < ENDPOINT_END or (owner or pid) in entitled:
             continue
         if SEAT_BASE <= pid < STUDIO_BASE or owner is not None or participant.get("publisher"):
-            try:
-                server.videoroom({"request": "kick", "room": room.janus_room_id, "secret": room.secret,
-                                  "id": pid})  # fmt: skip
-                kicked.append(pid)
-            except JanusError as error:
-                if error.code != 428:  # 428: it left meanwhile
-                    raise
+            unentitled.append(pid)
+    return kick(room, unentitled)
+
+
+def kick(room: VideoRoom, participant_ids: list[int]) -> list[int]:
+    """Remove these participants from the room at Janus; returns those kicked (one that left meanwhile is
+    not an error)."""
+    server = janus_server(room.server_url)
+    kicked = []
+    for pid in participant_ids:
+        try:
+            server.videoroom({"request": "kick", "room": room.janus_room_id, "secret": room.secret,
+                              "id": pid})  # fmt: skip
+            kicked.append(pid)
+        except JanusError as error:
+            if error.code != 428:  # 428: it left meanwhile
+                raise
     return kicked
 
 
