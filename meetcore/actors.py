@@ -92,7 +92,7 @@ SYSTEM_MINUTES = SystemActor("system:minutes", "secretariat")
 SYSTEM_MAIL = SystemActor("system:mail", "secretariat")
 # Janus rooms brought back after a restart.
 SYSTEM_VIDEO = SystemActor("system:video", "secretariat")
-# The demonstration data (`meetcore demo`), built as the secretariat would.
+# The demonstration data (`meetcore demo-data`), built as the secretariat would.
 SYSTEM_DEMO = SystemActor("system:demo", "secretariat")
 # Documents built for a reader already let in: they read attendance as the chair may.
 SYSTEM_REPORTS = SystemActor("system:reports", "chair")
