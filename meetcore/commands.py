@@ -5,9 +5,14 @@ acting account, and the commands of the whole application (`run`, `settings`). B
 from __future__ import annotations
 
 import gc
+import logging
 
 import click
 from flask import current_app
+
+from meetcore.actors import SYSTEM_CLI, SystemActor, act_as_system
+
+log = logging.getLogger(__name__)
 
 
 def fail(error) -> None:
@@ -24,6 +29,15 @@ def acting_user(email: str):
         return user_by_email(email)
     except DomainError as error:
         fail(error)
+
+
+def as_system() -> SystemActor:
+    """The command acts as MeetCore itself (system:cli, an administrator's rights): every line it logs
+    names it, starting with this one."""
+    actor = act_as_system(SYSTEM_CLI)
+    context = click.get_current_context(silent=True)
+    log.info("%s runs `%s`", actor.name, context.command_path if context else "a command")
+    return actor
 
 
 @click.command("run")

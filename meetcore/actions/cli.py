@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from meetcore.commands import acting_user, fail
+from meetcore.commands import acting_user, as_system, fail
 from meetcore.errors import DomainError
 
 
@@ -19,6 +19,7 @@ def remind_command() -> None:
     overdue); each is queued once. `meetcore mail send --loop` does this every round."""
     from meetcore.actions.reminders import enqueue_action_reminders
 
+    as_system()
     click.echo(f"queued {enqueue_action_reminders()} action reminders")
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import joinedload
 from meetcore.actions.assignments import OPEN_STATUSES, local_today
 from meetcore.actions.grants import issue_agency_link
 from meetcore.actions.models import ActionAssignment, ActionItem, ActionReminder, FocalPoint
+from meetcore.actors import SYSTEM_MAIL
 from meetcore.auth.models import User
 from meetcore.database import utcnow
 from meetcore.directory.models import Agency, Person
@@ -100,7 +101,7 @@ def _recipients(agency: Agency, link_cache: dict[int, str]) -> list[Recipient]:
     if not found:
         return []
     if agency.id not in link_cache:
-        link_cache[agency.id] = issue_agency_link(agency, {"label": "reminder"})
+        link_cache[agency.id] = issue_agency_link(agency, {"label": "reminder"}, by=SYSTEM_MAIL)
     url = public_url("actions.link_home", token=link_cache[agency.id])
     return [Recipient(email, name, None, url) for email, name in found]
 

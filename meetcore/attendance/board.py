@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from meetcore import transaction
+from meetcore.actors import SYSTEM_ATTENDANCE
 from meetcore.attendance.models import AttendanceBoard
 from meetcore.attendance.policy import TIMER_SLACK, board_interval, heartbeat_interval
 from meetcore.database import utcnow
@@ -135,7 +136,7 @@ def _publish(meeting: Meeting, board: AttendanceBoard, now: datetime) -> None:
             {"seat_id": seat_id, "present": seat_id in current, "kind": current.get(seat_id)}
             for seat_id in changed
         ],
-    })  # fmt: skip
+    }, by=SYSTEM_ATTENDANCE)  # fmt: skip
     board.published = {str(seat_id): kind for seat_id, kind in current.items()}
     board.published_at = now
 

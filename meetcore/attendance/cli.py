@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 
 from meetcore.attendance import board, processes, sites
+from meetcore.commands import as_system
 from meetcore.errors import DomainError
 from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
@@ -33,7 +34,7 @@ def site_link_command(meeting_id: int, province_code: str, expires: str | None) 
     meeting = _cli_meeting(meeting_id)
     data = {"province_code": province_code, **({"expires_at": expires} if expires else {})}
     try:
-        issued = sites.issue_site_link(meeting, data, by=None)
+        issued = sites.issue_site_link(meeting, data, by=as_system())
     except DomainError as error:  # the command rolls back (meetcore.transaction)
         raise click.ClickException(str(error.message)) from None
     click.echo(public_url("attendance.site", token=issued.token))
@@ -46,7 +47,7 @@ def site_revoke_command(meeting_id: int, province_code: str) -> None:
     """Withdraw every live roll-call link of PROVINCE_CODE's hall for the meeting."""
     meeting = _cli_meeting(meeting_id)
     try:
-        count = sites.revoke_site_links(meeting, province_code, by=None)
+        count = sites.revoke_site_links(meeting, province_code, by=as_system())
     except DomainError as error:  # the command rolls back (meetcore.transaction)
         raise click.ClickException(str(error.message)) from None
     click.echo(f"{count} revoked")
@@ -55,6 +56,7 @@ def site_revoke_command(meeting_id: int, province_code: str) -> None:
 @attendance_cli.command("sweep")
 def sweep_command() -> None:
     """Close the intervals of app processes that stopped without closing them (e.g. after SIGKILL)."""
+    as_system()
     result = processes.sweep_stale_connections()
     processes.close_finished_roll_calls()
     board.publish_all_owed()

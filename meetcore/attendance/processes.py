@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from meetcore import signals
+from meetcore.actors import SYSTEM_HEARTBEAT, act_as_system
 from meetcore.attendance import board
 from meetcore.attendance.models import ServerProcess
 from meetcore.attendance.policy import ATTENDING_STATUSES, CONNECTION_KINDS, MISSED_BEATS, heartbeat_interval
@@ -337,6 +338,7 @@ def _heartbeat_loop(app) -> None:
         first = False
         try:
             with app.app_context():
+                act_as_system(SYSTEM_HEARTBEAT)
                 heartbeat()
         except Exception:  # each step has ended its own transaction; the next beat tries again
             steadiness.lost()  # judge nobody until this process has beaten steadily again

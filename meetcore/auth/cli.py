@@ -6,7 +6,7 @@ import click
 
 from meetcore.auth import services
 from meetcore.auth.models import USER_ROLES
-from meetcore.commands import fail
+from meetcore.commands import as_system, fail
 from meetcore.errors import DomainError
 
 
@@ -36,7 +36,7 @@ def create_user(email: str, role: str, display_name: str | None, password: str |
 def deactivate_user(email: str) -> None:
     """Deactivate an account: it can no longer sign in, and its sessions and live connections end now."""
     try:
-        user = services.set_active(services.user_by_email(email), False)
+        user = services.set_active(services.user_by_email(email), False, by=as_system())
     except DomainError as error:
         fail(error)
     click.echo(f"deactivated {user.email}")
@@ -47,7 +47,7 @@ def deactivate_user(email: str) -> None:
 def activate_user(email: str) -> None:
     """Let a deactivated account sign in again."""
     try:
-        user = services.set_active(services.user_by_email(email), True)
+        user = services.set_active(services.user_by_email(email), True, by=as_system())
     except DomainError as error:
         fail(error)
     click.echo(f"activated {user.email}")

@@ -148,13 +148,13 @@ def revoke_api_tokens(user: User) -> int:
     return len(tokens)
 
 
-def set_active(user: User, active: bool, *, by=None) -> User:
+def set_active(user: User, active: bool, *, by) -> User:
     """Deactivate an account (it can no longer sign in, and every session, API token use and live
-    connection of it ends at once) or reactivate it. Only an administrator, and never their own account."""
-    if by is not None:
-        require_admin(by)
-        if by.id == user.id and not active:
-            raise Conflict(_l("You cannot deactivate your own account."))
+    connection of it ends at once) or reactivate it. Only an administrator (or `meetcore users` at the
+    server's shell, meetcore.actors.SYSTEM_CLI), and never their own account."""
+    require_admin(by)
+    if by.id is not None and by.id == user.id and not active:
+        raise Conflict(_l("You cannot deactivate your own account."))
     user.active = active
     if not active:
         end_sessions(user)

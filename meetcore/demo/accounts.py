@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import current_app
 
+from meetcore.actors import SYSTEM_DEMO
 from meetcore.auth.models import User
 from meetcore.auth.services import create_user, set_password
 from meetcore.extensions import db
@@ -43,7 +44,7 @@ def participant_links(meeting_id: int, count: int = 3) -> list[tuple[str, str]]:
     base = current_app.config["MEETCORE_BASE_URL"].rstrip("/")
     links = []
     for seat in seats:
-        token = issue_seat_link(seat)
+        token = issue_seat_link(seat, by=SYSTEM_DEMO)
         label = f"{seat.province.name_th} · {seat.role.title_th}"
         links.append((label, f"{base}/join/{token}"))
     return links

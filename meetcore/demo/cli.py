@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from meetcore.actors import SYSTEM_DEMO, act_as_system
+
 
 @click.command("demo-data")
 @click.option("--password", default="meetcore-demo", show_default=True, help="Password of the demo accounts.")
@@ -12,6 +14,7 @@ def demo_data_command(password: str) -> None:
     from meetcore.demo.accounts import ensure_demo_accounts, participant_links
     from meetcore.demo.reference_meeting import load_reference_meeting
 
+    act_as_system(SYSTEM_DEMO)  # its log lines, as its events, say the demo wrote them
     result = load_reference_meeting()
     accounts = ensure_demo_accounts(password)
     click.echo(

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from meetcore.actors import SYSTEM_DEMO
 from meetcore.agenda.models import AgendaItem
 from meetcore.demo.reference_titles import (
     ADMINISTRATION_GROUP,
@@ -183,7 +184,7 @@ def _carry_open_actions(following: Meeting) -> None:
     from meetcore.actions.carryover import CARRY_EDITABLE, carried_actions, carry_open_actions_into
 
     if following.status in CARRY_EDITABLE and not carried_actions(following.id):
-        carry_open_actions_into(following, by=None)
+        carry_open_actions_into(following, by=SYSTEM_DEMO)
 
 
 def _move_to(meeting: Meeting, today: date) -> None:

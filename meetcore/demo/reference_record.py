@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from meetcore.actions.models import ActionAssignment, ActionItem, ProgressReport
+from meetcore.actors import SYSTEM_DEMO
 from meetcore.agenda.models import AgendaItem
 from meetcore.attendance.models import SiteLink
 from meetcore.demo import reference_minutes as said
@@ -96,7 +97,7 @@ def write_record(meeting: Meeting) -> bool:
 
 
 def _event(meeting: Meeting, kind: str, payload: dict, at: datetime) -> MeetingEvent:
-    event = record_event(meeting, kind, payload)
+    event = record_event(meeting, kind, payload, by=SYSTEM_DEMO)
     event.created_at = at  # when it happened, not when the demo was loaded
     return event
 

@@ -25,4 +25,7 @@ class MeetingEvent(db.Model):
     payload: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     actor_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     actor_seat_id: Mapped[int | None] = mapped_column(sa.ForeignKey("seats.id", ondelete="SET NULL"))
+    # The part of the system that acted ("system:cli", meetcore.actors.SystemActor), when no
+    # account or seat did: a system row is never an anonymous one.
+    actor_name: Mapped[str | None] = mapped_column(sa.String(60))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from meetcore.actors import SystemActor
 from meetcore.database import utcnow
 from meetcore.errors import NotFound
 from meetcore.eventlog.kinds import check_event
@@ -86,7 +87,11 @@ def install() -> None:
 def record_event(
     meeting: Meeting, kind: str, payload: dict | None = None, *, by=None, seat=None
 ) -> MeetingEvent:
-    """Add the meeting's next numbered event to the current transaction.
+    """Add the meeting's next numbered event to the current transaction, recording who acted: an account
+    (``by`` a User), a seat (``seat``), or the system (``by`` a meetcore.actors.SystemActor, by its name).
+
+    ``by=None`` stays allowed only until the token-link modules (seats/links.py, attendance/sites.py,
+    actions/grants.py) pass their actor (tests/test_actors.py lists them); everything else names one.
 
     The UPDATE ... RETURNING takes the meeting row's write lock, so two transactions can never hand out
     the same seq (and the unique (meeting_id, seq) constraint would refuse it if they did).
@@ -104,6 +109,7 @@ def record_event(
         payload=payload or {},
         actor_user_id=_user_id(by),
         actor_seat_id=getattr(seat, "id", None),
+        actor_name=by.name if isinstance(by, SystemActor) else None,
         created_at=utcnow(),
     )
     db.session.add(event)

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
+from meetcore.actors import SeatActor
 from meetcore.auth.permissions import require_editor
 from meetcore.database import utcnow
 from meetcore.errors import Conflict, InvalidInput, NotFound
@@ -91,7 +92,7 @@ def _apply_answer(
     record_event(meeting, "invitations.rsvp", payload, seat=seat)
     if answer == "substitute" or taken_back:
         db.session.flush()
-        _sync_seat(seat, actor_seat=seat)
+        _sync_seat(seat, by=SeatActor(seat_id=seat.id, meeting_id=meeting.id))
 
 
 # --- console: a request to hand a seat over ----------------------------------------------------------------

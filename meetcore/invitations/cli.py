@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from meetcore.commands import acting_user, fail
+from meetcore.commands import acting_user, as_system, fail
 from meetcore.errors import DomainError
 
 
@@ -45,6 +45,7 @@ def remind_command() -> None:
     `meetcore mail send --loop`, which does it each round."""
     from meetcore.invitations.reminders import enqueue_reminders
 
+    as_system()
     click.echo(f"queued {enqueue_reminders()} reminders")
 
 

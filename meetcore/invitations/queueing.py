@@ -11,6 +11,7 @@ import logging
 
 import sqlalchemy as sa
 
+from meetcore.actors import SYSTEM_MAIL
 from meetcore.database import utcnow
 from meetcore.errors import DomainError
 from meetcore.extensions import db
@@ -73,7 +74,7 @@ def _join_url(invitation: Invitation, seat: Seat | None) -> str | None:
     if seat is None:
         return None
     try:
-        token = issue_seat_link(seat, invitation_id=invitation.id)
+        token = issue_seat_link(seat, invitation_id=invitation.id, by=SYSTEM_MAIL)
     except DomainError as error:  # e.g. the meeting is already over: the mail goes without a join link
         log.info("no join link for seat %s: %s", seat.id, error.message)
         return None

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from meetcore.actors import SYSTEM_MAIL
 from meetcore.database import utcnow
 from meetcore.eventlog.services import record_event
 from meetcore.extensions import db
@@ -90,6 +91,7 @@ def _remind(meeting: Meeting, offsets: list, now: datetime) -> int:
         meeting,
         "invitations.reminded",
         {"count": len(todo), "minutes_before": int(offset.total_seconds() // 60)},
+        by=SYSTEM_MAIL,
     )
     db.session.flush()
     return len(todo)

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from meetcore import signals
+from meetcore.actors import SeatActor
 from meetcore.auth.permissions import require_editor
 from meetcore.database import utcnow
 from meetcore.errors import Conflict
@@ -257,8 +258,7 @@ def cancel_invitation_for_seat(seat: Seat, *, by) -> int:
 
     Call it before the seat row is deleted, in the same transaction; returns how many messages were queued.
     """
-    if by is not None:
-        require_editor(by)
+    require_editor(by)
     active = [i for i in _seat_invitations(seat) if i.status == "active"]
     if not active:
         return 0
@@ -281,12 +281,12 @@ def hand_over_to_substitute(seat: Seat, *, by) -> int:
     changed: the substitute (once the seat is handed to one with an e-mail address) gets an invitation and
     the invitee a CANCEL; handing the seat back does the reverse; a corrected address is handled the same
     way. Nothing happens for a seat that was never invited. Returns how many messages were queued."""
-    if by is not None:
-        require_editor(by)
+    require_editor(by)
     return _sync_seat(seat, by=by)
 
 
-def _sync_seat(seat: Seat, *, by=None, actor_seat: Seat | None = None) -> int:
+def _sync_seat(seat: Seat, *, by) -> int:
+    """``by``: the secretariat, or the seat itself (a SeatActor) answering its invitation."""
     meeting = db.session.get(Meeting, seat.meeting_id)
     if meeting.status not in SENDABLE_STATUSES:
         return 0
@@ -332,7 +332,7 @@ def _sync_seat(seat: Seat, *, by=None, actor_seat: Seat | None = None) -> int:
             "sequence": sequence,
         },
         by=by,
-        seat=actor_seat,
+        seat=seat if isinstance(by, SeatActor) else None,
     )
     return queued
 

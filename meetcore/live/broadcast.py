@@ -14,14 +14,17 @@ CLOSING = "meetcore.connections_to_close"
 
 
 def wire_event(event) -> dict:
-    """The shape of one MeetingEvent on the wire (docs/protocol.md)."""
-    return {
+    """The shape of one MeetingEvent on the wire (docs/protocol.md); "by" names the system when it acted."""
+    message = {
         "meeting_id": event.meeting_id,
         "seq": event.seq,
         "kind": event.kind,
         "payload": event.payload or {},
         "at": event.created_at.isoformat() if event.created_at else None,
     }
+    if event.actor_name:
+        message["by"] = event.actor_name
+    return message
 
 
 def queue_for_broadcast(session, event) -> None:

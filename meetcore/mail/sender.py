@@ -42,6 +42,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from meetcore import transaction
+from meetcore.actors import SYSTEM_MAIL, act_as_system
 from meetcore.database import utcnow
 from meetcore.extensions import db
 from meetcore.mail.claims import (
@@ -237,6 +238,7 @@ def run_once(app: Flask, *, stop: threading.Event | StopRequest | None = None) -
     from meetcore.invitations.reminders import enqueue_reminders
 
     with app.app_context():
+        act_as_system(SYSTEM_MAIL)
         try:
             enqueue_reminders()
             enqueue_action_reminders()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -186,13 +187,33 @@ def update_meeting(meeting: Meeting, data: dict, *, by) -> Meeting:
     return meeting
 
 
+# --- its status: one writer ---------------------------------------------------------------------------------
+
+
+def _change_status(meeting_id: int, to: str, check: Callable[[Meeting], None]) -> Meeting:
+    """The only writer of Meeting.status. The meeting is re-read under its row lock and ``check`` judges the
+    locked row, so two changes at once (start pressed twice, an end and a cancel together, two processes)
+    are made one after the other and the second sees the first: it starts once, and never ends cancelled."""
+    meeting = lock_meeting(meeting_id)
+    check(meeting)
+    meeting.status = to
+    return meeting
+
+
+def _in_status(allowed: tuple[str, ...], refusal) -> Callable[[Meeting], None]:
+    def check(meeting: Meeting) -> None:
+        if meeting.status not in allowed:
+            raise Conflict(refusal, details={"status": meeting.status})
+
+    return check
+
+
 def cancel_meeting(meeting: Meeting, data: dict | None = None, *, by) -> Meeting:
     require_editor(by)
     values = load_input(CancelInput(), data or {})
-    meeting = lock_meeting(meeting.id)  # cancelled once, and never a meeting that started meanwhile
-    if meeting.status not in EDITABLE_STATUSES:
-        raise Conflict(_l("Only a draft or scheduled meeting can be cancelled."))
-    meeting.status = "cancelled"
+    refusal = _l("Only a draft or scheduled meeting can be cancelled.")
+    # Cancelled once, and never a meeting that started meanwhile.
+    meeting = _change_status(meeting.id, "cancelled", _in_status(EDITABLE_STATUSES, refusal))
     meeting.cancel_reason = values["reason"]
     record_event(meeting, "meeting.cancelled", {"reason": values["reason"]}, by=by)
     signals.meeting_cancelled.send(meeting, by=by)  # METHOD:CANCEL to every invitee
@@ -209,7 +230,15 @@ def start_meeting(meeting: Meeting, *, by, confirm_early: bool = False) -> Meeti
     its scheduled start it asks first (ConfirmationRequired) unless ``confirm_early``; the record keeps both
     days (meeting_times: the scheduled start, and the start event)."""
     require_editor(by)
-    meeting = lock_meeting(meeting.id)  # re-read under the lock: pressed twice at once, it starts once
+    meeting = _change_status(meeting.id, "live", lambda locked: _check_startable(locked, confirm_early))
+    record_event(meeting, "meeting.started", {"status": "live", "at": utcnow().isoformat()}, by=by)
+    db.session.flush()
+    # Its Janus room, once the start has committed (video trouble never stops a meeting).
+    transaction.after_commit(signals.meeting_started.send, meeting, by=by)
+    return meeting
+
+
+def _check_startable(meeting: Meeting, confirm_early: bool) -> None:
     if meeting.status == "live":
         raise Conflict(_l("The meeting is already in session."), details={"status": meeting.status})
     if meeting.status not in EDITABLE_STATUSES:
@@ -220,20 +249,12 @@ def start_meeting(meeting: Meeting, *, by, confirm_early: bool = False) -> Meeti
                date=be_date_long(meeting.start_at), time=local_time(meeting.start_at)),
             field="start", details={"confirm": "confirm_early", "scheduled_at": meeting.start_at.isoformat()},
         )
-    meeting.status = "live"
-    record_event(meeting, "meeting.started", {"status": "live", "at": utcnow().isoformat()}, by=by)
-    db.session.flush()
-    # Its Janus room, once the start has committed (video trouble never stops a meeting).
-    transaction.after_commit(signals.meeting_started.send, meeting, by=by)
-    return meeting
 
 
 def end_meeting(meeting: Meeting, *, by) -> Meeting:
     require_editor(by)
-    meeting = lock_meeting(meeting.id)
-    if meeting.status != "live":
-        raise Conflict(_l("Only a meeting in session can be ended."))
-    meeting.status = "ended"
+    refusal = _l("Only a meeting in session can be ended.")
+    meeting = _change_status(meeting.id, "ended", _in_status(("live",), refusal))
     signals.meeting_ending.send(meeting, by=by)  # the floor closes
     record_event(meeting, "meeting.ended", {"status": "ended", "at": utcnow().isoformat()}, by=by)
     db.session.flush()
@@ -245,9 +266,8 @@ def end_meeting(meeting: Meeting, *, by) -> Meeting:
 def mark_certified(meeting: Meeting) -> Meeting:
     """Its minutes were certified (meetcore.reports): the meeting is closed for good. In the caller's
     transaction, under the meeting's lock; the caller records the event."""
-    meeting = lock_meeting(meeting.id)
-    meeting.status = "certified"
-    return meeting
+    refusal = _l("Only the minutes of a meeting that has ended can be certified.")
+    return _change_status(meeting.id, "certified", _in_status(("ended",), refusal))
 
 
 def set_identity_code_required(meeting: Meeting, required: bool) -> bool:

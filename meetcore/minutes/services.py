@@ -44,6 +44,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from meetcore import signals
+from meetcore.actors import SYSTEM_MINUTES
 from meetcore.agenda.models import AgendaItem
 from meetcore.auth.permissions import can_edit, require_signed_in, require_staff
 from meetcore.database import utcnow
@@ -192,7 +193,7 @@ def text_change(before: str, after: str) -> dict:
     }
 
 
-def _publish(meeting: Meeting, block: MinutesBlock, now: datetime, *, by=None) -> None:
+def _publish(meeting: Meeting, block: MinutesBlock, now: datetime, *, by) -> None:
     change = text_change(block.published_text or "", block.text or "")
     # Set before the event is recorded: the flush its statement causes then writes the block once.
     block.published_text = block.text
@@ -234,8 +235,8 @@ def publish_owed_text(meeting_id: int, block_id: int) -> float | None:
         return (due_at - now).total_seconds()
     if block.text == block.published_text:
         block.text_pending_since = None
-    else:
-        _publish(meeting, block, now)
+    else:  # what the writer typed meanwhile, published by the timer
+        _publish(meeting, block, now, by=SYSTEM_MINUTES)
     db.session.flush()
     return None
 

@@ -30,6 +30,16 @@ def current_log_id() -> str | None:
     return g.get("log_id") if has_app_context() else None
 
 
+def set_log_actor(name: str) -> None:
+    """Who acts in this request, command or worker step when it is MeetCore itself (meetcore.actors): the
+    lines logged from now on carry it as "actor"."""
+    g.log_actor = name
+
+
+def current_log_actor() -> str | None:
+    return g.get("log_actor") if has_app_context() else None
+
+
 class JsonLines(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line = {
@@ -42,6 +52,9 @@ class JsonLines(logging.Formatter):
         log_id = current_log_id()
         if log_id:
             line["id"] = log_id
+        actor = current_log_actor()
+        if actor:
+            line["actor"] = actor
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False, default=str)

@@ -405,6 +405,7 @@ def cast_vote(
         meeting,
         "poll.voted",
         {"poll_id": poll.id, "counts": staff_counts(poll)},
+        by=by,  # a seat or a hall: never recorded as an account, so a secret vote names nobody
         seat=None if poll.secret or by.seat_id is None else db.session.get(Seat, by.seat_id),
     )
     kept = {"poll_id": poll.id, "seat_id": entitlement.seat_id, "choices": chosen}

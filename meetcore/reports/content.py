@@ -16,6 +16,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from meetcore.actors import SYSTEM_REPORTS
 from meetcore.agenda.models import AgendaItem
 from meetcore.extensions import db
 from meetcore.i18n.dates import be_date, be_date_long, to_local
@@ -139,14 +140,6 @@ class MinutesDocument:
 def minutes_title(name: str) -> str:
     """ "รายงานการประชุม" + the meeting's name (once, when the name itself starts with "การประชุม")."""
     return "รายงาน" + name if name.startswith("การประชุม") else "รายงานการประชุม" + name
-
-
-class _AttendanceReader:
-    """Reads attendance on behalf of a document reader already let in by ``document_for``."""
-
-    role = "chair"
-    is_authenticated = True
-    id = None
 
 
 def thai_time(value: datetime | None) -> str:
@@ -338,7 +331,7 @@ def build_document(meeting: Meeting, grouping: str | None = None) -> MinutesDocu
         meeting_id=meeting.id, state="draft", grouping="roster"
     )
     grouping = grouping if grouping in GROUPINGS else row.grouping
-    statuses = seat_statuses(meeting, by=_AttendanceReader())
+    statuses = seat_statuses(meeting, by=SYSTEM_REPORTS)  # for a reader let in by document_for
     present, absent, supporting = [], [], []
     # The chair presided: listed first under ผู้มาประชุม as ประธานที่ประชุม, from the seat bearing the chair's
     # name when there is one (whatever its connection shows: the chair is in the room), else from the meeting.

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from meetcore.actors import SYSTEM_REPORTS
 from meetcore.agenda.models import AgendaItem
 from meetcore.auth.permissions import require_editor
 from meetcore.database import utcnow
@@ -24,7 +25,6 @@ from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
 from meetcore.meetings.services import mark_certified
 from meetcore.reports.content import (
-    _AttendanceReader,
     is_certification_item,
     minutes_row,
     minutes_title,
@@ -83,7 +83,7 @@ def _recipients(meeting: Meeting) -> list[tuple[Seat, str, str | None]]:
     from meetcore.attendance.statuses import seat_statuses
 
     seen, result = set(), []
-    for entry in seat_statuses(meeting, by=_AttendanceReader()):
+    for entry in seat_statuses(meeting, by=SYSTEM_REPORTS):  # the caller checked its own permission
         if entry.status == "absent":
             continue
         seat = entry.seat

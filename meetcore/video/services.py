@@ -32,6 +32,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from meetcore import signals
+from meetcore.actors import SYSTEM_VIDEO
 from meetcore.auth.permissions import STAFF, require_staff
 from meetcore.database import utcnow
 from meetcore.errors import Conflict, DomainError, InvalidInput, PermissionDenied
@@ -273,7 +274,8 @@ def restore_rooms(server_url: str) -> list[int]:
             continue
         restored.append(meeting.id)
         floor_changed(meeting)  # nobody is in the new room yet; whoever comes back meets the floor
-        record_event(meeting, "video.restored", {"room": room.janus_room_id, "at": utcnow().isoformat()})
+        record_event(meeting, "video.restored", {"room": room.janus_room_id, "at": utcnow().isoformat()},
+                     by=SYSTEM_VIDEO)
     db.session.flush()
     if restored:
         log.warning("video: %s came back; rooms of meetings %s made again", server_url, restored)
@@ -484,9 +486,8 @@ def enforce_floor(meeting: Meeting) -> list[int]:
     room = room_of(meeting)
     if room is None or not room.is_open:
         return []
-    server = janus_server(room.server_url)
     entitled = entitled_publisher_ids(meeting)
-    kicked = []
+    unentitled = []
     for participant in participants(meeting):
         pid = participant.get("id")
         if not isinstance(pid, int):
@@ -495,13 +496,23 @@ def enforce_floor(meeting: Meeting) -> list[int]:
         if STUDIO_BASE <= (owner or pid) < ENDPOINT_END or (owner or pid) in entitled:
             continue
         if SEAT_BASE <= pid < STUDIO_BASE or owner is not None or participant.get("publisher"):
-            try:
-                server.videoroom({"request": "kick", "room": room.janus_room_id, "secret": room.secret,
-                                  "id": pid})  # fmt: skip
-                kicked.append(pid)
-            except JanusError as error:
-                if error.code != 428:  # 428: it left meanwhile
-                    raise
+            unentitled.append(pid)
+    return kick(room, unentitled)
+
+
+def kick(room: VideoRoom, participant_ids: list[int]) -> list[int]:
+    """Remove these participants from the room at Janus; returns those kicked (one that left meanwhile is
+    not an error)."""
+    server = janus_server(room.server_url)
+    kicked = []
+    for pid in participant_ids:
+        try:
+            server.videoroom({"request": "kick", "room": room.janus_room_id, "secret": room.secret,
+                              "id": pid})  # fmt: skip
+            kicked.append(pid)
+        except JanusError as error:
+            if error.code != 428:  # 428: it left meanwhile
+                raise
     return kicked
 
 

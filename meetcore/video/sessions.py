@@ -69,20 +69,6 @@ def open_room(meeting: Meeting) -> VideoRoom | None:
     return room if room is not None and room.is_open else None
 
 
-def kick(room: VideoRoom, participant_ids: list[int]) -> list[int]:
-    server = services.janus_server(room.server_url)
-    kicked = []
-    for pid in participant_ids:
-        try:
-            server.videoroom({"request": "kick", "room": room.janus_room_id, "secret": room.secret,
-                              "id": pid})  # fmt: skip
-            kicked.append(pid)
-        except JanusError as error:
-            if error.code != 428:  # 428: it left meanwhile
-                raise
-    return kicked
-
-
 def kick_endpoint(meeting: Meeting, endpoint: services.Endpoint, *, listeners: bool) -> list[int]:
     """Kick the endpoint's publisher (its fixed id) and, with `listeners` (a whole page taken over), its
     shared screen and every listener of its pages."""
@@ -97,7 +83,7 @@ def kick_endpoint(meeting: Meeting, endpoint: services.Endpoint, *, listeners: b
         or (listeners and participant.get("id") == services.share_id(endpoint))
         or (listeners and str(participant.get("display") or "").startswith(prefix))
     ]
-    return kick(room, ids)
+    return services.kick(room, ids)
 
 
 def _take_over(meeting: Meeting, endpoint: services.Endpoint, session: str, *, listeners: bool) -> None:

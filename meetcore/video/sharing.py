@@ -49,7 +49,7 @@ def start_share(meeting: Meeting, *, by, session) -> dict:
     if not services.may_publish(endpoint, meeting):
         raise MayNotShare()
     try:
-        sessions.kick(room, _shares_in_room(meeting))
+        services.kick(room, _shares_in_room(meeting))
     except JanusError as error:
         raise services.VideoUnavailable() from error
     return {"share_id": services.share_id(endpoint), "display": endpoint.display}

@@ -17,6 +17,7 @@ import logging
 
 from flask import current_app
 
+from meetcore.actors import SYSTEM_VIDEO, act_as_system
 from meetcore.extensions import socketio
 from meetcore.transaction import discard, unit_of_work
 from meetcore.video import services
@@ -83,6 +84,7 @@ def _watch_loop(app, interval: float) -> None:
     while True:
         try:
             with app.app_context():
+                act_as_system(SYSTEM_VIDEO)
                 watch.check()
         except Exception:  # noqa: BLE001  (logged; the next round tries again)
             log.exception("video: watching the Janus servers")

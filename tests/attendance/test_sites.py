@@ -231,6 +231,12 @@ def test_the_cli_issues_a_link(app, scheduled, client):
     url = result.output.strip()
     assert url.startswith("http://meetcore.test/site/")
     assert client.get(url.removeprefix("http://meetcore.test")).status_code == 200
+    from meetcore.eventlog.models import MeetingEvent
+
+    issued = db.session.scalars(
+        sa.select(MeetingEvent).where(MeetingEvent.kind == "attendance.site_link_issued")
+    ).one()
+    assert (issued.actor_name, issued.actor_user_id) == ("system:cli", None)  # the system, by its name
     result = runner.invoke(args=["sites", "link", str(scheduled.id), "TH-99"])
     assert result.exit_code != 0 and "TH-99" in result.output
     result = runner.invoke(args=["sites", "revoke", str(scheduled.id), "TH-50"])

@@ -37,10 +37,10 @@ def first(loaded) -> Meeting:
 
 
 def _statuses(meeting):
+    from meetcore.actors import SYSTEM_REPORTS
     from meetcore.attendance.statuses import seat_statuses
-    from meetcore.reports.content import _AttendanceReader
 
-    return seat_statuses(meeting, by=_AttendanceReader())
+    return seat_statuses(meeting, by=SYSTEM_REPORTS)
 
 
 def _rows(model, meeting_id):

@@ -86,6 +86,7 @@ def prepare_reference(database_url: str) -> ReferenceData:
 
     from meetcore import create_app
     from meetcore.actions.services import agency_of_seat
+    from meetcore.actors import SYSTEM_CLI
     from meetcore.agenda.services import public_tree, walk
     from meetcore.attendance.sites import issue_site_link
     from meetcore.auth.services import create_api_token, create_user
@@ -121,7 +122,7 @@ def prepare_reference(database_url: str) -> ReferenceData:
             data.seats[name] = chosen.id
             data.seat_links[name] = issue_seat_link(chosen)
             data.agencies[name] = agency_of_seat(chosen.id)
-        data.site_token = issue_site_link(meeting, {"province_code": SITE_PROVINCE}, by=None).token
+        data.site_token = issue_site_link(meeting, {"province_code": SITE_PROVINCE}, by=SYSTEM_CLI).token
         db.session.commit()
         site_seats = db.session.scalars(
             sa.select(Seat.id).join(Province, Seat.province_id == Province.id)

@@ -93,8 +93,9 @@ def live_meeting(scheduled, users):
 
 def tick_at_the_hall(meeting, seat) -> None:
     """The provincial hall's roll call has `seat` in the room."""
+    from meetcore.actors import SYSTEM_CLI
     from meetcore.attendance.services import Connection
     from meetcore.attendance.sites import apply_roll_call, issue_site_link, site_actor_from_token
 
-    token = issue_site_link(meeting, {"province_code": seat.province.code}, by=None).token
+    token = issue_site_link(meeting, {"province_code": seat.province.code}, by=SYSTEM_CLI).token
     apply_roll_call(meeting, {"present": [seat.id]}, by=site_actor_from_token(token), via=Connection(None))
