@@ -12,6 +12,7 @@ run therefore carries all three, and the document's default run properties too.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 from flask import render_template
@@ -182,7 +183,7 @@ def _people_table(document, lists) -> None:
                 number_paragraph = cells[0].paragraphs[0]
                 number_paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
                 _add(number_paragraph, f"{number}.")
-                _add(cells[1].paragraphs[0], entry.name)
+                _add(cells[1].paragraphs[0], name_kept_whole(entry.name))
                 _no_wrap(cells[1])
                 position = cells[2].paragraphs[0]
                 _add(position, entry.position or "")
@@ -192,6 +193,22 @@ def _people_table(document, lists) -> None:
                     _add(position, f" {entry.note}", italic=True)
         if not number:
             _add(_row(table)[1].paragraphs[0], "-")
+
+
+# A word joiner (U+2060) forbids a line break where it stands: between two characters of a part of a name
+# of which one is Thai ("นพ.สสจ." too), never before a mark (above or below a consonant, or sara am), which
+# belongs to the character before it.
+WORD_JOINER = "\u2060"
+_THAI_BASE = "\u0e01-\u0e30\u0e32\u0e3f-\u0e46\u0e4f-\u0e5b"
+_THAI_MARK = "\u0e31\u0e33-\u0e3a\u0e47-\u0e4e"
+_INSIDE_THAI_PART = re.compile(rf"(?<=[\u0e01-\u0e5b])(?=[^\s{_THAI_MARK}])|(?<=\S)(?=[{_THAI_BASE}])")
+
+
+def name_kept_whole(name: str) -> str:
+    """The name as Word and LibreOffice may break it: between its parts only, never inside one ("นางสม /
+    หญิง"), which their Thai dictionaries do wherever a known word ends; w:noWrap does not hold in a table
+    of fixed layout. The PDF does the same with white-space: nowrap per part (_document.html)."""
+    return " ".join(_INSIDE_THAI_PART.sub(WORD_JOINER, part) for part in name.split())
 
 
 def _fixed_layout(table) -> None:

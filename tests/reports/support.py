@@ -19,8 +19,9 @@ THAI_VOWEL_MARKS = set("\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e3a")
 
 
 def squeeze(text: str) -> str:
-    """Text without white space: line breaks and justification spaces differ between renderers."""
-    return re.sub(r"\s+", "", text)
+    """Text without white space: line breaks and justification spaces differ between renderers; nor the
+    word joiners that keep the Word file's names whole (meetcore.reports.documents.name_kept_whole)."""
+    return re.sub(r"[\s\u2060]+", "", text)
 
 
 def norm(text: str) -> str:
