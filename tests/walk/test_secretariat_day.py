@@ -19,22 +19,23 @@ import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import unquote
 
 import pytest
 
+from meetcore.demo.reference_meeting import CHAIR_NAME, CHAIR_POSITION, SERIES_NAME, VENUE
 from meetcore.demo.reference_titles import SOCIAL_MAP_TITLE
 from tests.actions.test_province_picker_browser import _assigned
-from tests.clock import MEETING_DAY, be_input, be_year, days_after_meeting, thai_date, thai_date_long
+from tests.clock import MEETING_DAY, TODAY, be_input, be_year, days_after_meeting, thai_date, thai_date_long
 from tests.live.browsers import PASSWORD, chromium, live_value, sign_in, wait_until
 from tests.live.servers import ServerProcess, scratch_database_url
+from tests.live.test_browser import Screens
 from tests.mail.smtp_server import SmtpServer
 from tests.reports.support import norm, pdf_text
 from tests.reports.test_word_ready import SOFFICE, _pdf_lines, bare, libreoffice_pdf, page_count
 
 SECRETARIAT = "sec@example.org"
-SERIES = "การประชุมการขับเคลื่อนนโยบายด้านการพัฒนาสังคมระดับพื้นที่"  # the reference meeting's series
-CHAIR = ("ตัวอย่าง ปลัด พม.", "ปลัดกระทรวงการพัฒนาสังคมและความมั่นคงของมนุษย์")
 PROVINCES = 76  # every province but Bangkok has the roster's seats
 # Who joins from the link in their invitation e-mail: (address, as a substitute's name or None).
 JOINING = {
@@ -96,31 +97,6 @@ class Day:
     attended: dict[str, str] = field(default_factory=dict)  # invitee's name -> who sat (themself/substitute)
 
 
-class Browsers:
-    """One browser context per person (own cookies), and every page error they raise."""
-
-    def __init__(self, browser):
-        self.browser, self.errors, self.contexts = browser, [], []
-
-    def open(self, name: str, *, phone: bool = False):
-        viewport = {"width": 390, "height": 844} if phone else {"width": 1366, "height": 900}
-        context = self.browser.new_context(viewport=viewport, locale="th-TH", timezone_id="Asia/Bangkok",
-                                           accept_downloads=True)  # fmt: skip
-        self.contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        page.on("pageerror", lambda error: self.errors.append(f"{name}: {error}"))
-        return page
-
-    def close(self, page) -> None:
-        page.context.close()
-        self.contexts.remove(page.context)
-
-    def close_all(self) -> None:
-        for context in self.contexts:
-            context.close()
-
-
 def _flash(page) -> str:
     return " ".join(page.locator(".flash").all_inner_texts())
 
@@ -131,8 +107,8 @@ def _flash(page) -> str:
 def schedule_the_meeting(page, day: Day) -> None:
     """The new-meeting form with the date typed day/month/BE-year and times as staff type them."""
     page.goto(f"{day.base}/meetings/new")
-    page.fill("#series_name", SERIES)
-    page.fill("#title", SERIES)
+    page.fill("#series_name", SERIES_NAME)
+    page.fill("#title", SERIES_NAME)
     page.fill("#number", "1")
     page.click("#date")
     page.keyboard.type(be_input(MEETING_DAY))
@@ -140,9 +116,9 @@ def schedule_the_meeting(page, day: Day) -> None:
     page.keyboard.type("9.30")
     page.click("#end_time")
     page.keyboard.type("12.00")
-    page.fill("#venue", "ห้องประชุม 2 กระทรวงมหาดไทย")
-    page.fill("#chair_name", CHAIR[0])
-    page.fill("#chair_position", CHAIR[1])
+    page.fill("#venue", VENUE)
+    page.fill("#chair_name", CHAIR_NAME)
+    page.fill("#chair_position", CHAIR_POSITION)
     assert page.text_content("#date-hint").strip() == thai_date_long(MEETING_DAY)
     page.click("form.form-grid button[type=submit]")
     page.wait_for_url(re.compile(r"/meetings/\d+$"))
@@ -175,7 +151,7 @@ def send_the_invitations(page, day: Day, server: ServerProcess, smtp: SmtpServer
     page.goto(f"{day.base}/meetings/{day.meeting_id}/invitations")
     page.click("#send-invitations")
     page.wait_for_url("**/invitations/send")
-    assert SERIES in page.inner_text("main")  # the e-mail's preview
+    assert SERIES_NAME in page.inner_text("main")  # the e-mail's preview
     page.click("#confirm-send")
     page.wait_for_url(re.compile(r"/invitations$"))
     assert page.inner_text("#outbox-pending") == str(day.seats) and page.inner_text("#outbox-sent") == "0"
@@ -224,13 +200,15 @@ def join_token(smtp: SmtpServer, address: str) -> str:
     return [link.group(1) for link in links if link][-1]
 
 
-def join_from_the_email(browsers: Browsers, day: Day, smtp: SmtpServer) -> list:
+def join_from_the_email(browsers: Screens, day: Day, smtp: SmtpServer) -> list:
     """Each invitee opens the personal link in their e-mail and confirms who is attending."""
     pages = []
     for address, substitute in JOINING.items():
         token = join_token(smtp, address)
         page = browsers.open(address, phone="th-50" in address)
-        page.goto(f"{day.base}/join/{token}/identity")
+        page.goto(f"{day.base}/join/{token}")
+        page.click("#join-meeting")
+        page.wait_for_url("**/identity")
         invitee = page.input_value("#attendee_name")
         assert invitee
         if substitute:
@@ -246,7 +224,7 @@ def join_from_the_email(browsers: Browsers, day: Day, smtp: SmtpServer) -> list:
     return pages
 
 
-def roll_call_at_the_hall(browsers: Browsers, day: Day, link: str):
+def roll_call_at_the_hall(browsers: Screens, day: Day, link: str):
     page = browsers.open("site")
     page.goto(day.base + link[link.index("/site/") :])
     page.locator("#roll-call[data-live=joined]").wait_for()
@@ -379,6 +357,10 @@ def check_the_minutes(data: bytes, day: Day, attended: set[str], names: set[str]
         found = whole.find(norm(line), at)
         assert found > at, f"{line!r} is missing under the decision"
         at = found
+    # Started a week early: the record says the day it met (today, or tomorrow if the walk ran past
+    # midnight) and the day it was called for.
+    assert norm("กำหนดนัดประชุมเดิม" + thai_date_long(MEETING_DAY)) in whole
+    assert any(norm("เมื่อ" + thai_date_long(TODAY + timedelta(days=days))) in whole for days in (0, 1))
     pages = page_count(data, tmp_path)
     assert pages >= 3 and norm(f"- {pages} -") in whole and norm("- 2 -") in whole
     lists = sections(text)
@@ -402,7 +384,7 @@ def test_the_secretariats_meeting_day(server, smtp, tmp_path):
     server, previous_seats = server
     day = Day(base=server.base_url)
     with chromium() as browser:
-        browsers = Browsers(browser)
+        browsers = Screens(browser, day.base)
         try:
             secretariat = browsers.open("secretariat")
             sign_in(secretariat, day.base, SECRETARIAT)
@@ -424,8 +406,8 @@ def test_the_secretariats_meeting_day(server, smtp, tmp_path):
                        == len(day.attended), message="the console to count everyone in")  # fmt: skip
             decide_and_assign(console, item_titled(console, SOCIAL_MAP_TITLE))
             end_the_meeting(console)
-            for page in [*joined, hall]:
-                browsers.close(page)
+            for page in [*joined, hall]:  # everybody closes their page after the meeting
+                page.context.close()
 
             on_board, everyone, present = attendance_on_the_board(secretariat, day)
             assert on_board == set(day.attended) and present == len(on_board)
@@ -441,4 +423,4 @@ def test_the_secretariats_meeting_day(server, smtp, tmp_path):
             check_the_minutes(libreoffice_pdf(docx, tmp_path), day, on_board, everyone, absent, tmp_path)
             assert browsers.errors == []
         finally:
-            browsers.close_all()
+            browsers.close()
