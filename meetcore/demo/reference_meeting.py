@@ -106,12 +106,15 @@ def _next_meeting_agenda() -> tuple[Item, ...]:
     )  # fmt: skip
 
 
-def load_reference_meeting(today: date | None = None, record: bool = True) -> dict:
+def load_reference_meeting(today: date | None = None, record: bool = True, next_meeting: bool = True) -> dict:
     """Create the reference meeting 1/2560 and the series' next meeting on ``today``, unless they exist.
 
     With ``record=False`` the reference meeting is left without the demo's record of it (no attendance,
     minutes, decisions, actions or circulated minutes): for a caller that holds it and writes its own.
-    Returns {"meeting_id", "next_meeting_id", "seats"}, where seats counts the first meeting's roster.
+    With ``next_meeting=False`` the series' next meeting is not made: for a caller that schedules it itself,
+    as the secretariat does, and starts it from 1/2560.
+    Returns {"meeting_id", "next_meeting_id", "seats"}, where seats counts the first meeting's roster
+    (next_meeting_id is None without the next meeting).
     """
     seed_reference_data()
     today = today or datetime.now(BANGKOK).date()
@@ -121,15 +124,20 @@ def load_reference_meeting(today: date | None = None, record: bool = True) -> di
         first = _create_first_meeting(series)
     if record:
         _record(first)
+    following = _next_meeting(series, first, today) if next_meeting else None
+    db.session.flush()
+    seats = db.session.scalar(sa.select(sa.func.count()).select_from(Seat).where(Seat.meeting_id == first.id))
+    return {"meeting_id": first.id, "next_meeting_id": following.id if following else None, "seats": seats}
+
+
+def _next_meeting(series: Series, first: Meeting, today: date) -> Meeting:
     following = _meeting(series, 2)
     if following is None:
         following = _create_next_meeting(series, first, today)
     elif following.status in ("draft", "scheduled") and following.start_at < _bangkok(today, 0):
         _move_to(following, today)
     _carry_open_actions(following)
-    db.session.flush()
-    seats = db.session.scalar(sa.select(sa.func.count()).select_from(Seat).where(Seat.meeting_id == first.id))
-    return {"meeting_id": first.id, "next_meeting_id": following.id, "seats": seats}
+    return following
 
 
 def _series() -> Series:

@@ -206,7 +206,7 @@ class LivePage {
     };
     const ui = () => JSON.stringify([this.ui.errors, this.ui.notes, this.ui.pending]);
     const st = () => this.state;
-    add('meeting', () => this.drawMeeting(), () => JSON.stringify([st().meeting, this.ui.confirmEnd, ui()]));
+    add('meeting', () => this.drawMeeting(), () => JSON.stringify([st().meeting, this.ui.confirmStart, this.ui.confirmEnd, ui()]));
     add('agenda', () => this.drawAgenda(), () => JSON.stringify([st().agenda, st().meeting.status, ui()]));
     add('attendance', () => this.drawAttendance(), () => JSON.stringify([st().attendance && st().attendance.counts]));
     add('completeness', () => this.drawCompleteness(), () => JSON.stringify([st().attendance && st().attendance.counts]));
