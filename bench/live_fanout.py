@@ -188,6 +188,13 @@ class Driver:
         self.sio = socketio.Client(reconnection=False)
         self.sio.on("event", self._on_event)
         self.sio.connect(url, transports=["websocket"], auth=auth, wait_timeout=30)
+        # python-engineio's client closes its own connection once it has had nothing to send for
+        # max(ping interval, ping timeout) + 5 s (25 s here), i.e. when the server's ping is 5 s late; a
+        # browser's socket.io-client waits ping interval + ping timeout (40 s) for it. A loaded server's pings
+        # queue behind what it still has to send, so the bench's chair left on its own ("packet queue is
+        # empty, aborting", then "transport error") where a browser would have stayed: it waits as long as
+        # a browser now (the write loop reads ping_timeout at each turn).
+        self.sio.eio.ping_timeout = self.sio.eio.ping_interval + self.sio.eio.ping_timeout
 
     def _on_event(self, data) -> None:
         with self.condition:

@@ -122,10 +122,15 @@ def run(args, workdir: Path, started: list) -> int:
         prepared = driver.call("poll.prepare", {"meeting_id": meeting.meeting_id, **poll})
         driver.call("poll.open", {"meeting_id": meeting.meeting_id, "poll_id": prepared["poll_id"]})
         log(f"  measuring the idle server for {args.idle_seconds:.0f} s ...")
+        clients.stats()  # from here on: the connections the server closes
         idle = idle_cpu([server], args.idle_seconds)[0]
         figures = vote_window(args, meeting, clients, server, driver, prepared["poll_id"])
         time.sleep(0.5)
         report(args, figures, idle, chair_count(driver, prepared["poll_id"]), voters)
+        lost = clients.stats()
+        # A server that falls more than a ping timeout (20 s) behind closes live connections as lost.
+        log(f"  participants' connections closed by the server while idle and voting: {lost['lost']} "
+            f"{lost['lost_reasons']}")  # fmt: skip
         driver.call("poll.close", {"meeting_id": meeting.meeting_id, "poll_id": prepared["poll_id"]})
         return 0
     finally:

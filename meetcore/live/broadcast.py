@@ -3,6 +3,8 @@ order; a rolled-back transaction sends nothing. Through Redis when several proce
 
 from __future__ import annotations
 
+import contextvars
+
 import sqlalchemy as sa
 
 from meetcore.extensions import db, socketio
@@ -11,6 +13,8 @@ from meetcore.operations.metrics import event_broadcast
 
 OUTGOING = "meetcore.outgoing_events"
 CLOSING = "meetcore.connections_to_close"
+# True while a committed transaction's events are being emitted (meetcore.live.events.on_disconnect).
+_EMITTING = contextvars.ContextVar("meetcore_emitting_after_commit", default=False)
 
 
 def wire_event(event) -> dict:
@@ -37,10 +41,21 @@ def close_after_commit(session, connection_keys) -> None:
     session.info.setdefault(CLOSING, []).extend(connection_keys)
 
 
+def emitting_after_commit() -> bool:
+    """Whether this code runs inside the emit of a committed transaction's events: Engine.IO closes a
+    connection whose ping has timed out when something is sent to it, and runs its disconnect handler
+    right there, where the session is the committed transaction's."""
+    return _EMITTING.get()
+
+
 def _after_commit(session) -> None:
     outgoing = session.info.pop(OUTGOING, None)
-    for message in outgoing or ():
-        emit_event(message)
+    token = _EMITTING.set(True)
+    try:
+        for message in outgoing or ():
+            emit_event(message)
+    finally:
+        _EMITTING.reset(token)
     closing = session.info.pop(CLOSING, None)
     if closing:  # apart from this transaction: a local disconnect runs its handler, which writes
         socketio.start_background_task(_disconnect, [key.partition(":")[2] for key in closing])

@@ -19,7 +19,7 @@ from meetcore.eventlog.services import begin_command, events_since
 from meetcore.extensions import db, socketio
 from meetcore.live import heap, receipts
 from meetcore.live.actors import actor_for_connection
-from meetcore.live.broadcast import wire_event
+from meetcore.live.broadcast import emitting_after_commit, wire_event
 from meetcore.live.connections import connection_ended, forget_connection, remember_connection
 from meetcore.live.rooms import for_participants, participants_room, staff_room
 from meetcore.live.snapshot import build_snapshot
@@ -121,14 +121,30 @@ def on_disconnect(reason=None) -> None:
     """The connection ended (closed by either side, lost, or timed out): it is forgotten, and the domains
     that keep something per connection hear of it (attendance closes its intervals)."""
     sid = request.sid
-    connection_left(socketio.server.rooms(sid))
+    rooms, remaining = socketio.server.rooms(sid), heap.connection_count() - 1  # this one is still counted
+    if emitting_after_commit():
+        # Closed by Engine.IO while another transaction's events were being sent (its ping timed out): that
+        # transaction's session is committed and must not be reused; the connection is forgotten apart.
+        app = current_app._get_current_object()
+        socketio.start_background_task(_connection_ended_apart, app, sid, rooms, remaining)
+        return
+    _connection_ended(sid, rooms, remaining)
+
+
+def _connection_ended_apart(app, sid: str, rooms: list, remaining: int) -> None:
+    with app.app_context():
+        _connection_ended(sid, rooms, remaining)
+
+
+def _connection_ended(sid: str, rooms: list, remaining: int) -> None:
+    connection_left(rooms)
     try:
         with transaction.unit_of_work():  # an entry point of its own
             forget_connection(sid)
     except Exception:  # never break the server's own disconnect handling; the heartbeat forgets it later
         log.exception("forgetting live connection %s failed", sid)
     connection_ended.send(sid)  # each receiver is its own unit of work
-    heap.connections_changed(heap.connection_count() - 1)  # this one is still counted
+    heap.connections_changed(remaining)
 
 
 class UnknownEvent(DomainError):

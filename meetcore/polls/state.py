@@ -9,7 +9,7 @@ snapshot (docs/protocol.md). A poll as participants see it is `public_view`; the
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
@@ -155,55 +155,62 @@ def ballots_of(meeting_id: int, seat_ids: list[int]) -> list[dict]:
 # --- the decision and the minutes -------------------------------------------------------------------------
 
 
+def result_words(entry: dict) -> dict:
+    """A closed poll's result in words of the current locale, for the decision, the minutes and the
+    attendance report. `entry`: one of `closed_poll_results`' (question, options, secret, tally, counts,
+    quorum, and for an open poll `votes`). Returns {"lines": [result, counts, quorum], "voters": ["who
+    (seat): choice", ...]}; a secret poll has no voters, its entry holds none."""
+    language = getattr(get_locale(), "language", None) or "th"
+    kind = _("secret ballot") if entry["secret"] else _("open vote")
+    counts = ", ".join(
+        _("%(option)s %(n)s votes", option=option, n=count)
+        for option, count in zip(entry["options"], entry.get("tally", []), strict=False)
+    )
+    lines = [
+        _('Result of the %(kind)s on "%(question)s": %(counts)s.', kind=kind, question=entry["question"],
+          counts=counts),
+        _("Entitled to vote: %(entitled)s seats; voted: %(voted)s seats.",
+          entitled=entry.get("entitled_count"), voted=entry.get("voted_count")),
+    ]  # fmt: skip
+    quorum = entry.get("quorum")
+    if quorum is not None:
+        met = _("quorum present") if quorum["met"] else _("no quorum")
+        lines.append(_("Quorum when the vote opened: %(present)s of %(roster)s seats present (%(met)s).",
+                       present=quorum["present"], roster=quorum["roster"], met=met))  # fmt: skip
+    voters = []
+    for vote in entry.get("votes") or []:
+        options = entry["options"]
+        chosen = ", ".join(options[i] for i in vote["choices"] if 0 <= i < len(options))
+        label = vote["label"] or {}
+        seat = label.get(language) or label.get("th")
+        who = vote["name"] or seat or str(vote["seat_id"])
+        voters.append(f"{who}" + (f" ({seat})" if seat and seat != who else "") + f": {chosen}")
+    return {"lines": lines, "voters": voters}
+
+
+def _result_entry(poll: Poll) -> dict:
+    return {"id": poll.id, "item_id": poll.agenda_item_id, "question": poll.question,
+            "options": list(poll.options), "secret": poll.secret, "max_choices": poll.max_choices,
+            "closed_at": _iso(poll.closed_at), **(result_of(poll) or {})}  # fmt: skip
+
+
 def decision_text(poll: Poll) -> str:
     """The decision (มติที่ประชุม) a closed poll gives its agenda item, in Thai as the minutes are written."""
-    result = result_of(poll) or {}
     with force_locale("th"):
-        kind = _("secret ballot") if poll.secret else _("open vote")
-        counts = ", ".join(
-            _("%(option)s %(n)s votes", option=option, n=count)
-            for option, count in zip(poll.options, result.get("tally", []), strict=False)
-        )
-        lines = [
-            _(
-                'Result of the %(kind)s on "%(question)s": %(counts)s.',
-                kind=kind,
-                question=poll.question,
-                counts=counts,
-            ),
-            _(
-                "Entitled to vote: %(entitled)s seats; voted: %(voted)s seats.",
-                entitled=poll.entitled_count,
-                voted=poll.voted_count,
-            ),
-        ]
-        quorum = result.get("quorum")
-        if quorum is not None:
-            met = _("quorum present") if quorum["met"] else _("no quorum")
-            lines.append(
-                _(
-                    "Quorum when the vote opened: %(present)s of %(roster)s seats present (%(met)s).",
-                    present=quorum["present"],
-                    roster=quorum["roster"],
-                    met=met,
-                )
-            )
-        for vote in result.get("votes", []):
-            chosen = ", ".join(poll.options[i] for i in vote["choices"] if 0 <= i < len(poll.options))
-            who = vote["name"] or (vote["label"] or {}).get("th") or str(vote["seat_id"])
-            seat = (vote["label"] or {}).get("th")
-            lines.append(f"- {who}" + (f" ({seat})" if seat and seat != who else "") + f": {chosen}")
-    return "\n".join(lines)
+        words = result_words(_result_entry(poll))
+    return "\n".join(words["lines"] + [f"- {voter}" for voter in words["voters"]])
+
+
+def closed_poll_results(meeting_id: int, item_id: int | None = None) -> list[dict]:
+    """The meeting's closed polls (of one item when given) with their results, in the order they were
+    prepared: question, options, secret or not, tally, entitled and voting counts, quorum, open polls'
+    names."""
+    query = sa.select(Poll).where(Poll.meeting_id == meeting_id, Poll.state == "closed").order_by(Poll.id)
+    if item_id is not None:
+        query = query.where(Poll.agenda_item_id == item_id)
+    return [_result_entry(poll) for poll in db.session.scalars(query)]
 
 
 def poll_results_for_item(item: AgendaItem) -> list[dict]:
-    """The closed polls of an agenda item with their results, for the official minutes and the attendance
-    report (issue 17, item 4): question, options, secret or not, tally, counts, quorum, open polls' names."""
-    polls = db.session.scalars(
-        sa.select(Poll).where(Poll.agenda_item_id == item.id, Poll.state == "closed").order_by(Poll.id)
-    )
-    return [
-        {"id": poll.id, "question": poll.question, "options": list(poll.options), "secret": poll.secret,
-         "max_choices": poll.max_choices, "closed_at": _iso(poll.closed_at), **(result_of(poll) or {})}
-        for poll in polls
-    ]  # fmt: skip
+    """The closed polls of an agenda item with their results (issue 17, item 4)."""
+    return closed_poll_results(item.meeting_id, item.id)

@@ -69,6 +69,16 @@ class Completeness:
 
 
 @dataclass
+class VoteLine:
+    """A closed vote in the reader's language: its agenda item, the result, counts and quorum, and for an
+    open vote who voted what (meetcore.polls.state.result_words)."""
+
+    item: str
+    lines: list[str]
+    voters: list[str]
+
+
+@dataclass
 class AttendanceReport:
     meeting: Meeting
     started_at: datetime | None
@@ -76,6 +86,7 @@ class AttendanceReport:
     seats: list[SeatLine]
     by_province: list[Completeness] = field(default_factory=list)
     by_role: list[Completeness] = field(default_factory=list)
+    votes: list[VoteLine] = field(default_factory=list)
 
     @property
     def totals(self) -> Completeness:
@@ -139,8 +150,34 @@ def attendance_report(meeting: Meeting, *, by) -> AttendanceReport:
         _count(role_row, entry.status)
     return AttendanceReport(
         meeting=meeting, started_at=times.started_at, ended_at=times.ended_at, seats=lines,
-        by_province=list(provinces.values()), by_role=list(roles.values()),
+        by_province=list(provinces.values()), by_role=list(roles.values()), votes=vote_lines(meeting),
     )  # fmt: skip
+
+
+def vote_lines(meeting: Meeting) -> list[VoteLine]:
+    """The meeting's closed votes, in agenda order (an item's votes in the order they were prepared)."""
+    from meetcore.agenda.services import public_tree, walk
+    from meetcore.polls.state import closed_poll_results, result_words
+
+    entries = closed_poll_results(meeting.id)
+    if not entries:
+        return []
+    order = {node["item"].id: (index, f"{node['number']} {node['item'].title}")
+             for index, (node, _depth) in enumerate(walk(public_tree(meeting.id)))}  # fmt: skip
+    entries.sort(key=lambda entry: (order.get(entry["item_id"], (len(order), ""))[0], entry["id"]))
+    lines = []
+    for entry in entries:
+        words = result_words(entry)
+        lines.append(VoteLine(order.get(entry["item_id"], (0, ""))[1], words["lines"], words["voters"]))
+    return lines
+
+
+def vote_header() -> list[str]:
+    return [_("Agenda item"), _("Vote result"), _("Who voted what")]
+
+
+def vote_values(line: VoteLine) -> list:
+    return [line.item, "\n".join(line.lines), "\n".join(line.voters)]
 
 
 # --- files --------------------------------------------------------------------------------------------------
@@ -221,6 +258,7 @@ def report_xlsx(report: AttendanceReport, *, by) -> bytes:
          (completeness_values(row) for row in [*report.by_province, report.totals])),
         (workbook.create_sheet(), _("Roles"), completeness_header(_("Role")),
          (completeness_values(row) for row in [*report.by_role, report.totals])),
+        (workbook.create_sheet(), _("Votes"), vote_header(), (vote_values(line) for line in report.votes)),
     ]  # fmt: skip
     for sheet, title, header, rows in sheets:
         sheet.title = title[:31]

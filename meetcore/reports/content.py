@@ -76,9 +76,20 @@ class ItemSection:
     text: str
     decisions: list[str]
     previous_minutes: Meeting | None = None  # for "รับรองรายงานการประชุม": the minutes it certifies
-    # What the item resolved beyond its มติ, each part a list the templates render in turn (the action
-    # items given from it; another kind, e.g. a vote's result, is one more list here and in _items).
+    # What the item resolved beyond its มติ, each part a list the templates render in turn: the votes
+    # taken on it (ผลการลงคะแนน, from the polls' rows, whatever the decision's wording became) and the action
+    # items given from it.
+    polls: list[PollRecord] = field(default_factory=list)
     actions: list[ActionLine] = field(default_factory=list)
+
+
+@dataclass
+class PollRecord:
+    """One closed vote under its agenda item: the result, the entitled and voting counts, the quorum when it
+    opened, and for an open vote who voted what (a secret vote names nobody)."""
+
+    lines: list[str]
+    voters: list[str]
 
 
 @dataclass
@@ -280,6 +291,7 @@ def _items(meeting: Meeting) -> tuple[list[ItemSection], dict]:
     ):
         decisions.setdefault(item_id, []).append(text)
     actions = _actions_by_item(meeting)
+    polls = _polls_by_item(meeting)
     previous = None
     sections, numbers = [], {}
     for node, depth in walk(tree):
@@ -297,9 +309,23 @@ def _items(meeting: Meeting) -> tuple[list[ItemSection], dict]:
         sections.append(ItemSection(
             item_id=item.id, number=str(number), title=item.title, depth=depth, presenter=item.presenter,
             text=(texts.get(item.id) or "").strip(), decisions=decisions.get(item.id, []),
-            previous_minutes=linked, actions=actions.get(item.id, []),
+            previous_minutes=linked, polls=polls.get(item.id, []), actions=actions.get(item.id, []),
         ))  # fmt: skip
     return sections, numbers
+
+
+def _polls_by_item(meeting: Meeting) -> dict[int, list[PollRecord]]:
+    """The meeting's closed votes under their agenda items, in Thai (the record's language)."""
+    from flask_babel import force_locale
+
+    from meetcore.polls.state import closed_poll_results, result_words
+
+    records: dict[int, list[PollRecord]] = {}
+    with force_locale("th"):
+        for entry in closed_poll_results(meeting.id):
+            words = result_words(entry)
+            records.setdefault(entry["item_id"], []).append(PollRecord(words["lines"], words["voters"]))
+    return records
 
 
 def _actions_by_item(meeting: Meeting) -> dict[int, list[ActionLine]]:

@@ -376,12 +376,26 @@ def _item(document, item) -> None:
     for text in item.text.splitlines():
         if text.strip():
             _paragraph(document, text.strip(), indent_cm=indent, first_line_cm=2.5)
+    for poll in item.polls:
+        _poll(document, poll, indent + 0.75)
     if item.decisions:
         decision = _paragraph(document, indent_cm=indent + 0.75, space_after_pt=4)
         decision.paragraph_format.keep_together = True
         _add(decision, "มติที่ประชุม", bold=True)
         _add(decision, " " + " ".join(item.decisions))
     _actions(document, item.actions, indent + 0.75)
+
+
+def _poll(document, poll, indent: float) -> None:
+    """ผลการลงคะแนน: the result, the counts and the quorum, then (an open vote) who voted what, numbered."""
+    label = _paragraph(document, indent_cm=indent)
+    label.paragraph_format.keep_with_next = True
+    _add(label, "ผลการลงคะแนน", bold=True)
+    for line in poll.lines:
+        _paragraph(document, line, indent_cm=indent).paragraph_format.keep_together = True
+    for number, voter in enumerate(poll.voters, start=1):
+        paragraph = _paragraph(document, f"{number}. {voter}", indent_cm=indent + 0.9, first_line_cm=-0.9)
+        paragraph.paragraph_format.keep_together = True
 
 
 def _actions(document, actions, indent: float) -> None:

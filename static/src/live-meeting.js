@@ -3,7 +3,7 @@
 
 import { h, format } from './live-dom.js';
 import { currentItem, flatAgenda } from './live-state.js';
-import { focusLater } from './live-common.js';
+import { focusDrawn } from './live-common.js';
 
 export const meetingSection = {
   drawMeeting() {
@@ -32,7 +32,7 @@ export const meetingSection = {
       if (!this.ui.confirmEnd) {
         controls.append(h('button', {
           type: 'button', class: 'danger', dataset: { key: 'end-ask' },
-          onclick: () => { this.ui.confirmEnd = true; this.render(); focusLater('[data-key="end"]'); },
+          onclick: () => { this.ui.confirmEnd = true; this.render(); focusDrawn('[data-key="end"]'); },
         }, this.s.end_meeting));
       } else {
         controls.append(h('span', { class: 'live-confirm', role: 'alertdialog', 'aria-label': this.s.end_meeting },
@@ -42,7 +42,7 @@ export const meetingSection = {
           }), ' ',
           h('button', {
             type: 'button', dataset: { key: 'end-no' },
-            onclick: () => { this.ui.confirmEnd = false; this.render(); focusLater('[data-key="end-ask"]'); },
+            onclick: () => { this.ui.confirmEnd = false; this.render(); focusDrawn('[data-key="end-ask"]'); },
           }, this.s.end_no)));
       }
       controls.append(...[this.feedback('end')].filter(Boolean));
@@ -58,7 +58,7 @@ export const meetingSection = {
     if (!this.ui.confirmStart) {
       return [h('button', {
         type: 'button', class: 'primary', dataset: { key: 'start-ask' },
-        onclick: () => { this.ui.confirmStart = true; this.render(); focusLater('[data-key="start"]'); },
+        onclick: () => { this.ui.confirmStart = true; this.render(); focusDrawn('[data-key="start"]'); },
       }, this.s.start_meeting)];
     }
     const day = new Intl.DateTimeFormat(this.config.locale === 'en' ? 'en-GB' : 'th-TH',
@@ -70,7 +70,7 @@ export const meetingSection = {
       }), ' ',
       h('button', {
         type: 'button', dataset: { key: 'start-no' },
-        onclick: () => { this.ui.confirmStart = false; this.render(); focusLater('[data-key="start-ask"]'); },
+        onclick: () => { this.ui.confirmStart = false; this.render(); focusDrawn('[data-key="start-ask"]'); },
       }, this.s.start_early_no))];
   },
 

@@ -7,7 +7,7 @@
 
 import { h, format } from './live-dom.js';
 import { findItem } from './live-state.js';
-import { focusLater } from './live-common.js';
+import { focusDrawn } from './live-common.js';
 
 const RECEIPTS = 'meetcore.poll-receipts';
 
@@ -111,7 +111,7 @@ export const pollsSection = {
     if (this.ui.confirmClose !== poll.id) {
       return h('button', {
         type: 'button', class: 'danger', dataset: { key: `${key}-close-ask` },
-        onclick: () => { this.ui.confirmClose = poll.id; this.render(); focusLater(`[data-key="${key}-close"]`); },
+        onclick: () => { this.ui.confirmClose = poll.id; this.render(); focusDrawn(`[data-key="${key}-close"]`); },
       }, this.s.close_poll);
     }
     return h('span', { class: 'live-confirm', role: 'alertdialog', 'aria-label': this.s.close_poll },
@@ -121,7 +121,7 @@ export const pollsSection = {
       }), ' ',
       h('button', {
         type: 'button', dataset: { key: `${key}-close-no` },
-        onclick: () => { this.ui.confirmClose = null; this.render(); focusLater(`[data-key="${key}-close-ask"]`); },
+        onclick: () => { this.ui.confirmClose = null; this.render(); focusDrawn(`[data-key="${key}-close-ask"]`); },
       }, this.s.cancel));
   },
 

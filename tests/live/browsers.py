@@ -77,10 +77,13 @@ class ReferenceData:
     agencies: dict[str, int] = field(default_factory=dict)  # seat name -> its agency id
 
 
-def prepare_reference(database_url: str) -> ReferenceData:
+def prepare_reference(
+    database_url: str, more_seats: dict[str, tuple[str, str]] | None = None
+) -> ReferenceData:
     """Schema; two secretariat accounts and a chair; the reference roster's meeting that can be started
     (the series' scheduled next sitting of meetcore.demo.reference_meeting, 532 seats); personal links of
-    two seats and the site link of one province."""
+    two seats (and of `more_seats`: name -> (province code, role code)) and the site link of one
+    province."""
     import sqlalchemy as sa
     from flask_migrate import upgrade
 
@@ -117,7 +120,8 @@ def prepare_reference(database_url: str) -> ReferenceData:
 
         data = ReferenceData(meeting_id=meeting.id, api_token=token,
                              secretariat=[user.email for user in secretariat], chair="chair@example.org")
-        for name, (province, role) in {"self": SELF_SEAT, "substitute": SUBSTITUTE_SEAT}.items():
+        linked = {"self": SELF_SEAT, "substitute": SUBSTITUTE_SEAT, **(more_seats or {})}
+        for name, (province, role) in linked.items():
             chosen = seat(province, role)
             data.seats[name] = chosen.id
             data.seat_links[name] = issue_seat_link(chosen)

@@ -83,7 +83,7 @@ def test_report_rows_completeness_and_files(held, users, client):
     response = client.get(f"/meetings/{held.meeting_id}/attendance/report.xlsx")
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.data), read_only=True)
-    assert workbook.sheetnames == ["Seats", "Connections", "Provinces", "Roles"]
+    assert workbook.sheetnames == ["Seats", "Connections", "Provinces", "Roles", "Votes"]
     seats = list(workbook["Seats"].iter_rows(values_only=True))
     assert len(seats) == 543
     connections = list(workbook["Connections"].iter_rows(values_only=True))
