@@ -55,15 +55,17 @@ def test_demo_commands_then_sign_in_and_see_the_reference_meeting(demo_env):
     )
     base = f"http://127.0.0.1:{demo_env['MEETCORE_PORT']}"
     try:
-        for _ in range(100):
+        # A liveness wait, not a measure: a loaded machine has taken 40 s to start the server and its Janus.
+        deadline = time.monotonic() + 90
+        while True:
             try:
                 with urllib.request.urlopen(f"{base}/login", timeout=2) as response:
                     page = response.read().decode()
                 break
             except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail("the demo server did not answer")
                 time.sleep(0.1)
-        else:
-            pytest.fail("the demo server did not answer")
         assert 'name="password"' in page
         with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:
             assert b'"at_head":true' in response.read()

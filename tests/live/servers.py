@@ -65,7 +65,8 @@ class ServerProcess:
         self.log_path = tmp_path / f"{name}.log"
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 30) -> ServerProcess:
+    def start(self, timeout: float = 90) -> ServerProcess:
+        # A liveness wait, not a measure: under a loaded CI machine a start has taken over 30 s.
         log = open(self.log_path, "ab")  # noqa: SIM115  (kept open for the process's life)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "meetcore", "run"], env=self.env, stdout=log, stderr=subprocess.STDOUT
