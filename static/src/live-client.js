@@ -17,6 +17,7 @@ import { minutesSection } from './live-minutes.js';
 import { actionsSection } from './live-actions.js';
 import { provincePickerSection } from './live-province-picker.js';
 import { pollsSection } from './live-polls.js';
+import { Projector } from './video-projector.js';
 
 export { LiveConnection } from './live-connection.js';
 export { applyEvent } from './live-state.js';
@@ -222,6 +223,9 @@ class LivePage {
     add('my-floor', () => this.drawMyFloor(), () => JSON.stringify([st().floor, st().meeting.status, ui()]));
     add('polls', () => this.drawPolls(), () => this.pollsKey());
     add('my-actions', () => this.drawMyActions(), () => JSON.stringify([st().actions, flatAgenda(st()).map((e) => [e.node.id, e.node.number])]));
+    // The projector keeps its canvas across redraws: it updates its own parts (static/src/video-projector.js).
+    const projector = this.root && this.root.querySelector('[data-live="projector"] [data-part="body"]');
+    this.projector = projector ? new Projector(this, projector) : null;
   }
 
   render() {
@@ -229,6 +233,7 @@ class LivePage {
     if (this.loading) this.loading.hidden = true;
     if (this.root) this.root.hidden = false;
     for (const section of this.sections) section.render();
+    if (this.projector) this.projector.update();
     this.tick();
   }
 
