@@ -162,6 +162,24 @@ def _strings() -> dict[str, str]:
         "saved": _("Saved."),
         "choose_item": _("Choose an agenda item first."),
         **_projector_strings(),
+        **_quality_strings(),
+    }
+
+
+def _quality_strings() -> dict[str, str]:
+    """The board of the sites' connections (static/src/live-quality.js)."""
+    return {
+        "quality_none": _("No page has reported its connection yet."),
+        "quality_site": _("Site"),
+        "quality_level": _("Connection"),
+        "quality_figures": _("Measured"),
+        "quality_good": _("good"),
+        "quality_weak": _("weak"),
+        "quality_bad": _("bad"),
+        "quality_bitrate": _("↓ %(down)s kbit/s, ↑ %(up)s kbit/s"),
+        "quality_loss": _("loss %(loss)s"),
+        "quality_rtt": _("round trip %(ms)s ms"),
+        "quality_audio_only": _("audio only"),
     }
 
 
