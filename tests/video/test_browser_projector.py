@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from tests.live.browsers import chromium, confirm_identity, live_value, prepare_reference, sign_in, wait_until
-from tests.live.servers import ServerProcess, scratch_database_url
+from tests.live.servers import LiveClient, ServerProcess, scratch_database_url
 
 PAGES = 6
 # The presenter's click on "next page", and when it happened (performance.timeOrigin + performance.now()).
@@ -44,11 +44,13 @@ def pdf_with_pages(count: int) -> bytes:
     return bytes(out)
 
 
-@pytest.fixture()
-def server(tmp_path):
-    url = scratch_database_url(tmp_path, "projector")
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """One server and reference meeting for the module (preparing the 532 seats is the slow part)."""
+    folder = tmp_path_factory.mktemp("projector")
+    url = scratch_database_url(folder, "projector")
     data = prepare_reference(url)
-    started = ServerProcess(url, tmp_path, name="projector").start()
+    started = ServerProcess(url, folder, name="projector").start()
     yield started, data
     started.stop()
 
@@ -117,7 +119,8 @@ def test_the_presenter_turns_pages_and_two_provinces_follow(server):
                 wait_until(lambda page=page, number=number: projector(page, "p.shownPage") == number,
                            message=f"page {number} on {name}")  # fmt: skip
                 delays.append(drawn_at(page, number) - started)
-            wait_until(lambda number=number: projector(console, "p.shownPage") == number, message="the presenter")
+            wait_until(lambda number=number: projector(console, "p.shownPage") == number,
+                       message="the presenter's own page")  # fmt: skip
             shown = {name: projector(page, "p.shownPage") for name, page in everyone.items()}
             assert shown == {name: number for name in everyone}, shown
         print(f"\npage turn → drawn on two provinces: {', '.join(f'{d:.0f}' for d in delays)} ms "
@@ -153,3 +156,33 @@ def test_the_presenter_turns_pages_and_two_provinces_follow(server):
             wait_until(lambda page=page: page.locator(".projector-stage").is_hidden(),
                        message=f"stop on {name}")  # fmt: skip
         assert not errors, errors
+
+
+def test_the_console_board_shows_each_sites_line_live(server):
+    """Issue 16, item 5: a province's page reports its line (here a raw client of its seat, as the video
+    panel does every 5 s); the secretariat's console shows the site, its level and figures, live."""
+    live, data = server
+    base, meeting_id = live.base_url, data.meeting_id
+    staff = LiveClient(live, {"api_token": data.api_token})
+    seat = LiveClient(live, {"seat_token": data.seat_links["substitute"]})
+    try:
+        staff.call("meeting.start", {"meeting_id": meeting_id})  # unless the test above started it
+        with chromium() as browser:
+            console = browser.new_context(locale="th-TH").new_page()
+            sign_in(console, base, data.secretariat[0])
+            console.goto(f"{base}/meetings/{meeting_id}/live")
+            wait_until(lambda: live_value(console, "live.state !== null && live.connected"),
+                       message="the console")  # fmt: skip
+            figures = {"meeting_id": meeting_id, "bitrate_in": 96_000, "bitrate_out": 0, "loss": 0.14,
+                       "rtt_ms": 420, "audio_only": True}  # fmt: skip
+            answer = seat.call("video.quality", figures)
+            assert answer["ok"], answer
+            row = console.locator(f"#live-quality tr[data-endpoint='seat-{data.seats['substitute']}']")
+            row.wait_for()
+            assert row.get_attribute("data-level") == "bad"
+            text = row.inner_text()
+            assert "แย่" in text and "96 kbit/s" in text and "14.0%" in text and "420 ms" in text, text
+            assert "รับเฉพาะเสียง" in text
+    finally:
+        staff.close()
+        seat.close()
