@@ -96,7 +96,7 @@ export class Projector {
 
   pdfDocuments() {
     return flatAgenda(this.live.state).flatMap(({ node }) => node.documents || [])
-      .filter((d) => d.content_type === 'application/pdf');
+      .filter((d) => d.pdf); // PDFs, and office files made PDF on upload
   }
 
   // --- following the state -----------------------------------------------------------------------------
@@ -266,7 +266,7 @@ export class Projector {
   open(documentId) {
     if (this.pdf && this.pdf.id === documentId) return Promise.resolve(this.pdf.proxy);
     if (this.loading && this.loading.id === documentId) return this.loading.promise;
-    const url = `/meetings/${this.live.meetingId}/documents/${documentId}`;
+    const url = `/meetings/${this.live.meetingId}/documents/${documentId}/pdf`;
     const promise = loadPdfJs(this.live.config.urls).then(async (pdfjs) => {
       this.fetches += 1;
       const response = await fetch(url, { credentials: 'same-origin' });
