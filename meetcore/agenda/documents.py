@@ -14,7 +14,9 @@ from typing import BinaryIO
 from flask_babel import lazy_gettext as _l
 
 from meetcore import transaction
-from meetcore.agenda.conversion import CONVERTIBLE, convert_to_pdf, pdf_path_of
+from meetcore.agenda.conversion import CONVERTIBLE, convert_to_pdf
+from meetcore.agenda.files import STORE, pdf_of
+from meetcore.agenda.files import discard as _discard
 from meetcore.agenda.models import AgendaDocument, AgendaItem
 from meetcore.agenda.services import _load, _lock_for_editing
 from meetcore.agenda.tree import document_out, item_documents, meeting_documents  # noqa: F401
@@ -23,9 +25,7 @@ from meetcore.errors import InvalidInput, NotFound, PermissionDenied
 from meetcore.eventlog.services import record_event
 from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
-from meetcore.storage import FileStore
 
-STORE = FileStore(folder="agenda", max_mb_setting="MEETCORE_AGENDA_DOCUMENT_MAX_MB", field="file")
 TITLE_LIMIT = 300
 PER_ITEM_LIMIT = 50
 
@@ -72,21 +72,6 @@ def add_document(item: AgendaItem, stream: BinaryIO, filename: str | None, title
         raise
     transaction.on_rollback(_discard, stored.key)  # the entry point's commit failed or it refused
     return document
-
-
-def _discard(key: str) -> None:
-    """A stored file and the PDF made of it, if any."""
-    STORE.discard(key)
-    pdf_path_of(STORE.path_of(key)).unlink(missing_ok=True)
-
-
-def pdf_of(document: AgendaDocument) -> Path | None:
-    """The PDF the projector shows of a document: the document itself, or the PDF made of it on upload."""
-    path = STORE.path_of(document.storage_key)
-    if document.content_type == "application/pdf":
-        return path
-    made = pdf_path_of(path)
-    return made if made.is_file() else None
 
 
 def get_document(meeting_id: int, document_id: int) -> AgendaDocument:

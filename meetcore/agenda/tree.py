@@ -7,6 +7,7 @@ from collections import defaultdict
 
 import sqlalchemy as sa
 
+from meetcore.agenda.files import pdf_of
 from meetcore.agenda.models import AgendaDocument, AgendaItem
 from meetcore.extensions import db
 
@@ -65,14 +66,8 @@ def document_out(document: AgendaDocument) -> dict:
         "filename": document.filename,
         "content_type": document.content_type,
         "size": document.size,
-        "pdf": _has_pdf(document),  # the projector can show it
+        "pdf": pdf_of(document) is not None,  # the projector can show it
     }
-
-
-def _has_pdf(document: AgendaDocument) -> bool:
-    from meetcore.agenda.documents import pdf_of  # documents builds on this module
-
-    return pdf_of(document) is not None
 
 
 def item_documents(item_id: int) -> list[AgendaDocument]:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from meetcore.agenda.documents import get_document, pdf_of
+from meetcore.agenda.documents import get_document
+from meetcore.agenda.files import pdf_of
 from meetcore.auth.permissions import STAFF
 from meetcore.errors import Conflict, InvalidInput, PermissionDenied
 from meetcore.eventlog.models import MeetingEvent
