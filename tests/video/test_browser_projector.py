@@ -50,7 +50,7 @@ def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("projector")
     url = scratch_database_url(folder, "projector")
     data = prepare_reference(url)
-    started = ServerProcess(url, folder, name="projector").start()
+    started = ServerProcess(url, folder, name="projector").start(timeout=120)  # a busy machine
     yield started, data
     started.stop()
 
