@@ -128,8 +128,8 @@ class VideoPanel extends Quality(Sharing(Publishing(Tiles(JanusSession(Devices(c
     this.studioButton = el('button', { type: 'button', class: 'button', hidden: true, 'aria-pressed': 'false',
       onclick: () => this.toggleStudio(), text: this.s.send_studio });
     this.studioWanted = root.dataset.studio !== 'manual';
-    this.controls.append(this.studioButton, this.micButton, this.camButton, this.buildShareButton(), this.lowButton,
-      this.buildAudioOnlyButton());
+    this.controls.append(this.studioButton, this.micButton, this.camButton, this.buildShareButton(),
+      this.buildAudioOnlyButton(), this.lowButton); // low bandwidth stays the last toggle (test_browser.py)
     this.check = this.buildDeviceCheck();
     this.takeBack = el('button', { type: 'button', class: 'button', hidden: true, text: this.s.take_back,
       onclick: () => { this.takeBack.hidden = true; this.session = null; this.start(); } });
