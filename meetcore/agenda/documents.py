@@ -14,6 +14,9 @@ from typing import BinaryIO
 from flask_babel import lazy_gettext as _l
 
 from meetcore import transaction
+from meetcore.agenda.conversion import CONVERTIBLE, convert_to_pdf
+from meetcore.agenda.files import STORE, pdf_of
+from meetcore.agenda.files import discard as _discard
 from meetcore.agenda.models import AgendaDocument, AgendaItem
 from meetcore.agenda.services import _load, _lock_for_editing
 from meetcore.agenda.tree import document_out, item_documents, meeting_documents  # noqa: F401
@@ -22,9 +25,7 @@ from meetcore.errors import InvalidInput, NotFound, PermissionDenied
 from meetcore.eventlog.services import record_event
 from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
-from meetcore.storage import FileStore
 
-STORE = FileStore(folder="agenda", max_mb_setting="MEETCORE_AGENDA_DOCUMENT_MAX_MB", field="file")
 TITLE_LIMIT = 300
 PER_ITEM_LIMIT = 50
 
@@ -54,6 +55,8 @@ def add_document(item: AgendaItem, stream: BinaryIO, filename: str | None, title
             _l("An agenda item can have at most %(n)s documents.", n=PER_ITEM_LIMIT), field="file"
         )
     stored = STORE.store(stream, filename)
+    if stored.content_type in CONVERTIBLE:  # the projector shows PDFs: an office file gets one beside it
+        convert_to_pdf(STORE.path_of(stored.key))
     try:
         document = AgendaDocument(
             meeting_id=item.meeting_id, agenda_item_id=item.id, title=_clean_title(title, stored.name),
@@ -65,9 +68,9 @@ def add_document(item: AgendaItem, stream: BinaryIO, filename: str | None, title
         db.session.flush()
         _announce(item, by=by)
     except BaseException:
-        STORE.discard(stored.key)  # nothing acknowledged, nothing kept
+        _discard(stored.key)  # nothing acknowledged, nothing kept
         raise
-    transaction.on_rollback(STORE.discard, stored.key)  # the entry point's commit failed or it refused
+    transaction.on_rollback(_discard, stored.key)  # the entry point's commit failed or it refused
     return document
 
 
@@ -90,25 +93,29 @@ def remove_document(document: AgendaDocument, *, by) -> None:
         other.position = position
     _announce(item, by=by)
     db.session.flush()
-    transaction.after_commit(STORE.discard, key)
+    transaction.after_commit(_discard, key)
 
 
 @dataclass
 class ReadableDocument:
     document: AgendaDocument
     path: Path
+    as_pdf: bool = False
 
 
-def open_document(meeting_id: int, document_id: int, *, reader) -> ReadableDocument:
-    """The document and its file, for a reader of that meeting: a staff account, or a seat or provincial
-    site of the meeting (a participant's account alone is not enough)."""
+def open_document(meeting_id: int, document_id: int, *, reader, as_pdf: bool = False) -> ReadableDocument:
+    """The document and its file (`as_pdf`: its PDF, for the projector), for a reader of that meeting: a
+    staff account, or a seat or provincial site of the meeting (a participant's account alone is not
+    enough)."""
     if getattr(reader, "role", None) in ("seat", "site"):
         if reader.meeting_id != meeting_id:
             raise PermissionDenied(_l("This link belongs to another meeting."))
     elif getattr(reader, "role", None) not in STAFF:
         require_staff(reader)
     document = get_document(meeting_id, document_id)
-    path = STORE.path_of(document.storage_key)
+    path = pdf_of(document) if as_pdf else STORE.path_of(document.storage_key)
+    if path is None:
+        raise NotFound(_l("This document has no PDF to show."))
     if not path.is_file():
         raise NotFound(_l("The file of this document is missing; ask the secretariat to upload it again."))
-    return ReadableDocument(document=document, path=path)
+    return ReadableDocument(document=document, path=path, as_pdf=as_pdf)

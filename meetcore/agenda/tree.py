@@ -7,6 +7,7 @@ from collections import defaultdict
 
 import sqlalchemy as sa
 
+from meetcore.agenda.files import pdf_of
 from meetcore.agenda.models import AgendaDocument, AgendaItem
 from meetcore.extensions import db
 
@@ -65,6 +66,7 @@ def document_out(document: AgendaDocument) -> dict:
         "filename": document.filename,
         "content_type": document.content_type,
         "size": document.size,
+        "pdf": pdf_of(document) is not None,  # the projector can show it
     }
 
 

@@ -252,9 +252,13 @@ INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
 
 def _document_response(readable: documents.ReadableDocument) -> Response:
     document = readable.document
-    response = send_file(readable.path, mimetype=document.content_type, download_name=document.filename,
-                         as_attachment=document.content_type not in INLINE_TYPES, etag=document.sha256,
-                         conditional=True, max_age=0)  # fmt: skip
+    content_type, name = document.content_type, document.filename
+    if readable.as_pdf:  # the PDF made of an office file on upload (the projector's)
+        content_type, name = "application/pdf", f"{name.rpartition('.')[0] or name}.pdf"
+    etag = False if readable.as_pdf else document.sha256  # the hash is the uploaded file's
+    response = send_file(readable.path, mimetype=content_type, download_name=name,
+                         as_attachment=content_type not in INLINE_TYPES, etag=etag, conditional=True,
+                         max_age=0)  # fmt: skip
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -275,6 +279,20 @@ def document(meeting_id: int, document_id: int):
     try:
         reader = actor_for_connection(None)
         return _document_response(documents.open_document(meeting_id, document_id, reader=reader))
+    except DomainError as error:
+        return _refused(error)
+
+
+@bp.get("/meetings/<int:meeting_id>/documents/<int:document_id>/pdf")
+def document_pdf(meeting_id: int, document_id: int):
+    """A document as the projector shows it (a PDF, or the PDF made of an office file), to the same
+    readers as the document."""
+    from meetcore.live.actors import actor_for_connection
+
+    try:
+        reader = actor_for_connection(None)
+        readable = documents.open_document(meeting_id, document_id, reader=reader, as_pdf=True)
+        return _document_response(readable)
     except DomainError as error:
         return _refused(error)
 

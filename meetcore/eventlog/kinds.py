@@ -68,6 +68,8 @@ KINDS = _kinds(
     EventKind("action.cancelled", ("id", "item_id", "agency_ids")),
     # the video (meetcore.video): what the chair stopped at Janus, with the whole moderation state
     EventKind("video.moderated", ("publisher_id", "audio_muted", "video_stopped", "moderation")),
+    # each endpoint's line as its page measured it (meetcore.video.quality): the staff's board only
+    EventKind("video.quality", ("endpoint", "quality"), **STAFF),
     EventKind("actions.carried", ("section_id", "item_ids", "action_ids", "agenda")),
     # the official minutes (meetcore.reports)
     EventKind("minutes.details_updated", ("fields",), **STAFF),

@@ -9,7 +9,7 @@ from meetcore.eventlog.services import seq_after_commit
 from meetcore.live.events import live_command, meeting_for
 from meetcore.live.snapshot import snapshot_part
 from meetcore.schemas import InputSchema
-from meetcore.video import projector, sessions
+from meetcore.video import projector, quality, sessions
 
 
 class ModerateInput(InputSchema):
@@ -37,6 +37,27 @@ class TurnInput(InputSchema):
     meeting_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1),
                                 metadata={"label": _l("Meeting")})  # fmt: skip
     page = fields.Integer(required=True, strict=True, metadata={"label": _l("Page")})
+
+
+BITRATES = (0, 1_000_000_000)  # bit/s: up to a gigabit line
+RTT_LIMIT_MS = 60_000
+
+
+class QualityInput(InputSchema):
+    """A page's line as its browser measured it (getStats): bounded figures, nothing that names a seat."""
+
+    meeting_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1),
+                                metadata={"label": _l("Meeting")})  # fmt: skip
+    bitrate_in = fields.Integer(required=True, strict=True, validate=validate.Range(*BITRATES),
+                                metadata={"label": _l("Bitrate received")})  # fmt: skip
+    bitrate_out = fields.Integer(required=True, strict=True, validate=validate.Range(*BITRATES),
+                                 metadata={"label": _l("Bitrate sent")})  # fmt: skip
+    loss = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=0, max=1),
+                        metadata={"label": _l("Packet loss")})  # fmt: skip
+    rtt_ms = fields.Integer(required=True, allow_none=True, strict=True,
+                            validate=validate.Range(min=0, max=RTT_LIMIT_MS),
+                            metadata={"label": _l("Round-trip time")})  # fmt: skip
+    audio_only = fields.Boolean(required=True, metadata={"label": _l("Audio only")})
 
 
 class StopInput(InputSchema):
@@ -75,6 +96,20 @@ def stop(actor, values: dict) -> dict:
     meeting = meeting_for(actor, values["meeting_id"])
     projector.stop_showing(meeting, by=actor)
     return _acknowledged(meeting.id)
+
+
+@snapshot_part("quality")
+def quality_part(meeting, actor) -> dict | None:
+    """Each endpoint's line, for the staff's board (null for participants)."""
+    return quality.quality_board(meeting, reader=actor)
+
+
+@live_command("video.quality", QualityInput)
+def report_quality(actor, values: dict) -> dict:
+    """A page reports its own line every few seconds (rate-limited in the service)."""
+    meeting = meeting_for(actor, values["meeting_id"])
+    figures = {name: values[name] for name in ("bitrate_in", "bitrate_out", "loss", "rtt_ms", "audio_only")}
+    return {"quality": quality.report_quality(meeting, figures, by=actor)}
 
 
 @snapshot_part("video")

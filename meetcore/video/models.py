@@ -66,6 +66,10 @@ class VideoEndpoint(db.Model):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     audio_muted: Mapped[bool] = mapped_column(default=False)
     video_stopped: Mapped[bool] = mapped_column(default=False)
+    # Its line, as its page last measured it (meetcore.video.quality), and when the staff last heard of it.
+    quality: Mapped[dict | None] = mapped_column(sa.JSON)
+    quality_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    quality_announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class RecordingBuild(db.Model):

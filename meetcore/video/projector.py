@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from meetcore.agenda.documents import get_document
+from meetcore.agenda.files import pdf_of
 from meetcore.auth.permissions import STAFF
 from meetcore.errors import Conflict, InvalidInput, PermissionDenied
 from meetcore.eventlog.models import MeetingEvent
@@ -68,7 +69,7 @@ def show_document(meeting: Meeting, document_id: int, *, page: int = 1, pages: i
     presenter = _check_presenter(meeting, by)
     _check_live(meeting)
     document = get_document(meeting.id, document_id)
-    if document.content_type != "application/pdf":
+    if pdf_of(document) is None:
         raise InvalidInput(_l("Only PDF documents can be shown on the projector."), field="document_id")
     if pages is not None and (not isinstance(pages, int) or not 1 <= pages <= PAGE_LIMIT):
         raise InvalidInput(field="pages")

@@ -17,6 +17,8 @@ import { minutesSection } from './live-minutes.js';
 import { actionsSection } from './live-actions.js';
 import { provincePickerSection } from './live-province-picker.js';
 import { pollsSection } from './live-polls.js';
+import { qualitySection } from './live-quality.js';
+import { Projector } from './video-projector.js';
 
 export { LiveConnection } from './live-connection.js';
 export { applyEvent } from './live-state.js';
@@ -221,7 +223,11 @@ class LivePage {
     add('reader', () => this.drawReader(), () => JSON.stringify([currentItem(st()) && currentItem(st()).id, st().minutes]));
     add('my-floor', () => this.drawMyFloor(), () => JSON.stringify([st().floor, st().meeting.status, ui()]));
     add('polls', () => this.drawPolls(), () => this.pollsKey());
+    add('quality', () => this.drawQuality(), () => JSON.stringify([st().quality]));
     add('my-actions', () => this.drawMyActions(), () => JSON.stringify([st().actions, flatAgenda(st()).map((e) => [e.node.id, e.node.number])]));
+    // The projector keeps its canvas across redraws: it updates its own parts (static/src/video-projector.js).
+    const projector = this.root && this.root.querySelector('[data-live="projector"] [data-part="body"]');
+    this.projector = projector ? new Projector(this, projector) : null;
   }
 
   render() {
@@ -229,6 +235,7 @@ class LivePage {
     if (this.loading) this.loading.hidden = true;
     if (this.root) this.root.hidden = false;
     for (const section of this.sections) section.render();
+    if (this.projector) this.projector.update();
     this.tick();
   }
 
@@ -281,7 +288,7 @@ class LivePage {
 // Each section draws itself (one module per section); the page holds the connection, the state and the
 // shared controls.
 Object.assign(LivePage.prototype, meetingSection, attendanceSection, floorSection, minutesSection,
-  actionsSection, provincePickerSection, pollsSection);
+  actionsSection, provincePickerSection, pollsSection, qualitySection);
 
 export function boot() {
   const node = document.getElementById('live-config');

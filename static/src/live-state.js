@@ -315,6 +315,12 @@ const HANDLERS = {
     state.video = { ...(state.video || {}), moderation: p.moderation };
     return APPLIED;
   },
+  // One endpoint's line as its page measured it (staff only): its entry on the board is replaced.
+  'video.quality': (state, p) => {
+    if (typeof p.endpoint !== 'string' || !p.quality || typeof p.quality !== 'object') return RESYNC;
+    state.quality = { ...(state.quality || {}), [p.endpoint]: p.quality };
+    return APPLIED;
+  },
 };
 
 function projector(state, p) {

@@ -257,7 +257,7 @@ export const JanusSession = (Base) => class extends Base {
         error: () => this.say(this.s.media_failed, 'error'),
       });
     }
-    if (this.lowBandwidth) this.applyLayer();
+    if (this.lowBandwidth || this.audioOnly) this.applyLayer(); // new streams too
   }
 
   /** One element per received stream, whatever janus.js reports: a track is reported when it arrives and

@@ -127,10 +127,11 @@ export const Tiles = (Base) => class extends Base {
     this.applyLayer();
   }
 
+  /** Tell Janus what to send this page of each video stream (video-quality.js: layer, audio only). */
   applyLayer() {
     if (!this.subscriber || !this.subscriberReady) return;
     const streams = [...this.feedOfMid.entries()].filter(([, info]) => info.type === 'video')
-      .map(([mid]) => ({ mid, substream: this.lowBandwidth ? 0 : 2, temporal: this.lowBandwidth ? 0 : 2 }));
+      .map(([mid]) => this.videoStreamSettings(mid));
     if (streams.length) this.subscriber.send({ message: { request: 'configure', streams } });
   }
 
@@ -153,9 +154,7 @@ export const Tiles = (Base) => class extends Base {
   }
 
   /** A slow line (under 300 kbit/s estimated, three readings in a row) switches to the low layer. */
-  async watchBandwidth() {
-    if (this.lowBandwidth || !this.subscriberReady) return;
-    const { bitrate } = await this.videoStats();
+  watchBandwidth(bitrate) {
     this.slowReadings = bitrate && bitrate < 300_000 ? (this.slowReadings || 0) + 1 : 0;
     if (this.slowReadings >= 3) this.setLowBandwidth(true);
   }

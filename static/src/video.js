@@ -19,17 +19,20 @@
 // * one video session per seat or hall: a newer page takes it over (the server kicks this page's
 //   participants at Janus; asked why, it hears it was superseded, stops and says so);
 // * the token is renewed on the running Janus session before it expires (make-before-break): janus.js
-//   reads the token object each time it serializes a request.
+//   reads the token object each time it serializes a request;
+// * weak lines (video-quality.js): audio-only mode (no video RTP arrives), chosen or automatic on measured
+//   loss and bandwidth, and the line's quality reported to the secretariat's board.
 //
 // For tests: window.meetcoreVideo = {status, publishing, feeds, talking, restored, framesDecoded(), connects, ...}.
 import { Devices } from './video-devices.js';
 import { JanusSession } from './video-janus.js';
 import { Publishing } from './video-publish.js';
+import { Quality } from './video-quality.js';
 import { Sharing } from './video-share.js';
 import { el } from './video-dom.js';
 import { Tiles } from './video-tiles.js';
 
-class VideoPanel extends Sharing(Publishing(Tiles(JanusSession(Devices(class {}))))) {
+class VideoPanel extends Quality(Sharing(Publishing(Tiles(JanusSession(Devices(class {})))))) {
   constructor(root) {
     super();
     this.root = root;
@@ -63,7 +66,7 @@ class VideoPanel extends Sharing(Publishing(Tiles(JanusSession(Devices(class {})
     this.expose();
     this.start();
     setInterval(() => this.watchFloor(), 1000);
-    setInterval(() => this.watchBandwidth(), 5000);
+    setInterval(() => this.watchLine(), 5000);
     window.addEventListener('meetcore:video-restored', (event) => this.roomRestored(event.detail || {}));
   }
 
@@ -99,6 +102,10 @@ class VideoPanel extends Sharing(Publishing(Tiles(JanusSession(Devices(class {})
       },
       framesDecoded: () => panel.framesDecoded(),
       videoStats: () => panel.videoStats(),
+      get audioOnly() { return panel.audioOnly; },
+      get line() { return panel.line; },
+      setAudioOnly: (on) => panel.setAudioOnly(on),
+      inboundBytes: () => panel.lineCounters().then((c) => c.received),
       panel,
     };
   }
@@ -121,7 +128,8 @@ class VideoPanel extends Sharing(Publishing(Tiles(JanusSession(Devices(class {})
     this.studioButton = el('button', { type: 'button', class: 'button', hidden: true, 'aria-pressed': 'false',
       onclick: () => this.toggleStudio(), text: this.s.send_studio });
     this.studioWanted = root.dataset.studio !== 'manual';
-    this.controls.append(this.studioButton, this.micButton, this.camButton, this.buildShareButton(), this.lowButton);
+    this.controls.append(this.studioButton, this.micButton, this.camButton, this.buildShareButton(),
+      this.buildAudioOnlyButton(), this.lowButton); // low bandwidth stays the last toggle (test_browser.py)
     this.check = this.buildDeviceCheck();
     this.takeBack = el('button', { type: 'button', class: 'button', hidden: true, text: this.s.take_back,
       onclick: () => { this.takeBack.hidden = true; this.session = null; this.start(); } });

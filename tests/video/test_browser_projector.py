@@ -1,0 +1,188 @@
+"""The document projector in real browsers (issue 16, item 4; no Janus: the projector is independent of the
+video): the secretariat uploads an agenda PDF, shows it and turns its pages from the console; two province
+participant pages render the presenter's page with pdf.js, each from the document fetched once; one pages
+ahead, stops following, then "Follow the presenter" brings it back; each page has its own zoom.
+
+The delay from the presenter's click to each province's drawn page is printed (performance.timeOrigin +
+performance.now() on both pages, one machine's clock); the assertions are on page numbers only."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.live.browsers import chromium, confirm_identity, live_value, prepare_reference, sign_in, wait_until
+from tests.live.servers import LiveClient, ServerProcess, scratch_database_url
+
+PAGES = 6
+# The presenter's click on "next page", and when it happened (performance.timeOrigin + performance.now()).
+CLICK_NEXT = """() => {
+  const at = performance.timeOrigin + performance.now();
+  document.querySelector('[data-key=projector-next]').click();
+  return at;
+}"""
+
+
+def pdf_with_pages(count: int) -> bytes:
+    """A PDF of `count` pages; page n shows n black bars (no fonts: nothing for pdf.js to fetch)."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>"]
+    kids = " ".join(f"{3 + 2 * n} 0 R" for n in range(count))
+    objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {count} >>".encode())
+    for n in range(count):
+        bars = "".join(f"{40 + 50 * bar} 300 30 200 re f\n" for bar in range(n + 1))
+        stream = bars.encode()
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {4 + 2 * n} 0 R >>"
+                       .encode())  # fmt: skip
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"endstream")
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """One server and reference meeting for the module (preparing the 532 seats is the slow part)."""
+    folder = tmp_path_factory.mktemp("projector")
+    url = scratch_database_url(folder, "projector")
+    data = prepare_reference(url)
+    started = ServerProcess(url, folder, name="projector").start()
+    yield started, data
+    started.stop()
+
+
+def projector(page, expression: str):
+    return page.evaluate(f"() => {{ const p = window.meetcoreProjector; return p ? ({expression}) : null; }}")
+
+
+def drawn_at(page, number: int):
+    """When `page` last drew page `number` (performance.timeOrigin + performance.now()); None: never."""
+    return projector(page, f"(p.renders.filter((r) => r.page === {number}).pop() || {{}}).at || null")
+
+
+def test_the_presenter_turns_pages_and_two_provinces_follow(server):
+    live, data = server
+    base, meeting_id = live.base_url, data.meeting_id
+    with chromium() as browser:
+        errors: list[str] = []
+
+        def open_page(name: str):
+            context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="th-TH")
+            page = context.new_page()
+            page.set_default_timeout(20_000)
+            page.on("pageerror", lambda error: errors.append(f"{name}: {error}"))
+            return page
+
+        # The secretariat files a six-page PDF under the first item, then starts the meeting.
+        console = open_page("console")
+        sign_in(console, base, data.secretariat[0])
+        console.goto(f"{base}/meetings/{meeting_id}/agenda/items/{data.items[0]}/edit")
+        upload = {"name": "นโยบายเร่งด่วน.pdf", "mimeType": "application/pdf", "buffer": pdf_with_pages(PAGES)}
+        console.set_input_files("#document-file", files=[upload])
+        console.locator("#document-file").evaluate("input => input.form.requestSubmit()")
+        console.wait_for_url("**#documents")
+        console.goto(f"{base}/meetings/{meeting_id}/live")
+        wait_until(lambda: live_value(console, "live.state !== null && live.connected"),
+                   message="the console")  # fmt: skip
+        console.click("[data-key=start]")
+        wait_until(lambda: live_value(console, "live.state.meeting.status") == "live", message="the start")
+
+        provinces = {}
+        for name, (person, position) in {"self": ("สมชาย ใจดี", "พมจ.เชียงใหม่"),
+                                         "substitute": ("สมหญิง แทนดี", "รอง สสจ.ขอนแก่น")}.items():  # fmt: skip
+            provinces[name] = open_page(name)
+            confirm_identity(provinces[name], base, data.seat_links[name], name=person, position=position,
+                             substitute=name == "substitute")  # fmt: skip
+            wait_until(lambda page=provinces[name]: live_value(page, "live.state !== null && live.connected"),
+                       message=f"{name}'s participant page")  # fmt: skip
+        assert "ยังไม่มีเอกสารที่กำลังนำเสนอ" in provinces["self"].inner_text("#projector-status")
+        assert provinces["self"].locator("[data-key=projector-show]").count() == 0  # not the floor holder
+
+        console.click("[data-key=projector-show]")
+        everyone = {"console": console, **provinces}
+        for name, page in everyone.items():
+            wait_until(lambda page=page: projector(page, "p.shownPage") == 1, message=f"page 1 on {name}")
+
+        # The presenter turns pages (buttons, then the arrow key); both provinces show the same page.
+        delays = []
+        for number in range(2, PAGES):
+            if number % 2:
+                started = console.evaluate("() => performance.timeOrigin + performance.now()")
+                console.keyboard.press("ArrowRight")
+            else:
+                started = console.evaluate(CLICK_NEXT)
+            for name, page in provinces.items():
+                wait_until(lambda page=page, number=number: projector(page, "p.shownPage") == number,
+                           message=f"page {number} on {name}")  # fmt: skip
+                delays.append(drawn_at(page, number) - started)
+            wait_until(lambda number=number: projector(console, "p.shownPage") == number,
+                       message="the presenter's own page")  # fmt: skip
+            shown = {name: projector(page, "p.shownPage") for name, page in everyone.items()}
+            assert shown == {name: number for name in everyone}, shown
+        print(f"\npage turn → drawn on two provinces: {', '.join(f'{d:.0f}' for d in delays)} ms "
+              f"(max {max(delays):.0f} ms)")
+        presenter_page = PAGES - 1
+
+        # One province pages ahead: the presenter's next turn does not move it; "follow" brings it back.
+        ahead = provinces["self"]
+        ahead.click("[data-key=projector-ahead]")
+        wait_until(lambda: projector(ahead, "p.shownPage") == PAGES, message="the page ahead")
+        assert projector(ahead, "p.following") is False
+        assert "ผู้นำเสนออยู่ที่หน้า 5" in ahead.inner_text("#projector-status")
+        console.click("[data-key=projector-previous]")
+        presenter_page -= 1
+        wait_until(lambda: projector(provinces["substitute"], "p.shownPage") == presenter_page,
+                   message="the follower on the presenter's page")  # fmt: skip
+        assert projector(ahead, "p.presenterPage") == presenter_page
+        assert projector(ahead, "p.shownPage") == PAGES
+        ahead.click("#projector-follow")
+        wait_until(lambda: projector(ahead, "p.shownPage") == presenter_page, message="following again")
+        assert projector(ahead, "p.following") is True and ahead.locator("#projector-follow").count() == 0
+
+        # Each page has its own zoom; every page fetched the document once, whatever the turns.
+        provinces["substitute"].click("[data-key=projector-zoom-in]")
+        wait_until(lambda: provinces["substitute"].get_attribute("#projector-canvas", "data-zoom") == "1.25",
+                   message="the zoomed page")  # fmt: skip
+        assert ahead.get_attribute("#projector-canvas", "data-zoom") == "1"
+        assert [projector(page, "p.fetches") for page in everyone.values()] == [1, 1, 1]
+
+        # Stopping takes the document off every page.
+        console.click("[data-key=projector-stop]")
+        for name, page in provinces.items():
+            wait_until(lambda page=page: page.locator(".projector-stage").is_hidden(),
+                       message=f"stop on {name}")  # fmt: skip
+        assert not errors, errors
+
+
+def test_the_console_board_shows_each_sites_line_live(server):
+    """Issue 16, item 5: a province's page reports its line (here a raw client of its seat, as the video
+    panel does every 5 s); the secretariat's console shows the site, its level and figures, live."""
+    live, data = server
+    base, meeting_id = live.base_url, data.meeting_id
+    staff = LiveClient(live, {"api_token": data.api_token})
+    seat = LiveClient(live, {"seat_token": data.seat_links["substitute"]})
+    try:
+        staff.call("meeting.start", {"meeting_id": meeting_id})  # unless the test above started it
+        with chromium() as browser:
+            console = browser.new_context(locale="th-TH").new_page()
+            sign_in(console, base, data.secretariat[0])
+            console.goto(f"{base}/meetings/{meeting_id}/live")
+            wait_until(lambda: live_value(console, "live.state !== null && live.connected"),
+                       message="the console")  # fmt: skip
+            figures = {"meeting_id": meeting_id, "bitrate_in": 96_000, "bitrate_out": 0, "loss": 0.14,
+                       "rtt_ms": 420, "audio_only": True}  # fmt: skip
+            answer = seat.call("video.quality", figures)
+            assert answer["ok"], answer
+            row = console.locator(f"#live-quality tr[data-endpoint='seat-{data.seats['substitute']}']")
+            row.wait_for()
+            assert row.get_attribute("data-level") == "bad"
+            text = row.inner_text()
+            assert "แย่" in text and "96 kbit/s" in text and "14.0%" in text and "420 ms" in text, text
+            assert "รับเฉพาะเสียง" in text
+    finally:
+        staff.close()
+        seat.close()
