@@ -23,11 +23,11 @@ from sqlalchemy.orm import joinedload
 from meetcore.actions.models import ActionAssignment, AgencyLink, FocalPoint
 from meetcore.auth.models import User
 from meetcore.auth.permissions import EDITORS, STAFF, require_signed_in, require_staff
-from meetcore.auth.services import hash_token
 from meetcore.database import utcnow
 from meetcore.directory.models import Agency
 from meetcore.errors import DomainError, NotFound, PermissionDenied
 from meetcore.extensions import db
+from meetcore.tokenlinks import TokenLinks
 
 # --- who is asking ------------------------------------------------------------------------------------------
 
@@ -98,6 +98,11 @@ class AgencyLinkExpired(DomainError):
     default_message = _l("This link has expired. Ask the secretariat for a new one.")
 
 
+AGENCY_LINKS = TokenLinks(
+    AgencyLink, unknown=AgencyLinkUnknown, revoked=AgencyLinkRevoked, expired=AgencyLinkExpired
+)
+
+
 def get_agency(agency_id: int) -> Agency:
     agency = db.session.scalars(
         sa.select(Agency)
@@ -111,16 +116,8 @@ def get_agency(agency_id: int) -> Agency:
 
 def agency_for_link(token: str | None) -> AgencyAccess:
     """What an agency link opens; AgencyLinkUnknown / Revoked / Expired otherwise."""
-    if not token or len(token) > 200:
-        raise AgencyLinkUnknown()
-    link = db.session.scalar(sa.select(AgencyLink).where(AgencyLink.token_hash == hash_token(token)))
-    if link is None:
-        raise AgencyLinkUnknown()
-    if link.revoked_at is not None:
-        raise AgencyLinkRevoked()
+    link = AGENCY_LINKS.open(token)
     now = utcnow()
-    if link.expires_at <= now:
-        raise AgencyLinkExpired()
     if link.last_used_at is None or now - link.last_used_at > timedelta(minutes=5):
         link.last_used_at = now
         db.session.flush()

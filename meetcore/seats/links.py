@@ -4,7 +4,6 @@ the agenda and its invitation."""
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,20 +12,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from meetcore.auth.permissions import require_editor
-from meetcore.auth.services import hash_token
-from meetcore.database import utcnow
-from meetcore.errors import Conflict, DomainError, InvalidInput
+from meetcore.errors import Conflict, DomainError
 from meetcore.eventlog.services import record_event
 from meetcore.extensions import db
-from meetcore.i18n.dates import be_datetime
 from meetcore.live.connections import close_connections
 from meetcore.live.models import LiveConnection
 from meetcore.meetings.models import Meeting
 from meetcore.seats.models import Seat, SeatLink
-from meetcore.seats.services import (
-    LINK_GRACE,
-    _meeting_of,
-)
+from meetcore.seats.services import LINK_GRACE, _meeting_of
+from meetcore.tokenlinks import TokenLinks, require_future_expiry
 
 # --- personal join links ---------------------------------------------------------------------------------
 
@@ -55,6 +49,16 @@ class SeatLinkExpired(DomainError):
     default_message = _l("This join link has expired. Ask the secretariat for a new one.")
 
 
+SEAT_LINKS = TokenLinks(
+    SeatLink,
+    unknown=SeatLinkUnknown,
+    revoked=SeatLinkRevoked,
+    expired=SeatLinkExpired,
+    expired_on=lambda when: _l("This join link expired on %(when)s. Ask the secretariat for a new one.",
+                               when=when),
+)  # fmt: skip
+
+
 def issue_seat_link(
     seat: Seat,
     *,
@@ -77,17 +81,8 @@ def issue_seat_link(
             _l("No join link can be issued for a cancelled meeting or one whose minutes are certified.")
         )
     expires_at = expires_at or meeting.end_at + LINK_GRACE
-    if expires_at.tzinfo is None:
-        raise InvalidInput(_l("The expiry time must carry a time zone."), field="expires_at")
-    if expires_at <= utcnow():
-        raise InvalidInput(
-            _l("The link would already have expired (%(when)s). Give a later expiry time.",
-               when=be_datetime(expires_at)), field="expires_at",
-        )  # fmt: skip
-    token = secrets.token_urlsafe(32)
-    link = SeatLink(seat_id=seat.id, token_hash=hash_token(token), expires_at=expires_at)
-    link.invitation_id = invitation_id
-    db.session.add(link)
+    require_future_expiry(expires_at)
+    link, token = SEAT_LINKS.issue(seat_id=seat.id, expires_at=expires_at, invitation_id=invitation_id)
     record_event(
         meeting, "seats.link_issued", {"seat_id": seat.id, "expires_at": expires_at.isoformat()}, by=by
     )
@@ -97,25 +92,11 @@ def issue_seat_link(
 
 def seat_for_link(token: str | None) -> Seat:
     """The seat a personal link opens; SeatLinkUnknown / SeatLinkRevoked / SeatLinkExpired otherwise."""
-    if not token or len(token) > 200:
-        raise SeatLinkUnknown()
-    link = db.session.scalars(
-        sa.select(SeatLink)
-        .options(
-            joinedload(SeatLink.seat).joinedload(Seat.province),
-            joinedload(SeatLink.seat).joinedload(Seat.role),
-        )
-        .where(SeatLink.token_hash == hash_token(token))
-    ).first()
-    if link is None:
-        raise SeatLinkUnknown()
-    if link.revoked_at is not None:
-        raise SeatLinkRevoked()
-    if link.expires_at <= utcnow():
-        raise SeatLinkExpired(
-            _l("This join link expired on %(when)s. Ask the secretariat for a new one.",
-               when=be_datetime(link.expires_at))
-        )  # fmt: skip
+    link = SEAT_LINKS.open(
+        token,
+        joinedload(SeatLink.seat).joinedload(Seat.province),
+        joinedload(SeatLink.seat).joinedload(Seat.role),
+    )
     return link.seat
 
 
@@ -123,12 +104,7 @@ def revoke_seat_links(seat: Seat, *, by=None) -> int:
     """Withdraw every live link of the seat (e.g. the invitee changed); returns how many."""
     if by is not None:
         require_editor(by)
-    now = utcnow()
-    links = db.session.scalars(
-        sa.select(SeatLink).where(SeatLink.seat_id == seat.id, SeatLink.revoked_at.is_(None))
-    ).all()
-    for link in links:
-        link.revoked_at = now
+    links = SEAT_LINKS.revoke(SeatLink.seat_id == seat.id)
     if links:
         record_event(
             _meeting_of(seat), "seats.links_revoked", {"seat_id": seat.id, "count": len(links)}, by=by
@@ -143,12 +119,7 @@ def revoke_seat_links(seat: Seat, *, by=None) -> int:
 def revoke_invitation_links(seat: Seat, invitation_id: int) -> int:
     """Withdraw the links an invitation carried, with the invitation (the seat was handed to a substitute,
     or its address corrected), in the caller's transaction; their connections close once it commits."""
-    links = db.session.scalars(
-        sa.select(SeatLink).where(SeatLink.invitation_id == invitation_id, SeatLink.revoked_at.is_(None))
-    ).all()
-    now = utcnow()
-    for link in links:
-        link.revoked_at = now
+    links = SEAT_LINKS.revoke(SeatLink.invitation_id == invitation_id)
     if links:
         record_event(_meeting_of(seat), "seats.links_revoked",
                      {"seat_id": seat.id, "count": len(links), "invitation_id": invitation_id})  # fmt: skip
@@ -158,11 +129,7 @@ def revoke_invitation_links(seat: Seat, invitation_id: int) -> int:
 
 def live_link_count(seat: Seat) -> int:
     """How many links of the seat would open it now."""
-    return db.session.scalar(
-        sa.select(sa.func.count(SeatLink.id)).where(
-            SeatLink.seat_id == seat.id, SeatLink.revoked_at.is_(None), SeatLink.expires_at > utcnow()
-        )
-    )
+    return SEAT_LINKS.count_working(SeatLink.seat_id == seat.id)
 
 
 def agenda_outline(meeting: Meeting) -> list[dict]:
