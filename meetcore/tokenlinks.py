@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -46,29 +44,51 @@ def require_future_expiry(expires_at: datetime) -> None:
         )  # fmt: skip
 
 
+class LinkRefused(DomainError):
+    """A token link that opens nothing. Each domain words the three refusals for whoever holds its link,
+    as subclasses of these (the codes and statuses are the same for every link)."""
+
+
+class LinkUnknown(LinkRefused):
+    code = "link_unknown"
+    status = 403
+
+
+class LinkRevoked(LinkRefused):
+    code = "link_revoked"
+    status = 410
+
+
+class LinkExpired(LinkRefused):
+    code = "link_expired"
+    status = 410
+
+    @classmethod
+    def on(cls, when: str) -> LinkExpired:
+        """The refusal of a link that expired ``when`` (a date, as text), in words that name it where the
+        domain has them."""
+        return cls()
+
+
 def is_live(link, now: datetime | None = None) -> bool:
     """Whether a link row would open now: neither withdrawn nor expired."""
     return link.revoked_at is None and link.expires_at > (now or utcnow())
 
 
 class TokenLinks:
-    """One domain's links: its table and the refusals its holders read (``unknown``, ``revoked``,
-    ``expired``; ``expired_on`` words the expired refusal with the date, given as text)."""
+    """One domain's links: its table and the refusals its holders read."""
 
     def __init__(
         self,
         model,
-        *,
-        unknown: type[DomainError],
-        revoked: type[DomainError],
-        expired: type[DomainError],
-        expired_on: Callable[[str], Any] | None = None,
+        unknown: type[LinkUnknown],
+        revoked: type[LinkRevoked],
+        expired: type[LinkExpired],
     ) -> None:
         self.model = model
         self.unknown = unknown
         self.revoked = revoked
         self.expired = expired
-        self.expired_on = expired_on
 
     def issue(self, **columns):
         """A new link row with ``columns`` (flushed, so it has its id) and its token, returned once:
@@ -96,9 +116,7 @@ class TokenLinks:
         if link.revoked_at is not None:
             raise self.revoked()
         if link.expires_at <= utcnow():
-            if self.expired_on is None:
-                raise self.expired()
-            raise self.expired(self.expired_on(be_datetime(link.expires_at)))
+            raise self.expired.on(be_datetime(link.expires_at))
 
     def working(self, now: datetime):
         """The SQL condition of the links that would open at ``now``."""

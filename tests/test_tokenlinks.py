@@ -13,26 +13,39 @@ import sqlalchemy as sa
 from meetcore.actions.models import AgencyLink
 from meetcore.database import utcnow
 from meetcore.directory.models import Agency
-from meetcore.errors import DomainError, InvalidInput
+from meetcore.errors import InvalidInput
 from meetcore.extensions import db
 from meetcore.i18n.dates import be_datetime
-from meetcore.tokenlinks import TokenLinks, hash_token, is_live, require_future_expiry
+from meetcore.tokenlinks import (
+    LinkExpired,
+    LinkRevoked,
+    LinkUnknown,
+    TokenLinks,
+    hash_token,
+    is_live,
+    require_future_expiry,
+)
 
 
-class Unknown(DomainError):
-    code = "test_unknown"
+class Unknown(LinkUnknown):
+    pass
 
 
-class Revoked(DomainError):
-    code = "test_revoked"
+class Revoked(LinkRevoked):
+    pass
 
 
-class Expired(DomainError):
-    code = "test_expired"
+class Expired(LinkExpired):
+    pass
 
 
-LINKS = TokenLinks(AgencyLink, unknown=Unknown, revoked=Revoked, expired=Expired,
-                   expired_on=lambda when: f"expired on {when}")  # fmt: skip
+class ExpiredOn(LinkExpired):
+    @classmethod
+    def on(cls, when: str) -> ExpiredOn:
+        return cls(f"expired on {when}")
+
+
+LINKS = TokenLinks(AgencyLink, Unknown, Revoked, ExpiredOn)
 
 
 @pytest.fixture()
@@ -73,11 +86,11 @@ def test_a_withdrawn_link_is_refused_as_withdrawn_even_once_expired(agencies):
 def test_an_expired_link_is_refused_with_its_expiry(agencies):
     link, token = issue(agencies[0])
     link.expires_at = utcnow() - timedelta(minutes=1)
-    with pytest.raises(Expired) as refused:
+    with pytest.raises(ExpiredOn) as refused:
         LINKS.open(token)
     assert refused.value.message == f"expired on {be_datetime(link.expires_at)}"
     assert not is_live(link)
-    plain = TokenLinks(AgencyLink, unknown=Unknown, revoked=Revoked, expired=Expired)
+    plain = TokenLinks(AgencyLink, Unknown, Revoked, Expired)
     with pytest.raises(Expired) as refused:
         plain.open(token)
     assert refused.value.message == Expired.default_message
@@ -123,3 +136,16 @@ def test_an_expiry_must_carry_a_time_zone_and_lie_ahead(app_ctx):
         require_future_expiry(utcnow() - timedelta(seconds=1))
     assert past.value.field == "expires_at"
     require_future_expiry(utcnow() + timedelta(minutes=1))
+
+
+def test_every_domain_refuses_its_links_with_the_same_codes_in_its_own_words(app_ctx):
+    from meetcore.actions import access
+    from meetcore.attendance import sites
+    from meetcore.seats import links
+
+    domains = [links.SEAT_LINKS, sites.SITE_LINKS, access.AGENCY_LINKS]
+    for refusal, code, status in (("unknown", "link_unknown", 403), ("revoked", "link_revoked", 410),
+                                  ("expired", "link_expired", 410)):  # fmt: skip
+        classes = [getattr(domain, refusal) for domain in domains]
+        assert [(c.code, c.status) for c in classes] == [(code, status)] * 3
+        assert len({str(c.default_message) for c in classes}) == 3, refusal

@@ -25,9 +25,9 @@ from meetcore.auth.models import User
 from meetcore.auth.permissions import EDITORS, STAFF, require_signed_in, require_staff
 from meetcore.database import utcnow
 from meetcore.directory.models import Agency
-from meetcore.errors import DomainError, NotFound, PermissionDenied
+from meetcore.errors import NotFound, PermissionDenied
 from meetcore.extensions import db
-from meetcore.tokenlinks import TokenLinks
+from meetcore.tokenlinks import LinkExpired, LinkRevoked, LinkUnknown, TokenLinks
 
 # --- who is asking ------------------------------------------------------------------------------------------
 
@@ -77,30 +77,22 @@ def can_report(by, assignment: ActionAssignment | None = None) -> bool:
 # --- what an agency link opens ------------------------------------------------------------------------------
 
 
-class AgencyLinkUnknown(DomainError):
-    code = "link_unknown"
-    status = 403
+class AgencyLinkUnknown(LinkUnknown):
     default_message = _l(
         "This link is not valid. Open the whole address from the e-mail, or ask the "
         "secretariat for a new link."
     )
 
 
-class AgencyLinkRevoked(DomainError):
-    code = "link_revoked"
-    status = 410
+class AgencyLinkRevoked(LinkRevoked):
     default_message = _l("This link has been withdrawn. Ask the secretariat for a new one.")
 
 
-class AgencyLinkExpired(DomainError):
-    code = "link_expired"
-    status = 410
+class AgencyLinkExpired(LinkExpired):
     default_message = _l("This link has expired. Ask the secretariat for a new one.")
 
 
-AGENCY_LINKS = TokenLinks(
-    AgencyLink, unknown=AgencyLinkUnknown, revoked=AgencyLinkRevoked, expired=AgencyLinkExpired
-)
+AGENCY_LINKS = TokenLinks(AgencyLink, AgencyLinkUnknown, AgencyLinkRevoked, AgencyLinkExpired)
 
 
 def get_agency(agency_id: int) -> Agency:

@@ -23,7 +23,7 @@ from meetcore.auth.models import User
 from meetcore.auth.permissions import require_editor, require_staff
 from meetcore.database import utcnow
 from meetcore.directory.models import Province
-from meetcore.errors import Conflict, DomainError, InvalidInput, PermissionDenied
+from meetcore.errors import Conflict, InvalidInput, PermissionDenied
 from meetcore.eventlog.services import lock_meeting, record_event
 from meetcore.extensions import db
 from meetcore.live.connections import close_connections
@@ -31,40 +31,31 @@ from meetcore.live.models import LiveConnection
 from meetcore.meetings.models import Meeting
 from meetcore.schemas import load_input
 from meetcore.seats.models import Attendance, Seat
-from meetcore.tokenlinks import TokenLinks, require_future_expiry
+from meetcore.tokenlinks import LinkExpired, LinkRevoked, LinkUnknown, TokenLinks, require_future_expiry
 
 SITE_LINK_GRACE = timedelta(hours=12)
 LINK_CLOSED_STATUSES = ("ended", "certified", "cancelled")
 
 
-class SiteLinkUnknown(DomainError):
-    code = "link_unknown"
-    status = 403
+class SiteLinkUnknown(LinkUnknown):
     default_message = _l(
         "This site link is not valid. Open the whole address the secretariat sent, or ask for a new link."
     )
 
 
-class SiteLinkRevoked(DomainError):
-    code = "link_revoked"
-    status = 410
+class SiteLinkRevoked(LinkRevoked):
     default_message = _l("This site link has been withdrawn. Ask the secretariat for the new one.")
 
 
-class SiteLinkExpired(DomainError):
-    code = "link_expired"
-    status = 410
+class SiteLinkExpired(LinkExpired):
     default_message = _l("This site link has expired. Ask the secretariat for a new one.")
 
+    @classmethod
+    def on(cls, when: str) -> SiteLinkExpired:
+        return cls(_l("This site link expired on %(when)s. Ask the secretariat for a new one.", when=when))
 
-SITE_LINKS = TokenLinks(
-    SiteLink,
-    unknown=SiteLinkUnknown,
-    revoked=SiteLinkRevoked,
-    expired=SiteLinkExpired,
-    expired_on=lambda when: _l("This site link expired on %(when)s. Ask the secretariat for a new one.",
-                               when=when),
-)  # fmt: skip
+
+SITE_LINKS = TokenLinks(SiteLink, SiteLinkUnknown, SiteLinkRevoked, SiteLinkExpired)
 
 
 # --- issuing and withdrawing links ---------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Personal join links of seats: issued (only the token's hash is kept), resolved on the join page and
-over the live connection, and withdrawn (with the connections they let in); the join page's outline of
-the agenda and its invitation."""
+over the live connection, and withdrawn (with the connections they let in); what the join page shows
+(the seat, its meeting and the agenda's outline). The token's life is meetcore.tokenlinks'."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from meetcore.auth.permissions import require_editor
-from meetcore.errors import Conflict, DomainError
+from meetcore.errors import Conflict
 from meetcore.eventlog.services import record_event
 from meetcore.extensions import db
 from meetcore.live.connections import close_connections
@@ -20,43 +20,34 @@ from meetcore.live.models import LiveConnection
 from meetcore.meetings.models import Meeting
 from meetcore.seats.models import Seat, SeatLink
 from meetcore.seats.services import LINK_GRACE, _meeting_of
-from meetcore.tokenlinks import TokenLinks, require_future_expiry
+from meetcore.tokenlinks import LinkExpired, LinkRevoked, LinkUnknown, TokenLinks, require_future_expiry
 
 # --- personal join links ---------------------------------------------------------------------------------
 
 
-class SeatLinkUnknown(DomainError):
-    code = "link_unknown"
-    status = 403
+class SeatLinkUnknown(LinkUnknown):
     default_message = _l(
         "This join link is not valid. Open the whole address from your invitation, or ask the secretariat "
         "for a new link."
     )
 
 
-class SeatLinkRevoked(DomainError):
-    code = "link_revoked"
-    status = 410
+class SeatLinkRevoked(LinkRevoked):
     default_message = _l(
         "This join link has been withdrawn. Use the newest link the secretariat sent you, "
         "or ask for a new one."
     )
 
 
-class SeatLinkExpired(DomainError):
-    code = "link_expired"
-    status = 410
+class SeatLinkExpired(LinkExpired):
     default_message = _l("This join link has expired. Ask the secretariat for a new one.")
 
+    @classmethod
+    def on(cls, when: str) -> SeatLinkExpired:
+        return cls(_l("This join link expired on %(when)s. Ask the secretariat for a new one.", when=when))
 
-SEAT_LINKS = TokenLinks(
-    SeatLink,
-    unknown=SeatLinkUnknown,
-    revoked=SeatLinkRevoked,
-    expired=SeatLinkExpired,
-    expired_on=lambda when: _l("This join link expired on %(when)s. Ask the secretariat for a new one.",
-                               when=when),
-)  # fmt: skip
+
+SEAT_LINKS = TokenLinks(SeatLink, SeatLinkUnknown, SeatLinkRevoked, SeatLinkExpired)
 
 
 def issue_seat_link(
