@@ -1,6 +1,6 @@
 """Personal join links of seats: issued (only the token's hash is kept), resolved on the join page and
 over the live connection, and withdrawn (with the connections they let in); what the join page shows
-(the seat, its meeting and the agenda's outline). The token's life is meetcore.tokenlinks'."""
+(the seat, its meeting and the agenda). The token's life is meetcore.tokenlinks'."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
+from meetcore.agenda.tree import agenda_state
 from meetcore.auth.permissions import require_editor
 from meetcore.errors import Conflict
 from meetcore.eventlog.services import record_event
@@ -123,35 +124,13 @@ def live_link_count(seat: Seat) -> int:
     return SEAT_LINKS.count_working(SeatLink.seat_id == seat.id)
 
 
-def agenda_outline(meeting: Meeting) -> list[dict]:
-    """The meeting's agenda as [{"title", "number", "documents": [{"id", "title"}], "children"}], for
-    invitees (no staff check); two queries."""
-    from meetcore.agenda.documents import meeting_documents
-    from meetcore.agenda.services import public_tree
-
-    documents = meeting_documents(meeting.id)
-
-    def plain(nodes: list[dict]) -> list[dict]:
-        return [
-            {
-                "title": n["item"].title,
-                "number": n["number"],
-                "documents": [{"id": d.id, "title": d.title} for d in documents.get(n["item"].id, ())],
-                "children": plain(n["children"]),
-            }
-            for n in nodes
-        ]
-
-    return plain(public_tree(meeting.id))
-
-
 @dataclass
 class Invitation:
     """What a personal join link shows its holder."""
 
     seat: Seat
     meeting: Meeting
-    agenda: list[dict]
+    agenda: list[dict]  # as live pages hold it (meetcore.agenda.tree.agenda_state)
 
 
 def invitation_for_link(token: str | None) -> Invitation:
@@ -160,4 +139,4 @@ def invitation_for_link(token: str | None) -> Invitation:
     meeting = db.session.scalars(
         sa.select(Meeting).options(joinedload(Meeting.series)).where(Meeting.id == seat.meeting_id)
     ).one()
-    return Invitation(seat=seat, meeting=meeting, agenda=agenda_outline(meeting))
+    return Invitation(seat=seat, meeting=meeting, agenda=agenda_state(meeting.id))
