@@ -10,11 +10,10 @@ it stops a flood from one machine, not an office at work. Both are settings (mee
 
 from __future__ import annotations
 
-import hashlib
-
 from flask import current_app, request
 
 from meetcore.extensions import limiter
+from meetcore.tokenlinks import hash_token
 
 LINK_PAGES_SCOPE = "link-pages"
 
@@ -22,7 +21,7 @@ LINK_PAGES_SCOPE = "link-pages"
 def link_key() -> str:
     """The link a request came through (a hash: the token itself is a secret and stays out of storage)."""
     token = str((request.view_args or {}).get("token") or "")
-    return "link:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+    return "link:" + hash_token(token)[:32]
 
 
 def _per_link() -> str:

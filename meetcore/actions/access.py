@@ -23,11 +23,11 @@ from sqlalchemy.orm import joinedload
 from meetcore.actions.models import ActionAssignment, AgencyLink, FocalPoint
 from meetcore.auth.models import User
 from meetcore.auth.permissions import EDITORS, STAFF, require_signed_in, require_staff
-from meetcore.auth.services import hash_token
 from meetcore.database import utcnow
 from meetcore.directory.models import Agency
-from meetcore.errors import DomainError, NotFound, PermissionDenied
+from meetcore.errors import NotFound, PermissionDenied
 from meetcore.extensions import db
+from meetcore.tokenlinks import LinkExpired, LinkRevoked, LinkUnknown, TokenLinks
 
 # --- who is asking ------------------------------------------------------------------------------------------
 
@@ -77,25 +77,22 @@ def can_report(by, assignment: ActionAssignment | None = None) -> bool:
 # --- what an agency link opens ------------------------------------------------------------------------------
 
 
-class AgencyLinkUnknown(DomainError):
-    code = "link_unknown"
-    status = 403
+class AgencyLinkUnknown(LinkUnknown):
     default_message = _l(
         "This link is not valid. Open the whole address from the e-mail, or ask the "
         "secretariat for a new link."
     )
 
 
-class AgencyLinkRevoked(DomainError):
-    code = "link_revoked"
-    status = 410
+class AgencyLinkRevoked(LinkRevoked):
     default_message = _l("This link has been withdrawn. Ask the secretariat for a new one.")
 
 
-class AgencyLinkExpired(DomainError):
-    code = "link_expired"
-    status = 410
+class AgencyLinkExpired(LinkExpired):
     default_message = _l("This link has expired. Ask the secretariat for a new one.")
+
+
+AGENCY_LINKS = TokenLinks(AgencyLink, AgencyLinkUnknown, AgencyLinkRevoked, AgencyLinkExpired)
 
 
 def get_agency(agency_id: int) -> Agency:
@@ -111,16 +108,8 @@ def get_agency(agency_id: int) -> Agency:
 
 def agency_for_link(token: str | None) -> AgencyAccess:
     """What an agency link opens; AgencyLinkUnknown / Revoked / Expired otherwise."""
-    if not token or len(token) > 200:
-        raise AgencyLinkUnknown()
-    link = db.session.scalar(sa.select(AgencyLink).where(AgencyLink.token_hash == hash_token(token)))
-    if link is None:
-        raise AgencyLinkUnknown()
-    if link.revoked_at is not None:
-        raise AgencyLinkRevoked()
+    link = AGENCY_LINKS.open(token)
     now = utcnow()
-    if link.expires_at <= now:
-        raise AgencyLinkExpired()
     if link.last_used_at is None or now - link.last_used_at > timedelta(minutes=5):
         link.last_used_at = now
         db.session.flush()

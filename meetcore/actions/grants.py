@@ -3,19 +3,17 @@ agency links (meetcore.actions.access reads them and decides what they open)."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from meetcore.actions.access import focal_point_of
+from meetcore.actions.access import AGENCY_LINKS, focal_point_of
 from meetcore.actions.models import AgencyLink, FocalPoint
 from meetcore.actions.schemas import AgencyLinkInput, FocalPointInput
 from meetcore.auth.models import User
 from meetcore.auth.permissions import require_editor
-from meetcore.auth.services import hash_token
 from meetcore.database import utcnow
 from meetcore.directory.models import Agency
 from meetcore.errors import Conflict, InvalidInput, NotFound
@@ -32,34 +30,20 @@ def issue_agency_link(agency: Agency, data: dict | None = None, *, by=None) -> s
         require_editor(by)
     values = load_input(AgencyLinkInput(), data or {})
     days = values.get("days") or int(current_app.config["MEETCORE_AGENCY_LINK_DAYS"])
-    token = secrets.token_urlsafe(32)
-    db.session.add(
-        AgencyLink(
-            agency_id=agency.id,
-            token_hash=hash_token(token),
-            label=values.get("label"),
-            created_at=utcnow(),
-            created_by_id=by.id if isinstance(by, User) else None,
-            expires_at=utcnow() + timedelta(days=days),
-        )
+    _, token = AGENCY_LINKS.issue(
+        agency_id=agency.id,
+        label=values.get("label"),
+        created_at=utcnow(),
+        created_by_id=by.id if isinstance(by, User) else None,
+        expires_at=utcnow() + timedelta(days=days),
     )
-    db.session.flush()
     return token
 
 
 def revoke_agency_links(agency: Agency, *, by) -> int:
     """Withdraw every link of the agency that still works; returns how many."""
     require_editor(by)
-    now = utcnow()
-    links = db.session.scalars(
-        sa.select(AgencyLink).where(
-            AgencyLink.agency_id == agency.id, AgencyLink.revoked_at.is_(None), AgencyLink.expires_at > now
-        )
-    ).all()
-    for link in links:
-        link.revoked_at = now
-    db.session.flush()
-    return len(links)
+    return len(AGENCY_LINKS.revoke(AgencyLink.agency_id == agency.id, expired_too=False))
 
 
 # --- focal points -------------------------------------------------------------------------------------------

@@ -167,7 +167,7 @@ def _identity(seat: Seat, data) -> dict:
 def _confirmed(
     seat: Seat, meeting: Meeting, identity: dict, token: str, *, code_checked: bool
 ) -> ConfirmedIdentity:
-    from meetcore.auth.services import hash_token
+    from meetcore.tokenlinks import hash_token
 
     record_event(meeting, "attendance.identity_confirmed", {
         "seat_id": seat.id, **identity, "code_checked": code_checked,

@@ -25,6 +25,7 @@ from meetcore.live.connections import connection_key
 from meetcore.meetings.models import Meeting
 from meetcore.meetings.services import set_identity_code_required
 from meetcore.seats.models import Attendance, Seat
+from meetcore.tokenlinks import is_live
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ def require_live_seat_link(seat_id: int, link_hash: str) -> None:
     link = db.session.scalar(
         sa.select(SeatLink).where(SeatLink.token_hash == link_hash, SeatLink.seat_id == seat_id)
     )
-    if link is None or link.revoked_at is not None or link.expires_at <= utcnow():
+    if link is None or not is_live(link):
         raise PermissionDenied(
             _l("The personal link you came through has been withdrawn or has expired. Open the newest link "
                "the secretariat sent you."),

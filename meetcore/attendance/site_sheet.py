@@ -10,28 +10,26 @@ from __future__ import annotations
 
 import csv
 import io
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from meetcore.attendance.models import SiteLink
-from meetcore.attendance.sites import LINK_CLOSED_STATUSES, SITE_LINK_GRACE, site_overview
-from meetcore.auth.models import User
+from meetcore.attendance.sites import (
+    LINK_CLOSED_STATUSES,
+    SITE_LINK_GRACE,
+    issue_province_link,
+    site_overview,
+    withdraw_province_links,
+)
 from meetcore.auth.permissions import require_editor
-from meetcore.auth.services import hash_token
-from meetcore.database import utcnow
 from meetcore.directory.models import Province
 from meetcore.errors import Conflict, InvalidInput
-from meetcore.eventlog.services import lock_meeting, record_event
-from meetcore.extensions import db
+from meetcore.eventlog.services import lock_meeting
 from meetcore.i18n.dates import be_datetime
-from meetcore.live.connections import close_connections
-from meetcore.live.models import LiveConnection
 from meetcore.meetings.models import Meeting
+from meetcore.tokenlinks import require_future_expiry
 
 
 @dataclass
@@ -56,34 +54,14 @@ def issue_sheet(meeting: Meeting, *, by, province_code: str | None = None) -> li
         if not sites:
             raise InvalidInput(_l("This meeting has no seats in %(province)s: add them to the roster first.",
                                   province=province_code), field="province_code")  # fmt: skip
-    now = utcnow()
     expires_at = meeting.end_at + SITE_LINK_GRACE
-    if expires_at <= now:
-        raise InvalidInput(_l("The link would already have expired (%(when)s). Give a later expiry time.",
-                              when=be_datetime(expires_at)), field="expires_at")  # fmt: skip
-    return [_reissue(meeting, site.province, site.seats, expires_at, now, by) for site in sites]
+    require_future_expiry(expires_at)
+    return [_reissue(meeting, site.province, site.seats, expires_at, by) for site in sites]
 
 
-def _reissue(meeting: Meeting, province: Province, seats: int, expires_at: datetime, now: datetime,
-             by) -> SheetRow:  # fmt: skip
-    earlier = db.session.scalars(
-        sa.select(SiteLink).where(SiteLink.meeting_id == meeting.id, SiteLink.province_id == province.id,
-                                  SiteLink.revoked_at.is_(None), SiteLink.expires_at > now)
-    ).all()  # fmt: skip
-    for link in earlier:
-        link.revoked_at = now
-    if earlier:
-        record_event(meeting, "attendance.site_links_revoked",
-                     {"province_code": province.code, "count": len(earlier)}, by=by)  # fmt: skip
-        close_connections(LiveConnection.site_link_id.in_([link.id for link in earlier]))
-    token = secrets.token_urlsafe(32)
-    link = SiteLink(meeting_id=meeting.id, province_id=province.id, token_hash=hash_token(token),
-                    expires_at=expires_at, created_by_id=by.id if isinstance(by, User) else None)  # fmt: skip
-    db.session.add(link)
-    db.session.flush()
-    record_event(meeting, "attendance.site_link_issued",
-                 {"link_id": link.id, "province_code": province.code, "expires_at": expires_at.isoformat()},
-                 by=by)  # fmt: skip
+def _reissue(meeting: Meeting, province: Province, seats: int, expires_at: datetime, by) -> SheetRow:
+    earlier = withdraw_province_links(meeting, province, by=by, expired_too=False)
+    token = issue_province_link(meeting, province, expires_at, by=by).token
     return SheetRow(province, seats, token, expires_at, len(earlier))
 
 

@@ -5,7 +5,6 @@ kind "site" for that seat; each untick closes it. The only writers of SiteLink r
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,41 +21,41 @@ from meetcore.attendance.schemas import RollCallFormInput, SiteLinkInput
 from meetcore.attendance.services import Connection, seat_of
 from meetcore.auth.models import User
 from meetcore.auth.permissions import require_editor, require_staff
-from meetcore.auth.services import hash_token
 from meetcore.database import utcnow
 from meetcore.directory.models import Province
-from meetcore.errors import Conflict, DomainError, InvalidInput, PermissionDenied
+from meetcore.errors import Conflict, InvalidInput, PermissionDenied
 from meetcore.eventlog.services import lock_meeting, record_event
 from meetcore.extensions import db
-from meetcore.i18n.dates import be_datetime
 from meetcore.live.connections import close_connections
 from meetcore.live.models import LiveConnection
 from meetcore.meetings.models import Meeting
 from meetcore.schemas import load_input
 from meetcore.seats.models import Attendance, Seat
+from meetcore.tokenlinks import LinkExpired, LinkRevoked, LinkUnknown, TokenLinks, require_future_expiry
 
 SITE_LINK_GRACE = timedelta(hours=12)
 LINK_CLOSED_STATUSES = ("ended", "certified", "cancelled")
 
 
-class SiteLinkUnknown(DomainError):
-    code = "link_unknown"
-    status = 403
+class SiteLinkUnknown(LinkUnknown):
     default_message = _l(
         "This site link is not valid. Open the whole address the secretariat sent, or ask for a new link."
     )
 
 
-class SiteLinkRevoked(DomainError):
-    code = "link_revoked"
-    status = 410
+class SiteLinkRevoked(LinkRevoked):
     default_message = _l("This site link has been withdrawn. Ask the secretariat for the new one.")
 
 
-class SiteLinkExpired(DomainError):
-    code = "link_expired"
-    status = 410
+class SiteLinkExpired(LinkExpired):
     default_message = _l("This site link has expired. Ask the secretariat for a new one.")
+
+    @classmethod
+    def on(cls, when: str) -> SiteLinkExpired:
+        return cls(_l("This site link expired on %(when)s. Ask the secretariat for a new one.", when=when))
+
+
+SITE_LINKS = TokenLinks(SiteLink, SiteLinkUnknown, SiteLinkRevoked, SiteLinkExpired)
 
 
 # --- issuing and withdrawing links ---------------------------------------------------------------------
@@ -100,21 +99,18 @@ def issue_site_link(meeting: Meeting, data: dict, *, by) -> IssuedSiteLink:
                province=province.name_th), field="province_code",
         )  # fmt: skip
     expires_at = values["expires_at"] or meeting.end_at + SITE_LINK_GRACE
-    if expires_at <= utcnow():
-        raise InvalidInput(
-            _l("The link would already have expired (%(when)s). Give a later expiry time.",
-               when=be_datetime(expires_at)), field="expires_at",
-        )  # fmt: skip
-    token = secrets.token_urlsafe(32)
-    link = SiteLink(
+    require_future_expiry(expires_at)
+    return issue_province_link(meeting, province, expires_at, by=by)
+
+
+def issue_province_link(meeting: Meeting, province: Province, expires_at: datetime, *, by) -> IssuedSiteLink:
+    """A new link for the province's hall, once the caller has checked who asks and when it expires."""
+    link, token = SITE_LINKS.issue(
         meeting_id=meeting.id,
         province_id=province.id,
-        token_hash=hash_token(token),
         expires_at=expires_at,
         created_by_id=by.id if isinstance(by, User) else None,
     )
-    db.session.add(link)
-    db.session.flush()
     record_event(meeting, "attendance.site_link_issued", {
         "link_id": link.id, "province_code": province.code, "expires_at": expires_at.isoformat(),
     }, by=by)  # fmt: skip
@@ -126,24 +122,22 @@ def revoke_site_links(meeting: Meeting, province_code: str, *, by) -> int:
     """Withdraw every live link of the province's hall for this meeting; returns how many."""
     if by is not None:
         require_editor(by)
-    province = _province(province_code)
-    links = db.session.scalars(
-        sa.select(SiteLink).where(
-            SiteLink.meeting_id == meeting.id,
-            SiteLink.province_id == province.id,
-            SiteLink.revoked_at.is_(None),
-        )
-    ).all()
-    now = utcnow()
-    for link in links:
-        link.revoked_at = now
+    return len(withdraw_province_links(meeting, _province(province_code), by=by))
+
+
+def withdraw_province_links(meeting: Meeting, province: Province, *, by, expired_too: bool = True) -> list:
+    """Withdraw the province hall's links for this meeting (``expired_too`` False: only those that still
+    work) and close the screens they let in; returns them."""
+    links = SITE_LINKS.revoke(
+        SiteLink.meeting_id == meeting.id, SiteLink.province_id == province.id, expired_too=expired_too
+    )
     if links:
         record_event(meeting, "attendance.site_links_revoked",
                      {"province_code": province.code, "count": len(links)}, by=by)  # fmt: skip
         # The hall's screens are closed now, not at their next tick (issue 13); the ticks they made stay.
         close_connections(LiveConnection.site_link_id.in_([link.id for link in links]))
     db.session.flush()
-    return len(links)
+    return links
 
 
 @dataclass
@@ -168,7 +162,7 @@ def site_overview(meeting: Meeting, *, by) -> list[SiteSummary]:
     ).all())  # fmt: skip
     links = dict(db.session.execute(
         sa.select(SiteLink.province_id, sa.func.count(SiteLink.id))
-        .where(SiteLink.meeting_id == meeting.id, SiteLink.revoked_at.is_(None), SiteLink.expires_at > now)
+        .where(SiteLink.meeting_id == meeting.id, SITE_LINKS.working(now))
         .group_by(SiteLink.province_id)
     ).all())  # fmt: skip
     ticked = dict(db.session.execute(
@@ -189,27 +183,7 @@ def site_overview(meeting: Meeting, *, by) -> list[SiteSummary]:
 
 def site_for_link(token: str | None) -> SiteLink:
     """The site a link opens; SiteLinkUnknown / SiteLinkRevoked / SiteLinkExpired otherwise."""
-    if not isinstance(token, str) or not token or len(token) > 200:
-        raise SiteLinkUnknown()
-    link = db.session.scalars(
-        sa.select(SiteLink)
-        .options(joinedload(SiteLink.province))
-        .where(SiteLink.token_hash == hash_token(token))
-    ).first()
-    check_live(link)
-    return link
-
-
-def check_live(link: SiteLink | None) -> None:
-    if link is None:
-        raise SiteLinkUnknown()
-    if link.revoked_at is not None:
-        raise SiteLinkRevoked()
-    if link.expires_at <= utcnow():
-        raise SiteLinkExpired(
-            _l("This site link expired on %(when)s. Ask the secretariat for a new one.",
-               when=be_datetime(link.expires_at))
-        )  # fmt: skip
+    return SITE_LINKS.open(token, joinedload(SiteLink.province))
 
 
 def site_actor_from_token(token: str) -> SiteActor:
@@ -286,7 +260,7 @@ def _site_link_of(meeting: Meeting, by) -> SiteLink | None:
         if by.meeting_id != meeting.id:
             raise PermissionDenied(_l("This link belongs to another meeting."))
         link = db.session.get(SiteLink, by.site_link_id, populate_existing=True)
-        check_live(link)
+        SITE_LINKS.require_live(link)
         if link.meeting_id != meeting.id:
             raise PermissionDenied(_l("This link belongs to another meeting."))
         return link

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 
@@ -19,6 +18,7 @@ from meetcore.errors import Conflict, InvalidInput, NotFound
 from meetcore.extensions import db
 from meetcore.live.connections import close_connections
 from meetcore.live.models import LiveConnection
+from meetcore.tokenlinks import hash_token
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
@@ -32,10 +32,6 @@ def normalize_email(email: str, *, field: str = "email") -> str:
         raise InvalidInput(
             _l("“%(email)s” is not a valid e-mail address.", email=email), field=field
         ) from None
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def create_user(

@@ -144,6 +144,6 @@ def _queue(
 
 
 def _agenda(meeting: Meeting) -> list[dict]:
-    from meetcore.seats.links import agenda_outline
+    from meetcore.agenda.tree import agenda_state
 
-    return agenda_outline(meeting)
+    return agenda_state(meeting.id)

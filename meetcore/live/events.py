@@ -51,7 +51,7 @@ def _remember(actor, auth) -> None:
                               "locale": actor.locale}  # fmt: skip
         access = {"user_id": actor.id, "session_token": actor.session_token}
     else:  # an API token
-        from meetcore.auth.services import hash_token
+        from meetcore.tokenlinks import hash_token
 
         session[ACTOR_KEY] = {"kind": "user", "id": actor.id}
         access = {"user_id": actor.id, "api_token_hash": hash_token(auth["api_token"])}
@@ -70,7 +70,7 @@ def _link_of(actor: SeatActor, auth) -> dict:
     if isinstance(stored, dict) and stored.get("seat_id") == actor.seat_id and stored.get("link"):
         return {"link": stored["link"]}
     if isinstance(auth, dict) and isinstance(auth.get("seat_token"), str):
-        from meetcore.auth.services import hash_token
+        from meetcore.tokenlinks import hash_token
 
         return {"link": hash_token(auth["seat_token"])}
     return {}
@@ -81,9 +81,9 @@ def _require_live_link(stored: dict) -> None:
     link's open connection could still ask for the floor). Read from the database, so on every process."""
     if stored["kind"] == "site":
         from meetcore.attendance.models import SiteLink
-        from meetcore.attendance.sites import check_live
+        from meetcore.attendance.sites import SITE_LINKS
 
-        check_live(db.session.get(SiteLink, stored.get("site_link_id")))
+        SITE_LINKS.require_live(db.session.get(SiteLink, stored.get("site_link_id")))
     elif stored.get("link"):
         from meetcore.attendance.services import require_live_seat_link
 

@@ -1,10 +1,9 @@
 """Personal join links of seats: issued (only the token's hash is kept), resolved on the join page and
-over the live connection, and withdrawn (with the connections they let in); the join page's outline of
-the agenda and its invitation."""
+over the live connection, and withdrawn (with the connections they let in); what the join page shows
+(the seat, its meeting and the agenda). The token's life is meetcore.tokenlinks'."""
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,47 +11,44 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
+from meetcore.agenda.tree import agenda_state
 from meetcore.auth.permissions import require_editor
-from meetcore.auth.services import hash_token
-from meetcore.database import utcnow
-from meetcore.errors import Conflict, DomainError, InvalidInput
+from meetcore.errors import Conflict
 from meetcore.eventlog.services import record_event
 from meetcore.extensions import db
-from meetcore.i18n.dates import be_datetime
 from meetcore.live.connections import close_connections
 from meetcore.live.models import LiveConnection
 from meetcore.meetings.models import Meeting
 from meetcore.seats.models import Seat, SeatLink
-from meetcore.seats.services import (
-    LINK_GRACE,
-    _meeting_of,
-)
+from meetcore.seats.services import LINK_GRACE, _meeting_of
+from meetcore.tokenlinks import LinkExpired, LinkRevoked, LinkUnknown, TokenLinks, require_future_expiry
 
 # --- personal join links ---------------------------------------------------------------------------------
 
 
-class SeatLinkUnknown(DomainError):
-    code = "link_unknown"
-    status = 403
+class SeatLinkUnknown(LinkUnknown):
     default_message = _l(
         "This join link is not valid. Open the whole address from your invitation, or ask the secretariat "
         "for a new link."
     )
 
 
-class SeatLinkRevoked(DomainError):
-    code = "link_revoked"
-    status = 410
+class SeatLinkRevoked(LinkRevoked):
     default_message = _l(
         "This join link has been withdrawn. Use the newest link the secretariat sent you, "
         "or ask for a new one."
     )
 
 
-class SeatLinkExpired(DomainError):
-    code = "link_expired"
-    status = 410
+class SeatLinkExpired(LinkExpired):
     default_message = _l("This join link has expired. Ask the secretariat for a new one.")
+
+    @classmethod
+    def on(cls, when: str) -> SeatLinkExpired:
+        return cls(_l("This join link expired on %(when)s. Ask the secretariat for a new one.", when=when))
+
+
+SEAT_LINKS = TokenLinks(SeatLink, SeatLinkUnknown, SeatLinkRevoked, SeatLinkExpired)
 
 
 def issue_seat_link(
@@ -77,17 +73,8 @@ def issue_seat_link(
             _l("No join link can be issued for a cancelled meeting or one whose minutes are certified.")
         )
     expires_at = expires_at or meeting.end_at + LINK_GRACE
-    if expires_at.tzinfo is None:
-        raise InvalidInput(_l("The expiry time must carry a time zone."), field="expires_at")
-    if expires_at <= utcnow():
-        raise InvalidInput(
-            _l("The link would already have expired (%(when)s). Give a later expiry time.",
-               when=be_datetime(expires_at)), field="expires_at",
-        )  # fmt: skip
-    token = secrets.token_urlsafe(32)
-    link = SeatLink(seat_id=seat.id, token_hash=hash_token(token), expires_at=expires_at)
-    link.invitation_id = invitation_id
-    db.session.add(link)
+    require_future_expiry(expires_at)
+    link, token = SEAT_LINKS.issue(seat_id=seat.id, expires_at=expires_at, invitation_id=invitation_id)
     record_event(
         meeting, "seats.link_issued", {"seat_id": seat.id, "expires_at": expires_at.isoformat()}, by=by
     )
@@ -97,25 +84,11 @@ def issue_seat_link(
 
 def seat_for_link(token: str | None) -> Seat:
     """The seat a personal link opens; SeatLinkUnknown / SeatLinkRevoked / SeatLinkExpired otherwise."""
-    if not token or len(token) > 200:
-        raise SeatLinkUnknown()
-    link = db.session.scalars(
-        sa.select(SeatLink)
-        .options(
-            joinedload(SeatLink.seat).joinedload(Seat.province),
-            joinedload(SeatLink.seat).joinedload(Seat.role),
-        )
-        .where(SeatLink.token_hash == hash_token(token))
-    ).first()
-    if link is None:
-        raise SeatLinkUnknown()
-    if link.revoked_at is not None:
-        raise SeatLinkRevoked()
-    if link.expires_at <= utcnow():
-        raise SeatLinkExpired(
-            _l("This join link expired on %(when)s. Ask the secretariat for a new one.",
-               when=be_datetime(link.expires_at))
-        )  # fmt: skip
+    link = SEAT_LINKS.open(
+        token,
+        joinedload(SeatLink.seat).joinedload(Seat.province),
+        joinedload(SeatLink.seat).joinedload(Seat.role),
+    )
     return link.seat
 
 
@@ -123,12 +96,7 @@ def revoke_seat_links(seat: Seat, *, by=None) -> int:
     """Withdraw every live link of the seat (e.g. the invitee changed); returns how many."""
     if by is not None:
         require_editor(by)
-    now = utcnow()
-    links = db.session.scalars(
-        sa.select(SeatLink).where(SeatLink.seat_id == seat.id, SeatLink.revoked_at.is_(None))
-    ).all()
-    for link in links:
-        link.revoked_at = now
+    links = SEAT_LINKS.revoke(SeatLink.seat_id == seat.id)
     if links:
         record_event(
             _meeting_of(seat), "seats.links_revoked", {"seat_id": seat.id, "count": len(links)}, by=by
@@ -143,12 +111,7 @@ def revoke_seat_links(seat: Seat, *, by=None) -> int:
 def revoke_invitation_links(seat: Seat, invitation_id: int) -> int:
     """Withdraw the links an invitation carried, with the invitation (the seat was handed to a substitute,
     or its address corrected), in the caller's transaction; their connections close once it commits."""
-    links = db.session.scalars(
-        sa.select(SeatLink).where(SeatLink.invitation_id == invitation_id, SeatLink.revoked_at.is_(None))
-    ).all()
-    now = utcnow()
-    for link in links:
-        link.revoked_at = now
+    links = SEAT_LINKS.revoke(SeatLink.invitation_id == invitation_id)
     if links:
         record_event(_meeting_of(seat), "seats.links_revoked",
                      {"seat_id": seat.id, "count": len(links), "invitation_id": invitation_id})  # fmt: skip
@@ -158,33 +121,7 @@ def revoke_invitation_links(seat: Seat, invitation_id: int) -> int:
 
 def live_link_count(seat: Seat) -> int:
     """How many links of the seat would open it now."""
-    return db.session.scalar(
-        sa.select(sa.func.count(SeatLink.id)).where(
-            SeatLink.seat_id == seat.id, SeatLink.revoked_at.is_(None), SeatLink.expires_at > utcnow()
-        )
-    )
-
-
-def agenda_outline(meeting: Meeting) -> list[dict]:
-    """The meeting's agenda as [{"title", "number", "documents": [{"id", "title"}], "children"}], for
-    invitees (no staff check); two queries."""
-    from meetcore.agenda.documents import meeting_documents
-    from meetcore.agenda.services import public_tree
-
-    documents = meeting_documents(meeting.id)
-
-    def plain(nodes: list[dict]) -> list[dict]:
-        return [
-            {
-                "title": n["item"].title,
-                "number": n["number"],
-                "documents": [{"id": d.id, "title": d.title} for d in documents.get(n["item"].id, ())],
-                "children": plain(n["children"]),
-            }
-            for n in nodes
-        ]
-
-    return plain(public_tree(meeting.id))
+    return SEAT_LINKS.count_working(SeatLink.seat_id == seat.id)
 
 
 @dataclass
@@ -193,7 +130,7 @@ class Invitation:
 
     seat: Seat
     meeting: Meeting
-    agenda: list[dict]
+    agenda: list[dict]  # as live pages hold it (meetcore.agenda.tree.agenda_state)
 
 
 def invitation_for_link(token: str | None) -> Invitation:
@@ -202,4 +139,4 @@ def invitation_for_link(token: str | None) -> Invitation:
     meeting = db.session.scalars(
         sa.select(Meeting).options(joinedload(Meeting.series)).where(Meeting.id == seat.meeting_id)
     ).one()
-    return Invitation(seat=seat, meeting=meeting, agenda=agenda_outline(meeting))
+    return Invitation(seat=seat, meeting=meeting, agenda=agenda_state(meeting.id))

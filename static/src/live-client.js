@@ -19,6 +19,7 @@ import { provincePickerSection } from './live-province-picker.js';
 import { pollsSection } from './live-polls.js';
 import { qualitySection } from './live-quality.js';
 import { Projector } from './video-projector.js';
+import { commandControls } from './live-controls.js';
 
 export { LiveConnection } from './live-connection.js';
 export { applyEvent } from './live-state.js';
@@ -109,46 +110,7 @@ class LivePage {
 
   get state() { return this.connection.state; }
 
-  // --- commands ----------------------------------------------------------------------------------------
-
-  /** Send a command for the control `key`; its error (or a short confirmation) shows next to it. */
-  async send(key, name, payload, { onOk, note } = {}) {
-    this.ui.pending[key] = true;
-    delete this.ui.errors[key];
-    delete this.ui.notes[key];
-    this.render();
-    const ack = await this.connection.command(name, payload);
-    delete this.ui.pending[key];
-    if (ack.ok) {
-      if (note) this.ui.notes[key] = note;
-      if (onOk) onOk(ack);
-    } else {
-      this.ui.errors[key] = (ack.error && ack.error.message) || String(ack.error && ack.error.code);
-    }
-    this.render();
-    return ack;
-  }
-
-  button(key, label, name, payload, options = {}) {
-    return h('button', {
-      type: 'button',
-      class: options.className || null,
-      dataset: { key },
-      disabled: !!this.ui.pending[key] || options.disabled,
-      'aria-describedby': this.ui.errors[key] ? `err-${key}` : null,
-      onclick: () => (options.before ? options.before() : true) && this.send(key, name, payload(), options),
-    }, label);
-  }
-
-  /** The error (role=alert) or confirmation of a control, to place right after it. */
-  feedback(key) {
-    if (this.ui.errors[key]) {
-      return h('span', { class: 'live-error', id: `err-${key}`, role: 'alert', dataset: { errorFor: key } },
-        this.ui.errors[key]);
-    }
-    if (this.ui.notes[key]) return h('span', { class: 'live-note', role: 'status' }, this.ui.notes[key]);
-    return null;
-  }
+  // --- inputs (the command controls: live-controls.js) ------------------------------------------------
 
   /** A text input or textarea whose value survives redraws. */
   field(tag, key, attrs = {}) {
@@ -161,12 +123,6 @@ class LivePage {
   }
 
   // --- formatting --------------------------------------------------------------------------------------
-
-  localized(label) {
-    if (!label) return '';
-    if (typeof label === 'string') return label;
-    return label[this.config.locale] || label.th || label.en || '';
-  }
 
   time(iso) {
     if (!iso) return '';
@@ -196,8 +152,6 @@ class LivePage {
   }
 
   statusLabel(status) { return this.s[`status_${status}`] || status; }
-
-  itemLabel(item) { return item ? `${item.number} ${item.title}` : ''; }
 
   // --- sections ----------------------------------------------------------------------------------------
 
@@ -287,8 +241,8 @@ class LivePage {
 
 // Each section draws itself (one module per section); the page holds the connection, the state and the
 // shared controls.
-Object.assign(LivePage.prototype, meetingSection, attendanceSection, floorSection, minutesSection,
-  actionsSection, provincePickerSection, pollsSection, qualitySection);
+Object.assign(LivePage.prototype, commandControls, meetingSection, attendanceSection, floorSection,
+  minutesSection, actionsSection, provincePickerSection, pollsSection, qualitySection);
 
 export function boot() {
   const node = document.getElementById('live-config');

@@ -10,6 +10,7 @@
 import { h, Section } from './live-dom.js';
 import { LiveConnection } from './live-connection.js';
 import { pollsSection } from './live-polls.js';
+import { commandControls } from './live-controls.js';
 
 class HallVotes {
   constructor(config, root, form) {
@@ -56,55 +57,10 @@ class HallVotes {
     this.root.hidden = false;
     this.section.body.replaceChildren(h('p', { class: 'flash flash-error', role: 'alert' }, error.message || ''));
   }
-
-  // What live-polls.js asks of its page (the live pages' LivePage has the same, live-client.js).
-  async send(key, name, payload, { onOk, note } = {}) {
-    this.ui.pending[key] = true;
-    delete this.ui.errors[key];
-    delete this.ui.notes[key];
-    this.render();
-    const ack = await this.connection.command(name, payload);
-    delete this.ui.pending[key];
-    if (ack.ok) {
-      if (note) this.ui.notes[key] = note;
-      if (onOk) onOk(ack);
-    } else {
-      this.ui.errors[key] = (ack.error && ack.error.message) || String(ack.error && ack.error.code);
-    }
-    this.render();
-    return ack;
-  }
-
-  button(key, label, name, payload, options = {}) {
-    return h('button', {
-      type: 'button',
-      class: options.className || null,
-      dataset: { key },
-      disabled: !!this.ui.pending[key] || options.disabled,
-      'aria-describedby': this.ui.errors[key] ? `err-${key}` : null,
-      onclick: () => this.send(key, name, payload(), options),
-    }, label);
-  }
-
-  feedback(key) {
-    if (this.ui.errors[key]) {
-      return h('span', { class: 'live-error', id: `err-${key}`, role: 'alert', dataset: { errorFor: key } },
-        this.ui.errors[key]);
-    }
-    if (this.ui.notes[key]) return h('span', { class: 'live-note', role: 'status' }, this.ui.notes[key]);
-    return null;
-  }
-
-  localized(label) {
-    if (!label) return '';
-    if (typeof label === 'string') return label;
-    return label[this.config.locale] || label.th || label.en || '';
-  }
-
-  itemLabel(item) { return item ? `${item.number} ${item.title}` : ''; }
 }
 
-Object.assign(HallVotes.prototype, pollsSection);
+// What live-polls.js asks of its page: the live pages' controls (live-controls.js).
+Object.assign(HallVotes.prototype, commandControls, pollsSection);
 
 export function boot() {
   const node = document.getElementById('site-votes-config');

@@ -7,23 +7,15 @@ import pytest
 import sqlalchemy as sa
 
 from meetcore.actions.models import ActionAssignment, ActionItem
-from meetcore.directory.models import Agency, Province, Role
 from meetcore.extensions import db
+from tests.actions.followup_support import agency
 from tests.clock import days_after_meeting
-from tests.minutes.conftest import items_of, received, seat_at
+from tests.factories import received, seat_at
+from tests.minutes.conftest import items_of
 
 DUE = days_after_meeting(60)  # ahead of the suite's today, whatever the day it runs
 
 SOCIAL_MAP = "จัดทำแผนที่ทางสังคม (Social Map) ของจังหวัด"
-
-
-def _agency(role_code: str, province_code: str | None = None) -> Agency:
-    query = sa.select(Agency).join(Role, Agency.role_id == Role.id).where(Role.code == role_code)
-    if province_code is None:
-        query = query.where(Agency.province_id.is_(None))
-    else:
-        query = query.join(Province, Agency.province_id == Province.id).where(Province.code == province_code)
-    return db.session.scalars(query).one()
 
 
 def _join(sio, meeting) -> dict:
@@ -76,7 +68,7 @@ def test_some_provinces_of_a_role(live, reference_live):
     )
     assert ack["ok"] and ack["assignments"] == 2
     agencies = {a.agency_id for a in db.session.get(ActionItem, ack["action_id"]).assignments}
-    assert agencies == {_agency("labour", "TH-50").id, _agency("labour", "TH-90").id}
+    assert agencies == {agency("labour", "TH-50").id, agency("labour", "TH-90").id}
 
 
 def test_participants_see_the_actions_of_their_own_agency(live, reference_live):
@@ -84,9 +76,9 @@ def test_participants_see_the_actions_of_their_own_agency(live, reference_live):
     cm_sd = live(seat=seat_at(reference_live, "TH-50", "social_development"))
     cm_lab = live(seat=seat_at(reference_live, "TH-50", "labour"))
     cm_sd_snapshot, cm_lab_snapshot = _join(cm_sd, reference_live), _join(cm_lab, reference_live)
-    pmj_cm = _agency("social_development", "TH-50").id
+    pmj_cm = agency("social_development", "TH-50").id
     assert cm_sd_snapshot["actions"] == {"agency_id": pmj_cm, "items": []}
-    assert cm_lab_snapshot["actions"]["agency_id"] == _agency("labour", "TH-50").id
+    assert cm_lab_snapshot["actions"]["agency_id"] == agency("labour", "TH-50").id
     secretary = live("secretariat")
     every_pmj = _create(
         secretary, reference_live, item, {"role_code": "social_development", "provinces": "all"}
@@ -95,7 +87,7 @@ def test_participants_see_the_actions_of_their_own_agency(live, reference_live):
         secretary,
         reference_live,
         item,
-        {"agency_id": _agency("strategy_director").id},
+        {"agency_id": agency("strategy_director").id},
         title="สรุปแผนที่ทางสังคมระดับประเทศ",
     )
     assert every_pmj["ok"] and central["ok"]
@@ -284,7 +276,7 @@ def test_an_action_of_another_meeting_is_not_found(live, in_session, users):
     other = start_meeting(schedule(users, "อีกการประชุม", 2), by=users["secretariat"])
     secretary = live("secretariat")
     ack = _create(
-        secretary, in_session, items_of(in_session)[0], {"agency_id": _agency("labour", "TH-50").id}
+        secretary, in_session, items_of(in_session)[0], {"agency_id": agency("labour", "TH-50").id}
     )
     moved = secretary.emit(
         "action.cancel", {"meeting_id": other.id, "action_id": ack["action_id"]}, callback=True

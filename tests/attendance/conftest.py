@@ -1,34 +1,18 @@
 """Fixtures of the attendance tests: a meeting with Chiang Mai and Songkhla × seven roles (and two central
-seats) whose invitees have e-mail addresses, personal links, Socket.IO clients for seats, sites and staff."""
+seats) whose invitees have e-mail addresses, personal links, Socket.IO clients for seats, sites and staff
+(tests/factories.py)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
-from flask import g
 
-from meetcore.extensions import db, socketio
-from tests.attendance.helpers import SEVEN_ROLES, seat_at
-from tests.conftest import sign_in
+from meetcore.extensions import db
+from tests.factories import SEVEN_ROLES, live, schedule_soon, seat_at, seat_link, seat_socket, staff_socket  # noqa: F401  (fixtures)
 
 
 def _schedule(users, number: int = 1, title: str = "การประชุมทดสอบการเข้าประชุม"):
-    from meetcore.meetings.services import schedule_meeting
-
-    start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
-    return schedule_meeting(
-        {
-            "series_name": "คณะทำงานทดสอบการเข้าประชุม",
-            "title": title,
-            "number": number,
-            "start_at": start.isoformat(),
-            "end_at": (start + timedelta(hours=3)).isoformat(),
-            "venue": "ห้องประชุม 4",
-            "status": "scheduled",
-        },
-        by=users["secretariat"],
-    )
+    return schedule_soon(users, series_name="คณะทำงานทดสอบการเข้าประชุม", title=title, number=number,
+                         venue="ห้องประชุม 4")  # fmt: skip
 
 
 def _seated(meeting, users):
@@ -73,62 +57,7 @@ def seats(scheduled) -> dict:
 @pytest.fixture()
 def link_for(app_ctx):
     """link_for(seat, expires_at=None): a fresh personal link token."""
-    from meetcore.seats.links import issue_seat_link
-
-    def issue(seat, expires_at=None):
-        return issue_seat_link(seat, expires_at=expires_at or datetime.now(UTC) + timedelta(days=1))
-
-    return issue
-
-
-@pytest.fixture()
-def live(app_ctx, client):
-    """connect(http_client=None, auth=None, headers=None): a Socket.IO test client; all closed afterwards."""
-    opened = []
-
-    def connect(http_client=None, auth=None, headers=None):
-        g.pop("_login_user", None)  # the app context is shared by every client: forget the last account
-        sio = socketio.test_client(app_ctx, flask_test_client=http_client or app_ctx.test_client(), auth=auth,
-                                   headers=headers)  # fmt: skip
-        g.pop("_login_user", None)  # nor may the next HTTP request see the account this client connected as
-        opened.append(sio)
-        return sio
-
-    yield connect
-    for sio in opened:
-        if sio.is_connected():
-            sio.disconnect()
-
-
-@pytest.fixture()
-def seat_socket(live, link_for):
-    """seat_socket(seat, user_agent=...): a Socket.IO client joined through the seat's personal link."""
-
-    def connect(seat, user_agent: str = "TestBrowser/1.0 (attendance)"):
-        sio = live(auth={"seat_token": link_for(seat)}, headers={"User-Agent": user_agent})
-        assert sio.is_connected()
-        ack = sio.emit("join", {"meeting_id": seat.meeting_id}, callback=True)
-        assert ack["ok"], ack
-        sio.get_received()
-        return sio
-
-    return connect
-
-
-@pytest.fixture()
-def staff_socket(app_ctx, live, users):
-    def connect(role: str, meeting):
-        http = app_ctx.test_client()
-        g.pop("_login_user", None)
-        sign_in(http, users[role])
-        sio = live(http)
-        assert sio.is_connected()
-        ack = sio.emit("join", {"meeting_id": meeting.id}, callback=True)
-        assert ack["ok"], ack
-        sio.get_received()
-        return sio
-
-    return connect
+    return seat_link
 
 
 @pytest.fixture()

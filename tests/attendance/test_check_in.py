@@ -6,7 +6,8 @@ from __future__ import annotations
 from meetcore.attendance import board as presence
 from meetcore.attendance.matrix import board
 from meetcore.live import connections
-from tests.attendance.helpers import events_of, intervals, last_seq, logged, present
+from tests.attendance.helpers import intervals, last_seq, logged, present
+from tests.factories import events_of
 
 REAL_PUBLISH_LATER = presence.publish_later  # the tests' fixture stands in for it; one test runs it
 

@@ -52,7 +52,7 @@ def test_the_page_shows_the_seat_and_asks_who_is_joining(client, seats, link_for
 
 
 def test_attending_myself(client, live, seats, scheduled, link_for):
-    from meetcore.auth.services import hash_token
+    from meetcore.tokenlinks import hash_token
 
     seat = seats["cm_sd"]
     token = link_for(seat)

@@ -61,7 +61,7 @@ def test_bad_roll_call_payloads_get_invalid_input_and_change_nothing(every_actor
 
 
 def test_a_seat_token_cannot_act_in_another_meeting(live, link_for, seats, scheduled, other_meeting):
-    from tests.attendance.helpers import seat_at
+    from tests.factories import seat_at
 
     sio = live(auth={"seat_token": link_for(seats["cm_sd"])})
     ack = sio.emit("join", {"meeting_id": other_meeting.id}, callback=True)

@@ -12,7 +12,8 @@ from meetcore.attendance import processes, sites
 from meetcore.attendance.matrix import board
 from meetcore.attendance.models import SiteLink
 from meetcore.extensions import db
-from tests.attendance.helpers import SEVEN_ROLES, intervals, last_seq, present, seat_at
+from tests.attendance.helpers import intervals, last_seq, present
+from tests.factories import SEVEN_ROLES, seat_at
 from tests.live.browsers import wait_until
 
 FOUR_ROLES = ["vice_governor", "public_health", "labour", "social_development"]

@@ -14,8 +14,7 @@ import pytest
 from tests.faults.followers import Follower
 from tests.faults.processes import RedisServer
 from tests.faults.test_redis import _sign_in_works
-from tests.live.servers import LiveClient, ServerProcess, scratch_database_url
-from tests.live.test_servers import _prepare
+from tests.live.servers import LiveClient
 from tests.starting import start_command
 
 OUTAGE = 10  # seconds, as the acceptance says: python-socketio's back-off would then be 8 s and growing
@@ -24,19 +23,8 @@ CAUGHT_UP_WITHIN = 5
 
 
 @pytest.fixture()
-def redis_server():
-    server = RedisServer().start()
-    yield server
-    server.kill()
-
-
-@pytest.fixture()
-def meeting_on_two_processes(tmp_path, redis_server):
-    url = scratch_database_url(tmp_path, "queue_recovery")
-    data = _prepare(url, items=4)
-    channel = f"faults-{uuid.uuid4().hex}"
-    servers = [ServerProcess(url, tmp_path, redis_url=redis_server.url, channel=channel, name=f"s{n}").start()
-               for n in range(2)]  # fmt: skip
+def meeting_on_two_processes(on_redis):
+    servers, data = on_redis("queue_recovery", items=4)
     auth = {"api_token": data["token"]}
     commanders = [LiveClient(server, auth) for server in servers]
     followers = [Follower(server, auth, data["meeting_id"]) for server in servers for _ in range(2)]
@@ -45,8 +33,6 @@ def meeting_on_two_processes(tmp_path, redis_server):
     yield servers, commanders, followers, data
     for client in [*commanders, *followers]:
         client.close()
-    for server in servers:
-        server.stop()
 
 
 def _fresh_snapshot(client: LiveClient, meeting_id: int) -> dict:

@@ -3,14 +3,11 @@ nobody is locked out, and /healthz says the queue is down (issue 20)."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 import requests
 
-from tests.faults.processes import RedisServer
-from tests.live.servers import LiveClient, ServerProcess, scratch_database_url
-from tests.live.test_servers import _csrf_token, _prepare
+from tests.live.servers import LiveClient, ServerProcess
+from tests.live.test_servers import _csrf_token
 from tests.starting import start_command
 
 # A request that waits longer than this counts as locked out (the limiter's Redis timeout is 0.5 s).
@@ -18,38 +15,21 @@ PATIENCE = 3
 
 
 @pytest.fixture()
-def redis_server():
-    server = RedisServer().start()
-    yield server
-    server.kill()
-
-
-@pytest.fixture()
-def two_processes(tmp_path, redis_server):
+def two_processes(on_redis):
     """Two server processes sharing the throwaway Redis, a console script joined on each."""
-    url = scratch_database_url(tmp_path, "redis_queue")
-    data = _prepare(url, items=3)
-    channel = f"faults-{uuid.uuid4().hex}"
-    servers = [ServerProcess(url, tmp_path, redis_url=redis_server.url, channel=channel, name=f"s{n}").start()
-               for n in range(2)]  # fmt: skip
+    servers, data = on_redis("redis_queue", items=3)
     clients = [LiveClient(server, {"api_token": data["token"]}) for server in servers]
     for client in clients:
         assert client.call("join", {"meeting_id": data["meeting_id"]})["ok"]
     yield clients, data
     for client in clients:
         client.close()
-    for server in servers:
-        server.stop()
 
 
 @pytest.fixture()
-def app_on_redis(tmp_path, redis_server):
-    url = scratch_database_url(tmp_path, "redis_faults")
-    data = _prepare(url, items=1, seats=1)
-    server = ServerProcess(url, tmp_path, redis_url=redis_server.url, channel=f"faults-{uuid.uuid4().hex}")
-    server.start()
-    yield server, data
-    server.stop()
+def app_on_redis(on_redis):
+    [server], data = on_redis("redis_faults", count=1, items=1, seats=1)
+    return server, data
 
 
 def _sign_in_works(server: ServerProcess) -> None:

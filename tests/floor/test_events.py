@@ -109,7 +109,7 @@ def test_participant_account_cannot_grant(in_session, seats, live, client, users
 
 
 def test_a_seat_link_cannot_act_in_another_meeting(in_session, other_meeting, seats, seat_socket):
-    from tests.floor.helpers import seat_at
+    from tests.factories import seat_at
 
     sio = seat_socket(seats["cm_sd"])
     seq = last_seq(other_meeting.id)
@@ -128,7 +128,7 @@ def test_a_seat_link_cannot_act_in_another_meeting(in_session, other_meeting, se
 
 
 def test_not_in_session_is_a_conflict(scheduled, seat_socket):
-    from tests.floor.helpers import seat_at
+    from tests.factories import seat_at
 
     sio = seat_socket(seat_at(scheduled, "TH-90", "labour"))
     ack = sio.emit("floor.request", {"meeting_id": scheduled.id}, callback=True)

@@ -123,7 +123,7 @@ def test_staff_ask_for_a_seat_and_a_seat_only_for_itself(in_session, seats, user
 
 
 def test_a_seat_of_another_meeting_is_refused(in_session, other_meeting, seats, users):
-    from tests.floor.helpers import seat_at
+    from tests.factories import seat_at
 
     stranger = seat_at(other_meeting, "TH-50", "labour")
     commit()  # the test is the entry point: what it did so far stands
@@ -141,7 +141,7 @@ def test_a_seat_of_another_meeting_is_refused(in_session, other_meeting, seats, 
 
 def test_floor_is_closed_unless_the_meeting_is_in_session(scheduled, users):
     from meetcore.meetings.services import end_meeting, start_meeting
-    from tests.floor.helpers import seat_at
+    from tests.factories import seat_at
 
     seat = seat_at(scheduled, "TH-50", "labour")
     commit()  # the test is the entry point: what it did so far stands

@@ -4,29 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from meetcore.extensions import socketio
 from meetcore.meetings.services import update_meeting
+from tests.factories import SocketClients, events_of
 from tests.starting import start_command
 
 
 @pytest.fixture()
 def live(app_ctx, client):
     """Open Socket.IO test clients that share the HTTP client's cookies; all closed afterwards."""
-    opened = []
-
-    def connect(http_client=client, auth=None):
-        sio = socketio.test_client(app_ctx, flask_test_client=http_client, auth=auth)
-        opened.append(sio)
-        return sio
-
-    yield connect
-    for sio in opened:
-        if sio.is_connected():
-            sio.disconnect()
-
-
-def events_of(sio) -> list[dict]:
-    return [packet["args"][0] for packet in sio.get_received() if packet["name"] == "event"]
+    clients = SocketClients(app_ctx)
+    yield lambda http_client=client, auth=None: clients.connect(http_client, auth)
+    clients.close()
 
 
 def test_anonymous_connection_is_refused(live):

@@ -5,15 +5,13 @@ simulated by pycrdt documents."""
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime, timedelta
 
 import pycrdt
 import pytest
 import sqlalchemy as sa
-from flask import g
 
-from meetcore.extensions import db, socketio
-from tests.conftest import sign_in
+from meetcore.extensions import db
+from tests.factories import SocketClients, schedule_soon, seat_link, signed_in_client
 
 PROVINCES = ["TH-50", "TH-90"]  # Chiang Mai, Songkhla
 ROLES = ["social_development", "labour"]
@@ -55,21 +53,8 @@ def no_timers(monkeypatch):
 
 
 def schedule(users, title: str = "การประชุมทดสอบบันทึกการประชุม", number: int = 1):
-    from meetcore.meetings.services import schedule_meeting
-
-    start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
-    return schedule_meeting(
-        {
-            "series_name": "คณะทำงานทดสอบบันทึกการประชุม",
-            "title": title,
-            "number": number,
-            "start_at": start.isoformat(),
-            "end_at": (start + timedelta(hours=3)).isoformat(),
-            "venue": "ห้องประชุม 4",
-            "status": "scheduled",
-        },
-        by=users["secretariat"],
-    )
+    return schedule_soon(users, series_name="คณะทำงานทดสอบบันทึกการประชุม", title=title, number=number,
+                         venue="ห้องประชุม 4")  # fmt: skip
 
 
 @pytest.fixture()
@@ -107,64 +92,30 @@ def item(in_session):
     return items_of(in_session)[0]
 
 
-def seat_at(meeting, province_code: str, role_code: str):
-    from meetcore.directory.models import Province, Role
-    from meetcore.seats.models import Seat
-
-    return db.session.scalars(
-        sa.select(Seat)
-        .join(Role, Seat.role_id == Role.id)
-        .join(Province, Seat.province_id == Province.id)
-        .where(Seat.meeting_id == meeting.id, Role.code == role_code, Province.code == province_code)
-    ).one()
-
-
 @pytest.fixture()
 def live(app_ctx, users):
     """connect(role=None, seat=None): an open Socket.IO test client on its own cookie jar, signed in as
     the account of that role (or a second secretariat: "secretariat2"), or holding a seat's link."""
     from meetcore.auth.services import create_user
-    from meetcore.database import utcnow
-    from meetcore.seats.links import issue_seat_link
     from tests.conftest import PASSWORD
 
-    opened = []
+    clients = SocketClients(app_ctx)
     accounts = dict(users)
 
     def connect(role: str | None = None, *, seat=None):
-        # The test's app context (and so flask.g) is shared by every client: forget the account Flask-Login
-        # cached there for the previous one, or this client would connect as that account.
-        g.pop("_login_user", None)
-        http = app_ctx.test_client()
-        auth = None
         if seat is not None:
-            auth = {"seat_token": issue_seat_link(seat, expires_at=utcnow() + timedelta(days=1))}
+            sio = clients.connect(auth={"seat_token": seat_link(seat)})
         else:
             if role not in accounts:
                 accounts[role] = create_user(
                     f"{role}@example.org", role="secretariat", password=PASSWORD, display_name=role
                 )
-            sign_in(http, accounts[role])
-            g.pop("_login_user", None)
-        sio = socketio.test_client(app_ctx, flask_test_client=http, auth=auth)
-        g.pop("_login_user", None)
+            sio = clients.connect(signed_in_client(app_ctx, accounts[role]))
         assert sio.is_connected()
-        opened.append(sio)
         return sio
 
     yield connect
-    for sio in opened:
-        if sio.is_connected():
-            sio.disconnect()
-
-
-def received(sio, name: str = "event") -> list[dict]:
-    return [packet["args"][0] for packet in sio.get_received() if packet["name"] == name]
-
-
-def events_of(sio, *kinds: str) -> list[dict]:
-    """The numbered events a client received, of the kinds named (others, e.g. attendance, are left)."""
-    return [event for event in received(sio) if event["kind"] in kinds]
+    clients.close()
 
 
 def split_received(sio) -> dict[str, list[dict]]:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.minutes.conftest import seat_at, split_received
+from tests.factories import seat_at
+from tests.minutes.conftest import split_received
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLE = ROOT / "static" / "dist" / "minutes-editor.js"

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from meetcore.database import utcnow
 from meetcore.extensions import db
 from meetcore.minutes.models import Decision
-from tests.minutes.conftest import events_of, items_of, seat_at
+from tests.factories import events_of, seat_at
+from tests.minutes.conftest import items_of
 
 RESOLUTION = "ที่ประชุมรับทราบ และมอบหมายให้ พมจ. ทุกจังหวัดจัดทำแผนที่ทางสังคมให้แล้วเสร็จภายในเดือนมิถุนายน"
 

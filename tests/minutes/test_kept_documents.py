@@ -11,7 +11,8 @@ from meetcore.minutes import services
 from meetcore.minutes.crdt import DocumentCache, KeptDocument, MinutesDocument
 from meetcore.minutes.models import MinutesBlock
 from meetcore.transaction import commit
-from tests.minutes.conftest import Browser, received
+from tests.factories import received
+from tests.minutes.conftest import Browser
 from tests.minutes.test_command_statements import Statements
 
 

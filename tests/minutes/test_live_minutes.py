@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from meetcore.extensions import db
 from meetcore.minutes.models import MinutesBlock, MinutesUpdate
-from tests.minutes.conftest import Browser, apply_splice, b64, events_of, received, seat_at, split_received
+from tests.factories import events_of, received, seat_at
+from tests.minutes.conftest import Browser, apply_splice, b64, split_received
 
 FIRST = "ฝ่ายเลขานุการรายงานว่า ทุกจังหวัดส่งแผนที่ทางสังคมครบแล้ว 76 จังหวัด "
 SECOND = "ประธานขอให้ พมจ. เป็นเจ้าภาพหลักในการขับเคลื่อนงานด้านสังคมของจังหวัด 🙂 "

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.floor.conftest import in_session, live, scheduled, seat_socket, seats, staff_socket  # noqa: F401
+from tests.factories import live, seat_socket, staff_socket  # noqa: F401  (fixtures)
+from tests.floor.conftest import in_session, scheduled, seats  # noqa: F401
 
 
 @pytest.fixture()

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from meetcore.extensions import db
+from tests.factories import seat_at
 
 # Seats checked in by their own browser: (province code or None for central, role code).
 PRESENT = [
@@ -24,22 +25,6 @@ DECLINED_SEAT = ("TH-50", "labour")
 DECLINE_REASON = "ติดภารกิจตรวจเยี่ยมสถานประกอบการในพื้นที่"
 RECORDER = ("นายตัวอย่าง จดรายงาน", "นักวิเคราะห์นโยบายและแผนชำนาญการ")
 REVIEWER = ("นางตัวอย่าง ตรวจรายงาน", "ผู้อำนวยการกองยุทธศาสตร์และแผนงาน")
-
-
-def seat_at(meeting_id: int, province_code: str | None, role_code: str):
-    from meetcore.directory.models import Province, Role
-    from meetcore.seats.models import Seat
-
-    query = (
-        sa.select(Seat)
-        .join(Role, Seat.role_id == Role.id)
-        .where(Seat.meeting_id == meeting_id, Role.code == role_code)
-    )
-    if province_code is None:
-        query = query.where(Seat.province_id.is_(None))
-    else:
-        query = query.join(Province, Seat.province_id == Province.id).where(Province.code == province_code)
-    return db.session.scalars(query).one()
 
 
 def minutes_update(text: str) -> bytes:

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from meetcore.extensions import db
 from tests.conftest import sign_in
-from tests.reports.conftest import DECLINE_REASON, SUBSTITUTE_NAME, seat_at
+from tests.factories import seat_at
+from tests.reports.conftest import DECLINE_REASON, SUBSTITUTE_NAME
 
 
 def _shift_session(meeting_id: int, minutes: int) -> None:

@@ -17,7 +17,8 @@ from meetcore.errors import Conflict
 from meetcore.extensions import db
 from tests.clock import be_input, days_after_meeting
 from tests.conftest import sign_in
-from tests.reports.conftest import minutes_update, seat_at
+from tests.factories import seat_at
+from tests.reports.conftest import minutes_update
 from tests.reports.support import docx_paragraphs, norm, pdf_text
 
 AMENDMENT = "แก้ไขชื่อผู้ได้รับมอบหมายในระเบียบวาระที่ 5.1 เป็นผู้อำนวยการกองยุทธศาสตร์และแผนงาน"

@@ -56,7 +56,7 @@ def test_a_live_meeting_board_still_shows_who_is_connected_now(reference_meeting
     from meetcore.attendance.services import Connection, check_in
     from meetcore.meetings.models import Meeting
     from meetcore.meetings.services import start_meeting
-    from tests.reports.conftest import seat_at
+    from tests.factories import seat_at
 
     meeting = db.session.get(Meeting, reference_meeting["next_meeting_id"])
     start_meeting(meeting, by=users["secretariat"])

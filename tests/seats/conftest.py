@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from meetcore.extensions import db
-from tests.seats.helpers import SEVEN_ROLES, QueryCounter
+from tests.factories import SEVEN_ROLES
+from tests.seats.helpers import QueryCounter
 
 
 @pytest.fixture()

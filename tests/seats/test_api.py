@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.seats.helpers import seat_at, seat_count
+from tests.factories import seat_at
+from tests.seats.helpers import seat_count
 
 
 def test_roster_shape_and_total(small_roster, client, api_token):

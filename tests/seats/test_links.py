@@ -9,12 +9,12 @@ import pytest
 import sqlalchemy as sa
 
 from meetcore.agenda.models import AgendaItem
-from meetcore.auth.services import hash_token
 from meetcore.errors import Conflict, InvalidInput
 from meetcore.extensions import db
 from meetcore.seats import links, services
 from meetcore.seats.models import SeatLink
-from tests.seats.helpers import seat_at
+from meetcore.tokenlinks import hash_token
+from tests.factories import seat_at
 
 
 @pytest.fixture()

@@ -14,7 +14,8 @@ from meetcore.meetings.models import Meeting
 from meetcore.seats import roster_io, services
 from meetcore.seats.models import Seat
 from meetcore.seats.roster_io import RosterFileError, export_roster, import_roster
-from tests.seats.helpers import seat_at, seat_count
+from tests.factories import seat_at
+from tests.seats.helpers import seat_count
 
 HEADER = "province_code,role_code,name,position,email"
 

@@ -16,7 +16,8 @@ from meetcore.i18n.collation import sorted_by_name
 from meetcore.seats import links, services
 from meetcore.seats.models import Attendance, Seat
 from meetcore.transaction import commit, refuse
-from tests.seats.helpers import SEVEN_ROLES, seat_at, seat_count
+from tests.factories import SEVEN_ROLES, seat_at
+from tests.seats.helpers import seat_count
 
 
 def _events(meeting, kind: str) -> list[MeetingEvent]:

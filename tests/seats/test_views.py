@@ -16,7 +16,8 @@ from meetcore.seats import services
 from meetcore.seats.models import Attendance, Seat
 from meetcore.transaction import commit
 from tests.conftest import sign_in
-from tests.seats.helpers import SEVEN_ROLES, seat_at, seat_count
+from tests.factories import SEVEN_ROLES, seat_at
+from tests.seats.helpers import seat_count
 
 
 def _cells(html: str) -> int:

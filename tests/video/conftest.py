@@ -3,11 +3,10 @@ directory, HTTP API on free loopback ports), the app configured to use them, and
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 
 from meetcore.video.janus_process import JanusConfig, JanusProcess, janus_binary, janus_lib_dir
+from tests.factories import schedule_soon
 
 TOKEN_SECRET = "video-test-token-secret"
 ADMIN_KEY = "video-test-admin-key"
@@ -59,22 +58,10 @@ def video_app(app_ctx, janus_pair, tmp_path):
 
 
 def schedule(users, title: str, number: int):
-    from meetcore.meetings.services import schedule_meeting
     from meetcore.seats.services import add_seats
 
-    start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
-    meeting = schedule_meeting(
-        {
-            "series_name": "คณะทำงานทดสอบวิดีโอ",
-            "title": title,
-            "number": number,
-            "start_at": start.isoformat(),
-            "end_at": (start + timedelta(hours=2)).isoformat(),
-            "venue": "ห้องประชุม 5",
-            "status": "scheduled",
-        },
-        by=users["secretariat"],
-    )
+    meeting = schedule_soon(users, series_name="คณะทำงานทดสอบวิดีโอ", title=title, number=number,
+                            venue="ห้องประชุม 5", hours=2)  # fmt: skip
     add_seats(meeting, {"provinces": PROVINCES, "roles": ROLES}, by=users["secretariat"])
     return meeting
 

@@ -1,334 +1,181 @@
-"""End to end, in a network namespace: Janus, the app and three headless Chromium pages with a fake camera
-and microphone. The studio (the chair's page) publishes and two provinces decode its video; the chair gives
-the floor to province A, A publishes and province B decodes A's video; the chair takes the floor back and
-A's publisher is gone at Janus.
-
-Janus ignores loopback when gathering ICE candidates, so the test re-runs itself under `unshare --net`
-(root) with a veth pair (10.200.0.1 <-> 10.200.0.2) and Janus's ICE bound to it. Inside the namespace
-there is no PostgreSQL: the scenario runs on SQLite, once (the PostgreSQL pass skips it).
+"""End to end, in a network namespace (tests/video/stage.py): Janus, the app and three headless Chromium pages
+with a fake camera and microphone. The studio (the chair's page) publishes and two provinces decode its
+video; the chair gives the floor to province A, A publishes and province B decodes A's video; the chair
+takes the floor back and A's publisher is gone at Janus.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import sys
-import time
 from datetime import datetime
 from pathlib import Path
 
-import pytest
-
 from meetcore.video.janus_api import JanusServer
-from meetcore.video.janus_process import JanusConfig, JanusProcess, janus_binary, janus_lib_dir
-from tests.live.browsers import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    chromium,
-    confirm_identity,
-    prepare_reference,
-    sign_in,
+from tests.video.stage import (
+    ADMIN_KEY,
+    CEILING,
+    STALL,
+    TOKEN_SECRET,
+    frames,
+    in_namespace,
+    message,
+    strings,
+    video,
+    video_stage,
+    video_stats,
+    wait_for_frames,
+    wait_until,
 )
-from tests.live.browsers import wait_until as _wait_until
-from tests.live.servers import LiveClient, ServerProcess
 
-IN_NAMESPACE = "MEETCORE_VIDEO_E2E_NETNS"
-VETH = ("mcv0", "mcv1")
-ADDRESSES = ("10.200.0.1", "10.200.0.2")
-FRAMES = 60
 TOKEN_TTL = 20
 ONE_EACH = {"video": 1, "audio": 1}
 PHONE = {"width": 390, "height": 844}  # province B watches on a phone, held upright, then sideways
-TOKEN_SECRET = "e2e-token-secret"
-ADMIN_KEY = "e2e-admin-key"
-MEDIA_ARGS = [
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--disable-features=WebRtcHideLocalIpsWithMdns",  # plain host candidates Janus can use
-    "--autoplay-policy=no-user-gesture-required",
-]
-
-
-# On a loaded machine (issue 12: a load of 4 on 2 cores) the scenario is slow, not stuck. Decoding waits
-# fail when decoding stops making progress (no new frame for STALL seconds), not after a budget tuned on a
-# quiet machine; a state with no such measure of progress gets a generous ceiling.
-STALL = 45
-CEILING = 240
-
-
-def wait_until(predicate, timeout: float = CEILING, message: str = "condition"):
-    return _wait_until(predicate, timeout=timeout, interval=0.25, message=message)
-
-
-def wait_for_frames(page, feed, message: str) -> None:
-    """FRAMES frames of one feed decoded; fails only when no new frame came for STALL seconds."""
-    best, progressed_at = -1, time.monotonic()
-    while True:
-        decoded = frames(page)
-        count = decoded.get(str(feed), 0)
-        if count >= FRAMES:
-            return
-        if count > best:
-            best, progressed_at = count, time.monotonic()
-        elif time.monotonic() - progressed_at > STALL:
-            raise AssertionError(f"{message}: no new frame for {STALL} s at {count}; by feed: {decoded}")
-        time.sleep(0.25)
-
-
-def _why_not() -> str | None:
-    if os.environ.get("MEETCORE_TEST_DATABASE_URL") and not os.environ.get(IN_NAMESPACE):
-        return "runs once, on the SQLite pass (the namespace has no PostgreSQL; the scenario is the same)"
-    if janus_binary() is None or janus_lib_dir() is None:
-        return "Janus is not installed (Debian package `janus`)"
-    if os.geteuid() != 0:
-        return "needs root for a network namespace (unshare --net)"
-    if shutil.which("unshare") is None or shutil.which("ip") is None:
-        return "needs unshare (util-linux) and ip (iproute2)"
-    if not os.path.exists(CHROMIUM):
-        return f"Chromium is not installed at {CHROMIUM}"
-    return None
 
 
 def test_studio_floor_and_provinces_in_a_network_namespace(tmp_path):
-    reason = _why_not()
-    if reason:
-        pytest.skip(reason)
-    if os.environ.get(IN_NAMESPACE):
-        scenario(tmp_path)
-        return
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("MEETCORE_TEST_DATABASE_URL", "PYTEST_XDIST_WORKER")
-    }
-    env[IN_NAMESPACE] = "1"
-    node = f"{Path(__file__).resolve()}::test_studio_floor_and_provinces_in_a_network_namespace"
-    result = subprocess.run(
-        ["unshare", "--net", "--", sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:xdist", "-s", node],
-        cwd=Path(__file__).resolve().parents[2],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert result.returncode == 0 and " passed" in result.stdout, (
-        result.stdout[-6000:] + result.stderr[-3000:]
-    )
-
-
-def _network() -> None:
-    """Inside the namespace: loopback up, and a veth pair whose two ends carry the media."""
-    a, b = VETH
-    for command in (
-        ["ip", "link", "set", "lo", "up"],
-        ["ip", "link", "add", a, "type", "veth", "peer", "name", b],
-        ["ip", "addr", "add", f"{ADDRESSES[0]}/24", "dev", a],
-        ["ip", "addr", "add", f"{ADDRESSES[1]}/24", "dev", b],
-        ["ip", "link", "set", a, "up"],
-        ["ip", "link", "set", b, "up"],
-    ):
-        subprocess.run(command, check=True)
-
-
-def video(page, expression: str):
-    return page.evaluate(f"() => {{ const v = window.meetcoreVideo; return v ? ({expression}) : null; }}")
-
-
-def video_stats(page) -> dict:
-    return page.evaluate("async () => window.meetcoreVideo ? await window.meetcoreVideo.videoStats() : {}")
-
-
-def frames(page) -> dict:
-    return page.evaluate("async () => window.meetcoreVideo ? await window.meetcoreVideo.framesDecoded() : {}")
+    in_namespace(__file__, "test_studio_floor_and_provinces_in_a_network_namespace", scenario, tmp_path)
 
 
 def scenario(tmp_path) -> None:
-    _network()
-    config = JanusConfig(tmp_path / "janus", token_secret=TOKEN_SECRET, admin_key=ADMIN_KEY,
-                         admin_secret="e2e-admin-secret", ice_interface=VETH[0],
-                         rtp_port_range="30000-30200")  # fmt: skip
-    janus = JanusProcess(config).start()
-    database_url = f"sqlite:///{tmp_path / 'e2e.sqlite3'}"
-    data = prepare_reference(database_url)
-    server = ServerProcess(database_url, tmp_path, name="video-e2e")
-    server.base_url = f"http://localhost:{server.port}"  # a secure context: getUserMedia works
-    server.env.update(
-        MEETCORE_JANUS_URLS=config.http_url,
-        MEETCORE_JANUS_PUBLIC_URL=config.http_url,
-        MEETCORE_JANUS_TOKEN_SECRET=TOKEN_SECRET,
-        MEETCORE_JANUS_ADMIN_KEY=ADMIN_KEY,
-        MEETCORE_VIDEO_RECORD="1",
-        MEETCORE_VIDEO_TALKING_LEVEL="90",  # the fake microphone only beeps
-        MEETCORE_VIDEO_RECORDINGS_DIR=str(tmp_path / "recordings"),
-        MEETCORE_VIDEO_TOKEN_TTL=str(TOKEN_TTL),  # renewed every TOKEN_TTL/2 s, on the running session
-        MEETCORE_VIDEO_FLOOR_CHECK_SECONDS="2",
-    )
-    server.start()
-    staff = None
-    try:
-        staff = LiveClient(server, {"api_token": data.api_token})
-        assert staff.call("meeting.start", {"meeting_id": data.meeting_id})["ok"]
-        with chromium_with_media() as browser:
-            pages = {}
-            errors: list[str] = []
-            console: list[str] = []
-            for name in ("chair", "a", "b"):
-                phone = {"viewport": PHONE, "is_mobile": True, "has_touch": True} if name == "b" else {}
-                context = browser.new_context(locale="en-GB", **phone)
-                page = context.new_page()
-                page.set_default_timeout(60_000)
-                page.on("pageerror", lambda error, name=name: errors.append(f"{name}: {error}"))
-                page.on("console", lambda message, name=name: console.append(f"{name}: {message.text}"))
-                pages[name] = page
-            sign_in(pages["chair"], server.base_url, data.chair)
-            pages["chair"].goto(f"{server.base_url}/meetings/{data.meeting_id}/chair")
-            confirm_identity(pages["a"], server.base_url, data.seat_links["self"], name="A", position="พมจ.")
-            confirm_identity(pages["b"], server.base_url, data.seat_links["substitute"], name="B",
-                             position="ผู้แทน", substitute=True)  # fmt: skip
-
-            try:
-                run_scenario(pages, staff, data, server, config, database_url)
-            except AssertionError as error:
-                states = {name: video(page, "({status: v.status, publishing: v.publishing, feeds: v.feeds})")
-                          for name, page in pages.items()}  # fmt: skip
-                raise AssertionError(
-                    f"{error}\nvideo: {states}\nurls: {[p.url for p in pages.values()]}\n"
-                    f"console: {console[-40:]}\nerrors: {errors}\n"
-                    f"server: {server.log_path.read_text()[-3000:]}\njanus: {janus.log_tail(3000)}"
-                ) from None
-            assert not errors, errors
-            blocked = [line for line in console if "Content Security Policy" in line]
-            assert not blocked, blocked  # Janus's script and the video panel work under the policy
-    finally:
-        if staff is not None:
-            staff.close()
-        server.stop()
-        janus.stop()
+    settings = {
+        "MEETCORE_VIDEO_RECORD": "1",
+        "MEETCORE_VIDEO_TALKING_LEVEL": "90",  # the fake microphone only beeps
+        "MEETCORE_VIDEO_RECORDINGS_DIR": str(tmp_path / "recordings"),
+        "MEETCORE_VIDEO_TOKEN_TTL": str(TOKEN_TTL),  # renewed every TOKEN_TTL/2 s, on the running session
+    }
+    phone = {"viewport": PHONE, "is_mobile": True, "has_touch": True}
+    shown = "({status: v.status, publishing: v.publishing, feeds: v.feeds})"
+    with video_stage(tmp_path, "e2e", rtp_ports="30000-30200", env=settings, page_options={"b": phone},
+                     shown_on_failure=shown) as stage:
+        run_scenario(stage)
+        blocked = [line for line in stage.console if "Content Security Policy" in line]
+        assert not blocked, blocked  # Janus's script and the video panel work under the policy
 
 
-def run_scenario(pages, staff, data, server, config, database_url) -> None:
-    if True:
-        if True:
-            chair = pages["chair"]
-            wait_until(lambda: video(chair, "v.publishing"), message="the studio publishing")
-            studio_id = video(chair, "v.config.publisher_id")
-            for name in ("a", "b"):
-                wait_for_frames(pages[name], studio_id, f"province {name.upper()} decoding the studio")
-            # One element per stream: the studio's tile holds one <video> and one <audio>, however often
-            # janus.js reports the tracks again.
-            for name in ("a", "b"):
-                wait_until(lambda name=name: media_of(pages[name]).get(str(studio_id)) == ONE_EACH,
-                           message=f"{name}: one video and one audio element for the studio")  # fmt: skip
-            # The phone (B, upright): the studio is the speaker, large, and nothing runs off the screen.
-            assert video(pages["b"], "v.mainFeed") == studio_id
-            assert fits_the_screen(pages["b"])
+def run_scenario(stage) -> None:
+    pages, staff, data, config, database_url = (stage.pages, stage.staff, stage.data, stage.config,
+                                                stage.database_url)  # fmt: skip
+    chair = pages["chair"]
+    wait_until(lambda: video(chair, "v.publishing"), message="the studio publishing")
+    studio_id = video(chair, "v.config.publisher_id")
+    for name in ("a", "b"):
+        wait_for_frames(pages[name], studio_id, f"province {name.upper()} decoding the studio")
+    # One element per stream: the studio's tile holds one <video> and one <audio>, however often
+    # janus.js reports the tracks again.
+    for name in ("a", "b"):
+        wait_until(lambda name=name: media_of(pages[name]).get(str(studio_id)) == ONE_EACH,
+                   message=f"{name}: one video and one audio element for the studio")  # fmt: skip
+    # The phone (B, upright): the studio is the speaker, large, and nothing runs off the screen.
+    assert video(pages["b"], "v.mainFeed") == studio_id
+    assert fits_the_screen(pages["b"])
 
-            # The token is renewed on the running Janus session: no reconnect, decoding goes on.
-            wait_until(lambda: video(pages["b"], "v.tokenRefreshes") >= 2, timeout=TOKEN_TTL * 4,
-                       message="B's token renewed twice")  # fmt: skip
-            assert video(pages["b"], "v.connects") == 1, "renewing the token reconnected"
-            before = frames(pages["b"]).get(str(studio_id), 0)
-            wait_until(lambda: frames(pages["b"]).get(str(studio_id), 0) > before + 10,
-                       timeout=STALL, message="B decoding after its first token expired")  # fmt: skip
+    # The token is renewed on the running Janus session: no reconnect, decoding goes on.
+    wait_until(lambda: video(pages["b"], "v.tokenRefreshes") >= 2, timeout=TOKEN_TTL * 4,
+               message="B's token renewed twice")  # fmt: skip
+    assert video(pages["b"], "v.connects") == 1, "renewing the token reconnected"
+    before = frames(pages["b"]).get(str(studio_id), 0)
+    wait_until(lambda: frames(pages["b"]).get(str(studio_id), 0) > before + 10,
+               timeout=STALL, message="B decoding after its first token expired")  # fmt: skip
 
-            # Simulcast: province B on a slow line asks for the low layer and gets a smaller picture.
-            def b_width() -> int:
-                return video_stats(pages["b"])[str(studio_id)]["width"]
+    # Simulcast: province B on a slow line asks for the low layer and gets a smaller picture.
+    def b_width() -> int:
+        return video_stats(pages["b"])[str(studio_id)]["width"]
 
-            full = b_width()
-            pages["b"].click("[data-video-panel] button[aria-pressed]:not([hidden]) >> nth=-1")
-            wait_until(lambda: 0 < b_width() < full, message="B receiving the studio's low layer")
-            # The line recovers: B asks for the full picture again. Which picture arrives then is the studio
-            # browser's to decide: on a loaded machine it stops encoding the upper layers (CPU adaptation;
-            # Janus: "No packet received on substream 2 for a while, falling back to 1"), for minutes. So
-            # what is waited for is B's own request, and later B decoding A, however slowly.
-            pages["b"].click("[data-video-panel] button[aria-pressed]:not([hidden]) >> nth=-1")
-            wait_until(lambda: video(pages["b"], "!v.panel.lowBandwidth"), message="B asking for more")
-            # The active speaker: Janus's talking events reach the pages (the fake microphone beeps).
-            # Polled inside the page: a talking spell between two round trips of a loaded machine counts.
-            pages["a"].wait_for_function(
-                "id => ((window.meetcoreVideo && window.meetcoreVideo.talking) || []).includes(id)",
-                arg=studio_id, polling=50, timeout=CEILING * 1000,
-            )  # fmt: skip
+    full = b_width()
+    pages["b"].click("[data-video-panel] button[aria-pressed]:not([hidden]) >> nth=-1")
+    wait_until(lambda: 0 < b_width() < full, message="B receiving the studio's low layer")
+    # The line recovers: B asks for the full picture again. Which picture arrives then is the studio
+    # browser's to decide: on a loaded machine it stops encoding the upper layers (CPU adaptation;
+    # Janus: "No packet received on substream 2 for a while, falling back to 1"), for minutes. So
+    # what is waited for is B's own request, and later B decoding A, however slowly.
+    pages["b"].click("[data-video-panel] button[aria-pressed]:not([hidden]) >> nth=-1")
+    wait_until(lambda: video(pages["b"], "!v.panel.lowBandwidth"), message="B asking for more")
+    # The active speaker: Janus's talking events reach the pages (the fake microphone beeps).
+    # Polled inside the page: a talking spell between two round trips of a loaded machine counts.
+    pages["a"].wait_for_function(
+        "id => ((window.meetcoreVideo && window.meetcoreVideo.talking) || []).includes(id)",
+        arg=studio_id, polling=50, timeout=CEILING * 1000,
+    )  # fmt: skip
 
-            # The chair gives the floor to province A: A publishes, B decodes A's video.
-            a_seat = data.seats["self"]
-            ack = staff.call("floor.grant", {"meeting_id": data.meeting_id, "seat_id": a_seat})
-            assert ack["ok"], ack
-            wait_until(lambda: video(pages["a"], "v.publishing"), message="province A publishing")
-            a_id = video(pages["a"], "v.config.publisher_id")
-            wait_for_frames(pages["b"], a_id, "B decoding A")
-            room = video(chair, "v.config.room")
-            api = JanusServer(config.http_url, token_secret=TOKEN_SECRET, admin_key=ADMIN_KEY)
+    # The chair gives the floor to province A: A publishes, B decodes A's video.
+    a_seat = data.seats["self"]
+    ack = staff.call("floor.grant", {"meeting_id": data.meeting_id, "seat_id": a_seat})
+    assert ack["ok"], ack
+    wait_until(lambda: video(pages["a"], "v.publishing"), message="province A publishing")
+    a_id = video(pages["a"], "v.config.publisher_id")
+    wait_for_frames(pages["b"], a_id, "B decoding A")
+    room = video(chair, "v.config.room")
+    api = JanusServer(config.http_url, token_secret=TOKEN_SECRET, admin_key=ADMIN_KEY)
 
-            def publishing_ids() -> set[int]:
-                answer = api.videoroom({"request": "listparticipants", "room": room})
-                return {p["id"] for p in answer["participants"] if p.get("publisher")}
+    def publishing_ids() -> set[int]:
+        answer = api.videoroom({"request": "listparticipants", "room": room})
+        return {p["id"] for p in answer["participants"] if p.get("publisher")}
 
-            assert {studio_id, a_id} <= publishing_ids()
-            for name in ("b", "chair"):
-                wait_until(lambda name=name: media_of(pages[name]).get(str(a_id)) == ONE_EACH,
-                           message=f"{name}: one video and one audio element for A")  # fmt: skip
-            assert all(counts == ONE_EACH for counts in media_of(pages["b"]).values())
+    assert {studio_id, a_id} <= publishing_ids()
+    for name in ("b", "chair"):
+        wait_until(lambda name=name: media_of(pages[name]).get(str(a_id)) == ONE_EACH,
+                   message=f"{name}: one video and one audio element for A")  # fmt: skip
+    assert all(counts == ONE_EACH for counts in media_of(pages["b"]).values())
 
-            # B's phone: A (the floor) is the speaker, large; the studio beside it: below it upright,
-            # right of it sideways. The chair's page is a grid of who publishes.
-            wait_until(lambda: video(pages["b"], "v.mainFeed") == a_id, message="A large on B's phone")
-            main, studio = tile_box(pages["b"], a_id), tile_box(pages["b"], studio_id)
-            assert main["width"] > studio["width"] and studio["y"] >= main["y"] + main["height"] - 1
-            assert fits_the_screen(pages["b"])
-            pages["b"].set_viewport_size({"width": PHONE["height"], "height": PHONE["width"]})
-            def beside() -> bool:
-                main, studio = tile_box(pages["b"], a_id), tile_box(pages["b"], studio_id)
-                return studio["x"] >= main["x"] + main["width"] - 1
+    # B's phone: A (the floor) is the speaker, large; the studio beside it: below it upright,
+    # right of it sideways. The chair's page is a grid of who publishes.
+    wait_until(lambda: video(pages["b"], "v.mainFeed") == a_id, message="A large on B's phone")
+    main, studio = tile_box(pages["b"], a_id), tile_box(pages["b"], studio_id)
+    assert main["width"] > studio["width"] and studio["y"] >= main["y"] + main["height"] - 1
+    assert fits_the_screen(pages["b"])
+    pages["b"].set_viewport_size({"width": PHONE["height"], "height": PHONE["width"]})
+    def beside() -> bool:
+        main, studio = tile_box(pages["b"], a_id), tile_box(pages["b"], studio_id)
+        return studio["x"] >= main["x"] + main["width"] - 1
 
-            wait_until(beside, message="the studio beside A, on the phone held sideways")
-            assert tile_box(pages["b"], a_id)["width"] > tile_box(pages["b"], studio_id)["width"]
-            assert fits_the_screen(pages["b"])
-            assert chair.evaluate("() => document.querySelector('.video-grid').dataset.layout") == "grid"
+    wait_until(beside, message="the studio beside A, on the phone held sideways")
+    assert tile_box(pages["b"], a_id)["width"] > tile_box(pages["b"], studio_id)["width"]
+    assert fits_the_screen(pages["b"])
+    assert chair.evaluate("() => document.querySelector('.video-grid').dataset.layout") == "grid"
 
-            # The chair mutes A's microphone at Janus (moderate), then unmutes it; then stops A's video, and
-            # A is told so in its language; then lets it again.
-            mute = chair.locator(f'[data-feed="{a_id}"] [data-moderate=audio]')
-            mute.click()
-            wait_until(lambda: mute.get_attribute("data-muted") == "true", message="A muted by the chair")
-            mute.click()
-            wait_until(lambda: mute.get_attribute("data-muted") == "false", message="A unmuted by the chair")
-            stop = chair.locator(f'[data-feed="{a_id}"] [data-moderate=video]')
-            stop.click()
-            wait_until(lambda: stop.get_attribute("data-muted") == "true", message="A's video stopped")
-            stopped_text = strings(pages["a"])["video_stopped_by_chair"]
-            wait_until(lambda: message(pages["a"]) == stopped_text, message="A told its video was stopped")
-            stop.click()
-            wait_until(lambda: stop.get_attribute("data-muted") == "false", message="A's video allowed again")
+    # The chair mutes A's microphone at Janus (moderate), then unmutes it; then stops A's video, and
+    # A is told so in its language; then lets it again.
+    mute = chair.locator(f'[data-feed="{a_id}"] [data-moderate=audio]')
+    mute.click()
+    wait_until(lambda: mute.get_attribute("data-muted") == "true", message="A muted by the chair")
+    mute.click()
+    wait_until(lambda: mute.get_attribute("data-muted") == "false", message="A unmuted by the chair")
+    stop = chair.locator(f'[data-feed="{a_id}"] [data-moderate=video]')
+    stop.click()
+    wait_until(lambda: stop.get_attribute("data-muted") == "true", message="A's video stopped")
+    stopped_text = strings(pages["a"])["video_stopped_by_chair"]
+    wait_until(lambda: message(pages["a"]) == stopped_text, message="A told its video was stopped")
+    stop.click()
+    wait_until(lambda: stop.get_attribute("data-muted") == "false", message="A's video allowed again")
 
-            # A opens the meeting in a second tab: it takes the video over (publishing under the same id,
-            # never "already exists"); the first tab stops and says why.
-            pages["a2"] = pages["a"].context.new_page()
-            pages["a2"].goto(pages["a"].url)
-            wait_until(lambda: video(pages["a2"], "v.publishing"), message="A's second tab publishing")
-            wait_until(lambda: video(pages["a"], "v.status") == "superseded", message="A's first tab told")
-            assert message(pages["a"]) == strings(pages["a"])["superseded"]
-            assert not video(pages["a"], "v.publishing")
-            assert "exists" not in message(pages["a2"]) and a_id in publishing_ids()
-            pages["a"] = pages["a2"]
+    # A opens the meeting in a second tab: it takes the video over (publishing under the same id,
+    # never "already exists"); the first tab stops and says why.
+    pages["a2"] = pages["a"].context.new_page()
+    pages["a2"].goto(pages["a"].url)
+    wait_until(lambda: video(pages["a2"], "v.publishing"), message="A's second tab publishing")
+    wait_until(lambda: video(pages["a"], "v.status") == "superseded", message="A's first tab told")
+    assert message(pages["a"]) == strings(pages["a"])["superseded"]
+    assert not video(pages["a"], "v.publishing")
+    assert "exists" not in message(pages["a2"]) and a_id in publishing_ids()
+    pages["a"] = pages["a2"]
 
-            # The chair takes the floor back: A's publisher is gone at Janus; the studio goes on.
-            assert staff.call("floor.revoke", {"meeting_id": data.meeting_id})["ok"]
-            wait_until(lambda: a_id not in publishing_ids(), message="A's publisher gone at Janus")
-            assert studio_id in publishing_ids()
-            wait_until(lambda: not video(pages["a"], "v.publishing"), message="A's page no longer publishing")
+    # The chair takes the floor back: A's publisher is gone at Janus; the studio goes on.
+    assert staff.call("floor.revoke", {"meeting_id": data.meeting_id})["ok"]
+    wait_until(lambda: a_id not in publishing_ids(), message="A's publisher gone at Janus")
+    assert studio_id in publishing_ids()
+    wait_until(lambda: not video(pages["a"], "v.publishing"), message="A's page no longer publishing")
 
-            # The meeting ends: B's page says so (no video error); the room is closed and Janus's recordings
-            # become playable files, listed with their start times (the studio's and A's, audio and video).
-            assert staff.call("meeting.end", {"meeting_id": data.meeting_id}, timeout=120)["ok"]
-            wait_until(lambda: video(pages["b"], "v.status") == "ended", message="B told the meeting ended")
-            assert message(pages["b"]) == strings(pages["b"])["ended"]
-            wait_until(lambda: recordings_made(database_url, data.meeting_id), message="recordings processed")
-            assert_recordings(database_url, data.meeting_id, studio_id, a_id)
-            # Then the one file of the session is composed from those pieces, as long as the session.
-            built = lambda: recording_built(database_url, data.meeting_id)  # noqa: E731
-            wait_until(built, timeout=300, message="the session's one file")
-            assert_one_file(database_url, data.meeting_id)
+    # The meeting ends: B's page says so (no video error); the room is closed and Janus's recordings
+    # become playable files, listed with their start times (the studio's and A's, audio and video).
+    assert staff.call("meeting.end", {"meeting_id": data.meeting_id}, timeout=120)["ok"]
+    wait_until(lambda: video(pages["b"], "v.status") == "ended", message="B told the meeting ended")
+    assert message(pages["b"]) == strings(pages["b"])["ended"]
+    wait_until(lambda: recordings_made(database_url, data.meeting_id), message="recordings processed")
+    assert_recordings(database_url, data.meeting_id, studio_id, a_id)
+    # Then the one file of the session is composed from those pieces, as long as the session.
+    built = lambda: recording_built(database_url, data.meeting_id)  # noqa: E731
+    wait_until(built, timeout=300, message="the session's one file")
+    assert_one_file(database_url, data.meeting_id)
 
 
 def media_of(page) -> dict:
@@ -345,17 +192,6 @@ def tile_box(page, feed) -> dict:
 
 def fits_the_screen(page) -> bool:
     return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
-
-
-def strings(page) -> dict:
-    return page.evaluate("() => JSON.parse(document.querySelector('[data-video-panel]').dataset.strings)")
-
-
-def message(page) -> str:
-    return page.evaluate(
-        "() => { const m = document.querySelector('.video-message');"
-        " return m && !m.hidden ? m.textContent : ''; }"
-    )
 
 
 def recordings_made(database_url: str, meeting_id: int) -> bool:
@@ -432,23 +268,3 @@ def assert_recordings(database_url: str, meeting_id: int, studio_id: int, a_id: 
     for row in rows:
         assert row.started_at is not None and row.size_bytes > 0
         assert (Path(rec_dir) / row.file_name).stat().st_size == row.size_bytes
-
-
-class chromium_with_media:
-    """tests.live.browsers.chromium, with a fake camera and microphone."""
-
-    def __enter__(self):
-        from playwright.sync_api import sync_playwright
-
-        self._playwright = sync_playwright().start()
-        self.browser = self._playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS + MEDIA_ARGS
-        )
-        return self.browser
-
-    def __exit__(self, *exc):
-        self.browser.close()
-        self._playwright.stop()
-
-
-assert chromium  # the plain launcher is the model this one follows

@@ -9,84 +9,23 @@ from __future__ import annotations
 
 import time
 
-from meetcore.video.janus_process import JanusConfig, JanusProcess
-from tests.live.browsers import confirm_identity, prepare_reference, sign_in
-from tests.live.servers import LiveClient, ServerProcess
-from tests.video.namespace import in_namespace
-from tests.video.test_browser import (
-    ADMIN_KEY,
-    TOKEN_SECRET,
-    VETH,
-    _network,
-    chromium_with_media,
-    message,
-    strings,
-    video,
-    wait_for_frames,
-    wait_until,
-)
+from tests.video.stage import in_namespace, message, strings, video, video_stage, wait_for_frames, wait_until
 
-NODE = "test_a_province_in_audio_only_mode_receives_no_video"
 QUIET_SECONDS = 3
+THAI = {"locale": "th-TH"}
 
 
 def test_a_province_in_audio_only_mode_receives_no_video(tmp_path):
-    if in_namespace(__file__, NODE):
-        scenario(tmp_path)
+    in_namespace(__file__, "test_a_province_in_audio_only_mode_receives_no_video", scenario, tmp_path)
 
 
 def scenario(tmp_path) -> None:
-    _network()
-    config = JanusConfig(tmp_path / "janus", token_secret=TOKEN_SECRET, admin_key=ADMIN_KEY,
-                         admin_secret="e2e-admin-secret", ice_interface=VETH[0],
-                         rtp_port_range="30300-30500")  # fmt: skip
-    janus = JanusProcess(config).start()
-    database_url = f"sqlite:///{tmp_path / 'audio-only.sqlite3'}"
-    data = prepare_reference(database_url)
-    server = ServerProcess(database_url, tmp_path, name="video-audio-only")
-    server.base_url = f"http://localhost:{server.port}"
-    server.env.update(
-        MEETCORE_JANUS_URLS=config.http_url,
-        MEETCORE_JANUS_PUBLIC_URL=config.http_url,
-        MEETCORE_JANUS_TOKEN_SECRET=TOKEN_SECRET,
-        MEETCORE_JANUS_ADMIN_KEY=ADMIN_KEY,
-        MEETCORE_VIDEO_RECORD="0",
-    )
-    server.start()
-    staff = None
-    try:
-        staff = LiveClient(server, {"api_token": data.api_token})
-        assert staff.call("meeting.start", {"meeting_id": data.meeting_id})["ok"]
-        assert staff.call("join", {"meeting_id": data.meeting_id})["ok"]
-        with chromium_with_media() as browser:
-            pages, errors, console = {}, [], []
-            for name in ("chair", "a"):
-                page = browser.new_context(locale="th-TH").new_page()
-                page.set_default_timeout(60_000)
-                page.on("pageerror", lambda error, name=name: errors.append(f"{name}: {error}"))
-                page.on("console", lambda msg, name=name: console.append(f"{name}: {msg.text}"))
-                pages[name] = page
-            sign_in(pages["chair"], server.base_url, data.chair)
-            pages["chair"].goto(f"{server.base_url}/meetings/{data.meeting_id}/chair")
-            confirm_identity(pages["a"], server.base_url, data.seat_links["self"], name="A", position="พมจ.")
-            try:
-                audio_only_scenario(pages, staff, data)
-            except AssertionError as error:
-                states = {name: {**video(page, "({status: v.status, audioOnly: v.audioOnly, feeds: v.feeds, "
-                                               "may: v.config && v.config.may_publish, "
-                                               "publisher: String(v.panel.publisher)})"),
-                                 "message": message(page)}
-                          for name, page in pages.items()}  # fmt: skip
-                raise AssertionError(
-                    f"{error}\nvideo: {states}\nconsole: {console[-40:]}\nerrors: {errors}\n"
-                    f"server: {server.log_path.read_text()[-3000:]}\njanus: {janus.log_tail(3000)}"
-                ) from None
-            assert not errors, errors
-    finally:
-        if staff is not None:
-            staff.close()
-        server.stop()
-        janus.stop()
+    shown = ("({status: v.status, audioOnly: v.audioOnly, feeds: v.feeds, "
+             "may: v.config && v.config.may_publish, publisher: String(v.panel.publisher)})")
+    with video_stage(tmp_path, "audio-only", rtp_ports="30300-30500", env={"MEETCORE_VIDEO_RECORD": "0"},
+                     page_options={"chair": THAI, "a": THAI}, shown_on_failure=shown) as stage:  # fmt: skip
+        assert stage.staff.call("join", {"meeting_id": stage.data.meeting_id})["ok"]
+        audio_only_scenario(stage.pages, stage.staff, stage.data)
 
 
 def inbound(page) -> dict:

@@ -1,4 +1,4 @@
-"""Screen sharing end to end, in the network namespace of test_browser.py (Janus, the app, three headless
+"""Screen sharing end to end, in the network namespace of tests/video/stage.py (Janus, the app, three headless
 Chromium pages): the chair gives the floor to province A, A shares its screen (getDisplayMedia: Chromium's
 fake capture, `--use-fake-device-for-media-stream` with `--use-fake-ui-for-media-stream`, gives a 1280x720
 "Entire screen" in headless mode, so no test hook is needed), the chair and province B decode the shared
@@ -8,28 +8,15 @@ and from B's page (issue 16, item 3).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-import pytest
-
 from meetcore.video.janus_api import JanusServer
-from meetcore.video.janus_process import JanusConfig, JanusProcess
-from tests.live.browsers import confirm_identity, prepare_reference, sign_in
-from tests.live.servers import LiveClient, ServerProcess
-from tests.video.test_browser import (
+from tests.video.stage import (
     ADMIN_KEY,
-    IN_NAMESPACE,
     TOKEN_SECRET,
-    VETH,
-    _network,
-    _why_not,
-    chromium_with_media,
+    in_namespace,
     message,
     strings,
     video,
+    video_stage,
     wait_for_frames,
     wait_until,
 )
@@ -38,78 +25,14 @@ NODE = "test_screen_sharing_reaches_two_provinces_and_ends_with_the_floor"
 
 
 def test_screen_sharing_reaches_two_provinces_and_ends_with_the_floor(tmp_path):
-    reason = _why_not()
-    if reason:
-        pytest.skip(reason)
-    if os.environ.get(IN_NAMESPACE):
-        scenario(tmp_path)
-        return
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("MEETCORE_TEST_DATABASE_URL", "PYTEST_XDIST_WORKER")
-    }
-    env[IN_NAMESPACE] = "1"
-    result = subprocess.run(
-        ["unshare", "--net", "--", sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:xdist", "-s",
-         f"{Path(__file__).resolve()}::{NODE}"],
-        cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
-    assert result.returncode == 0 and " passed" in result.stdout, (
-        result.stdout[-6000:] + result.stderr[-3000:]
-    )
+    in_namespace(__file__, NODE, scenario, tmp_path)
 
 
 def scenario(tmp_path) -> None:
-    _network()
-    config = JanusConfig(tmp_path / "janus", token_secret=TOKEN_SECRET, admin_key=ADMIN_KEY,
-                         admin_secret="e2e-admin-secret", ice_interface=VETH[0],
-                         rtp_port_range="30300-30500")  # fmt: skip
-    janus = JanusProcess(config).start()
-    database_url = f"sqlite:///{tmp_path / 'share.sqlite3'}"
-    data = prepare_reference(database_url)
-    server = ServerProcess(database_url, tmp_path, name="video-share")
-    server.base_url = f"http://localhost:{server.port}"  # a secure context: getDisplayMedia works
-    server.env.update(
-        MEETCORE_JANUS_URLS=config.http_url,
-        MEETCORE_JANUS_PUBLIC_URL=config.http_url,
-        MEETCORE_JANUS_TOKEN_SECRET=TOKEN_SECRET,
-        MEETCORE_JANUS_ADMIN_KEY=ADMIN_KEY,
-        MEETCORE_VIDEO_RECORD="0",
-        MEETCORE_VIDEO_FLOOR_CHECK_SECONDS="2",
-    )
-    server.start()
-    staff = None
-    try:
-        staff = LiveClient(server, {"api_token": data.api_token})
-        assert staff.call("meeting.start", {"meeting_id": data.meeting_id})["ok"]
-        with chromium_with_media() as browser:
-            pages, errors, console = {}, [], []
-            for name in ("chair", "a", "b"):
-                page = browser.new_context(locale="en-GB").new_page()
-                page.set_default_timeout(60_000)
-                page.on("pageerror", lambda error, name=name: errors.append(f"{name}: {error}"))
-                page.on("console", lambda msg, name=name: console.append(f"{name}: {msg.text}"))
-                pages[name] = page
-            sign_in(pages["chair"], server.base_url, data.chair)
-            pages["chair"].goto(f"{server.base_url}/meetings/{data.meeting_id}/chair")
-            confirm_identity(pages["a"], server.base_url, data.seat_links["self"], name="A", position="พมจ.")
-            confirm_identity(pages["b"], server.base_url, data.seat_links["substitute"], name="B",
-                             position="ผู้แทน", substitute=True)  # fmt: skip
-            api = JanusServer(config.http_url, token_secret=TOKEN_SECRET, admin_key=ADMIN_KEY)
-            try:
-                share_scenario(pages, staff, data, api)
-            except AssertionError as error:
-                states = {name: video(page, "({status: v.status, sharing: v.sharing, feeds: v.feeds})")
-                          for name, page in pages.items()}  # fmt: skip
-                raise AssertionError(
-                    f"{error}\nvideo: {states}\nconsole: {console[-40:]}\nerrors: {errors}\n"
-                    f"server: {server.log_path.read_text()[-3000:]}\njanus: {janus.log_tail(3000)}"
-                ) from None
-            assert not errors, errors
-    finally:
-        if staff is not None:
-            staff.close()
-        server.stop()
-        janus.stop()
+    with video_stage(tmp_path, "share", rtp_ports="30300-30500", env={"MEETCORE_VIDEO_RECORD": "0"},
+                     shown_on_failure="({status: v.status, sharing: v.sharing, feeds: v.feeds})") as stage:
+        api = JanusServer(stage.config.http_url, token_secret=TOKEN_SECRET, admin_key=ADMIN_KEY)
+        share_scenario(stage.pages, stage.staff, stage.data, api)
 
 
 def share_scenario(pages, staff, data, api) -> None:

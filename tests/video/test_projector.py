@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from meetcore.extensions import db, socketio
-from tests.floor.helpers import seat_at
+from meetcore.extensions import db
+from tests.factories import SocketClients, seat_at
 
 PDF = b"%PDF-1.4\n% slides\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
@@ -31,18 +31,15 @@ def document(live_meeting, users):
 
 @pytest.fixture()
 def connect(app_ctx):
-    opened = []
+    clients = SocketClients(app_ctx)
 
     def open_client(http=None, auth=None):
-        sio = socketio.test_client(app_ctx, flask_test_client=http, auth=auth)
+        sio = clients.connect(http, auth)
         assert sio.is_connected()
-        opened.append(sio)
         return sio
 
     yield open_client
-    for sio in opened:
-        if sio.is_connected():
-            sio.disconnect()
+    clients.close()
 
 
 def events_of(sio, prefix: str = "projector.") -> list[dict]:

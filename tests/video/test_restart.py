@@ -15,7 +15,7 @@ from meetcore.transaction import commit
 from meetcore.video import services
 from meetcore.video.janus_process import JanusConfig, JanusProcess
 from meetcore.video.watch import JanusWatch
-from tests.floor.helpers import seat_at
+from tests.factories import seat_at
 from tests.video.conftest import ADMIN_KEY, TOKEN_SECRET, require_janus
 from tests.video.test_services import exists, join
 

@@ -11,7 +11,7 @@ from meetcore.extensions import db
 from meetcore.transaction import commit
 from meetcore.video import services
 from meetcore.video.janus_api import JanusError, JanusServer, signed_token
-from tests.floor.helpers import seat_at
+from tests.factories import seat_at
 from tests.video.conftest import ADMIN_KEY, TOKEN_SECRET, schedule, tick_at_the_hall
 
 

@@ -11,7 +11,7 @@ from meetcore.extensions import db
 from meetcore.video import floor_watch, services, sessions
 from meetcore.video.janus_api import JanusError, JanusServer
 from tests.conftest import sign_in
-from tests.floor.helpers import seat_at
+from tests.factories import seat_at
 from tests.video.conftest import ADMIN_KEY, TOKEN_SECRET
 from tests.video.test_views import seat_client
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from meetcore.transaction import commit
 from meetcore.video import floor_watch, services
 from tests.conftest import sign_in
-from tests.floor.helpers import seat_at
+from tests.factories import seat_at
 from tests.video.test_sessions import JanusPage, join_page, room_participants
 from tests.video.test_views import seat_client
 

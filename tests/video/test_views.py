@@ -9,7 +9,7 @@ from meetcore.extensions import db
 from meetcore.video import services
 from tests.clock import MEETING_DAY, in_bangkok
 from tests.conftest import sign_in
-from tests.floor.helpers import seat_at
+from tests.factories import seat_at
 from tests.video.conftest import ADMIN_KEY, tick_at_the_hall
 
 

@@ -12,7 +12,7 @@ from meetcore.extensions import db
 from meetcore.live.models import CommandReceipt
 from meetcore.live.receipts import purge_receipts
 from meetcore.minutes.models import Decision
-from tests.minutes.conftest import received
+from tests.factories import received
 
 CLIENT_ID = "0b9f3c2e-5d4a-4e1b-9c7f-2a6d8e1f4b30"
 
