@@ -115,7 +115,9 @@ def _pages(data, tokens: dict[str, str]) -> dict[str, Page]:
     return {page.name: page for page in pages}
 
 
-@pytest.fixture(scope="session")
+# The package's scope, not the session's: a Playwright left running would refuse every later browser test of
+# this worker ("Sync API inside the asyncio loop").
+@pytest.fixture(scope="package")
 def a11y_site(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("a11y")
     url = scratch_database_url(tmp_path, "a11y")
