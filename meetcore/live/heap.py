@@ -65,7 +65,7 @@ def connections_changed(count: int) -> None:
 def _collect_then_freeze() -> None:
     """Freeze what is alive, not what is garbage: with young passes rare, the joins since the last freeze
     leave cycles of garbage (requests' contexts, sessions, exceptions) that a freeze would keep until the
-    room empties (~50 KiB per connection, docs/performance.md). The collection walks only what is not
+    room empties (~40 KiB per connection, docs/performance.md). The collection walks only what is not
     frozen yet: the last tenth of the room."""
     gc.collect()
     gc.freeze()
