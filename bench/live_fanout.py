@@ -51,6 +51,9 @@ from live_servers import SECRET_KEY, ServerProcess, baseline_server, cpu_seconds
 
 TARGET_P99_MS = 150.0
 TARGET_RATIO = 1.2
+TARGET_P99_TWO_PROCESSES_MS = 250.0  # issue 18: 4,000 participants over two processes and Redis
+TARGET_KIB_PER_CONNECTION = 100.0
+TARGET_CPU_MS_PER_JOIN = 3.0
 EXPECT_TIMEOUT = 20.0  # seconds a round waits for every client before counting the missing
 BASELINE_SEQ = 10_000_000  # seq numbers of the baseline's messages (never a meeting's)
 MINUTES_LINE = "ที่ประชุมรับทราบความคืบหน้าการจัดทำแผนที่ทางสังคมของจังหวัด รอบที่ {}"
@@ -547,13 +550,16 @@ def connect_all(
     to every participant already in)."""
     log(f"connecting {len(targets)} {what} ...")
     clients.stats()
-    cpu_before = sum(server.cpu() for server in servers)
+    cpu_before = [server.cpu() for server in servers]
     schedule = None
     if spread_over:
         start = time.monotonic() + 0.5
         schedule = [start + spread_over * index / len(targets) for index in range(len(targets))]
     outcome = clients.connect(targets, concurrency=concurrency, schedule=schedule)
-    outcome["server_cpu_s"] = sum(server.cpu() for server in servers) - cpu_before
+    outcome["server_cpu_by_server"] = [
+        server.cpu() - before for server, before in zip(servers, cpu_before, strict=True)
+    ]
+    outcome["server_cpu_s"] = sum(outcome["server_cpu_by_server"])
     outcome.update(clients.stats())
     joins = outcome["join_ms"]
     log(
@@ -671,8 +677,10 @@ def phase_single(
             return series
 
         kinds = (("agenda", "agenda change"), ("minutes", "minutes update"))
-        log("  the drivers alone (the fixed cost of one command):")
-        unloaded = {kind: rounds_of(kind, label, 0, loaded=False) for kind, label in kinds}
+        with_rounds = "rounds" not in args.skip
+        if with_rounds:
+            log("  the drivers alone (the fixed cost of one command):")
+            unloaded = {kind: rounds_of(kind, label, 0, loaded=False) for kind, label in kinds}
 
         rss_before = server.rss()
         targets = seat_targets(meeting, "meetcore", [server.url], args.clients)
@@ -701,25 +709,9 @@ def phase_single(
             results["baseline"] = {"connect": summarize_connect(bare_outcome), "memory": bare_memory}
             if bare_outcome["connected"] != outcome["connected"]:
                 log("  WARNING: MeetCore and the baseline have different numbers of clients connected")
-        time.sleep(1.0)  # let the last attendance board publication pass
-        idle_servers = [server] + ([bare] if bare is not None else [])
-        idle = idle_cpu(idle_servers, args.idle_seconds)
-        single["idle"] = idle[0]
-        if bare is not None:
-            results["baseline"]["idle"] = idle[1]
-        shown = [
-            f"{name} {one['share'] * 100:.1f} % of a core (busiest second {one['busiest_second_ms']:.0f} ms)"
-            for name, one in zip(("MeetCore", "baseline"), idle, strict=False)
-        ]
-        log(f"  idle for {args.idle_seconds:.0f} s with everyone connected, server CPU: " + "; ".join(shown))
-        log(f"  with the participants connected ({args.rounds} rounds of each, interleaved):")
-        for kind, label in kinds:
-            series = rounds_of(kind, label, outcome["connected"], loaded=True)
-            single[kind] = series[0].result.summary()
-            single[kind]["unloaded"] = unloaded[kind][0].result.summary()
-            if bare is not None:
-                results["baseline"][kind] = series[1].result.summary()
-                results["baseline"][kind]["unloaded"] = unloaded[kind][1].result.summary()
+        if with_rounds:
+            time.sleep(1.0)  # let the last attendance board publication pass
+            run_single_rounds(args, server, bare, rounds_of, kinds, unloaded, outcome, results)
         clients.disconnect()
         still = wait_until_no_one_present(meeting)
         single["left_open"] = still
@@ -731,6 +723,29 @@ def phase_single(
         for one in (server, bare):
             if one is not None:
                 one.stop()
+
+
+def run_single_rounds(args, server, bare, rounds_of, kinds, unloaded: dict, outcome: dict, results: dict):
+    """With everyone connected: the idle phase, then the interleaved rounds of each kind."""
+    single = results["single"]
+    idle_servers = [server] + ([bare] if bare is not None else [])
+    idle = idle_cpu(idle_servers, args.idle_seconds)
+    single["idle"] = idle[0]
+    if bare is not None:
+        results["baseline"]["idle"] = idle[1]
+    shown = [
+        f"{name} {one['share'] * 100:.1f} % of a core (busiest second {one['busiest_second_ms']:.0f} ms)"
+        for name, one in zip(("MeetCore", "baseline"), idle, strict=False)
+    ]
+    log(f"  idle for {args.idle_seconds:.0f} s with everyone connected, server CPU: " + "; ".join(shown))
+    log(f"  with the participants connected ({args.rounds} rounds of each, interleaved):")
+    for kind, label in kinds:
+        series = rounds_of(kind, label, outcome["connected"], loaded=True)
+        single[kind] = series[0].result.summary()
+        single[kind]["unloaded"] = unloaded[kind][0].result.summary()
+        if bare is not None:
+            results["baseline"][kind] = series[1].result.summary()
+            results["baseline"][kind]["unloaded"] = unloaded[kind][1].result.summary()
 
 
 def phase_redis(
@@ -769,8 +784,18 @@ def phase_redis(
             "connect": summarize_connect(outcome),
             "memory": memory,
         }
+        for index, (name, one) in enumerate(zip(("A", "B"), memory, strict=True)):
+            one["cpu_per_join_ms"] = (
+                outcome["server_cpu_by_server"][index] * 1000 / max(outcome["connected"] // 2, 1)
+            )
+            log(
+                f"  server {name}: RSS {one['rss_before_mib']:.0f} -> {one['rss_after_mib']:.0f} MiB, "
+                f"{one['per_connection_kib']:.1f} KiB per connection; "
+                f"{one['cpu_per_join_ms']:.1f} ms CPU per join"
+            )
         time.sleep(1.0)
-        for kind, label in (("agenda", "agenda change over Redis"), ("minutes", "minutes update over Redis")):
+        kinds = (("agenda", "agenda change over Redis"), ("minutes", "minutes update over Redis"))
+        for kind, label in kinds if "rounds" not in args.skip else ():
             captured: dict = {}
             if kind == "agenda":
                 send = agenda_sender(driver, meeting, captured)
@@ -953,7 +978,15 @@ def summarize_connect(outcome: dict) -> dict:
         "seconds": outcome["seconds"],
         "join_p50_ms": percentile(joins, 0.5),
         "join_p99_ms": percentile(joins, 0.99),
-    }
+    } | join_cpu(outcome)
+
+
+def join_cpu(outcome: dict) -> dict:
+    """The servers' CPU over the joins, and per join, when connect_all measured it (the burst does not)."""
+    if "server_cpu_s" not in outcome:
+        return {}
+    cpu = outcome["server_cpu_s"]
+    return {"server_cpu_s": cpu, "cpu_per_join_ms": cpu * 1000 / max(outcome["connected"], 1)}
 
 
 def show(rounds: Rounds, servers: list[str] | None = None) -> None:
@@ -993,19 +1026,46 @@ def split_cost(figures: dict) -> tuple[float, float]:
     return fixed, marginal
 
 
-def verdicts(results: dict) -> list[str]:
+def join_verdicts(results: dict) -> list[str]:
+    """Memory per connection and server CPU per join, MeetCore's beside the baseline's, against the
+    targets (issue 18): what a big meeting costs before anything is said in it."""
+    single, baseline = results.get("single"), results.get("baseline") or {}
+    if not single:
+        return []
     lines = []
+    figures = (
+        ("memory per connection", single["memory"]["per_connection_kib"],
+         baseline.get("memory", {}).get("per_connection_kib"), "KiB", TARGET_KIB_PER_CONNECTION),
+        ("server CPU per join", single["connect"]["cpu_per_join_ms"],
+         baseline.get("connect", {}).get("cpu_per_join_ms"), "ms", TARGET_CPU_MS_PER_JOIN),
+    )  # fmt: skip
+    for name, ours, bare, unit, target in figures:
+        beside = f" vs baseline {bare:.1f} {unit}" if bare is not None else ""
+        met = "met" if ours <= target else "NOT met"
+        lines.append(f"{name}: {ours:.1f} {unit}{beside} (target <= {target:.0f} {unit}): {met}")
+    return lines
+
+
+def p99_verdicts(phase: dict | None, target: float, where: str) -> list[str]:
+    """The p99 delay of each kind of change in a phase that ran its rounds, against its target."""
+    if not phase or "agenda" not in phase:
+        return []
+    lines = []
+    for kind in ("agenda", "minutes"):
+        p99 = phase[kind]["p99_ms"]
+        lines.append(
+            f"p99 of one {kind} update to {phase[kind]['recipients'] - 1} participants{where}: "
+            f"{p99:.0f} ms (target <= {target:.0f} ms): {'met' if p99 <= target else 'NOT met'}"
+        )
+    return lines
+
+
+def verdicts(results: dict) -> list[str]:
+    lines = join_verdicts(results)
     single = results.get("single")
-    if single:
-        for kind in ("agenda", "minutes"):
-            p99 = single[kind]["p99_ms"]
-            met = "met" if p99 <= TARGET_P99_MS else "NOT met"
-            lines.append(
-                f"p99 of one {kind} update to {single[kind]['recipients'] - 1} participants: "
-                f"{p99:.0f} ms (target <= {TARGET_P99_MS:.0f} ms): {met}"
-            )
+    lines += p99_verdicts(single, TARGET_P99_MS, "")
     baseline = results.get("baseline")
-    if single and baseline:
+    if single and baseline and "agenda" in single:
         for kind in ("agenda", "minutes"):
             ours, bare = single[kind], baseline[kind]
             # The cost per delivery is server CPU (docs/performance.md). The delay's p50 is shown beside it:
@@ -1026,6 +1086,7 @@ def verdicts(results: dict) -> list[str]:
                 f"per further delivery: {fixed[1]:.1f} vs {marginal[1]:.1f} us = "
                 f"{fixed[1] / marginal[1] if marginal[1] > 0 else float('nan'):.2f}x"
             )
+    lines += p99_verdicts(results.get("redis"), TARGET_P99_TWO_PROCESSES_MS, " over two processes and Redis")
     burst = results.get("burst")
     if burst:
         lines.append(
@@ -1102,8 +1163,9 @@ def main(argv: list[str] | None = None) -> int:
         "--skip",
         action="append",
         default=[],
-        choices=["single", "baseline", "redis", "burst"],
-        help="leave out a phase (repeatable); the baseline needs the single phase",
+        choices=["single", "baseline", "redis", "burst", "rounds"],
+        help="leave out a phase (repeatable); the baseline needs the single phase; 'rounds' leaves out the "
+        "broadcasts (and the idle phase): the joins' memory and CPU only",
     )
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory (server logs)")

@@ -33,7 +33,7 @@ def action_cancel(actor, values: dict) -> dict:
     return {"seq": seq_after_commit(meeting_id)}
 
 
-@snapshot_part("actions")
+@snapshot_part("actions", personal=True)
 def actions_snapshot(meeting, actor) -> dict:
     """{"agency_id": the reader's agency (participants; null for staff), "items": [...]}: staff see every
     action; a participant those owned by its seat's agency, with that agency's assignment only."""

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -75,16 +74,6 @@ class SeatFacts:
     role_code: str
 
 
-def seat_facts(meeting_id: int) -> list[SeatFacts]:
-    rows = db.session.execute(
-        sa.select(Seat.id, Province.code, Province.region, Role.code)
-        .join(Role, Seat.role_id == Role.id)
-        .outerjoin(Province, Seat.province_id == Province.id)
-        .where(Seat.meeting_id == meeting_id)
-    )
-    return [SeatFacts(seat_id, code, region, role_code) for seat_id, code, region, role_code in rows]
-
-
 def _blank() -> dict:
     return {"seats": 0, "present": 0, "substitute": 0, "absent": 0}
 
@@ -96,22 +85,66 @@ def presence_class(kind: str | None) -> str:
     return "substitute" if kind == "substitute" else "present"
 
 
+def _tally(group: dict, name) -> dict:
+    tally = group.get(name)
+    if tally is None:
+        tally = group[name] = _blank()
+    return tally
+
+
 def counts(facts: list[SeatFacts], present: dict[int, str]) -> dict:
     """Seats, present, substitute and absent (present + substitute + absent = seats) for the whole
     meeting, the central seats, each region, each province and each role."""
     result = {"totals": _blank(), "central": _blank(), "regions": {}, "provinces": {}, "roles": {}}
+    totals, central, regions, provinces, roles = result.values()
     for fact in facts:
         status = presence_class(present.get(fact.seat_id))
-        tallies = [result["totals"], result["roles"].setdefault(fact.role_code, _blank())]
         if fact.province_code is None:
-            tallies.append(result["central"])
+            tallies = (totals, _tally(roles, fact.role_code), central)
         else:
-            tallies.append(result["regions"].setdefault(fact.region, _blank()))
-            tallies.append(result["provinces"].setdefault(fact.province_code, _blank()))
+            tallies = (totals, _tally(roles, fact.role_code), _tally(regions, fact.region),
+                       _tally(provinces, fact.province_code))  # fmt: skip
         for tally in tallies:
             tally["seats"] += 1
             tally[status] += 1
     return result
+
+
+# Counts by (meeting, its roster's facts, who is present): derived from rows every process reads, so that a
+# mass join does not tally the roster again for each participant's snapshot and each publication (the
+# tally before a publication is the one the previous publication made). Shared: copied out (_copied).
+_tallies: dict[tuple, dict] = {}
+TALLIES_KEPT = 64
+
+
+def _fact_rows(meeting_id: int) -> tuple:
+    return tuple(db.session.execute(
+        sa.select(Seat.id, Province.code, Province.region, Role.code)
+        .join(Role, Seat.role_id == Role.id)
+        .outerjoin(Province, Seat.province_id == Province.id)
+        .where(Seat.meeting_id == meeting_id)
+    ).all())  # fmt: skip
+
+
+def tallied(meeting_id: int, present: dict[int, str], rows: tuple | None = None) -> dict:
+    """counts() of the meeting's roster (its fact rows, read now unless given) with `present`: a copy."""
+    rows = _fact_rows(meeting_id) if rows is None else rows
+    key = (meeting_id, rows, frozenset(present.items()))
+    found = _tallies.get(key)
+    if found is None:
+        found = counts([SeatFacts(*row) for row in rows], present)
+        if len(_tallies) >= TALLIES_KEPT:
+            _tallies.clear()
+        _tallies[key] = found
+    return _copied(found)
+
+
+def _copied(result: dict) -> dict:
+    """counts()'s shape copied (two levels of dicts of ints), far cheaper than copy.deepcopy."""
+    return {
+        key: dict(value) if key in ("totals", "central") else {name: dict(t) for name, t in value.items()}
+        for key, value in result.items()
+    }
 
 
 def _publish(meeting: Meeting, board: AttendanceBoard, now: datetime) -> None:
@@ -122,8 +155,8 @@ def _publish(meeting: Meeting, board: AttendanceBoard, now: datetime) -> None:
                      if current.get(seat_id) != previous.get(seat_id))  # fmt: skip
     if not changed:
         return
-    facts = seat_facts(meeting.id)
-    before, after = counts(facts, previous), counts(facts, current)
+    rows = _fact_rows(meeting.id)
+    before, after = tallied(meeting.id, previous, rows), tallied(meeting.id, current, rows)
     provinces = {
         code: tally for code, tally in after["provinces"].items() if before["provinces"].get(code) != tally
     }
@@ -189,29 +222,9 @@ def publish_all_owed(now: datetime | None = None) -> int:
 # --- the live snapshot's part ----------------------------------------------------------------------------
 
 
-# Participants' counts by (meeting, publication time, roster version): derived, any process can rebuild them,
-# so a mass join does not tally the roster once per participant.
-_published_counts: dict[tuple, dict] = {}
-PUBLISHED_COUNTS_KEPT = 64
-
-
-def _roster_version(meeting_id: int) -> tuple:
-    return tuple(db.session.execute(
-        sa.select(sa.func.count(Seat.id), sa.func.max(Seat.id)).where(Seat.meeting_id == meeting_id)
-    ).one())  # fmt: skip
-
-
 def published_counts(meeting_id: int) -> dict:
     """The counts of the board's last publication: exactly what a participant's event stream has said up to
     the snapshot's seq (the next attendance.board brings what is pending)."""
     board = db.session.get(AttendanceBoard, meeting_id, populate_existing=True)
-    published = board.published if board is not None else {}
-    key = (meeting_id, board.published_at if board is not None else None, _roster_version(meeting_id))
-    found = _published_counts.get(key)
-    if found is None:
-        present = {int(seat_id): kind for seat_id, kind in (published or {}).items()}
-        found = counts(seat_facts(meeting_id), present)
-        if len(_published_counts) >= PUBLISHED_COUNTS_KEPT:
-            _published_counts.clear()
-        _published_counts[key] = found
-    return copy.deepcopy(found)
+    published = (board.published if board is not None else None) or {}
+    return tallied(meeting_id, {int(seat_id): kind for seat_id, kind in published.items()})

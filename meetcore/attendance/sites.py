@@ -243,7 +243,7 @@ def snapshot_state(meeting: Meeting, actor) -> dict:
     if isinstance(actor, SeatActor) and not isinstance(actor, SiteActor):
         return {"counts": board.published_counts(meeting.id)}
     present = present_seats(meeting)
-    state = {"counts": board.counts(board.seat_facts(meeting.id), present)}
+    state = {"counts": board.tallied(meeting.id, present)}
     if isinstance(actor, SiteActor):
         state["site"] = site_state(meeting, actor, present)
     elif not isinstance(actor, SeatActor):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -14,11 +15,23 @@ from meetcore.meetings.services import meeting_state
 # Other domains add their part of the state (floor, attendance, minutes, ...) here:
 # part(meeting, actor) -> JSON-able value, stored under its key.
 SNAPSHOT_PARTS: dict[str, Callable] = {}
+# The keys of parts that differ from one participant's seat to another's (its agency's actions): never shared.
+PERSONAL_PARTS: set[str] = set()
+
+# What every participant's snapshot at one seq has in common (meetcore.live.snapshot.build_snapshot), so that
+# a mass join reads it once per seq, not once per participant: (meeting id, seq) -> (built at, parts).
+# A participant sees what every participant sees, and what it sees changes only through numbered events,
+# which move the seq; SHARED_SECONDS bounds how long a change made without one (none is known) could wait.
+_shared: dict[tuple[int, int], tuple[float, dict]] = {}
+SHARED_KEPT = 8
+SHARED_SECONDS = 2.0
 
 
-def snapshot_part(key: str):
+def snapshot_part(key: str, *, personal: bool = False):
     def register(function: Callable) -> Callable:
         SNAPSHOT_PARTS[key] = function
+        if personal:
+            PERSONAL_PARTS.add(key)
         return function
 
     return register
@@ -38,11 +51,40 @@ def build_snapshot(meeting_id: int, actor) -> dict:
     meeting = db.session.scalars(
         sa.select(Meeting).where(Meeting.id == meeting_id).execution_options(populate_existing=True)
     ).one()
+    if _is_participant(actor):
+        state = {"last_seq": meeting.last_seq, **_shared_parts(meeting, actor)}
+        for key in PERSONAL_PARTS:
+            state[key] = SNAPSHOT_PARTS[key](meeting, actor)
+        return state
+    return {"last_seq": meeting.last_seq, **_parts(meeting, actor, SNAPSHOT_PARTS.keys())}
+
+
+def _parts(meeting: Meeting, actor, keys) -> dict:
     state = {
-        "last_seq": meeting.last_seq,
         "meeting": meeting_state(meeting),
         "agenda": agenda_state(meeting.id),  # the agenda is everyone's: no part of its own
     }
-    for key, part in SNAPSHOT_PARTS.items():
-        state[key] = part(meeting, actor)
+    for key in keys:
+        state[key] = SNAPSHOT_PARTS[key](meeting, actor)
     return state
+
+
+def _is_participant(actor) -> bool:
+    """A seat's participant (a provincial hall's screen sees its own seats: not shared)."""
+    from meetcore.actors import SeatActor, SiteActor
+
+    return isinstance(actor, SeatActor) and not isinstance(actor, SiteActor)
+
+
+def _shared_parts(meeting: Meeting, actor) -> dict:
+    """The parts every participant sees alike at the meeting's seq: read by the first participant to join
+    at that seq, reused by the others (read-only: the join answers with them, nothing changes them)."""
+    key, now = (meeting.id, meeting.last_seq), time.monotonic()
+    found = _shared.get(key)
+    if found is not None and now - found[0] <= SHARED_SECONDS:
+        return found[1]
+    parts = _parts(meeting, actor, [k for k in SNAPSHOT_PARTS if k not in PERSONAL_PARTS])
+    if len(_shared) >= SHARED_KEPT:
+        _shared.clear()
+    _shared[key] = (now, parts)
+    return parts

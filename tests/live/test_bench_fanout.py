@@ -41,6 +41,8 @@ def test_the_live_fanout_benchmark_runs_small(tmp_path):
             assert one["missing_deliveries"] == 0 and one["lost_connections"] == 0
             assert one["p99_ms"] > 0 and one["server_cpu_per_delivery_us"] > 0
     assert results["single"]["left_open"] == 0
+    for who in ("single", "baseline"):  # what a connection and a join cost, beside the baseline's
+        assert results[who]["connect"]["cpu_per_join_ms"] > 0 and results[who]["memory"]["rss_after_mib"] > 0
     burst = results["burst"]
     assert burst["connect"]["connected"] == 30 and burst["checks"]["ok"], burst["checks"]
     assert burst["checks"]["database"]["present"] == 20 and burst["checks"]["after_leaving"]["ok"]

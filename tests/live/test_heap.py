@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import weakref
 
 import pytest
 
@@ -60,3 +61,28 @@ def test_what_survives_a_full_collection_in_a_big_room_is_frozen(calls, generati
     assert calls == []  # nothing before the pass has run
     heap._after_collection("stop", {"generation": generation, "collected": 0, "uncollectable": 0})
     assert calls == (["freeze"] if frozen else [])
+
+
+def test_the_garbage_of_the_joins_is_collected_not_frozen(monkeypatch):
+    """A freeze as the room grows keeps what it freezes until the room empties: the cyclic garbage the
+    joins left since the last freeze must be reclaimed first, not frozen with the live connections."""
+    monkeypatch.setattr(heap, "_state", {"enabled": True, "frozen_for": 0})
+
+    class Context:  # a request context, a session: objects that refer to each other
+        pass
+
+    garbage = Context()
+    garbage.itself = garbage
+    gone = weakref.ref(garbage)
+    del garbage
+    alive = Context()
+    alive.itself = alive
+    kept = weakref.ref(alive)
+    try:
+        heap.connections_changed(heap.MIN_GROWTH)
+        assert heap._state["frozen_for"] == heap.MIN_GROWTH
+        gc.collect()  # frozen objects are out of its reach: only what was collected first is gone
+        assert gone() is None
+        assert kept() is alive
+    finally:
+        gc.unfreeze()

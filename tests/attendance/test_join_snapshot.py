@@ -1,0 +1,86 @@
+"""What a participant's join reads: the parts every participant sees alike are read once per seq and
+shared by the participants who join at that seq; their own parts, and staff snapshots, are read for each."""
+
+from __future__ import annotations
+
+import pytest
+
+from meetcore.live import snapshot
+from meetcore.meetings.services import update_meeting
+
+
+@pytest.fixture()
+def reads(monkeypatch):
+    """How often the floor part (shared) and the actions part (personal) were read."""
+    made = {"floor": 0, "actions": 0}
+    for key in made:
+        original = snapshot.SNAPSHOT_PARTS[key]
+
+        def counted(meeting, actor, key=key, original=original):
+            made[key] += 1
+            return original(meeting, actor)
+
+        monkeypatch.setitem(snapshot.SNAPSHOT_PARTS, key, counted)
+    return made
+
+
+@pytest.fixture()
+def slow_board(app):
+    """One board publication for the first join, none for the next ones: they join at one seq."""
+    previous = app.config.get("MEETCORE_BOARD_INTERVAL_MS")
+    app.config["MEETCORE_BOARD_INTERVAL_MS"] = 600_000
+    yield
+    app.config["MEETCORE_BOARD_INTERVAL_MS"] = previous
+
+
+def joined(sio, meeting) -> dict:
+    ack = sio.emit("join", {"meeting_id": meeting.id}, callback=True)
+    assert ack["ok"] and ack["mode"] == "snapshot", ack
+    return ack["snapshot"]
+
+
+def test_participants_at_one_seq_share_what_they_see_alike(
+    live, link_for, seats, scheduled, slow_board, reads
+):
+    sockets = [live(auth={"seat_token": link_for(seats[name])}) for name in ("cm_sd", "sk_sd", "central")]
+    first = joined(sockets[0], scheduled)
+    reads_after_first = dict(reads)
+    second, third = joined(sockets[1], scheduled), joined(sockets[2], scheduled)
+    assert second["last_seq"] == third["last_seq"] == first["last_seq"]
+    assert reads["floor"] == reads_after_first["floor"]  # read by the first join at this seq only
+    assert reads["actions"] == reads_after_first["actions"] + 2  # each seat's agency: its own
+    assert second == {**first, "actions": second["actions"]}
+
+
+def test_a_numbered_change_is_read_afresh_by_the_next_participant(
+    live, link_for, seats, scheduled, users, slow_board, reads
+):
+    before = joined(live(auth={"seat_token": link_for(seats["cm_sd"])}), scheduled)
+    floor_reads = reads["floor"]
+    update_meeting(scheduled, {"venue": "ห้องประชุมใหม่ ชั้น 9"}, by=users["secretariat"])
+    after = joined(live(auth={"seat_token": link_for(seats["sk_sd"])}), scheduled)
+    assert after["last_seq"] > before["last_seq"]
+    assert after["meeting"]["venue"] == "ห้องประชุมใหม่ ชั้น 9" != before["meeting"]["venue"]
+    assert reads["floor"] == floor_reads + 1
+
+
+def test_staff_snapshots_are_never_shared(live, link_for, seats, scheduled, staff_socket, slow_board, reads):
+    participant = joined(live(auth={"seat_token": link_for(seats["cm_sd"])}), scheduled)
+    floor_reads = reads["floor"]
+    staff = staff_socket("secretariat", scheduled)
+    ack = staff.emit("join", {"meeting_id": scheduled.id}, callback=True)
+    assert ack["snapshot"]["last_seq"] == participant["last_seq"]
+    assert reads["floor"] == floor_reads + 2  # the fixture's join and this one: each read for itself
+    assert "seats" in ack["snapshot"]["attendance"] and "seats" not in participant["attendance"]
+
+
+def test_shared_parts_expire_even_without_a_new_seq(
+    live, link_for, seats, scheduled, slow_board, reads, monkeypatch
+):
+    sockets = [live(auth={"seat_token": link_for(seats[name])}) for name in ("cm_sd", "sk_sd")]
+    joined(sockets[0], scheduled)
+    floor_reads = reads["floor"]
+    clock = snapshot.time.monotonic() + snapshot.SHARED_SECONDS + 1
+    monkeypatch.setattr(snapshot.time, "monotonic", lambda: clock)
+    joined(sockets[1], scheduled)
+    assert reads["floor"] == floor_reads + 1
