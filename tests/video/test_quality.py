@@ -10,7 +10,7 @@ import pytest
 from meetcore.extensions import db, socketio
 from meetcore.video import quality
 from meetcore.video.models import VideoEndpoint
-from tests.floor.helpers import seat_at
+from tests.factories import seat_at
 
 GOOD = {"bitrate_in": 480_000, "bitrate_out": 0, "loss": 0.004, "rtt_ms": 62, "audio_only": False}
 
