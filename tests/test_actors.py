@@ -114,7 +114,9 @@ def test_the_scan_leaves_named_actors_alone(source):
 
 def test_a_service_called_with_no_actor_fails_loudly(meeting, users):
     from meetcore.actions.carryover import carry_open_actions_into
+    from meetcore.attendance.sites import issue_site_link
     from meetcore.auth.services import set_active
+    from meetcore.eventlog.services import record_event
     from meetcore.meetings.services import cancel_meeting, end_meeting
 
     with pytest.raises(TypeError):
@@ -125,6 +127,10 @@ def test_a_service_called_with_no_actor_fails_loudly(meeting, users):
         cancel_meeting(meeting, {"reason": "ไม่มีผู้ใด"})
     with pytest.raises(TypeError):
         end_meeting(meeting)
+    with pytest.raises(TypeError):
+        issue_site_link(meeting, {"province_code": "TH-50"})
+    with pytest.raises(TypeError):
+        record_event(meeting, "invitations.reminded", {"count": 0, "minutes_before": 60})
     db.session.rollback()
     assert db.session.get(type(meeting), meeting.id).status == "scheduled"
     assert users["chair"].active
