@@ -62,10 +62,12 @@ def seat_at(meeting, province_code: str | None, role_code: str):
 
 
 def seat_link(seat, expires_at=None) -> str:
-    """A fresh personal link token of the seat, valid for a day unless ``expires_at`` says otherwise."""
+    """A fresh personal link token of the seat, valid for a day unless ``expires_at`` says otherwise; issued
+    as the invitation mailer issues the links it sends."""
+    from meetcore.actors import SYSTEM_MAIL
     from meetcore.seats.links import issue_seat_link
 
-    return issue_seat_link(seat, expires_at=expires_at or utcnow() + timedelta(days=1))
+    return issue_seat_link(seat, expires_at=expires_at or utcnow() + timedelta(days=1), by=SYSTEM_MAIL)
 
 
 def received(sio, name: str = "event") -> list[dict]:

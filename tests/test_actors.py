@@ -1,8 +1,8 @@
 """Who acts (issue 19, item 3): MeetCore itself acts as a named system actor (meetcore.actors), never as
 "no user". An AST scan of meetcore/ keeps it so: no `by=None` default, argument or `by is None` test, and no
-call of an acting service (or of record_event) that names nobody; the modules still doing it are listed
-below with why. Then, from outside: services refuse a call with no actor, the system acts with its role's
-permissions and no more, its name reaches the log lines and the event log."""
+call of an acting service (or of record_event) that names nobody. Then, from outside: services refuse a call
+with no actor, the system acts with its role's permissions and no more, its name reaches the log lines and
+the event log."""
 
 from __future__ import annotations
 
@@ -25,19 +25,8 @@ ACTOR_NAMES = ("by", "actor")
 ACTING_CALLS = (
     "issue_seat_link", "revoke_seat_links", "issue_site_link", "revoke_site_links", "issue_agency_link",
     "set_active", "carry_open_actions_into", "hand_over_to_substitute", "cancel_invitation_for_seat",
+    "revoke_invitation_links",
 )  # fmt: skip
-
-# module (path under meetcore/) -> why it may still treat a missing actor as the system. The three token-link
-# modules are being merged into one by another change (issue 19, item 5); the merged module takes the actor
-# (the integrator empties this list). record_event keeps its default until then: revoke_invitation_links in
-# seats/links.py calls it naming nobody.
-ALLOWED = {
-    "seats/links.py": "token links, being merged: issue_seat_link / revoke_seat_links default by=None",
-    "attendance/sites.py": "token links, being merged: `if by is not None` skips the check",
-    "actions/grants.py": "token links, being merged: issue_agency_link defaults by=None",
-    "eventlog/services.py": "record_event's by=None default, until seats/links.py passes its actor",
-}
-
 
 def _is_none(node: ast.AST | None) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
@@ -67,8 +56,8 @@ def _findings(node: ast.AST) -> list[str]:
             found.append(f"{name}() is passed by=None")
         elif name in ACTING_CALLS and "by" not in keywords:
             found.append(f"{name}() names no actor")
-        elif name == "record_event" and not {"by", "seat"} & keywords.keys():
-            found.append("record_event() names neither an actor nor a seat")
+        elif name == "record_event" and "by" not in keywords:  # a seat's own link: by=SeatActor(...), seat=
+            found.append("record_event() names no actor")
     elif isinstance(node, ast.Compare) and len(node.comparators) == 1:
         if isinstance(node.left, ast.Name) and node.left.id in ACTOR_NAMES and _is_none(node.comparators[0]):
             found.append(f"`{node.left.id} is (not) None` treats a missing actor as the system")
@@ -85,14 +74,8 @@ def _modules():
 
 
 def test_no_service_treats_a_missing_actor_as_the_system():
-    found = {name: lines for name, source in _modules() if name not in ALLOWED and (lines := scan(source))}
+    found = {name: lines for name, source in _modules() if (lines := scan(source))}
     assert found == {}, "name the acting user, seat or system actor (meetcore.actors)"
-
-
-def test_every_module_allowed_still_needs_it():
-    """When a module listed above takes its actor, it leaves the list (so the list only shrinks)."""
-    sources = dict(_modules())
-    assert [name for name in ALLOWED if not scan(sources[name])] == []
 
 
 @pytest.mark.parametrize(
@@ -104,6 +87,8 @@ def test_every_module_allowed_still_needs_it():
         "if by is not None:\n    require_editor(by)",
         "issue_seat_link(seat)",
         "record_event(meeting, 'x.y', {})",
+        "record_event(meeting, 'x.y', {}, seat=seat)",
+        "revoke_invitation_links(seat, invitation.id)",
     ],
 )
 def test_the_scan_finds_each_way_of_acting_as_nobody(source):
@@ -116,7 +101,7 @@ def test_the_scan_finds_each_way_of_acting_as_nobody(source):
         "def f(x, *, by): pass",
         "def f(x, *, seat=None): pass",
         "issue_seat_link(seat, by=SYSTEM_MAIL)",
-        "record_event(meeting, 'x.y', {}, seat=seat)",
+        "record_event(meeting, 'x.y', {}, by=SeatActor(seat_id=seat.id, meeting_id=meeting.id), seat=seat)",
         "if user is None: pass",
     ],
 )
@@ -129,7 +114,9 @@ def test_the_scan_leaves_named_actors_alone(source):
 
 def test_a_service_called_with_no_actor_fails_loudly(meeting, users):
     from meetcore.actions.carryover import carry_open_actions_into
+    from meetcore.attendance.sites import issue_site_link
     from meetcore.auth.services import set_active
+    from meetcore.eventlog.services import record_event
     from meetcore.meetings.services import cancel_meeting, end_meeting
 
     with pytest.raises(TypeError):
@@ -140,6 +127,10 @@ def test_a_service_called_with_no_actor_fails_loudly(meeting, users):
         cancel_meeting(meeting, {"reason": "ไม่มีผู้ใด"})
     with pytest.raises(TypeError):
         end_meeting(meeting)
+    with pytest.raises(TypeError):
+        issue_site_link(meeting, {"province_code": "TH-50"})
+    with pytest.raises(TypeError):
+        record_event(meeting, "invitations.reminded", {"count": 0, "minutes_before": 60})
     db.session.rollback()
     assert db.session.get(type(meeting), meeting.id).status == "scheduled"
     assert users["chair"].active

@@ -23,11 +23,10 @@ from meetcore.schemas import load_input
 # --- agency links -------------------------------------------------------------------------------------------
 
 
-def issue_agency_link(agency: Agency, data: dict | None = None, *, by=None) -> str:
+def issue_agency_link(agency: Agency, data: dict | None = None, *, by) -> str:
     """A new link to the agency's assignments; only its hash is kept, the token is returned once.
-    ``by`` None: the system issues it (a reminder e-mail to an agency without a focal point)."""
-    if by is not None:
-        require_editor(by)
+    ``by``: the secretariat, or SYSTEM_MAIL for a reminder e-mail to an agency without a focal point."""
+    require_editor(by)
     values = load_input(AgencyLinkInput(), data or {})
     days = values.get("days") or int(current_app.config["MEETCORE_AGENCY_LINK_DAYS"])
     _, token = AGENCY_LINKS.issue(

@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from meetcore import transaction
+from meetcore.actors import SeatActor
 from meetcore.attendance.models import IdentityChallenge
 from meetcore.attendance.schemas import CodeInput, IdentityInput
 from meetcore.database import utcnow
@@ -171,7 +172,7 @@ def _confirmed(
 
     record_event(meeting, "attendance.identity_confirmed", {
         "seat_id": seat.id, **identity, "code_checked": code_checked,
-    }, seat=seat)  # fmt: skip
+    }, by=SeatActor(seat_id=seat.id, meeting_id=meeting.id, **identity), seat=seat)  # fmt: skip
     return ConfirmedIdentity(seat_id=seat.id, meeting_id=meeting.id, link=hash_token(token), **identity)
 
 

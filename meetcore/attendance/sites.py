@@ -86,9 +86,8 @@ class IssuedSiteLink:
 
 
 def issue_site_link(meeting: Meeting, data: dict, *, by) -> IssuedSiteLink:
-    """A new link for the province's hall. ``by`` is the secretariat account, or None for the system (CLI)."""
-    if by is not None:
-        require_editor(by)
+    """A new link for the province's hall. ``by`` is the secretariat account, or SYSTEM_CLI for a command."""
+    require_editor(by)
     values = load_input(SiteLinkInput(), data)
     province = _province(values["province_code"])
     if meeting.status in LINK_CLOSED_STATUSES:
@@ -120,8 +119,7 @@ def issue_province_link(meeting: Meeting, province: Province, expires_at: dateti
 
 def revoke_site_links(meeting: Meeting, province_code: str, *, by) -> int:
     """Withdraw every live link of the province's hall for this meeting; returns how many."""
-    if by is not None:
-        require_editor(by)
+    require_editor(by)
     return len(withdraw_province_links(meeting, _province(province_code), by=by))
 
 

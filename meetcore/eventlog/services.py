@@ -85,13 +85,12 @@ def install() -> None:
 
 
 def record_event(
-    meeting: Meeting, kind: str, payload: dict | None = None, *, by=None, seat=None
+    meeting: Meeting, kind: str, payload: dict | None = None, *, by, seat=None
 ) -> MeetingEvent:
-    """Add the meeting's next numbered event to the current transaction, recording who acted: an account
-    (``by`` a User), a seat (``seat``), or the system (``by`` a meetcore.actors.SystemActor, by its name).
-
-    ``by=None`` stays allowed only until the token-link modules (seats/links.py, attendance/sites.py,
-    actions/grants.py) pass their actor (tests/test_actors.py lists them); everything else names one.
+    """Add the meeting's next numbered event to the current transaction, recording who acted (``by``, always
+    named): an account (a User), the system (a meetcore.actors.SystemActor, recorded by its name), or a
+    participant (a SeatActor or SiteActor, recorded as ``seat`` when the caller names the seat it acted for;
+    a secret vote names none).
 
     The UPDATE ... RETURNING takes the meeting row's write lock, so two transactions can never hand out
     the same seq (and the unique (meeting_id, seq) constraint would refuse it if they did).

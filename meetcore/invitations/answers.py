@@ -63,6 +63,7 @@ def _apply_answer(
     """One reply, from the web page or a calendar client, applied to the invitation and its seat.
     ``answered_at``: when it was given (a calendar reply's DTSTAMP); default now."""
     invitation, seat, meeting = rsvp.invitation, rsvp.seat, rsvp.meeting
+    seat_acting = SeatActor(seat_id=seat.id, meeting_id=meeting.id)  # whoever holds the invitation answers
     invitation.replied_at = utcnow()
     invitation.answered_at = answered_at or invitation.replied_at
     payload = {"seat_id": seat.id, "invitation_id": invitation.id, "answer": answer, "via": via,
@@ -72,7 +73,7 @@ def _apply_answer(
     if invitation.attendee == "substitute":
         # The substitute answers for themselves; the seat stays handed over.
         invitation.partstat = "ACCEPTED" if answer == "accept" else "DECLINED"
-        record_event(meeting, "invitations.rsvp", payload, seat=seat)
+        record_event(meeting, "invitations.rsvp", payload, by=seat_acting, seat=seat)
         return
     taken_back = seat.rsvp == "substitute"
     if answer == "substitute":
@@ -89,10 +90,10 @@ def _apply_answer(
         invitation.partstat = "ACCEPTED" if answer == "accept" else "DECLINED"
         if taken_back:
             seat.substitute_name = seat.substitute_position = seat.substitute_email = None
-    record_event(meeting, "invitations.rsvp", payload, seat=seat)
+    record_event(meeting, "invitations.rsvp", payload, by=seat_acting, seat=seat)
     if answer == "substitute" or taken_back:
         db.session.flush()
-        _sync_seat(seat, by=SeatActor(seat_id=seat.id, meeting_id=meeting.id))
+        _sync_seat(seat, by=seat_acting)
 
 
 # --- console: a request to hand a seat over ----------------------------------------------------------------

@@ -229,17 +229,17 @@ def _shared_mailbox(invitation: Invitation) -> bool:
 
 
 def _withdraw(
-    context: MeetingContext, invitation: Invitation, sequence: int, seat: Seat | None, **extra
+    context: MeetingContext, invitation: Invitation, sequence: int, seat: Seat | None, *, by, **extra
 ) -> bool:
-    """Cancel one invitation, and the join links it carried; a CANCEL goes out only if its calendar got the
-    meeting. True if one did."""
+    """Cancel one invitation, and the join links it carried (withdrawn by ``by``); a CANCEL goes out only if
+    its calendar got the meeting. True if one did."""
     from meetcore.seats.links import revoke_invitation_links
 
     invitation.status = "cancelled"
     invitation.cancelled_at = utcnow()
     db.session.flush()
     if seat is not None:
-        revoke_invitation_links(seat, invitation.id)
+        revoke_invitation_links(seat, invitation.id, by=by)
     outbox.supersede_waiting([invitation.id])
     if invitation.id not in outbox.reached([invitation.id]) or _shared_mailbox(invitation):
         return False
@@ -266,7 +266,7 @@ def cancel_invitation_for_seat(seat: Seat, *, by) -> int:
     calendar = _ensure_calendar(meeting)
     sequence = _raise_sequence(calendar)
     context = meeting_context(meeting, calendar, [])
-    queued = sum(_withdraw(context, invitation, sequence, seat) for invitation in active)
+    queued = sum(_withdraw(context, invitation, sequence, seat, by=by) for invitation in active)
     record_event(
         meeting,
         "invitations.withdrawn",
@@ -313,7 +313,7 @@ def _sync_seat(seat: Seat, *, by) -> int:
     queued = 0
     for invitation in to_cancel:
         name = handed_to if invitation.attendee == "invitee" else None
-        queued += _withdraw(context, invitation, sequence, seat, substitute_name=name)
+        queued += _withdraw(context, invitation, sequence, seat, by=by, substitute_name=name)
     invited = None
     if invite:
         locale = _locales_for([target.email]).get(target.email, _default_locale())

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
+from meetcore.actors import SeatActor
 from meetcore.agenda.tree import agenda_state
 from meetcore.auth.permissions import require_editor
 from meetcore.errors import Conflict
@@ -55,18 +56,17 @@ def issue_seat_link(
     seat: Seat,
     *,
     expires_at: datetime | None = None,
-    by=None,
+    by,
     invitation_id: int | None = None,
 ) -> str:
     """A new personal link token for the seat; only its hash is kept. Returned once.
 
-    ``expires_at`` defaults to the meeting's end + 12 hours. ``by`` is the acting user (None when the
-    system issues links, e.g. the invitation mailer); written in the caller's transaction, so an invitation
-    and its link commit together; ``invitation_id`` names the invitation that carries the link, which is
-    withdrawn with it.
+    ``expires_at`` defaults to the meeting's end + 12 hours. ``by`` is the acting user, or the system actor
+    that issues it (e.g. SYSTEM_MAIL for the invitation mailer); written in the caller's transaction, so an
+    invitation and its link commit together; ``invitation_id`` names the invitation that carries the link,
+    which is withdrawn with it.
     """
-    if by is not None:
-        require_editor(by)
+    require_editor(by)
     meeting = _meeting_of(seat)
     if meeting.status in ("cancelled", "certified"):
         raise Conflict(
@@ -92,10 +92,9 @@ def seat_for_link(token: str | None) -> Seat:
     return link.seat
 
 
-def revoke_seat_links(seat: Seat, *, by=None) -> int:
+def revoke_seat_links(seat: Seat, *, by) -> int:
     """Withdraw every live link of the seat (e.g. the invitee changed); returns how many."""
-    if by is not None:
-        require_editor(by)
+    require_editor(by)
     links = SEAT_LINKS.revoke(SeatLink.seat_id == seat.id)
     if links:
         record_event(
@@ -108,13 +107,18 @@ def revoke_seat_links(seat: Seat, *, by=None) -> int:
     return len(links)
 
 
-def revoke_invitation_links(seat: Seat, invitation_id: int) -> int:
+def revoke_invitation_links(seat: Seat, invitation_id: int, *, by) -> int:
     """Withdraw the links an invitation carried, with the invitation (the seat was handed to a substitute,
-    or its address corrected), in the caller's transaction; their connections close once it commits."""
+    or its address corrected), in the caller's transaction; their connections close once it commits.
+
+    ``by`` is whoever withdrew the invitation, already checked by the invitations service that did: the
+    secretariat, or the seat itself (a SeatActor) handing itself to a substitute from its reply page.
+    """
     links = SEAT_LINKS.revoke(SeatLink.invitation_id == invitation_id)
     if links:
         record_event(_meeting_of(seat), "seats.links_revoked",
-                     {"seat_id": seat.id, "count": len(links), "invitation_id": invitation_id})  # fmt: skip
+                     {"seat_id": seat.id, "count": len(links), "invitation_id": invitation_id},
+                     by=by, seat=seat if isinstance(by, SeatActor) else None)  # fmt: skip
         close_connections(LiveConnection.seat_link_hash.in_([link.token_hash for link in links]))
     return len(links)
 

@@ -126,10 +126,10 @@ def test_readers_anonymous_refused_seat_links_of_this_meeting_only(client, conso
     upload(console, meeting, item)
     [document] = stored(meeting)
     add_seats(meeting, {"provinces": ["TH-50"], "roles": ["labour"]}, by=users["secretariat"])
-    token = issue_seat_link(ordered_seats(meeting, by=users["secretariat"])[0])
+    token = issue_seat_link(ordered_seats(meeting, by=users["secretariat"])[0], by=users["secretariat"])
     other = schedule_another_meeting(users["secretariat"])
     add_seats(other, {"provinces": ["TH-50"], "roles": ["labour"]}, by=users["secretariat"])
-    other_token = issue_seat_link(ordered_seats(other, by=users["secretariat"])[0])
+    other_token = issue_seat_link(ordered_seats(other, by=users["secretariat"])[0], by=users["secretariat"])
 
     from flask import g
 

@@ -21,6 +21,7 @@ def _open_site_intervals(engine) -> set[int]:
 
 def _site_token(database_url: str, meeting_id: int) -> str:
     from meetcore import create_app
+    from meetcore.actors import SYSTEM_CLI
     from meetcore.attendance.sites import issue_site_link
     from meetcore.extensions import db
     from meetcore.meetings.models import Meeting
@@ -28,7 +29,7 @@ def _site_token(database_url: str, meeting_id: int) -> str:
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "MEETCORE_ASYNC_MODE": "threading"})
     with app.app_context():
         token = issue_site_link(
-            db.session.get(Meeting, meeting_id), {"province_code": "TH-50"}, by=None
+            db.session.get(Meeting, meeting_id), {"province_code": "TH-50"}, by=SYSTEM_CLI
         ).token
         db.session.commit()  # the test is the entry point: the servers read what it made
         db.session.remove()

@@ -104,7 +104,7 @@ def _prepare(database_url: str, participants: int) -> dict:
             "token": create_api_token(user),
             "meeting_id": meeting.id,
             "item_id": items[0],
-            "seats": [(seat.id, issue_seat_link(seat)) for seat in seats],
+            "seats": [(seat.id, issue_seat_link(seat, by=user)) for seat in seats],
         }
         db.session.commit()
         db.session.remove()

@@ -182,3 +182,26 @@ def test_personal_feed_from_the_reply_page(small_meeting, users, smtp, client):
     # The same address again: the same feed.
     again = client.post(f"/rsvp/{token}/feed").get_data(as_text=True)
     assert url in again
+
+
+def test_a_seat_handing_itself_over_is_named_as_the_actor_of_its_reply_and_of_the_links_it_withdraws(
+    small_meeting, users, smtp, client
+):
+    """Issue 19, item 3: the reply page acts as the seat; the links withdrawn with the invitee's invitation
+    say so too, rather than naming nobody."""
+    from meetcore.eventlog.models import MeetingEvent
+    from meetcore.extensions import db
+
+    token = _invited_tokens(small_meeting, users, smtp)["vg2@example.org"]
+    client.post(f"/rsvp/{token}", data={"answer": "substitute", "substitute_name": "ตัวอย่าง ผู้แทน",
+                                        "substitute_email": "deputy2@example.org"})  # fmt: skip
+    seat = _seat(small_meeting, "vg2@example.org")
+    assert seat.rsvp == "substitute"
+    events = db.session.scalars(
+        sa.select(MeetingEvent).where(
+            MeetingEvent.meeting_id == small_meeting.id,
+            MeetingEvent.kind.in_(["invitations.rsvp", "seats.links_revoked"]),
+        )
+    ).all()
+    assert {event.kind for event in events} == {"invitations.rsvp", "seats.links_revoked"}
+    assert {(e.actor_seat_id, e.actor_user_id, e.actor_name) for e in events} == {(seat.id, None, None)}

@@ -124,7 +124,7 @@ def prepare_reference(
         for name, (province, role) in linked.items():
             chosen = seat(province, role)
             data.seats[name] = chosen.id
-            data.seat_links[name] = issue_seat_link(chosen)
+            data.seat_links[name] = issue_seat_link(chosen, by=SYSTEM_CLI)
             data.agencies[name] = agency_of_seat(chosen.id)
         data.site_token = issue_site_link(meeting, {"province_code": SITE_PROVINCE}, by=SYSTEM_CLI).token
         db.session.commit()

@@ -101,7 +101,7 @@ def connections(app_ctx, users, meeting):
         meeting, {"provinces": ["TH-50"], "roles": ["social_development", "labour"]}, by=users["secretariat"]
     )
     start_now(meeting, by=users["secretariat"])  # a week ahead of its day
-    token = issue_seat_link(ordered_seats(meeting, by=users["secretariat"])[0])
+    token = issue_seat_link(ordered_seats(meeting, by=users["secretariat"])[0], by=users["secretariat"])
     opened = {}
     for role in ("secretariat", "chair", "participant"):
         http = app_ctx.test_client()

@@ -44,7 +44,7 @@ def _prepare(database_url: str, items: int = 5, seats: int = 0) -> dict:
             from tests.invitations.support import add_seats
 
             seed_reference_data()
-            data["seats"] = [(seat.id, issue_seat_link(seat)) for seat in add_seats(meeting, seats)]
+            data["seats"] = [(seat.id, issue_seat_link(seat, by=user)) for seat in add_seats(meeting, seats)]
         db.session.commit()  # the test is the entry point: the servers read what it made
         db.session.remove()
         db.engine.dispose()

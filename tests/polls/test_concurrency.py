@@ -64,7 +64,7 @@ def _prepare(database_url: str, count: int) -> dict:
             if len(seats) < count:
                 seats += add_seats(meeting, min(PER_ROLE, count - len(seats)), role_code=role, prefix=role)
         data = {"token": create_api_token(user), "meeting_id": meeting.id, "item_id": item.id,
-                "links": [issue_seat_link(seat) for seat in seats]}  # fmt: skip
+                "links": [issue_seat_link(seat, by=user) for seat in seats]}  # fmt: skip
         start_now(meeting, by=user)
         db.session.commit()
         db.session.remove()

@@ -17,7 +17,7 @@ from meetcore.errors import Conflict
 from meetcore.extensions import db
 from tests.clock import be_input, days_after_meeting
 from tests.conftest import sign_in
-from tests.factories import seat_at
+from tests.factories import seat_at, seat_link
 from tests.reports.conftest import minutes_update
 from tests.reports.support import docx_paragraphs, norm, pdf_text
 
@@ -33,9 +33,8 @@ def _meeting(meeting_id: int):
 
 def _seat_link(meeting_id: int, province: str, role: str) -> str:
     from meetcore.database import utcnow
-    from meetcore.seats.links import issue_seat_link
 
-    return issue_seat_link(seat_at(meeting_id, province, role), expires_at=utcnow() + timedelta(days=30))
+    return seat_link(seat_at(meeting_id, province, role), expires_at=utcnow() + timedelta(days=30))
 
 
 def _fresh(app):

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from meetcore.actors import SYSTEM_MAIL, SYSTEM_REPORTS
 from meetcore.agenda.models import AgendaItem
-from meetcore.errors import Conflict, InvalidInput
+from meetcore.errors import Conflict, InvalidInput, PermissionDenied
 from meetcore.extensions import db
 from meetcore.seats import links, services
 from meetcore.seats.models import SeatLink
@@ -44,8 +45,8 @@ def _link(token: str) -> SeatLink:
     return db.session.scalars(sa.select(SeatLink).where(SeatLink.token_hash == hash_token(token))).one()
 
 
-def test_a_link_opens_its_seat_and_only_the_hash_is_kept(seat, small_roster):
-    token = links.issue_seat_link(seat)
+def test_a_link_opens_its_seat_and_only_the_hash_is_kept(seat, small_roster, users):
+    token = links.issue_seat_link(seat, by=users["secretariat"])
     assert len(token) >= 40
     link = _link(token)
     assert link.token_hash != token and token not in (link.token_hash,)
@@ -58,12 +59,12 @@ def test_unknown_revoked_and_expired_links_are_refused(seat, users):
     with pytest.raises(links.SeatLinkUnknown) as caught:
         links.seat_for_link("not-a-token")
     assert caught.value.status == 403
-    revoked = links.issue_seat_link(seat)
+    revoked = links.issue_seat_link(seat, by=users["secretariat"])
     assert links.revoke_seat_links(seat, by=users["secretariat"]) == 1
     with pytest.raises(links.SeatLinkRevoked) as caught:
         links.seat_for_link(revoked)
     assert caught.value.status == 410 and "withdrawn" in str(caught.value.message)
-    expired = links.issue_seat_link(seat)
+    expired = links.issue_seat_link(seat, by=users["secretariat"])
     _link(expired).expires_at = datetime.now(UTC) - timedelta(minutes=1)
     db.session.commit()
     with pytest.raises(links.SeatLinkExpired) as caught:
@@ -73,13 +74,15 @@ def test_unknown_revoked_and_expired_links_are_refused(seat, users):
 
 def test_a_link_cannot_be_born_expired_or_for_a_cancelled_meeting(seat, small_roster, users):
     with pytest.raises(InvalidInput) as caught:
-        links.issue_seat_link(seat, expires_at=datetime.now(UTC) - timedelta(hours=1))
+        links.issue_seat_link(
+            seat, expires_at=datetime.now(UTC) - timedelta(hours=1), by=users["secretariat"]
+        )
     assert caught.value.field == "expires_at"
     from meetcore.meetings.services import cancel_meeting
 
     cancel_meeting(small_roster, {"reason": "เลื่อน"}, by=users["secretariat"])
     with pytest.raises(Conflict):
-        links.issue_seat_link(seat)
+        links.issue_seat_link(seat, by=users["secretariat"])
 
 
 def test_issuing_and_revoking_are_logged(seat, small_roster, users):
@@ -93,8 +96,33 @@ def test_issuing_and_revoking_are_logged(seat, small_roster, users):
     assert kinds[-2:] == ["seats.link_issued", "seats.links_revoked"]
 
 
-def test_the_join_page_shows_meeting_seat_and_agenda_without_signing_in(seat, small_roster, client):
-    token = links.issue_seat_link(seat)
+def test_links_are_issued_and_withdrawn_by_someone_named_who_may(seat, small_roster, users):
+    """Issue 19, item 3: no call issues or withdraws a link as nobody; a chair, or the system acting with a
+    chair's rights, is refused and nothing changes; the mailer issues links under its own name."""
+    from meetcore.eventlog.models import MeetingEvent
+
+    with pytest.raises(TypeError):
+        links.issue_seat_link(seat)
+    for actor in (users["chair"], SYSTEM_REPORTS):
+        with pytest.raises(PermissionDenied):
+            links.issue_seat_link(seat, by=actor)
+    assert links.live_link_count(seat) == 0
+    links.issue_seat_link(seat, by=SYSTEM_MAIL)
+    with pytest.raises(TypeError):
+        links.revoke_seat_links(seat)
+    with pytest.raises(PermissionDenied):
+        links.revoke_seat_links(seat, by=users["chair"])
+    assert links.live_link_count(seat) == 1
+    issued = db.session.scalars(
+        sa.select(MeetingEvent).where(
+            MeetingEvent.meeting_id == small_roster.id, MeetingEvent.kind == "seats.link_issued"
+        )
+    ).one()
+    assert (issued.actor_name, issued.actor_user_id) == ("system:mail", None)
+
+
+def test_the_join_page_shows_meeting_seat_and_agenda_without_signing_in(seat, small_roster, client, users):
+    token = links.issue_seat_link(seat, by=users["secretariat"])
     client.get("/lang/th")  # the invitee's page in Thai, as the invitation sends them
     response = client.get(f"/join/{token}")
     html = response.get_data(as_text=True)
@@ -114,11 +142,11 @@ def test_the_join_page_refuses_bad_links_clearly(seat, client, users):
     response = client.get("/join/unknown-token")
     assert response.status_code == 403
     assert "This join link is not valid." in response.get_data(as_text=True)
-    token = links.issue_seat_link(seat)
+    token = links.issue_seat_link(seat, by=users["secretariat"])
     links.revoke_seat_links(seat, by=users["secretariat"])
     response = client.get(f"/join/{token}")
     assert response.status_code == 410 and "withdrawn" in response.get_data(as_text=True)
-    token = links.issue_seat_link(seat)
+    token = links.issue_seat_link(seat, by=users["secretariat"])
     _link(token).expires_at = datetime.now(UTC) - timedelta(seconds=1)
     db.session.commit()
     response = client.get(f"/join/{token}")

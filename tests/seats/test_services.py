@@ -220,7 +220,7 @@ def test_remove_seat_takes_its_join_links_with_it(small_roster, users):
 
     seat = seat_at(small_roster, "TH-90", "labour")
     seat_id = seat.id
-    token = links.issue_seat_link(seat)
+    token = links.issue_seat_link(seat, by=users["secretariat"])
     services.remove_seat(seat, by=users["secretariat"])
     assert db.session.get(Seat, seat_id) is None
     assert db.session.scalar(sa.select(sa.func.count(SeatLink.id)).where(SeatLink.seat_id == seat_id)) == 0

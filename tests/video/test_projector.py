@@ -59,7 +59,8 @@ def test_the_secretariat_shows_a_document_and_turns_its_pages(
     from meetcore.seats.links import issue_seat_link
 
     staff = connect(as_secretariat)
-    seat = connect(auth={"seat_token": issue_seat_link(seat_at(live_meeting, "TH-50", "labour"))})
+    token = issue_seat_link(seat_at(live_meeting, "TH-50", "labour"), by=users["secretariat"])
+    seat = connect(auth={"seat_token": token})
     assert joined(staff, live_meeting)["projector"] is None
     joined(seat, live_meeting)
     values = {"meeting_id": live_meeting.id, "document_id": document.id, "page": 1, "pages": 12}
@@ -89,8 +90,8 @@ def test_the_floor_holder_may_present_and_another_seat_may_not(live_meeting, doc
     from meetcore.seats.links import issue_seat_link
 
     holder, other = seat_at(live_meeting, "TH-50", "labour"), seat_at(live_meeting, "TH-90", "labour")
-    holder_sio = connect(auth={"seat_token": issue_seat_link(holder)})
-    other_sio = connect(auth={"seat_token": issue_seat_link(other)})
+    holder_sio = connect(auth={"seat_token": issue_seat_link(holder, by=users["secretariat"])})
+    other_sio = connect(auth={"seat_token": issue_seat_link(other, by=users["secretariat"])})
     db.session.commit()
     values = {"meeting_id": live_meeting.id, "document_id": document.id}
     refused = other_sio.emit("projector.show", values, callback=True)

@@ -10,7 +10,7 @@ import pytest
 from meetcore.extensions import db, socketio
 from meetcore.video import quality
 from meetcore.video.models import VideoEndpoint
-from tests.floor.helpers import seat_at
+from tests.factories import seat_at
 
 GOOD = {"bitrate_in": 480_000, "bitrate_out": 0, "loss": 0.004, "rtt_ms": 62, "audio_only": False}
 
@@ -74,10 +74,11 @@ def stored(meeting) -> dict:
 
 
 def seat_client(connect, meeting, province: str, role: str = "labour"):
+    from meetcore.actors import SYSTEM_MAIL
     from meetcore.seats.links import issue_seat_link
 
     seat = seat_at(meeting, province, role)
-    sio = connect(auth={"seat_token": issue_seat_link(seat)})
+    sio = connect(auth={"seat_token": issue_seat_link(seat, by=SYSTEM_MAIL)})
     db.session.commit()
     return seat, sio
 
@@ -123,10 +124,12 @@ def test_a_raw_client_cannot_report_for_another_seat(live_meeting, connect):
     {"audio_only": "perhaps"},
 ])  # fmt: skip
 def test_bad_figures_are_refused_in_the_users_language_and_change_nothing(live_meeting, connect, bad):
+    from meetcore.actors import SYSTEM_MAIL
     from meetcore.seats.links import issue_seat_link
 
     seat = seat_at(live_meeting, "TH-50", "labour")
-    sio = connect(auth={"seat_token": issue_seat_link(seat)}, headers={"Accept-Language": "th"})
+    token = issue_seat_link(seat, by=SYSTEM_MAIL)
+    sio = connect(auth={"seat_token": token}, headers={"Accept-Language": "th"})
     db.session.commit()
     answer = report(sio, live_meeting, **bad)
     assert not answer["ok"] and answer["error"]["code"] == "invalid_input"
@@ -162,7 +165,8 @@ def test_a_seat_of_another_meeting_and_a_meeting_not_in_session_are_refused(live
     db.session.commit()
     _seat, sio = seat_client(connect, live_meeting, "TH-50")
     assert report(sio, other)["error"]["code"] in ("permission_denied", "forbidden", "not_found")
-    stranger = connect(auth={"seat_token": issue_seat_link(seat_at(other, "TH-50", "labour"))})
+    token = issue_seat_link(seat_at(other, "TH-50", "labour"), by=users["secretariat"])
+    stranger = connect(auth={"seat_token": token})
     db.session.commit()
     refused = stranger.emit("video.quality", {"meeting_id": other.id, **GOOD}, callback=True)
     assert refused["error"]["code"] == "conflict"  # scheduled, not in session
