@@ -94,7 +94,9 @@ export const Quality = (Base) => class extends Base {
     this.line = line;
     const weak = line.loss > WEAK_LOSS || (line.estimate && line.estimate < WEAK_BITRATE);
     this.weakReadings = weak ? (this.weakReadings || 0) + 1 : 0;
-    if (!this.audioOnly && this.weakReadings >= WEAK_READINGS) this.setAudioOnly(true, { automatic: true });
+    // Staff pages never drop the video by themselves: the chair and the secretariat moderate what they see.
+    const mayDrop = !(this.config && this.config.may_moderate);
+    if (mayDrop && !this.audioOnly && this.weakReadings >= WEAK_READINGS) this.setAudioOnly(true, { automatic: true });
     else if (!this.lowBandwidth) this.watchBandwidth(line.estimate);
     this.reportLine(line);
   }

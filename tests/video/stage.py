@@ -221,7 +221,7 @@ def video_stage(tmp_path, name: str, *, rtp_ports: str, env: dict, page_options:
                              position="ผู้แทน", substitute=True)  # fmt: skip
             try:
                 yield stage
-            except AssertionError as error:
+            except Exception as error:  # a failed check or a Playwright timeout: show the pages
                 states = {n: video(page, shown_on_failure) for n, page in stage.pages.items()}
                 raise AssertionError(
                     f"{error}\nvideo: {states}\nurls: {[p.url for p in stage.pages.values()]}\n"
