@@ -280,7 +280,7 @@ CHANGES = [
     ("decision.record again", _decision),
     ("action.create", _action_create),
     (
-        "action.update (progress)",
+        "action.update",
         lambda m: m.command(
             "secretariat", "action.update", action_id=m.ids["action"], title="จัดทำแผนที่ทางสังคมให้เสร็จ"
         ),
