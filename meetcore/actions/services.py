@@ -148,7 +148,9 @@ def _iso(value: date | None) -> str | None:
 
 
 def _event_payload(action: ActionItem, role: Role | None) -> dict:
+    """The event's fields, and the resulting action whole (a rejoining page rebuilds it from the event)."""
     return {
+        "action": action_state(action),
         "id": action.id,
         "item_id": action.agenda_item_id,
         "title": action.title,
@@ -292,7 +294,7 @@ def cancel_action(meeting_id: int, action_id: int, *, by) -> ActionItem:
         meeting,
         "action.cancelled",
         {"id": action.id, "item_id": action.agenda_item_id,
-         "agency_ids": sorted(a.agency_id for a in action.assignments)},
+         "agency_ids": sorted(a.agency_id for a in action.assignments), "action": action_state(action)},
         by=by,
     )
     db.session.flush()

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from meetcore.actions.models import ActionAssignment, ActionItem, ProgressReport
+from meetcore.actions.services import action_state
 from meetcore.actors import SYSTEM_DEMO
 from meetcore.agenda.models import AgendaItem
 from meetcore.attendance.models import SiteLink
@@ -272,7 +273,8 @@ def _action(meeting: Meeting, item: AgendaItem, record, at: datetime, rng: rando
     role_code = db.session.scalar(sa.select(Role.code).where(Role.id == role_id)) if role_id else None
     payload = {"id": action.id, "item_id": item.id, "title": action.title, "description": action.description,
                "due_date": record.due.isoformat(), "role_code": role_code,
-               "agency_ids": sorted(a.agency_id for a in action.assignments)}  # fmt: skip
+               "agency_ids": sorted(a.agency_id for a in action.assignments),
+               "action": action_state(action)}  # fmt: skip
     _event(meeting, "action.created", payload, at)
     _progress(action, record, {agency.id: agency for agency in agencies}, rng)
 

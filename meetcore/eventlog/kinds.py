@@ -57,15 +57,15 @@ KINDS = _kinds(
     EventKind("poll.opened", ("poll_id", "poll"), staff_fields=("counts",)),
     EventKind("poll.voted", ("poll_id", "counts"), **STAFF),
     EventKind("poll.closed", ("poll_id", "poll"), staff_fields=("counts",)),
-    # minutes, decisions, actions (meetcore.minutes, meetcore.actions)
+    # minutes, decisions, actions (meetcore.minutes, meetcore.actions); action events carry the action whole
     EventKind("minutes.text", ("item_id", "at", "delete", "insert", "length")),
     EventKind("decision.recorded", ("id", "item_id", "text", "taken_at", "present_count"),
               staff_fields=("present_seat_ids",)),  # fmt: skip
     EventKind("decision.updated", ("id", "item_id", "text")),
     EventKind("decision.deleted", ("id", "item_id")),
-    EventKind("action.created", ("id", "item_id", "title", "agency_ids")),
-    EventKind("action.updated", ("id",)),
-    EventKind("action.cancelled", ("id", "item_id", "agency_ids")),
+    EventKind("action.created", ("id", "item_id", "title", "agency_ids", "action")),
+    EventKind("action.updated", ("id", "action")),
+    EventKind("action.cancelled", ("id", "item_id", "agency_ids", "action")),
     # the video (meetcore.video): what the chair stopped at Janus, with the whole moderation state
     EventKind("video.moderated", ("publisher_id", "audio_muted", "video_stopped", "moderation")),
     # each endpoint's line as its page measured it (meetcore.video.quality): the staff's board only

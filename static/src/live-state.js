@@ -84,7 +84,26 @@ function readsOwnAgencyOnly(state, participant) {
   return participant || (state.actions && state.actions.agency_id != null);
 }
 
+/**
+ * The resulting action the event carries, as this reader's snapshot lists it: a participant keeps only
+ * its agency's assignment, and only an action its agency owns. Events logged before they carried the
+ * action (no p.action) fall back to rebuilding it from their fields.
+ */
+function keepAction(state, p, participant) {
+  const part = actionsPart(state);
+  const own = readsOwnAgencyOnly(state, participant);
+  const assignments = p.action.assignments || [];
+  if (own && !assignments.some((a) => a.agency_id === part.agency_id)) return APPLIED; // another agency's
+  upsertById(part.items, {
+    ...p.action,
+    assignments: own ? assignments.filter((a) => a.agency_id === part.agency_id) : assignments,
+  });
+  part.items.sort((a, b) => a.id - b.id);
+  return APPLIED;
+}
+
 function actionCreated(state, p, at, participant) {
+  if (p.action) return keepAction(state, p, participant);
   const part = actionsPart(state);
   const own = readsOwnAgencyOnly(state, participant);
   const agencies = Array.isArray(p.agency_ids) ? p.agency_ids : [];
@@ -107,7 +126,8 @@ function actionCreated(state, p, at, participant) {
   return APPLIED;
 }
 
-function actionUpdated(state, p) {
+function actionUpdated(state, p, participant) {
+  if (p.action) return keepAction(state, p, participant);
   const part = actionsPart(state);
   const action = part.items.find((item) => item.id === p.id);
   if (!action) return APPLIED; // not one this reader lists
@@ -124,7 +144,8 @@ function actionUpdated(state, p) {
   return APPLIED;
 }
 
-function actionCancelled(state, p, at) {
+function actionCancelled(state, p, at, participant) {
+  if (p.action) return keepAction(state, p, participant);
   const action = actionsPart(state).items.find((item) => item.id === p.id);
   if (!action) return APPLIED;
   action.cancelled_at = action.cancelled_at || at;
@@ -342,8 +363,8 @@ export function applyEvent(state, event, options = {}) {
   const payload = event.payload || {};
   // The action events depend on the reader (a participant keeps only its agency's): one more argument.
   if (event.kind === 'action.created') return actionCreated(state, payload, event.at, options.participant);
-  if (event.kind === 'action.updated') return actionUpdated(state, payload);
-  if (event.kind === 'action.cancelled') return actionCancelled(state, payload, event.at);
+  if (event.kind === 'action.updated') return actionUpdated(state, payload, options.participant);
+  if (event.kind === 'action.cancelled') return actionCancelled(state, payload, event.at, options.participant);
   const handler = HANDLERS[event.kind];
   if (!handler) {
     // A kind this client does not know (a newer server): it cannot say what changed, a snapshot can.

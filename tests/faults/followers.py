@@ -5,18 +5,13 @@ its events applied by the browser's own code (tests/live/apply_events.mjs, under
 
 from __future__ import annotations
 
-import json
 import queue
-import shutil
-import subprocess
 import threading
-from pathlib import Path
 
 import socketio
 
+from tests.live.replay import apply_in_browser_code
 from tests.live.servers import ServerProcess
-
-APPLY = Path(__file__).resolve().parents[1] / "live" / "apply_events.mjs"
 
 
 class Follower:
@@ -79,9 +74,7 @@ class Follower:
         with self._lock:
             events = [self.received[seq] for seq in range(self.base["last_seq"] + 1, self.last_seq + 1)]
             trial = {"snapshot": self.base, "events": events, "participant": False}
-        done = subprocess.run([shutil.which("node") or "node", str(APPLY)], input=json.dumps([trial]),
-                              capture_output=True, text=True, check=True, timeout=60)  # fmt: skip
-        [outcome] = json.loads(done.stdout)
+        [outcome] = apply_in_browser_code([trial])
         assert set(outcome["results"]) <= {"applied"}, outcome["results"]
         return outcome["state"]
 

@@ -5,12 +5,6 @@ browser's own code (static/src/live-state.js, under Node), and none may need a f
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-from pathlib import Path
-
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,8 +15,7 @@ from meetcore.floor import services as floor
 from meetcore.meetings.services import update_meeting
 from meetcore.minutes import services as minutes
 from meetcore.transaction import commit
-
-APPLY = Path(__file__).resolve().parents[1] / "live" / "apply_events.mjs"
+from tests.live.replay import apply_in_browser_code, replayed_since, snapshot_of
 
 TITLES = st.text(alphabet="กขคงจฉชซวาระที่ประชุม ABC123", min_size=1, max_size=30).map(str.strip).filter(bool)
 # One console or live change: (what, a number that picks the item or seat, a text).
@@ -32,15 +25,6 @@ CHANGES = st.tuples(
     st.integers(min_value=0, max_value=50),
     TITLES,
 )  # fmt: skip
-
-
-def _apply_in_browser_code(trials: list[dict]) -> list[dict]:
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("node is not installed (the README's setup installs it with npm)")
-    done = subprocess.run([node, str(APPLY)], input=json.dumps(trials), capture_output=True, text=True,
-                          check=True, timeout=60)  # fmt: skip
-    return json.loads(done.stdout)
 
 
 def _items(meeting_id: int) -> list[AgendaItem]:
@@ -99,21 +83,17 @@ def test_replayed_events_rebuild_a_fresh_snapshot_after_console_edits(
     @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
     @given(changes=st.lists(CHANGES, min_size=1, max_size=8))
     def trial(changes):
-        held = {name: sio.emit("join", {"meeting_id": in_session.id}, callback=True)["snapshot"]
-                for name, sio in readers.items()}  # fmt: skip
+        held = {name: snapshot_of(sio, in_session.id) for name, sio in readers.items()}
         for change in changes:
             _change(in_session, users, seats, *change)
         for name, sio in readers.items():
-            sio.get_received()  # the pushes it missed while "away"
-            replay = sio.emit("join", {"meeting_id": in_session.id, "last_seq": held[name]["last_seq"]},
-                              callback=True)  # fmt: skip
-            assert replay["mode"] == "replay", replay
-            trials.append({"snapshot": held[name], "events": replay["events"],
+            events = replayed_since(sio, in_session.id, held[name])
+            trials.append({"snapshot": held[name], "events": events,
                            "participant": name == "participant", "changes": changes})  # fmt: skip
-            fresh.append(sio.emit("join", {"meeting_id": in_session.id}, callback=True)["snapshot"])
+            fresh.append(snapshot_of(sio, in_session.id))
 
     trial()
-    rebuilt = _apply_in_browser_code(trials)
+    rebuilt = apply_in_browser_code(trials)
     kinds = set()
     for made, result, expected in zip(trials, rebuilt, fresh, strict=True):
         kinds |= {event["kind"] for event in made["events"]}

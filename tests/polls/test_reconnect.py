@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from meetcore.extensions import db
 from meetcore.polls import services as polls
-from tests.floor.test_reconnect_state import _apply_in_browser_code
+from tests.live.replay import apply_in_browser_code, replayed_since, snapshot_of
 from tests.polls.conftest import command
 
 
@@ -39,19 +39,13 @@ def test_replayed_poll_events_rebuild_a_fresh_snapshot(
     readers = {"staff": staff_socket("chair", in_session), "participant": seat_socket(seats["cm_lab"])}
     trials, fresh = [], []
     for stage in (0, 1):
-        held = {name: sio.emit("join", {"meeting_id": in_session.id}, callback=True)["snapshot"]
-                for name, sio in readers.items()}  # fmt: skip
+        held = {name: snapshot_of(sio, in_session.id) for name, sio in readers.items()}
         _life_of_polls(in_session, item, users, voters, seats, stage)
         for name, sio in readers.items():
-            sio.get_received()
-            replay = sio.emit("join", {"meeting_id": in_session.id, "last_seq": held[name]["last_seq"]},
-                              callback=True)  # fmt: skip
-            assert replay["mode"] == "replay", replay
-            trials.append(
-                {"snapshot": held[name], "events": replay["events"], "participant": name == "participant"}
-            )
-            fresh.append(sio.emit("join", {"meeting_id": in_session.id}, callback=True)["snapshot"])
-    rebuilt = _apply_in_browser_code(trials)
+            events = replayed_since(sio, in_session.id, held[name])
+            trials.append({"snapshot": held[name], "events": events, "participant": name == "participant"})
+            fresh.append(snapshot_of(sio, in_session.id))
+    rebuilt = apply_in_browser_code(trials)
     kinds = set()
     for made, result, expected in zip(trials, rebuilt, fresh, strict=True):
         kinds |= {event["kind"] for event in made["events"]}
