@@ -195,7 +195,7 @@ def _live_meeting_across_processes(base: str, data, database_url: str) -> None:
         assert "--headless" in CHROMIUM_ARGS
         staff_context = browser.new_context(ignore_https_errors=True, locale="th-TH")
         console = staff_context.new_page()
-        console.set_default_timeout(20_000)
+        console.set_default_timeout(60_000)  # a wait, not a measure: a loaded CI run took over 20 s
         sign_in(console, base, data.secretariat[0])
         cookies = {cookie["name"]: cookie for cookie in staff_context.cookies()}
         assert cookies["session"]["secure"] and cookies["session"]["httpOnly"], cookies
