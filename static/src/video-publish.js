@@ -3,6 +3,9 @@
 
 import { el } from './video-dom.js';
 
+const PUBLISH_RETRY_MAX_MS = 30_000;
+const PUBLISH_STUCK_MS = 90_000; // joined but never "configured": ICE on a loaded machine can take a minute
+
 export const Publishing = (Base) => class extends Base {
   // --- publishing, as the floor says ---
 
@@ -23,7 +26,7 @@ export const Publishing = (Base) => class extends Base {
       holder = `poll-${this.ticks}`;
     }
     this.arrange();
-    if (holder === this.lastHolder) return;
+    if (holder === this.lastHolder) { this.retryPublishing(); return; }
     this.lastHolder = holder;
     try {
       const answer = await this.post('status');
@@ -43,6 +46,23 @@ export const Publishing = (Base) => class extends Base {
     this.syncSharing();
   }
 
+  /** A publishing attempt that failed (the server or Janus busy, the camera slow to open) is tried again,
+   * later each time; one that never got Janus's "configured" is given up and tried again too: without
+   * this, a studio whose first attempt failed stayed unseen until the floor next moved. */
+  retryPublishing() {
+    const stuck = this.publisher && this.publisher !== 'claiming' && !this.publishing
+      && Date.now() - this.publishStartedAt > PUBLISH_STUCK_MS;
+    if (stuck) { this.unpublish(); this.publishFailed(); return; }
+    if (this.publisher || !this.publishRetryAt || Date.now() < this.publishRetryAt) return;
+    this.publishRetryAt = 0;
+    this.syncPublishing();
+  }
+
+  publishFailed() {
+    this.publishFailures = (this.publishFailures || 0) + 1;
+    this.publishRetryAt = Date.now() + Math.min(PUBLISH_RETRY_MAX_MS, 1000 * 2 ** this.publishFailures);
+  }
+
   toggleStudio() {
     this.studioWanted = !this.studioWanted;
     this.studioButton.setAttribute('aria-pressed', String(this.studioWanted));
@@ -54,11 +74,14 @@ export const Publishing = (Base) => class extends Base {
    * page of the seat), so that joining with the endpoint's id is never refused as "already exists". */
   async publish() {
     this.publisher = 'claiming';
+    this.publishStartedAt = Date.now();
     const answer = await this.post('claim').catch(() => ({}));
     if (this.publisher !== 'claiming' || !this.janus) return;
     this.publisher = null;
     if (!answer.ok) {
-      if (this.status !== 'superseded') this.say((answer.error && answer.error.message) || this.s.publish_failed, 'error');
+      if (this.status === 'superseded') return;
+      this.say((answer.error && answer.error.message) || this.s.publish_failed, 'error');
+      this.publishFailed();
       return;
     }
     this.janus.attach({
@@ -68,7 +91,7 @@ export const Publishing = (Base) => class extends Base {
         handle.send({ message: { request: 'join', ptype: 'publisher', room: this.config.room, id: this.config.publisher_id,
           token: this.config.room_token, display: this.config.display } });
       },
-      error: () => this.say(this.s.media_failed, 'error'),
+      error: () => { this.say(this.s.media_failed, 'error'); this.publishFailed(); },
       onmessage: (msg, jsep) => this.onPublisherMessage(msg, jsep),
       onlocaltrack: (track, on) => this.onLocalTrack(track, on),
     });
@@ -85,14 +108,17 @@ export const Publishing = (Base) => class extends Base {
         success: (offer) => {
           this.publisher.send({ message: { request: 'publish', audio: true, video: true }, jsep: offer });
         },
-        error: (error) => { this.mediaError(error); this.unpublish(); },
+        error: (error) => { this.mediaError(error); this.unpublish(); this.publishFailed(); },
       });
     } else if (msg.videoroom === 'event' && (msg.leaving === 'ok' || msg.error_code)) {
       if (msg.error_code) { this.janusError(msg); this.say(this.s.publish_failed, 'error'); }
       this.dropPublisher();
+      if (msg.error_code) this.publishFailed();
       if (msg.leaving === 'ok') this.checkHeld(); // kicked: the floor moved on, or another page took over
     } else if (msg.videoroom === 'event' && msg.configured === 'ok') {
       this.publishing = true;
+      if (this.publishFailures) this.say(''); // the failure said before is over
+      this.publishFailures = 0;
       this.micButton.hidden = false;
       this.camButton.hidden = false;
     }

@@ -222,7 +222,9 @@ def video_stage(tmp_path, name: str, *, rtp_ports: str, env: dict, page_options:
             try:
                 yield stage
             except Exception as error:  # a failed check or a Playwright timeout: show the pages
-                states = {n: video(page, shown_on_failure) for n, page in stage.pages.items()}
+                shown = (f"Object.assign({shown_on_failure}, {{message: v.panel.message.textContent,"
+                         " publishFailures: v.panel.publishFailures || 0})")
+                states = {n: video(page, shown) for n, page in stage.pages.items()}
                 raise AssertionError(
                     f"{error}\nvideo: {states}\nurls: {[p.url for p in stage.pages.values()]}\n"
                     f"console: {stage.console[-40:]}\nerrors: {stage.errors}\n"

@@ -27,7 +27,20 @@ def browser():
         chromium.close()
 
 
-def run_chair(browser, tmp_path, janus_urls: str):
+@pytest.fixture()
+def camera_browser():
+    """A browser whose fake camera and microphone are allowed."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.video.stage import MEDIA_ARGS
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + MEDIA_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def run_chair(browser, tmp_path, janus_urls: str, routes: dict | None = None):
     database_url = scratch_database_url(tmp_path, "video_messages")
     data = prepare_reference(database_url)
     server = ServerProcess(database_url, tmp_path, name="video-messages")
@@ -45,6 +58,8 @@ def run_chair(browser, tmp_path, janus_urls: str):
     context = browser.new_context(locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(20_000)
+    for pattern, handler in (routes or {}).items():
+        page.route(pattern, handler)
     sign_in(page, server.base_url, data.chair)
     page.goto(f"{server.base_url}/lang/en")
     page.goto(f"{server.base_url}/meetings/{data.meeting_id}/chair")
@@ -71,6 +86,29 @@ def test_a_refused_camera_is_explained_and_the_page_keeps_working(browser, janus
         # The live page's snapshot may arrive after the video panel's message: wait for it, not assert.
         wait_until(lambda: meeting_status(page) == "live", message="the live page")
         assert page.evaluate("() => window.meetcoreVideo.status") == "joined"  # still sees and hears
+    finally:
+        server.stop()
+
+
+def test_a_failed_publishing_attempt_is_tried_again(camera_browser, janus_pair, tmp_path):
+    """The studio's first claim fails (a busy server): the page says so, tries again by itself and
+    publishes (Janus configures the publisher; no media flows on loopback, which is not needed here)."""
+    claims = []
+
+    def refuse_the_first(route):
+        claims.append(route.request.url)
+        if len(claims) == 1:
+            route.fulfill(status=503, content_type="application/json", body='{"ok": false}')
+        else:
+            route.continue_()
+
+    server, page, strings = run_chair(camera_browser, tmp_path, janus_pair[0].config.http_url,
+                                      routes={"**/video/*/claim": refuse_the_first})  # fmt: skip
+    try:
+        wait_until(lambda: page.evaluate("() => window.meetcoreVideo.publishing"), timeout=60,
+                   message="the studio publishing after its failed first attempt")  # fmt: skip
+        assert len(claims) == 2, claims
+        assert message(page) == ""  # the failure message is gone once publishing works
     finally:
         server.stop()
 
