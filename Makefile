@@ -46,6 +46,8 @@ lint:
 # today's: Python's (tests/timeshift/sitecustomize.py), Chromium's and Janus's (libfaketime). No test may
 # depend on the day it runs; the PostgreSQL pass of `make test` always runs a year and more ahead.
 CLOCK ?=
+# The slowest tests are listed at the end of each pass, to keep the suite within its time.
+PYTEST_ARGS ?= --durations=25 --durations-min=15
 POSTGRES_CLOCK ?= +400d
 TIMESHIFT := $(CURDIR)/tests/timeshift
 clock_env = $(if $(1),env PYTHONPATH=$(TIMESHIFT) TESTS_CLOCK_SHIFT=$(1) \
@@ -54,13 +56,13 @@ clock_env = $(if $(1),env PYTHONPATH=$(TIMESHIFT) TESTS_CLOCK_SHIFT=$(1) \
 # The SQLite pass ignores MEETCORE_TEST_DATABASE_URL (CI exports it for the PostgreSQL pass): without
 # this, both passes ran on PostgreSQL and the tests that run on the SQLite pass only were never run.
 test-sqlite:
-	$(call clock_env,$(CLOCK)) env -u MEETCORE_TEST_DATABASE_URL $(BIN)/python -m pytest -n 2 -q
+	$(call clock_env,$(CLOCK)) env -u MEETCORE_TEST_DATABASE_URL $(BIN)/python -m pytest -n 2 -q $(PYTEST_ARGS)
 
 test-postgres:
 	@if [ -n "$$MEETCORE_TEST_DATABASE_URL" ]; then \
 	  echo "== PostgreSQL: $$MEETCORE_TEST_DATABASE_URL, clock moved by $(or $(CLOCK),$(POSTGRES_CLOCK))"; \
 	  case "$$MEETCORE_TEST_DATABASE_URL" in *@127.0.0.1:5432/*|*@localhost:5432/*) .ci/postgres-up;; esac; \
-	  $(call clock_env,$(or $(CLOCK),$(POSTGRES_CLOCK))) $(BIN)/python -m pytest -n 2 -q; \
+	  $(call clock_env,$(or $(CLOCK),$(POSTGRES_CLOCK))) $(BIN)/python -m pytest -n 2 -q $(PYTEST_ARGS); \
 	else echo "== PostgreSQL skipped: set MEETCORE_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"; fi
 
 # Refresh the catalogues after changing translatable strings.

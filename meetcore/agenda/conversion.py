@@ -1,6 +1,6 @@
 """Office documents made PDF on upload (issue 16, item 4), so that the projector can show them: LibreOffice
-headless (Debian's libreoffice-writer-nogui; slides and sheets need libreoffice-impress-nogui and
-libreoffice-calc-nogui) converts the stored file, and the PDF is kept beside it under the file's key +
+headless (Debian's libreoffice-writer-nogui, libreoffice-impress-nogui and libreoffice-calc-nogui, all in
+.ci/apt-packages.txt) converts the stored file, and the PDF is kept beside it under the file's key +
 ".pdf". A document whose conversion fails (no LibreOffice, a damaged file, a timeout) is kept all the same:
 it can be downloaded, only not shown on the projector.
 """

@@ -37,6 +37,43 @@ def word_file(*paragraphs: str) -> bytes:
     return out.getvalue()
 
 
+def slides_file(*titles: str) -> bytes:
+    from pptx import Presentation
+
+    presentation = Presentation()
+    for title in titles:
+        slide = presentation.slides.add_slide(presentation.slide_layouts[5])  # a title only
+        slide.shapes.title.text = title
+    out = io.BytesIO()
+    presentation.save(out)
+    return out.getvalue()
+
+
+def sheet_file(rows: list[tuple]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def pdf_text_and_pages(pdf: bytes, tmp_path) -> tuple[str, int]:
+    """What poppler (a second reader, not LibreOffice) finds in a PDF: its text and number of pages."""
+    import subprocess
+
+    path = tmp_path / "made.pdf"
+    path.write_bytes(pdf)
+    def run(*command: str) -> str:
+        return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+
+    text, info = run("pdftotext", "-layout", str(path), "-"), run("pdfinfo", str(path))
+    pages = next(int(line.split()[-1]) for line in info.splitlines() if line.startswith("Pages:"))
+    return text, pages
+
+
 def only_document(meeting) -> AgendaDocument:
     return db.session.scalars(sa.select(AgendaDocument).where(AgendaDocument.meeting_id == meeting.id)).one()
 
@@ -68,6 +105,30 @@ def test_a_word_file_gets_a_pdf_the_projector_shows(as_secretariat, meeting, use
     removed = as_secretariat.post(f"/meetings/{meeting.id}/agenda/documents/{document.id}/remove")
     assert removed.status_code == 302
     assert list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "pages", "words"),
+    [
+        ("นโยบาย.pptx", lambda: slides_file("นโยบายเร่งด่วน", "แผนที่ทางสังคม", "Social map"), 3,
+         ["นโยบายเร่งด่วน", "แผนที่ทางสังคม", "Social map"]),
+        ("งบประมาณ.xlsx", lambda: sheet_file([("จังหวัด", "งบประมาณ"), ("เชียงใหม่", 1250000)]), 1,
+         ["จังหวัด", "เชียงใหม่", "1250000"]),
+    ],
+    ids=["slides", "sheet"],
+)  # fmt: skip
+def test_slides_and_sheets_get_a_pdf_of_every_page(as_secretariat, meeting, users, files_in_tmp, tmp_path,
+                                                  name, make, pages, words):  # fmt: skip
+    """The chair's policy slides are PowerPoint more often than not: each slide is a page of the PDF."""
+    item = services.add_item(meeting, {"title": "นโยบายเร่งด่วน"}, by=users["secretariat"])
+    assert upload(as_secretariat, meeting, item, make(), name).status_code == 302
+    document = only_document(meeting)
+    assert document_out(document)["pdf"] is True, "LibreOffice made no PDF (libreoffice-impress/calc-nogui?)"
+    pdf = as_secretariat.get(f"/meetings/{meeting.id}/documents/{document.id}/pdf")
+    text, made_pages = pdf_text_and_pages(pdf.data, tmp_path)
+    assert made_pages == pages
+    for word in words:
+        assert word in text.replace(",", ""), (word, text)
 
 
 def test_a_file_libreoffice_cannot_read_is_kept_without_a_pdf(as_secretariat, meeting, users, files_in_tmp):
