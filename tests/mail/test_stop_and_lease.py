@@ -64,10 +64,11 @@ def test_a_killed_senders_batch_is_taken_over_when_its_lease_runs_out_with_one_m
     wait_until(lambda: len(smtp.received) == IN_TRANSFER, timeout=10, what="the held message to arrive")
     assert set(_statuses().values()) == {"sent", "sending", "claimed"}
 
-    # The default interval between rounds is 30 s: the new sender wakes when the dead one's lease runs out.
-    survivor = start_sender(app_ctx, "--loop", claim_timeout=LEASE)
+    # The new sender's rounds are 10 minutes apart: it wakes when the dead one's lease runs out. The wait
+    # allows for a process starting on a loaded machine, and is still far below a round.
+    survivor = start_sender(app_ctx, "--loop", "--interval", "600", claim_timeout=LEASE)
     try:
-        wait_until(lambda: set(_statuses().values()) == {"sent"}, timeout=5 * LEASE,
+        wait_until(lambda: set(_statuses().values()) == {"sent"}, timeout=90,
                    what="the dead sender's batch to be taken over")  # fmt: skip
     finally:
         survivor.send_signal(signal.SIGTERM)
