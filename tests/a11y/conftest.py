@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 
@@ -16,6 +17,9 @@ from tests.live.servers import ServerProcess, scratch_database_url
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1366, "height": 768}
 VIEWPORTS = {"phone": PHONE, "laptop": LAPTOP}
+# The interface languages. MeetCore takes the visitor's choice (/lang/<code>, kept in the session), else the
+# account's, else MEETCORE_DEFAULT_LOCALE; never the browser's Accept-Language (meetcore/i18n/setup.py).
+LANGUAGES = ("th", "en")
 
 
 @dataclass(frozen=True)
@@ -154,13 +158,18 @@ def _context(site: Site, who: str | None, viewport: str):
     return site.contexts[key]
 
 
-def open_page(site: Site, name: str, viewport: str):
-    """A new tab of the right visitor on the page `name`, loaded (and, for a live page, its first snapshot
-    drawn)."""
+def open_page(site: Site, name: str, viewport: str, language: str = "th"):
+    """A new tab of the right visitor on the page `name` in `language`, loaded (and, for a live page, its
+    first snapshot drawn). The language is chosen as a visitor chooses it, through /lang/<code>, on every
+    opening: one signed-in context per visitor and viewport serves both languages, whatever order the tests
+    run in."""
     spec = site.pages[name]
     page = _context(site, spec.who, viewport).new_page()
-    response = page.goto(site.base_url + spec.path)
+    response = page.goto(f"{site.base_url}/lang/{language}?next={quote(spec.path)}")
     assert response is not None and response.status == 200, (name, response and response.status)
+    assert page.url == site.base_url + spec.path, (name, page.url)
+    shown_in = page.get_attribute("html", "lang")
+    assert shown_in == language, f"{name} is shown in {shown_in!r}, not {language!r}"
     if spec.live:
         page.wait_for_function("() => window.meetcoreLive && window.meetcoreLive.state"
                                " && window.meetcoreLive.state.meeting", timeout=20000)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.a11y.conftest import PAGE_NAMES, VIEWPORTS, open_page
+from tests.a11y.conftest import LANGUAGES, PAGE_NAMES, VIEWPORTS, open_page
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = {"serious", "critical"}
@@ -34,10 +34,11 @@ def describe(violations: list[dict]) -> str:
                      for v in violations)  # fmt: skip
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 @pytest.mark.parametrize("name", PAGE_NAMES)
-def test_no_serious_or_critical_violation(a11y_site, name, viewport):
-    page = open_page(a11y_site, name, viewport)
+def test_no_serious_or_critical_violation(a11y_site, name, viewport, language):
+    page = open_page(a11y_site, name, viewport, language)
     try:
         violations = axe_violations(page)
     finally:
@@ -45,5 +46,5 @@ def test_no_serious_or_critical_violation(a11y_site, name, viewport):
     blocking = [v for v in violations if v["impact"] in BLOCKING]
     lesser = [v for v in violations if v["impact"] not in BLOCKING]
     if lesser:
-        print(f"\n{name} ({viewport}), minor and moderate:\n{describe(lesser)}")
-    assert not blocking, f"{name} ({viewport}):\n{describe(blocking)}"
+        print(f"\n{name} ({viewport}, {language}), minor and moderate:\n{describe(lesser)}")
+    assert not blocking, f"{name} ({viewport}, {language}):\n{describe(blocking)}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.a11y.conftest import PAGE_NAMES, VIEWPORTS, open_page
+from tests.a11y.conftest import LANGUAGES, PAGE_NAMES, VIEWPORTS, open_page
 
 SELECTOR = ("a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex],"
             " [contenteditable=''], [contenteditable=true]")
@@ -75,10 +75,11 @@ def tab_walk(page, budget: int) -> list[dict]:
     return landed
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 @pytest.mark.parametrize("name", PAGE_NAMES)
-def test_every_control_is_reached_by_tab_and_shows_its_focus(a11y_site, name, viewport):
-    page = open_page(a11y_site, name, viewport)
+def test_every_control_is_reached_by_tab_and_shows_its_focus(a11y_site, name, viewport, language):
+    page = open_page(a11y_site, name, viewport, language)
     try:
         mouse_only = page.evaluate(MOUSE_ONLY)
         controls = page.evaluate(CONTROLS)
@@ -87,11 +88,12 @@ def test_every_control_is_reached_by_tab_and_shows_its_focus(a11y_site, name, vi
         landed = tab_walk(page, budget=2 * len(controls) + 20)
     finally:
         page.close()
-    assert mouse_only == [], f"{name} ({viewport}): a pointer, no control:\n" + "\n".join(mouse_only[:15])
+    where = f"{name} ({viewport}, {language})"
+    assert mouse_only == [], f"{where}: a pointer, no control:\n" + "\n".join(mouse_only[:15])
     reached = {focus["key"] for focus in landed}
     groups = {control["group"] for control in controls if control["key"] in reached and control["group"]}
     missed = [control["html"] for control in controls  # a radio group is one Tab stop
               if control["key"] not in reached and control["group"] not in groups]
-    assert missed == [], f"{name} ({viewport}): not reached by Tab:\n" + "\n".join(missed[:15])
+    assert missed == [], f"{where}: not reached by Tab:\n" + "\n".join(missed[:15])
     unseen = [focus["html"] for focus in landed if not focus["ring"]]
-    assert unseen == [], f"{name} ({viewport}): focus not shown on:\n" + "\n".join(unseen[:15])
+    assert unseen == [], f"{where}: focus not shown on:\n" + "\n".join(unseen[:15])
