@@ -10,6 +10,9 @@ import pytest
 
 from tests.a11y.conftest import LANGUAGES, PAGE_NAMES, VIEWPORTS, open_page
 
+# Page structure, which neither the database nor the date changes: `make test` runs it in one pass (SQLite).
+pytestmark = pytest.mark.single_pass
+
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = {"serious", "critical"}
 

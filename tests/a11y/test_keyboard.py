@@ -8,6 +8,9 @@ import pytest
 
 from tests.a11y.conftest import LANGUAGES, PAGE_NAMES, VIEWPORTS, open_page
 
+# Page structure, which neither the database nor the date changes: `make test` runs it in one pass (SQLite).
+pytestmark = pytest.mark.single_pass
+
 SELECTOR = ("a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex],"
             " [contenteditable=''], [contenteditable=true]")
 

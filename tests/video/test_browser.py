@@ -10,6 +10,8 @@ import subprocess
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from meetcore.video.janus_api import JanusServer
 from tests.video.stage import (
     ADMIN_KEY,
@@ -26,6 +28,9 @@ from tests.video.stage import (
     wait_for_frames,
     wait_until,
 )
+
+# Its database is a SQLite file of its own in either pass: `make test` runs it in the SQLite pass only.
+pytestmark = pytest.mark.single_pass
 
 TOKEN_TTL = 20
 ONE_EACH = {"video": 1, "audio": 1}

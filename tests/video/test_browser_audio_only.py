@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tests.video.stage import in_namespace, message, strings, video, video_stage, wait_for_frames, wait_until
+
+# Its database is a SQLite file of its own in either pass: `make test` runs it in the SQLite pass only.
+pytestmark = pytest.mark.single_pass
 
 QUIET_SECONDS = 3
 THAI = {"locale": "th-TH"}

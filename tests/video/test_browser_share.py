@@ -8,6 +8,8 @@ and from B's page (issue 16, item 3).
 
 from __future__ import annotations
 
+import pytest
+
 from meetcore.video.janus_api import JanusServer
 from tests.video.stage import (
     ADMIN_KEY,
@@ -20,6 +22,9 @@ from tests.video.stage import (
     wait_for_frames,
     wait_until,
 )
+
+# Its database is a SQLite file of its own in either pass: `make test` runs it in the SQLite pass only.
+pytestmark = pytest.mark.single_pass
 
 NODE = "test_screen_sharing_reaches_two_provinces_and_ends_with_the_floor"
 
