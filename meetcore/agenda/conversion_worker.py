@@ -27,6 +27,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import Flask, current_app
 
+from meetcore import signals
 from meetcore.actors import SYSTEM_DOCUMENTS
 from meetcore.agenda.conversion import convert_to_pdf, pdf_path_of
 from meetcore.agenda.documents import record_pdf_outcome
@@ -136,6 +137,12 @@ def run_forever(app: Flask, *, interval: float | None = None, stop=None) -> None
         except Exception:  # keep the worker alive; the next round retries
             log.exception("conversion worker round failed")
         stop.wait(interval)
+
+
+@signals.document_to_convert.connect
+def _convert_uploaded(meeting, *, document_id: int, by) -> None:
+    """After the upload's commit."""
+    convert_later(document_id)
 
 
 def convert_later(document_id: int) -> None:

@@ -19,7 +19,7 @@ from typing import BinaryIO
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from meetcore import transaction
+from meetcore import signals, transaction
 from meetcore.agenda.conversion import CONVERTIBLE
 from meetcore.agenda.files import STORE, pdf_of
 from meetcore.agenda.files import discard as _discard
@@ -78,11 +78,9 @@ def add_document(item: AgendaItem, stream: BinaryIO, filename: str | None, title
         _discard(stored.key)  # nothing acknowledged, nothing kept
         raise
     transaction.on_rollback(_discard, stored.key)  # the entry point's commit failed or it refused
-    if to_convert:
-        # Imported here: the worker builds on this module's services.
-        from meetcore.agenda.conversion_worker import convert_later
-
-        transaction.after_commit(convert_later, document.id)
+    if to_convert:  # the conversion worker reacts (meetcore/agenda/conversion_worker.py)
+        meeting = db.session.get(Meeting, item.meeting_id)
+        transaction.after_commit(signals.document_to_convert.send, meeting, document_id=document.id, by=by)
     return document
 
 
