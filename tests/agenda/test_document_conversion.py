@@ -221,7 +221,8 @@ def test_a_failed_conversion_shows_as_failed_and_the_file_can_be_downloaded(
     document = the_document(meeting)
     assert document.pdf_state == "failed" and document_out(document)["pdf"] is False
     [event] = pdf_events(meeting)
-    assert [(d["id"], d["pdf"], d["pdf_state"]) for d in event["documents"]] == [(document.id, False, "failed")]
+    listed = [(d["id"], d["pdf"], d["pdf_state"]) for d in event["documents"]]
+    assert listed == [(document.id, False, "failed")]
     original = as_secretariat.get(f"/meetings/{meeting.id}/documents/{document.id}")
     assert original.status_code == 200 and original.data == DOCX
     assert as_secretariat.get(f"/meetings/{meeting.id}/documents/{document.id}/pdf").status_code == 404
