@@ -246,3 +246,38 @@ def test_a_document_removed_while_it_is_converted_leaves_no_pdf(
     assert not worker.is_alive()
     assert list(files_in_tmp.rglob("*.pdf*")) == []
     assert pdf_events(meeting) == []
+
+
+def test_a_pdf_made_by_a_worker_that_died_is_taken_as_it_is(
+    app, as_secretariat, meeting, item, files_in_tmp, tmp_path, monkeypatch
+):
+    """The PDF is renamed into place whole: a worker that finds one (its maker died before recording it)
+    marks the document ready without running LibreOffice again (here a LibreOffice that would fail)."""
+    from meetcore.agenda.conversion import pdf_path_of
+    from meetcore.agenda.files import STORE
+
+    office = FakeOffice(tmp_path / "broken-office", fails=True)
+    monkeypatch.setenv("PATH", office.path())
+    office.let_go()
+    assert upload(as_secretariat, meeting, item).status_code == 302
+    pdf_path_of(STORE.path_of(the_document(meeting).storage_key)).write_bytes(PDF)
+    assert conversion_worker.run_once(app) == 1
+    assert not office.started()
+    assert the_document(meeting).pdf_state == "ready"
+
+
+def test_a_worker_asked_to_stop_gives_its_document_back_at_once(
+    app, as_secretariat, meeting, item, files_in_tmp, office, tmp_path
+):
+    """SIGTERM to the worker's process group, as systemd stops a service (LibreOffice stops too): the
+    document waits, unclaimed, for the next worker, which need not wait for a lease."""
+    assert upload(as_secretariat, meeting, item).status_code == 302
+    stopped = _convert_in_a_process(app, files_in_tmp, office, tmp_path / "worker.log")
+    office.wait_until_started(stopped)
+    os.killpg(stopped.pid, signal.SIGTERM)
+    assert stopped.wait(timeout=LIVENESS) == 0, (tmp_path / "worker.log").read_text()
+    document = the_document(meeting)
+    assert (document.pdf_state, document.pdf_claimed_by, document.pdf_attempts) == ("pending", None, 1)
+    office.let_go()
+    assert conversion_worker.run_once(app) == 1
+    assert the_document(meeting).pdf_state == "ready"
