@@ -26,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import UTC
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -58,7 +59,7 @@ def make_app(database_url: str, instance: str):
 
 
 def prepare(app) -> tuple[int, int, int]:
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from meetcore.agenda.services import add_item
     from meetcore.auth.services import create_user
@@ -68,7 +69,7 @@ def prepare(app) -> tuple[int, int, int]:
 
     with app.app_context():
         user = create_user("bench@example.org", role="secretariat", password="long enough password")
-        start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=7)
+        start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
         meeting = schedule_meeting({"series_name": "คณะกรรมการนโยบาย", "title": "การประชุมครั้งที่ 1",
                                     "number": 1, "start_at": start.isoformat(),
                                     "end_at": (start + timedelta(hours=3)).isoformat(), "venue": "ห้อง 1",
@@ -138,9 +139,9 @@ def main() -> None:
         print(f"a {args.slides}-slide PowerPoint deck, {len(deck) / 1024:.0f} KiB; {url.split(':')[0]}")
         rounds = [one_round(app, ids, deck, n) for n in range(args.rounds)]
         for n, r in enumerate(rounds, 1):
-            print(f"round {n}: upload answered {r['upload'] * 1000:.0f} ms; agenda edit during the conversion "
-                  f"{r['edit'] * 1000:.0f} ms (LibreOffice still running: {r['during']}); conversion "
-                  f"{r['conversion']:.1f} s ({r['state']})")  # fmt: skip
+            print(f"round {n}: upload answered {r['upload'] * 1000:.0f} ms; agenda edit during the "
+                  f"conversion {r['edit'] * 1000:.0f} ms (LibreOffice still running: {r['during']}); "
+                  f"conversion {r['conversion']:.1f} s ({r['state']})")  # fmt: skip
         for key, unit, scale in (("upload", "ms", 1000), ("edit", "ms", 1000), ("conversion", "s", 1)):
             values = [r[key] * scale for r in rounds]
             print(f"{key}: median {statistics.median(values):.1f} {unit}, max {max(values):.1f} {unit}")
