@@ -92,6 +92,8 @@ SYSTEM_MINUTES = SystemActor("system:minutes", "secretariat")
 SYSTEM_MAIL = SystemActor("system:mail", "secretariat")
 # Janus rooms brought back after a restart.
 SYSTEM_VIDEO = SystemActor("system:video", "secretariat")
+# Office documents made PDF after their upload (the conversion worker), as the secretariat uploaded them.
+SYSTEM_DOCUMENTS = SystemActor("system:documents", "secretariat")
 # The demonstration data (`meetcore demo-data`), built as the secretariat would.
 SYSTEM_DEMO = SystemActor("system:demo", "secretariat")
 # Documents built for a reader already let in: they read attendance as the chair may.

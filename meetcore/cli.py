@@ -32,6 +32,10 @@ def register_cli(app: Flask) -> None:
     from meetcore.actions.cli import actions_cli
 
     app.cli.add_command(actions_cli)
+    # agenda documents made PDF (issue 16): `meetcore agenda convert`
+    from meetcore.agenda.cli import agenda_cli
+
+    app.cli.add_command(agenda_cli)
     # video (issue 4): `meetcore video ...`
     from meetcore.video.cli import video_cli
 

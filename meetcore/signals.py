@@ -35,6 +35,8 @@ poll_closed = _signals.signal("poll-closed")
 meeting_started = _signals.signal("meeting-started")
 meeting_ended = _signals.signal("meeting-ended")
 floor_changed = _signals.signal("floor-changed")  # kind=: the floor event that was committed
+# document_id=: an office file was filed under an agenda item; its PDF is still to be made
+document_to_convert = _signals.signal("document-to-convert")
 # This app process is about to stop (SIGTERM: a restart, an upgrade); sender: its process id.
 process_stopping = _signals.signal("process-stopping")
 
@@ -42,6 +44,7 @@ process_stopping = _signals.signal("process-stopping")
 # entry point (web, socket, CLI, worker) reacts the same way.
 RECEIVER_MODULES = (
     "meetcore.actions.carryover",
+    "meetcore.agenda.conversion_worker",
     "meetcore.attendance.processes",
     "meetcore.floor.services",
     "meetcore.invitations.sending",

@@ -94,6 +94,9 @@ def app(database_url):
             "MEETCORE_BASE_URL": "http://meetcore.test",
             "MEETCORE_ASYNC_MODE": "threading",
             "MEETCORE_BOARD_INTERVAL_MS": 0,  # attendance events at once, no timer thread outliving a test
+            # Office files wait for a conversion worker's step that the test runs (no LibreOffice thread
+            # outliving a test); tests/agenda/test_document_pdf.py runs the in-app conversion too.
+            "MEETCORE_AGENDA_PDF_IN_APP": 0,
         }
     )
     app.test_client_class = _test_client_class()

@@ -1,8 +1,9 @@
-"""Office documents made PDF on upload (issue 16, item 4), so that the projector can show them: LibreOffice
-headless (Debian's libreoffice-writer-nogui, libreoffice-impress-nogui and libreoffice-calc-nogui, all in
-.ci/apt-packages.txt) converts the stored file, and the PDF is kept beside it under the file's key +
-".pdf". A document whose conversion fails (no LibreOffice, a damaged file, a timeout) is kept all the same:
-it can be downloaded, only not shown on the projector.
+"""Office documents made PDF after the upload (issue 16, item 4), so that the projector can show them; who
+runs it and when: meetcore/agenda/conversion_worker.py. LibreOffice headless (Debian's
+libreoffice-writer-nogui, libreoffice-impress-nogui and libreoffice-calc-nogui, all in .ci/apt-packages.txt)
+converts the stored file, and the PDF is kept beside it under the file's key + ".pdf". A document whose
+conversion fails (no LibreOffice, a damaged file, a timeout) is kept all the same: it can be downloaded,
+only not shown on the projector.
 """
 
 from __future__ import annotations
@@ -55,5 +56,9 @@ def convert_to_pdf(path: Path) -> Path | None:
             log.warning("LibreOffice made no PDF of %s", path.name)
             return None
         target = pdf_path_of(path)
-        shutil.move(made, target)
+        # Copied beside the target, then renamed into place: a PDF at the target is always whole, so a
+        # worker that finds one after a crash can take it as made.
+        part = target.with_name(target.name + ".part")
+        shutil.move(made, part)
+        part.replace(target)
         return target

@@ -13,15 +13,18 @@ STORE = FileStore(folder="agenda", max_mb_setting="MEETCORE_AGENDA_DOCUMENT_MAX_
 
 
 def pdf_of(document: AgendaDocument) -> Path | None:
-    """The PDF the projector shows of a document: the document itself, or the PDF made of it on upload."""
+    """The PDF the projector shows of a document: the document itself, or the PDF made of it after the
+    upload, once the conversion worker has marked it ready."""
     path = STORE.path_of(document.storage_key)
     if document.content_type == "application/pdf":
         return path
     made = pdf_path_of(path)
-    return made if made.is_file() else None
+    return made if document.pdf_state == "ready" and made.is_file() else None
 
 
 def discard(key: str) -> None:
     """A stored file and the PDF made of it, if any."""
     STORE.discard(key)
-    pdf_path_of(STORE.path_of(key)).unlink(missing_ok=True)
+    made = pdf_path_of(STORE.path_of(key))
+    made.unlink(missing_ok=True)
+    made.with_name(made.name + ".part").unlink(missing_ok=True)

@@ -58,6 +58,7 @@ class AgendaDocument(db.Model):
         ),
         sa.CheckConstraint("size > 0", name="size_positive"),
         sa.Index("ix_agenda_documents_item_position", "agenda_item_id", "position"),
+        sa.Index("ix_agenda_documents_pdf_state", "pdf_state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,3 +73,11 @@ class AgendaDocument(db.Model):
     position: Mapped[int] = mapped_column(default=0)
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # The PDF made of an office file after the upload (meetcore/agenda/conversion_worker.py): "pending"
+    # until a worker made it, then "ready" or "failed"; NULL for a PDF itself or a file never converted.
+    # A worker claims a pending row under a lease (claimed_by, claimed_at) that nobody else takes over
+    # before it runs out.
+    pdf_state: Mapped[str | None] = mapped_column(sa.String(16))
+    pdf_claimed_by: Mapped[str | None] = mapped_column(sa.String(32))
+    pdf_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    pdf_attempts: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -67,6 +67,7 @@ def document_out(document: AgendaDocument) -> dict:
         "content_type": document.content_type,
         "size": document.size,
         "pdf": pdf_of(document) is not None,  # the projector can show it
+        "pdf_state": document.pdf_state,  # an office file's PDF: pending, ready or failed; None otherwise
     }
 
 

@@ -41,6 +41,7 @@ KINDS = _kinds(
     EventKind("agenda.sections_inserted", ("sections", "item_ids", "agenda")),
     EventKind("agenda.copied", ("source_meeting_id", "item_ids", "agenda")),
     EventKind("agenda.documents", ("item_id", "documents")),
+    EventKind("agenda.document_pdf", ("item_id", "documents")),  # an office file's PDF made, or not
     EventKind("agenda.current", ("item_id", "previous")),
     EventKind("agenda.state", ("item_id", "state")),
     # the floor (meetcore.floor): every event carries the whole floor

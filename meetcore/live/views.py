@@ -62,6 +62,8 @@ def _strings() -> dict[str, str]:
         "agenda": _("Agenda"),
         "no_agenda": _("The agenda has no items yet."),
         "documents": _("Documents"),
+        "pdf_pending": _("Converting to PDF…"),
+        "pdf_failed": _("PDF failed: the file can still be downloaded"),
         "current_item": _("Current item"),
         "no_current_item": _("No agenda item is being discussed yet."),
         "state_current": _("now"),

@@ -111,8 +111,14 @@ export const meetingSection = {
     if (!documents.length) return null;
     const base = `/meetings/${this.state.meeting.id}/documents/`;
     return h('ul', { class: 'item-documents', 'aria-label': this.s.documents },
-      documents.map((d) => h('li', { dataset: { documentId: String(d.id) } },
-        h('a', { href: base + d.id, target: '_blank', rel: 'noopener' }, d.title))));
+      documents.map((d) => h('li', { dataset: { documentId: String(d.id), pdfState: d.pdf_state || '' } },
+        h('a', { href: base + d.id, target: '_blank', rel: 'noopener' }, d.title), this.pdfNote(d))));
+  },
+
+  /** An office file's PDF, while the conversion worker makes it or when it could not. */
+  pdfNote(document) {
+    const text = { pending: this.s.pdf_pending, failed: this.s.pdf_failed }[document.pdf_state];
+    return text ? h('small', { class: `pdf-state pdf-${document.pdf_state}` }, ` · ${text}`) : null;
   },
 
   drawCurrent() {

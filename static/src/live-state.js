@@ -180,6 +180,14 @@ function attendanceChanged(state, p) {
   return APPLIED;
 }
 
+// The events of one item's documents carry its whole list.
+function replaceDocuments(state, p) {
+  const item = findItem(state, p.item_id);
+  if (!item || !Array.isArray(p.documents)) return RESYNC;
+  item.documents = p.documents;
+  return APPLIED;
+}
+
 function replaceAgenda(state, p) {
   if (!Array.isArray(p.agenda)) return RESYNC;
   state.agenda = p.agenda;
@@ -264,12 +272,8 @@ const HANDLERS = {
     item.state = p.state;
     return APPLIED;
   },
-  'agenda.documents': (state, p) => {
-    const item = findItem(state, p.item_id);
-    if (!item || !Array.isArray(p.documents)) return RESYNC;
-    item.documents = p.documents;
-    return APPLIED;
-  },
+  'agenda.documents': replaceDocuments,
+  'agenda.document_pdf': replaceDocuments, // an office file's PDF made (or not): the item's whole list
   // Structural changes renumber the tree: they carry the resulting agenda whole (events written before
   // this version did not: those bring a fresh snapshot).
   'agenda.added': replaceAgenda,

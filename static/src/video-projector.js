@@ -94,9 +94,15 @@ export class Projector {
     return !!holder && holder.seat_id === this.live.config.seat_id;
   }
 
-  pdfDocuments() {
+  /** What the picker lists: the PDFs, and the office files whose PDF is being made or could not be. */
+  pickerDocuments() {
     return flatAgenda(this.live.state).flatMap(({ node }) => node.documents || [])
-      .filter((d) => d.pdf); // PDFs, and office files made PDF on upload
+      .filter((d) => d.pdf || d.pdf_state === 'pending' || d.pdf_state === 'failed');
+  }
+
+  pickerLabel(d) {
+    const note = !d.pdf && { pending: this.s.pdf_pending, failed: this.s.pdf_failed }[d.pdf_state];
+    return note ? `${d.title} (${note})` : d.title;
   }
 
   // --- following the state -----------------------------------------------------------------------------
@@ -112,7 +118,7 @@ export class Projector {
       this.localPage = current.page;
     }
     const key = JSON.stringify([current, this.localPage, this.following, this.zoom, this.mayPresent(),
-      this.live.page === 'participant' ? null : this.pdfDocuments().map((d) => [d.id, d.title]),
+      this.live.page === 'participant' ? null : this.pickerDocuments().map((d) => [d.id, d.title, d.pdf, d.pdf_state]),
       this.failed, this.live.ui.errors, this.live.ui.pending]);
     if (key !== this.lastKey) {
       this.lastKey = key;
@@ -144,19 +150,22 @@ export class Projector {
   }
 
   picker(current) {
-    const documents = this.pdfDocuments();
+    const documents = this.pickerDocuments();
+    const shown = documents.filter((d) => d.pdf); // PDFs, and office files made PDF after upload
     if (!documents.length) return this.live.page === 'participant' ? null : h('p', { class: 'empty-line' }, this.s.projector_no_pdf);
-    const chosen = this.live.ui.drafts['projector-document'] || String(current ? current.document_id : documents[0].id);
+    const fallback = current ? current.document_id : (shown[0] || {}).id;
+    const chosen = this.live.ui.drafts['projector-document'] || String(fallback || '');
     return h('p', { class: 'projector-picker' },
       h('label', { for: 'f-projector-document' }, this.s.projector_choose), ' ',
       h('select', {
         id: 'f-projector-document', dataset: { key: 'projector-document' },
         onchange: (event) => { this.live.ui.drafts['projector-document'] = event.target.value; },
-      }, documents.map((d) => h('option', { value: String(d.id), selected: String(d.id) === chosen }, d.title))),
+      }, documents.map((d) => h('option', { value: String(d.id), selected: String(d.id) === chosen, disabled: !d.pdf },
+        this.pickerLabel(d)))),
       ' ',
       h('button', {
         type: 'button', class: 'primary', dataset: { key: 'projector-show' },
-        disabled: !!this.live.ui.pending['projector-show'],
+        disabled: !!this.live.ui.pending['projector-show'] || !shown.length,
         onclick: () => this.present(Number(this.live.ui.drafts['projector-document'] || chosen)),
       }, this.s.projector_show),
       current ? this.live.button('projector-stop', this.s.projector_stop, 'projector.stop', () => ({}), { className: 'danger' }) : null,

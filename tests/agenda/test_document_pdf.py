@@ -11,10 +11,11 @@ import shutil
 import pytest
 import sqlalchemy as sa
 
-from meetcore.agenda import services
+from meetcore.agenda import conversion_worker, services
 from meetcore.agenda.models import AgendaDocument
 from meetcore.agenda.tree import document_out
 from meetcore.extensions import db
+from meetcore.transaction import commit
 
 NO_OFFICE = "LibreOffice (Debian libreoffice-writer-nogui) is not installed"
 pytestmark = pytest.mark.skipif(shutil.which("soffice") is None, reason=NO_OFFICE)
@@ -75,7 +76,16 @@ def pdf_text_and_pages(pdf: bytes, tmp_path) -> tuple[str, int]:
 
 
 def only_document(meeting) -> AgendaDocument:
-    return db.session.scalars(sa.select(AgendaDocument).where(AgendaDocument.meeting_id == meeting.id)).one()
+    commit()  # a fresh read: the worker wrote from a session of its own
+    query = sa.select(AgendaDocument).where(AgendaDocument.meeting_id == meeting.id)
+    return db.session.scalars(query.execution_options(populate_existing=True)).one()
+
+
+def converted(app, meeting) -> AgendaDocument:
+    """The upload left the office file pending; the conversion worker's step makes its PDF."""
+    assert only_document(meeting).pdf_state == "pending"
+    assert conversion_worker.run_once(app) == 1
+    return only_document(meeting)
 
 
 def upload(client, meeting, item, data: bytes, name: str):
@@ -83,11 +93,13 @@ def upload(client, meeting, item, data: bytes, name: str):
     return client.post(url, data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
 
 
-def test_a_word_file_gets_a_pdf_the_projector_shows(as_secretariat, meeting, users, files_in_tmp, client):
+def test_a_word_file_gets_a_pdf_the_projector_shows(app, as_secretariat, meeting, users, files_in_tmp,
+                                                    client):  # fmt: skip
     item = services.add_item(meeting, {"title": "นโยบายเร่งด่วน"}, by=users["secretariat"])
     slides = word_file("นโยบาย ๙ เรื่องเร่งด่วน", "Social map")
     assert upload(as_secretariat, meeting, item, slides, "นโยบาย.docx").status_code == 302
-    document = only_document(meeting)
+    document = converted(app, meeting)
+    assert document.pdf_state == "ready"
     folder = files_in_tmp / "attachments" / "agenda"
     assert (folder / f"{document.storage_key}.pdf").read_bytes()[:5] == b"%PDF-"
     assert document_out(document)["pdf"] is True
@@ -117,12 +129,12 @@ def test_a_word_file_gets_a_pdf_the_projector_shows(as_secretariat, meeting, use
     ],
     ids=["slides", "sheet"],
 )  # fmt: skip
-def test_slides_and_sheets_get_a_pdf_of_every_page(as_secretariat, meeting, users, files_in_tmp, tmp_path,
-                                                  name, make, pages, words):  # fmt: skip
+def test_slides_and_sheets_get_a_pdf_of_every_page(app, as_secretariat, meeting, users, files_in_tmp,
+                                                  tmp_path, name, make, pages, words):  # fmt: skip
     """The chair's policy slides are PowerPoint more often than not: each slide is a page of the PDF."""
     item = services.add_item(meeting, {"title": "นโยบายเร่งด่วน"}, by=users["secretariat"])
     assert upload(as_secretariat, meeting, item, make(), name).status_code == 302
-    document = only_document(meeting)
+    document = converted(app, meeting)
     assert document_out(document)["pdf"] is True, "LibreOffice made no PDF (libreoffice-impress/calc-nogui?)"
     pdf = as_secretariat.get(f"/meetings/{meeting.id}/documents/{document.id}/pdf")
     text, made_pages = pdf_text_and_pages(pdf.data, tmp_path)
@@ -131,11 +143,13 @@ def test_slides_and_sheets_get_a_pdf_of_every_page(as_secretariat, meeting, user
         assert word in text.replace(",", ""), (word, text)
 
 
-def test_a_file_libreoffice_cannot_read_is_kept_without_a_pdf(as_secretariat, meeting, users, files_in_tmp):
+def test_a_file_libreoffice_cannot_read_is_kept_without_a_pdf(app, as_secretariat, meeting, users,
+                                                               files_in_tmp):  # fmt: skip
     item = services.add_item(meeting, {"title": "เรื่องอื่น ๆ"}, by=users["secretariat"])
     broken = b"PK\x03\x04" + b"\x00" * 200  # a zip's first bytes, then nothing LibreOffice can read
     assert upload(as_secretariat, meeting, item, broken, "เสียหาย.docx").status_code == 302
-    document = only_document(meeting)
-    assert document_out(document)["pdf"] is False
+    document = converted(app, meeting)
+    assert (document_out(document)["pdf"], document_out(document)["pdf_state"]) == (False, "failed")
+    assert as_secretariat.get(f"/meetings/{meeting.id}/documents/{document.id}").data == broken
     missing = as_secretariat.get(f"/meetings/{meeting.id}/documents/{document.id}/pdf")
     assert missing.status_code == 404

@@ -13,10 +13,11 @@ import io
 from datetime import timedelta
 
 import pytest
+from flask import current_app
 
 from meetcore.actions.carryover import carry_open_actions_into
 from meetcore.actions.services import create_action
-from meetcore.agenda import documents
+from meetcore.agenda import conversion_worker, documents
 from meetcore.agenda import services as agenda
 from meetcore.agenda.skeleton import copy_agenda_skeleton
 from meetcore.attendance import services as attendance
@@ -37,6 +38,7 @@ from tests.polls.conftest import site_socket  # noqa: F401  (fixture)
 from tests.starting import start_now
 
 PDF = b"%PDF-1.4\n% the projector's document\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+DOCX = b"PK\x03\x04" + b"\x00" * 200  # a Word file by its name and first bytes
 
 # Declared kinds no change below writes, each with why.
 NOT_REACHED = {
@@ -143,6 +145,15 @@ def _schedule_another(m: Meeting, number: int, start):
 def _add_document(m: Meeting) -> None:
     item = agenda.meeting_items(m.meeting.id)[2]
     m.ids["document"] = documents.add_document(item, io.BytesIO(PDF), "แผนงาน.pdf", by=m.secretariat).id
+
+
+def _convert_office_document(m: Meeting) -> None:
+    """An office file is filed, then the conversion worker's step makes its PDF (or, LibreOffice reading
+    nothing in it, marks it failed): either way every viewer is told (agenda.document_pdf)."""
+    item = agenda.meeting_items(m.meeting.id)[2]
+    documents.add_document(item, io.BytesIO(DOCX), "สไลด์.docx", by=m.secretariat)
+    commit()  # the upload's request
+    assert conversion_worker.run_once(current_app._get_current_object()) == 1
 
 
 def _minutes(m: Meeting) -> None:
@@ -263,6 +274,7 @@ CHANGES = [
     ),
     ("agenda: add again", _console(_add_items)),
     ("agenda: document", _console(_add_document)),
+    ("agenda: office document made PDF", _convert_office_document),
     ("agenda.set_current", lambda m: m.command("secretariat", "agenda.set_current", item_id=m.item(1))),
     (
         "agenda.mark_done",

@@ -1,0 +1,31 @@
+"""`meetcore agenda ...`: the conversion worker that makes office documents PDF (issue 16, item 4)."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+agenda_cli = AppGroup("agenda", help="Agenda documents.")
+
+
+@agenda_cli.command("convert")
+@click.option("--loop", is_flag=True, help="Keep running: a round every MEETCORE_AGENDA_PDF_INTERVAL s.")
+def convert(loop: bool) -> None:
+    """Make the PDF of every office document waiting for one (the conversion worker). A conversion left
+    unfinished by a worker that stopped is taken over once its lease runs out."""
+    from meetcore.agenda.conversion_worker import run_forever, run_once
+    from meetcore.mail.cli import stop_on_signals
+    from meetcore.mail.sender import StopRequest
+
+    app = current_app._get_current_object()
+    stop = StopRequest()
+    stop_on_signals(stop)
+    if loop:
+        click.echo("conversion worker running; stop with Ctrl-C or SIGTERM")
+        run_forever(app, stop=stop)
+        click.echo("conversion worker stopped")
+        return
+    converted = run_once(app, stop=stop)
+    stopped = "; asked to stop: the document in progress waits for the next worker" if stop.is_set() else ""
+    click.echo(f"{converted} document(s) taken up{stopped}")
