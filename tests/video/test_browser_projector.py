@@ -186,3 +186,97 @@ def test_the_console_board_shows_each_sites_line_live(server):
     finally:
         staff.close()
         seat.close()
+
+
+def hall_status(hall) -> str:
+    return hall.inner_text("#site-projector #projector-status")
+
+
+def test_the_provincial_hall_follows_the_presenter_and_catches_up_after_reconnecting(server):
+    """The hall's page (its site link, no account) shows the presenter's page, pages ahead from the keyboard
+    with its own zoom, and after its socket reconnects (a replay after a cut, then a fresh snapshot) shows
+    the presenter's page again and keeps following the events that come after."""
+    live, data = server
+    base, meeting_id = live.base_url, data.meeting_id
+    staff = LiveClient(live, {"api_token": data.api_token})
+    pages, title = 5, "แผนที่ทางสังคม"
+    try:
+        staff.call("meeting.start", {"meeting_id": meeting_id})  # unless a test above started it
+        with chromium() as browser:
+            errors: list[str] = []
+
+            def open_page(name: str):
+                page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="th-TH").new_page()
+                page.set_default_timeout(20_000)
+                page.on("pageerror", lambda error: errors.append(f"{name}: {error}"))
+                return page
+
+            console = open_page("console")
+            sign_in(console, base, data.secretariat[0])
+            console.goto(f"{base}/meetings/{meeting_id}/agenda/items/{data.items[1]}/edit")
+            upload = {"name": f"{title}.pdf", "mimeType": "application/pdf", "buffer": pdf_with_pages(pages)}
+            console.set_input_files("#document-file", files=[upload])
+            console.locator("#document-file").evaluate("input => input.form.requestSubmit()")
+            console.wait_for_url("**#documents")
+            console.goto(f"{base}/meetings/{meeting_id}/live")
+            wait_until(lambda: live_value(console, "live.state !== null && live.connected"),
+                       message="the console")  # fmt: skip
+
+            hall = open_page("hall")
+            hall.goto(f"{base}/site/{data.site_token}")
+            hall.locator("#site-projector:not([hidden])").wait_for()
+            wait_until(lambda: "ยังไม่มีเอกสารที่กำลังนำเสนอ" in hall_status(hall), message="nothing shown yet")
+            assert hall.locator("#site-projector [data-key=projector-show]").count() == 0  # it never presents
+
+            console.select_option("#f-projector-document", label=title)
+            console.click("[data-key=projector-show]")
+            wait_until(lambda: projector(hall, "p.shownPage") == 1, message="page 1 on the hall")
+            assert f"หน้า 1 จาก {pages}" in hall_status(hall)
+            assert title in hall.inner_text("#site-projector .projector-title")
+            console.click("[data-key=projector-next]")
+            wait_until(lambda: projector(hall, "p.shownPage") == 2, message="page 2 on the hall")
+
+            # Paging ahead from the keyboard, with nothing focused, as on a participant's page; its own zoom.
+            hall.evaluate("() => document.activeElement && document.activeElement.blur()")
+            hall.keyboard.press("ArrowRight")
+            wait_until(lambda: projector(hall, "p.shownPage") == 3, message="the hall's page ahead")
+            assert projector(hall, "p.following") is False and projector(hall, "p.presenterPage") == 2
+            hall.focus("#site-projector [data-key=projector-zoom-in]")
+            hall.keyboard.press("Enter")
+            wait_until(lambda: hall.get_attribute("#projector-canvas", "data-zoom") == "1.25",
+                       message="the hall's zoom")  # fmt: skip
+            assert console.get_attribute("#projector-canvas", "data-zoom") == "1"
+            hall.focus("#projector-follow")
+            hall.keyboard.press("Enter")
+            wait_until(lambda: projector(hall, "p.shownPage") == 2, message="following again")
+
+            # Cut off: the presenter turns two pages the hall does not hear; back online, it catches up.
+            hall_live = "window.meetcoreHall.connection"
+            joins = hall.evaluate(f"() => {hall_live}.counters.snapshots + {hall_live}.counters.replays")
+            hall.context.set_offline(True)
+            wait_until(lambda: not hall.evaluate(f"() => {hall_live}.connected"), message="the hall offline")
+            for number in (3, 4):  # each turn once the last one is known (a turn is "the page after this")
+                console.click("[data-key=projector-next]")
+                wait_until(lambda number=number: projector(console, "p.presenterPage") == number,
+                           message=f"the presenter's page {number}")  # fmt: skip
+            assert projector(hall, "p.shownPage") == 2
+            hall.context.set_offline(False)
+            wait_until(lambda: projector(hall, "p.shownPage") == 4, timeout=60,
+                       message="page 4 after the cut")  # fmt: skip
+
+            # A fresh snapshot on the next reconnect, then the events after it.
+            reconnect = f"() => {{ {hall_live}.wantSnapshot = true; {hall_live}.socket.io.engine.close(); }}"
+            hall.evaluate(reconnect)
+            wait_until(lambda: hall.evaluate(f"() => {hall_live}.counters.snapshots") >= 2, timeout=60,
+                       message="a fresh snapshot")  # fmt: skip
+            console.click("[data-key=projector-previous]")
+            wait_until(lambda: projector(hall, "p.shownPage") == 3, message="page 3 after the snapshot")
+            counters = hall.evaluate(f"() => {hall_live}.counters")
+            assert counters["snapshots"] + counters["replays"] >= joins + 2, counters
+            assert projector(hall, "p.fetches") == 1  # the document was fetched once, whatever the reconnects
+
+            console.click("[data-key=projector-stop]")
+            wait_until(lambda: hall.locator("#site-projector .projector-stage").is_hidden(), message="stop")
+            assert not errors, errors
+    finally:
+        staff.close()
