@@ -111,6 +111,9 @@ export class Projector {
   /** Called on every redraw of the live page: follow the presenter, redraw the controls when they changed. */
   update() {
     const current = this.current;
+    // A document that could not be opened is tried again when it is shown again later: a hall reads only
+    // the document being shown, so a fetch overtaken by the next document is refused.
+    if (this.failed !== null && (!current || current.document_id !== this.failed)) this.failed = null;
     if (!current) {
       this.localPage = null;
       this.following = true;
