@@ -64,30 +64,40 @@ def drawn_at(page, number: int):
     return projector(page, f"(p.renders.filter((r) => r.page === {number}).pop() || {{}}).at || null")
 
 
+def page_opener(browser, errors: list[str]):
+    """open_page(name): a laptop-sized Thai page in a context of its own, its script errors in `errors`."""
+
+    def open_page(name: str):
+        page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="th-TH").new_page()
+        page.set_default_timeout(20_000)
+        page.on("pageerror", lambda error: errors.append(f"{name}: {error}"))
+        return page
+
+    return open_page
+
+
+def file_pdf_then_open_console(console, base: str, meeting_id: int, item_id: int, name: str, pages: int):
+    """The secretariat files a PDF of `pages` pages under an agenda item, then opens the live console."""
+    console.goto(f"{base}/meetings/{meeting_id}/agenda/items/{item_id}/edit")
+    upload = {"name": name, "mimeType": "application/pdf", "buffer": pdf_with_pages(pages)}
+    console.set_input_files("#document-file", files=[upload])
+    console.locator("#document-file").evaluate("input => input.form.requestSubmit()")
+    console.wait_for_url("**#documents")
+    console.goto(f"{base}/meetings/{meeting_id}/live")
+    wait_until(lambda: live_value(console, "live.state !== null && live.connected"), message="the console")
+
+
 def test_the_presenter_turns_pages_and_two_provinces_follow(server):
     live, data = server
     base, meeting_id = live.base_url, data.meeting_id
     with chromium() as browser:
         errors: list[str] = []
-
-        def open_page(name: str):
-            context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="th-TH")
-            page = context.new_page()
-            page.set_default_timeout(20_000)
-            page.on("pageerror", lambda error: errors.append(f"{name}: {error}"))
-            return page
+        open_page = page_opener(browser, errors)
 
         # The secretariat files a six-page PDF under the first item, then starts the meeting.
         console = open_page("console")
         sign_in(console, base, data.secretariat[0])
-        console.goto(f"{base}/meetings/{meeting_id}/agenda/items/{data.items[0]}/edit")
-        upload = {"name": "นโยบายเร่งด่วน.pdf", "mimeType": "application/pdf", "buffer": pdf_with_pages(PAGES)}
-        console.set_input_files("#document-file", files=[upload])
-        console.locator("#document-file").evaluate("input => input.form.requestSubmit()")
-        console.wait_for_url("**#documents")
-        console.goto(f"{base}/meetings/{meeting_id}/live")
-        wait_until(lambda: live_value(console, "live.state !== null && live.connected"),
-                   message="the console")  # fmt: skip
+        file_pdf_then_open_console(console, base, meeting_id, data.items[0], "นโยบายเร่งด่วน.pdf", PAGES)
         console.click("[data-key=start]")
         wait_until(lambda: live_value(console, "live.state.meeting.status") == "live", message="the start")
 
@@ -204,23 +214,10 @@ def test_the_provincial_hall_follows_the_presenter_and_catches_up_after_reconnec
         staff.call("meeting.start", {"meeting_id": meeting_id})  # unless a test above started it
         with chromium() as browser:
             errors: list[str] = []
-
-            def open_page(name: str):
-                page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="th-TH").new_page()
-                page.set_default_timeout(20_000)
-                page.on("pageerror", lambda error: errors.append(f"{name}: {error}"))
-                return page
-
+            open_page = page_opener(browser, errors)
             console = open_page("console")
             sign_in(console, base, data.secretariat[0])
-            console.goto(f"{base}/meetings/{meeting_id}/agenda/items/{data.items[1]}/edit")
-            upload = {"name": f"{title}.pdf", "mimeType": "application/pdf", "buffer": pdf_with_pages(pages)}
-            console.set_input_files("#document-file", files=[upload])
-            console.locator("#document-file").evaluate("input => input.form.requestSubmit()")
-            console.wait_for_url("**#documents")
-            console.goto(f"{base}/meetings/{meeting_id}/live")
-            wait_until(lambda: live_value(console, "live.state !== null && live.connected"),
-                       message="the console")  # fmt: skip
+            file_pdf_then_open_console(console, base, meeting_id, data.items[1], f"{title}.pdf", pages)
 
             hall = open_page("hall")
             hall.goto(f"{base}/site/{data.site_token}")
@@ -233,8 +230,9 @@ def test_the_provincial_hall_follows_the_presenter_and_catches_up_after_reconnec
             wait_until(lambda: projector(hall, "p.shownPage") == 1, message="page 1 on the hall")
             assert f"หน้า 1 จาก {pages}" in hall_status(hall)
             assert title in hall.inner_text("#site-projector .projector-title")
-            console.click("[data-key=projector-next]")
+            started = console.evaluate(CLICK_NEXT)
             wait_until(lambda: projector(hall, "p.shownPage") == 2, message="page 2 on the hall")
+            print(f"\npage turn → drawn on the hall's page: {drawn_at(hall, 2) - started:.0f} ms")
 
             # Paging ahead from the keyboard, with nothing focused, as on a participant's page; its own zoom.
             hall.evaluate("() => document.activeElement && document.activeElement.blur()")
