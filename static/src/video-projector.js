@@ -85,7 +85,10 @@ export class Projector {
   build() {
     this.controls = h('div', { class: 'projector-controls' });
     this.canvas = h('canvas', { class: 'projector-canvas', id: 'projector-canvas', 'aria-hidden': 'true' });
-    this.stage = h('div', { class: 'projector-stage', hidden: true }, this.canvas);
+    // The stage scrolls at a larger zoom: it takes the focus, so the keyboard scrolls it too (named by the
+    // status line: "Page 2 of 5 ...").
+    this.stage = h('div', { class: 'projector-stage', hidden: true, tabindex: '0', role: 'region',
+      'aria-labelledby': 'projector-status' }, this.canvas);
     this.status = h('p', { class: 'projector-status', id: 'projector-status', role: 'status', 'aria-live': 'polite' });
     replaceContent(this.body, [this.controls, this.status, this.stage]);
   }

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.a11y.test_axe import BLOCKING, axe_violations, describe
+from tests.a11y.test_keyboard import CONTROLS, FROM_THE_TOP, tab_walk
 from tests.live.browsers import chromium, confirm_identity, live_value, prepare_reference, sign_in, wait_until
 from tests.live.servers import LiveClient, ServerProcess, scratch_database_url
 
@@ -202,6 +204,28 @@ def hall_status(hall) -> str:
     return hall.inner_text("#site-projector #projector-status")
 
 
+def hall_projector_accessible(browser, url: str) -> None:
+    """The hall's projector, a document shown: no serious or critical axe violation, and each of its
+    controls reached by Tab with its focus shown (tests/a11y; axe is injected, so CSP is bypassed here)."""
+    viewport = {"width": 1280, "height": 900}
+    page = browser.new_context(viewport=viewport, locale="th-TH", bypass_csp=True).new_page()
+    try:
+        page.goto(url)
+        wait_until(lambda: projector(page, "p.shownPage"), message="the hall's page drawn")
+        blocking = [v for v in axe_violations(page) if v["impact"] in BLOCKING]
+        assert not blocking, describe(blocking)
+        controls = page.evaluate(CONTROLS)
+        own = set(page.evaluate("() => [...document.querySelectorAll('#site-projector [data-a11y-key]')]"
+                                ".map((e) => e.dataset.a11yKey)"))  # fmt: skip
+        assert len(own) >= 5, own  # zoom out and in, previous and next page, the (scrolling) page itself
+        page.evaluate(FROM_THE_TOP)
+        landed = tab_walk(page, budget=2 * len(controls) + 20)
+        reached = {focus["key"]: focus for focus in landed if focus["key"] in own}
+        assert set(reached) == own and all(focus["ring"] for focus in reached.values()), landed
+    finally:
+        page.context.close()
+
+
 def test_the_provincial_hall_follows_the_presenter_and_catches_up_after_reconnecting(server):
     """The hall's page (its site link, no account) shows the presenter's page, pages ahead from the keyboard
     with its own zoom, and after its socket reconnects (a replay after a cut, then a fresh snapshot) shows
@@ -233,6 +257,8 @@ def test_the_provincial_hall_follows_the_presenter_and_catches_up_after_reconnec
             started = console.evaluate(CLICK_NEXT)
             wait_until(lambda: projector(hall, "p.shownPage") == 2, message="page 2 on the hall")
             print(f"\npage turn → drawn on the hall's page: {drawn_at(hall, 2) - started:.0f} ms")
+
+            hall_projector_accessible(browser, f"{base}/site/{data.site_token}")
 
             # Paging ahead from the keyboard, with nothing focused, as on a participant's page; its own zoom.
             hall.evaluate("() => document.activeElement && document.activeElement.blur()")
