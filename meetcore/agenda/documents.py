@@ -1,7 +1,8 @@
 """Documents of agenda items: the only writers of AgendaDocument rows, and the one check of who may read them.
 
 The secretariat files a document under an item until the meeting ends; everyone in the meeting reads it:
-staff accounts, a seat (its personal link, or the identity it confirmed) and a provincial hall's screen.
+staff accounts, a seat (its personal link, or the identity it confirmed) and a provincial hall's screen
+(whose site link opens only the document on the projector: meetcore.video.projector.open_pdf_for_hall).
 Every change appends "agenda.documents" with the item's whole list, so a live page simply replaces it.
 
 An office file is made PDF after the upload's commit, outside the meeting's lock, by the conversion worker

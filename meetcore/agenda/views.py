@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from meetcore.agenda import documents, services
 from meetcore.auth.permissions import can_edit, require_editor
 from meetcore.errors import Conflict, DomainError, InvalidInput, NotFound
+from meetcore.link_limits import link_limit
 from meetcore.meetings.services import get_meeting
 from meetcore.storage import StorageRefused
 from meetcore.transaction import refuse
@@ -305,5 +306,20 @@ def document_by_link(token: str, document_id: int):
     try:
         reader = seat_actor_from_token(token)
         return _document_response(documents.open_document(reader.meeting_id, document_id, reader=reader))
+    except DomainError as error:
+        return _refused(error)
+
+
+@bp.get("/site/<token>/documents/<int:document_id>/pdf")
+@link_limit()
+def hall_document_pdf(token: str, document_id: int):
+    """The projector's document for a provincial hall's screen, through its site link: only the document
+    being shown, while the meeting is in session (meetcore.video.projector.open_pdf_for_hall)."""
+    from meetcore.attendance.sites import site_actor_from_token
+    from meetcore.video.projector import open_pdf_for_hall
+
+    try:
+        reader = site_actor_from_token(token)
+        return _document_response(open_pdf_for_hall(reader.meeting_id, document_id, reader=reader))
     except DomainError as error:
         return _refused(error)

@@ -190,6 +190,14 @@ def site_actor_from_token(token: str) -> SiteActor:
                      site_link_id=link.id, attendee_name=None)  # fmt: skip
 
 
+def live_site_link(actor: SiteActor) -> SiteLink:
+    """The link a hall's screen acts through, read again now: a link withdrawn or expired since the screen
+    opened it is refused (SiteLinkRevoked / SiteLinkExpired)."""
+    link = db.session.get(SiteLink, actor.site_link_id, populate_existing=True)
+    SITE_LINKS.require_live(link)
+    return link
+
+
 @dataclass
 class SiteSeat:
     seat: Seat
@@ -257,8 +265,7 @@ def _site_link_of(meeting: Meeting, by) -> SiteLink | None:
     if isinstance(by, SiteActor):
         if by.meeting_id != meeting.id:
             raise PermissionDenied(_l("This link belongs to another meeting."))
-        link = db.session.get(SiteLink, by.site_link_id, populate_existing=True)
-        SITE_LINKS.require_live(link)
+        link = live_site_link(by)
         if link.meeting_id != meeting.id:
             raise PermissionDenied(_l("This link belongs to another meeting."))
         return link

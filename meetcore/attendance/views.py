@@ -43,6 +43,8 @@ from meetcore.polls.strings import poll_strings
 from meetcore.seats.links import SeatLinkExpired, SeatLinkRevoked, SeatLinkUnknown
 from meetcore.seats.services import seat_label
 from meetcore.transaction import refuse
+from meetcore.video.strings import projector_strings
+from meetcore.video.views import pdfjs_urls
 
 bp = Blueprint("attendance", __name__, cli_group=None)
 
@@ -213,7 +215,7 @@ def resend_code(token: str):
 
 # The Socket.IO browser client, where the live pages vendor it; without it the site page is a plain form.
 SOCKETIO_CLIENT = "dist/socket.io.min.js"
-SITE_VOTES_SCRIPT = "dist/site-votes.js"
+HALL_LIVE_SCRIPT = "dist/site-live.js"
 
 
 def _socketio_client() -> str | None:
@@ -225,16 +227,26 @@ def _site_page(token: str, link, meeting: Meeting, status: int = 200) -> Respons
     return _page("attendance/site.html", status=status, token=token, link=link, meeting=meeting,
                  seats=sites.site_seats(meeting, link.province_id), socketio_client=_socketio_client(),
                  open=meeting.status in policy.ATTENDING_STATUSES,
-                 votes_config=_site_votes_config(token, meeting))  # fmt: skip
+                 live_config=_hall_live_config(token, meeting))  # fmt: skip
 
 
-def _site_votes_config(token: str, meeting: Meeting) -> dict | None:
-    """The hall's votes (static/src/site-votes.js, meetcore/polls): each role ticked present votes."""
-    if not (Path(current_app.static_folder or "") / SITE_VOTES_SCRIPT).is_file():
+def _hall_pdf_url(token: str) -> str:
+    """Where the hall's projector fetches a document: the page puts the document's id for {document_id}."""
+    return url_for("agenda.hall_document_pdf", token=token, document_id=0).removesuffix("/0/pdf") + (
+        "/{document_id}/pdf"
+    )
+
+
+def _hall_live_config(token: str, meeting: Meeting) -> dict | None:
+    """The hall's live parts (static/src/site-live.js): its votes (meetcore/polls), each role ticked present
+    voting, and the projector (meetcore/video/projector.py), which it follows."""
+    if not (Path(current_app.static_folder or "") / HALL_LIVE_SCRIPT).is_file():
         return None
     locale = "en" if str(get_locale() or "th").startswith("en") else "th"
     return {"meeting_id": meeting.id, "site_token": token, "locale": locale,
-            "script": url_for("static", filename=SITE_VOTES_SCRIPT), "strings": poll_strings()}  # fmt: skip
+            "script": url_for("static", filename=HALL_LIVE_SCRIPT),
+            "urls": {**pdfjs_urls(), "projector_pdf": _hall_pdf_url(token)},
+            "strings": {**poll_strings(), **projector_strings()}}  # fmt: skip
 
 
 @bp.route("/site/<token>", methods=["GET", "POST"])

@@ -22,6 +22,8 @@ from meetcore.meetings.services import get_meeting
 from meetcore.polls.strings import poll_strings
 from meetcore.seats.labels import region_label
 from meetcore.seats.models import Seat
+from meetcore.video.strings import projector_strings
+from meetcore.video.views import pdfjs_urls
 
 bp = Blueprint("live", __name__)
 
@@ -163,7 +165,7 @@ def _strings() -> dict[str, str]:
         **poll_strings(),
         "saved": _("Saved."),
         "choose_item": _("Choose an agenda item first."),
-        **_projector_strings(),
+        **projector_strings(),
         **_quality_strings(),
     }
 
@@ -182,31 +184,6 @@ def _quality_strings() -> dict[str, str]:
         "quality_loss": _("loss %(loss)s"),
         "quality_rtt": _("round trip %(ms)s ms"),
         "quality_audio_only": _("audio only"),
-    }
-
-
-def _projector_strings() -> dict[str, str]:
-    """The projector's words (static/src/video-projector.js)."""
-    return {
-        "projector_nothing": _("No document is being shown."),
-        "projector_loading": _("Loading the document…"),
-        "projector_failed": _(
-            "The document could not be opened. Reload the page; if it happens again, ask the secretariat."
-        ),
-        "projector_no_pdf": _("No PDF document is filed under the agenda yet."),
-        "projector_choose": _("Document to show"),
-        "projector_show": _("Show to everyone"),
-        "projector_stop": _("Stop showing"),
-        "projector_presenter": _("Presenter's controls"),
-        "projector_previous": _("Previous page"),
-        "projector_next": _("Next page"),
-        "projector_page": _("Page"),
-        "projector_page_of": _("Page %(page)s of %(pages)s"),
-        "projector_ahead": _("the presenter is on page %(page)s"),
-        "projector_by": _("shown by %(name)s"),
-        "projector_follow": _("Follow the presenter"),
-        "projector_zoom_in": _("Zoom in"),
-        "projector_zoom_out": _("Zoom out"),
     }
 
 
@@ -262,10 +239,7 @@ def _config(meeting: Meeting, page: str, **extra) -> dict:
         "strings": _strings(),
         "regions": _regions(),
         "roles": _roles(locale),
-        "urls": {"board": url_for("seats.board", meeting_id=meeting.id),
-                 # Debian's pdf.js, loaded by the projector when a document is first shown
-                 "pdfjs": url_for("video.library", name="pdf.js"),
-                 "pdf_worker": url_for("video.library", name="pdf.worker.js")},
+        "urls": {"board": url_for("seats.board", meeting_id=meeting.id), **pdfjs_urls()},
         **extra,
     }
 

@@ -3,6 +3,10 @@ agenda document (a PDF) to everyone and turns its pages. Every page fetches the 
 it itself (Debian's pdf.js), so a page turn is one small live event (a few dozen bytes): a province on a
 weak line follows the slides in audio-only mode.
 
+A provincial hall's screen (its site link) reads only the PDF of the document being shown, while the meeting
+is in session (open_pdf_for_hall): the link is a shared screen's address, kept all meeting long, so it
+opens what everyone in the room sees and nothing more.
+
 The projector's state is the payload of the meeting's latest projector.* event (each event carries the
 state it results in), so it needs no table of its own and every app process reads the same state.
 """
@@ -12,8 +16,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from meetcore.agenda.documents import get_document
+from meetcore.actors import SiteActor
+from meetcore.agenda.documents import ReadableDocument, get_document, open_document
 from meetcore.agenda.files import pdf_of
+from meetcore.attendance.sites import live_site_link
 from meetcore.auth.permissions import STAFF
 from meetcore.errors import Conflict, InvalidInput, PermissionDenied
 from meetcore.eventlog.models import MeetingEvent
@@ -29,6 +35,14 @@ PAGE_LIMIT = 10_000
 class MayNotPresent(PermissionDenied):
     code = "projector_may_not_present"
     default_message = _l("Only the secretariat, the chair and whoever has the floor can show a document.")
+
+
+class NotOnProjector(PermissionDenied):
+    code = "projector_not_shown"
+    default_message = _l(
+        "This document is not being shown on the projector: a provincial hall's screen can open only the "
+        "document being shown."
+    )
 
 
 def projector_state(meeting_id: int) -> dict | None:
@@ -95,3 +109,20 @@ def stop_showing(meeting: Meeting, *, by) -> None:
     _check_presenter(meeting, by)
     if projector_state(meeting.id) is not None:
         record_event(meeting, "projector.stopped", {"projector": None}, by=by)
+
+
+def open_pdf_for_hall(meeting_id: int, document_id: int, *, reader) -> ReadableDocument:
+    """The PDF of the document on the projector now, for a provincial hall's screen of this meeting whose
+    link is still live; any other document, or any document once the meeting is no longer in session, is
+    refused."""
+    if not isinstance(reader, SiteActor):
+        raise PermissionDenied(_l("Only a provincial hall's screen opens documents through its site link."))
+    live_site_link(reader)  # withdrawn or expired since the screen opened the page
+    if reader.meeting_id != meeting_id:
+        raise PermissionDenied(_l("This link belongs to another meeting."))
+    meeting = db.session.get(Meeting, meeting_id)
+    _check_live(meeting)
+    shown = projector_state(meeting_id)
+    if shown is None or shown["document_id"] != document_id:
+        raise NotOnProjector()
+    return open_document(meeting_id, document_id, reader=reader, as_pdf=True)

@@ -117,6 +117,12 @@ def token(meeting_id: int):
         _meeting(meeting_id), by=actor, session=body.get("session")))  # fmt: skip
 
 
+def pdfjs_urls() -> dict[str, str]:
+    """Debian's pdf.js and its worker, which the projector loads when a document is first shown."""
+    return {"pdfjs": url_for("video.library", name="pdf.js"),
+            "pdf_worker": url_for("video.library", name="pdf.worker.js")}  # fmt: skip
+
+
 @bp.get("/video/lib/<name>")
 def library(name: str):
     path = BROWSER_LIBRARIES.get(name)

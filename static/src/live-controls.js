@@ -1,5 +1,5 @@
 // The controls every page that sends live commands draws them with (the live pages, live-client.js, and a
-// provincial hall's votes, site-votes.js): one command per control, its error or confirmation shown right
+// provincial hall's votes, site-live.js): one command per control, its error or confirmation shown right
 // after it. Mixed into the page's class; the page has `connection` (LiveConnection), `ui` ({errors, notes,
 // pending, drafts}), `config.locale` and `render()`.
 

@@ -10,6 +10,10 @@
 //   the focus is in the projector or nowhere (never in a text field);
 // * the canvas lives for the page's lifetime: a page turn redraws the canvas, never the section around it.
 //
+// Its host is a live page (live-client.js) or a provincial hall's screen (site-live.js), which follows and
+// never presents; the host gives `config.urls.projector_pdf` when its documents come from another address
+// (the hall's site link), with {document_id} in it.
+//
 // For tests: window.meetcoreProjector = {shownPage, presenterPage, following, fetches, renders}; `renders`
 // lists {page, at} where `at` is performance.timeOrigin + performance.now() when the page was drawn.
 
@@ -20,6 +24,8 @@ const ZOOMS = [0.5, 0.75, 1, 1.25, 1.5, 2, 3];
 const TYPING = new Set(['INPUT', 'TEXTAREA', 'SELECT']);
 // A document whose page count the presenter's browser did not give: the server allows up to its own limit.
 const PAGE_GUESS = 10000;
+// The staff's live pages: the server checks again who may present.
+const STAFF_PAGES = new Set(['console', 'chair']);
 
 function now() { return performance.timeOrigin + performance.now(); }
 
@@ -42,7 +48,7 @@ function loadPdfJs(urls) {
 }
 
 export class Projector {
-  /** `live`: the live page (static/src/live-client.js): its state, config, strings and commands. */
+  /** `live`: the page hosting it (live-client.js, site-live.js): its state, config, strings and commands. */
   constructor(live, body) {
     this.live = live;
     this.s = live.s;
@@ -79,7 +85,10 @@ export class Projector {
   build() {
     this.controls = h('div', { class: 'projector-controls' });
     this.canvas = h('canvas', { class: 'projector-canvas', id: 'projector-canvas', 'aria-hidden': 'true' });
-    this.stage = h('div', { class: 'projector-stage', hidden: true }, this.canvas);
+    // The stage scrolls at a larger zoom: it takes the focus, so the keyboard scrolls it too (named by the
+    // status line: "Page 2 of 5 ...").
+    this.stage = h('div', { class: 'projector-stage', hidden: true, tabindex: '0', role: 'region',
+      'aria-labelledby': 'projector-status' }, this.canvas);
     this.status = h('p', { class: 'projector-status', id: 'projector-status', role: 'status', 'aria-live': 'polite' });
     replaceContent(this.body, [this.controls, this.status, this.stage]);
   }
@@ -89,7 +98,8 @@ export class Projector {
   mayPresent() {
     const state = this.live.state;
     if (!state || state.meeting.status !== 'live') return false;
-    if (this.live.page !== 'participant') return true; // staff pages (the server checks again)
+    if (STAFF_PAGES.has(this.live.page)) return true;
+    if (this.live.page !== 'participant') return false; // a hall's screen follows
     const holder = state.floor && state.floor.holder;
     return !!holder && holder.seat_id === this.live.config.seat_id;
   }
@@ -110,6 +120,9 @@ export class Projector {
   /** Called on every redraw of the live page: follow the presenter, redraw the controls when they changed. */
   update() {
     const current = this.current;
+    // A document that could not be opened is tried again when it is shown again later: a hall reads only
+    // the document being shown, so a fetch overtaken by the next document is refused.
+    if (this.failed !== null && (!current || current.document_id !== this.failed)) this.failed = null;
     if (!current) {
       this.localPage = null;
       this.following = true;
@@ -118,7 +131,7 @@ export class Projector {
       this.localPage = current.page;
     }
     const key = JSON.stringify([current, this.localPage, this.following, this.zoom, this.mayPresent(),
-      this.live.page === 'participant' ? null : this.pickerDocuments().map((d) => [d.id, d.title, d.pdf, d.pdf_state]),
+      this.mayPresent() ? this.pickerDocuments().map((d) => [d.id, d.title, d.pdf, d.pdf_state]) : null,
       this.failed, this.live.ui.errors, this.live.ui.pending]);
     if (key !== this.lastKey) {
       this.lastKey = key;
@@ -275,7 +288,7 @@ export class Projector {
   open(documentId) {
     if (this.pdf && this.pdf.id === documentId) return Promise.resolve(this.pdf.proxy);
     if (this.loading && this.loading.id === documentId) return this.loading.promise;
-    const url = `/meetings/${this.live.meetingId}/documents/${documentId}/pdf`;
+    const url = this.documentUrl(documentId);
     const promise = loadPdfJs(this.live.config.urls).then(async (pdfjs) => {
       this.fetches += 1;
       const response = await fetch(url, { credentials: 'same-origin' });
@@ -290,6 +303,12 @@ export class Projector {
     this.loading = { id: documentId, promise };
     promise.catch(() => {}).finally(() => { if (this.loading && this.loading.promise === promise) this.loading = null; });
     return promise;
+  }
+
+  documentUrl(documentId) {
+    const template = this.live.config.urls && this.live.config.urls.projector_pdf;
+    if (template) return template.replace('{document_id}', String(documentId));
+    return `/meetings/${this.live.meetingId}/documents/${documentId}/pdf`;
   }
 
   show(documentId) {

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.a11y.test_axe import BLOCKING, axe_violations, describe
+from tests.a11y.test_keyboard import CONTROLS, FROM_THE_TOP, tab_walk
 from tests.live.browsers import chromium, confirm_identity, live_value, prepare_reference, sign_in, wait_until
 from tests.live.servers import LiveClient, ServerProcess, scratch_database_url
 
@@ -64,30 +66,40 @@ def drawn_at(page, number: int):
     return projector(page, f"(p.renders.filter((r) => r.page === {number}).pop() || {{}}).at || null")
 
 
+def page_opener(browser, errors: list[str]):
+    """open_page(name): a laptop-sized Thai page in a context of its own, its script errors in `errors`."""
+
+    def open_page(name: str):
+        page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="th-TH").new_page()
+        page.set_default_timeout(20_000)
+        page.on("pageerror", lambda error: errors.append(f"{name}: {error}"))
+        return page
+
+    return open_page
+
+
+def file_pdf_then_open_console(console, base: str, meeting_id: int, item_id: int, name: str, pages: int):
+    """The secretariat files a PDF of `pages` pages under an agenda item, then opens the live console."""
+    console.goto(f"{base}/meetings/{meeting_id}/agenda/items/{item_id}/edit")
+    upload = {"name": name, "mimeType": "application/pdf", "buffer": pdf_with_pages(pages)}
+    console.set_input_files("#document-file", files=[upload])
+    console.locator("#document-file").evaluate("input => input.form.requestSubmit()")
+    console.wait_for_url("**#documents")
+    console.goto(f"{base}/meetings/{meeting_id}/live")
+    wait_until(lambda: live_value(console, "live.state !== null && live.connected"), message="the console")
+
+
 def test_the_presenter_turns_pages_and_two_provinces_follow(server):
     live, data = server
     base, meeting_id = live.base_url, data.meeting_id
     with chromium() as browser:
         errors: list[str] = []
-
-        def open_page(name: str):
-            context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="th-TH")
-            page = context.new_page()
-            page.set_default_timeout(20_000)
-            page.on("pageerror", lambda error: errors.append(f"{name}: {error}"))
-            return page
+        open_page = page_opener(browser, errors)
 
         # The secretariat files a six-page PDF under the first item, then starts the meeting.
         console = open_page("console")
         sign_in(console, base, data.secretariat[0])
-        console.goto(f"{base}/meetings/{meeting_id}/agenda/items/{data.items[0]}/edit")
-        upload = {"name": "นโยบายเร่งด่วน.pdf", "mimeType": "application/pdf", "buffer": pdf_with_pages(PAGES)}
-        console.set_input_files("#document-file", files=[upload])
-        console.locator("#document-file").evaluate("input => input.form.requestSubmit()")
-        console.wait_for_url("**#documents")
-        console.goto(f"{base}/meetings/{meeting_id}/live")
-        wait_until(lambda: live_value(console, "live.state !== null && live.connected"),
-                   message="the console")  # fmt: skip
+        file_pdf_then_open_console(console, base, meeting_id, data.items[0], "นโยบายเร่งด่วน.pdf", PAGES)
         console.click("[data-key=start]")
         wait_until(lambda: live_value(console, "live.state.meeting.status") == "live", message="the start")
 
@@ -186,3 +198,109 @@ def test_the_console_board_shows_each_sites_line_live(server):
     finally:
         staff.close()
         seat.close()
+
+
+def hall_status(hall) -> str:
+    return hall.inner_text("#site-projector #projector-status")
+
+
+def hall_projector_accessible(browser, url: str) -> None:
+    """The hall's projector, a document shown: no serious or critical axe violation, and each of its
+    controls reached by Tab with its focus shown (tests/a11y; axe is injected, so CSP is bypassed here)."""
+    viewport = {"width": 1280, "height": 900}
+    page = browser.new_context(viewport=viewport, locale="th-TH", bypass_csp=True).new_page()
+    try:
+        page.goto(url)
+        wait_until(lambda: projector(page, "p.shownPage"), message="the hall's page drawn")
+        blocking = [v for v in axe_violations(page) if v["impact"] in BLOCKING]
+        assert not blocking, describe(blocking)
+        controls = page.evaluate(CONTROLS)
+        own = set(page.evaluate("() => [...document.querySelectorAll('#site-projector [data-a11y-key]')]"
+                                ".map((e) => e.dataset.a11yKey)"))  # fmt: skip
+        assert len(own) >= 5, own  # zoom out and in, previous and next page, the (scrolling) page itself
+        page.evaluate(FROM_THE_TOP)
+        landed = tab_walk(page, budget=2 * len(controls) + 20)
+        reached = {focus["key"]: focus for focus in landed if focus["key"] in own}
+        assert set(reached) == own and all(focus["ring"] for focus in reached.values()), landed
+    finally:
+        page.context.close()
+
+
+def test_the_provincial_hall_follows_the_presenter_and_catches_up_after_reconnecting(server):
+    """The hall's page (its site link, no account) shows the presenter's page, pages ahead from the keyboard
+    with its own zoom, and after its socket reconnects (a replay after a cut, then a fresh snapshot) shows
+    the presenter's page again and keeps following the events that come after."""
+    live, data = server
+    base, meeting_id = live.base_url, data.meeting_id
+    staff = LiveClient(live, {"api_token": data.api_token})
+    pages, title = 5, "แผนที่ทางสังคม"
+    try:
+        staff.call("meeting.start", {"meeting_id": meeting_id})  # unless a test above started it
+        with chromium() as browser:
+            errors: list[str] = []
+            open_page = page_opener(browser, errors)
+            console = open_page("console")
+            sign_in(console, base, data.secretariat[0])
+            file_pdf_then_open_console(console, base, meeting_id, data.items[1], f"{title}.pdf", pages)
+
+            hall = open_page("hall")
+            hall.goto(f"{base}/site/{data.site_token}")
+            hall.locator("#site-projector:not([hidden])").wait_for()
+            wait_until(lambda: "ยังไม่มีเอกสารที่กำลังนำเสนอ" in hall_status(hall), message="nothing shown yet")
+            assert hall.locator("#site-projector [data-key=projector-show]").count() == 0  # it never presents
+
+            console.select_option("#f-projector-document", label=title)
+            console.click("[data-key=projector-show]")
+            wait_until(lambda: projector(hall, "p.shownPage") == 1, message="page 1 on the hall")
+            assert f"หน้า 1 จาก {pages}" in hall_status(hall)
+            assert title in hall.inner_text("#site-projector .projector-title")
+            started = console.evaluate(CLICK_NEXT)
+            wait_until(lambda: projector(hall, "p.shownPage") == 2, message="page 2 on the hall")
+            print(f"\npage turn → drawn on the hall's page: {drawn_at(hall, 2) - started:.0f} ms")
+
+            hall_projector_accessible(browser, f"{base}/site/{data.site_token}")
+
+            # Paging ahead from the keyboard, with nothing focused, as on a participant's page; its own zoom.
+            hall.evaluate("() => document.activeElement && document.activeElement.blur()")
+            hall.keyboard.press("ArrowRight")
+            wait_until(lambda: projector(hall, "p.shownPage") == 3, message="the hall's page ahead")
+            assert projector(hall, "p.following") is False and projector(hall, "p.presenterPage") == 2
+            hall.focus("#site-projector [data-key=projector-zoom-in]")
+            hall.keyboard.press("Enter")
+            wait_until(lambda: hall.get_attribute("#projector-canvas", "data-zoom") == "1.25",
+                       message="the hall's zoom")  # fmt: skip
+            assert console.get_attribute("#projector-canvas", "data-zoom") == "1"
+            hall.focus("#projector-follow")
+            hall.keyboard.press("Enter")
+            wait_until(lambda: projector(hall, "p.shownPage") == 2, message="following again")
+
+            # Cut off: the presenter turns two pages the hall does not hear; back online, it catches up.
+            hall_live = "window.meetcoreHall.connection"
+            joins = hall.evaluate(f"() => {hall_live}.counters.snapshots + {hall_live}.counters.replays")
+            hall.context.set_offline(True)
+            wait_until(lambda: not hall.evaluate(f"() => {hall_live}.connected"), message="the hall offline")
+            for number in (3, 4):  # each turn once the last one is known (a turn is "the page after this")
+                console.click("[data-key=projector-next]")
+                wait_until(lambda number=number: projector(console, "p.presenterPage") == number,
+                           message=f"the presenter's page {number}")  # fmt: skip
+            assert projector(hall, "p.shownPage") == 2
+            hall.context.set_offline(False)
+            wait_until(lambda: projector(hall, "p.shownPage") == 4, timeout=60,
+                       message="page 4 after the cut")  # fmt: skip
+
+            # A fresh snapshot on the next reconnect, then the events after it.
+            reconnect = f"() => {{ {hall_live}.wantSnapshot = true; {hall_live}.socket.io.engine.close(); }}"
+            hall.evaluate(reconnect)
+            wait_until(lambda: hall.evaluate(f"() => {hall_live}.counters.snapshots") >= 2, timeout=60,
+                       message="a fresh snapshot")  # fmt: skip
+            console.click("[data-key=projector-previous]")
+            wait_until(lambda: projector(hall, "p.shownPage") == 3, message="page 3 after the snapshot")
+            counters = hall.evaluate(f"() => {hall_live}.counters")
+            assert counters["snapshots"] + counters["replays"] >= joins + 2, counters
+            assert projector(hall, "p.fetches") == 1  # the document was fetched once, whatever the reconnects
+
+            console.click("[data-key=projector-stop]")
+            wait_until(lambda: hall.locator("#site-projector .projector-stage").is_hidden(), message="stop")
+            assert not errors, errors
+    finally:
+        staff.close()

@@ -119,3 +119,89 @@ def test_only_pdf_documents_of_the_meeting(live_meeting, document, users, as_sec
     assert missing["error"]["code"] == "not_found"
     assert staff.emit("projector.show", {"meeting_id": live_meeting.id, "document_id": "1"},
                       callback=True)["error"]["code"] == "invalid_input"  # fmt: skip
+
+
+# --- a provincial hall's screen reads the document being shown, through its site link ------------------
+
+
+def hall_link(meeting, users, province: str = "TH-50") -> str:
+    from meetcore.attendance.sites import issue_site_link
+
+    token = issue_site_link(meeting, {"province_code": province}, by=users["secretariat"]).token
+    db.session.commit()  # the test is the entry point
+    return token
+
+
+def hall_fetch(client, token: str, document_id: int):
+    return client.get(f"/site/{token}/documents/{document_id}/pdf")
+
+
+def refused_with(response, status: int, message: str) -> None:
+    text = response.get_data(as_text=True)
+    assert response.status_code == status, (response.status_code, text[:300])
+    assert "application/pdf" not in response.content_type and message in text, text[:2000]
+
+
+def test_a_halls_screen_reads_only_the_document_being_shown(live_meeting, document, users, client):
+    from meetcore.agenda.documents import add_document
+    from meetcore.agenda.models import AgendaItem
+    from meetcore.video.projector import show_document, stop_showing
+
+    token = hall_link(live_meeting, users)
+    item = db.session.get(AgendaItem, document.agenda_item_id)
+    other = add_document(item, io.BytesIO(PDF.replace(b"slides", b"budget")), "งบประมาณ.pdf",
+                         by=users["secretariat"])  # fmt: skip
+    db.session.commit()
+    not_shown = "จอของห้องประชุมศาลากลางจังหวัดเปิดได้เฉพาะเอกสารที่กำลังนำเสนอ"
+    refused_with(hall_fetch(client, token, document.id), 403, not_shown)  # nothing is shown yet
+
+    show_document(live_meeting, document.id, pages=1, by=users["secretariat"])
+    db.session.commit()
+    shown = hall_fetch(client, token, document.id)
+    assert shown.status_code == 200 and shown.content_type == "application/pdf"
+    assert shown.get_data() == PDF and "no-store" in shown.headers["Cache-Control"]
+    refused_with(hall_fetch(client, token, other.id), 403, not_shown)  # filed, but not on the projector
+    refused_with(hall_fetch(client, "not-a-site-link", document.id), 403, "ลิงก์")
+
+    stop_showing(live_meeting, by=users["secretariat"])
+    db.session.commit()
+    refused_with(hall_fetch(client, token, document.id), 403, not_shown)
+
+
+def test_a_hall_of_another_meeting_or_a_withdrawn_link_reads_nothing(live_meeting, document, users, client):
+    from meetcore.attendance.sites import SiteLinkRevoked, revoke_site_links, site_actor_from_token
+    from meetcore.errors import PermissionDenied
+    from meetcore.meetings.services import start_meeting
+    from meetcore.video.projector import open_pdf_for_hall, show_document
+    from tests.video.conftest import schedule
+
+    show_document(live_meeting, document.id, pages=1, by=users["secretariat"])
+    token = hall_link(live_meeting, users)
+    elsewhere = start_meeting(schedule(users, "การประชุมอีกคณะหนึ่ง", 2), by=users["secretariat"])
+    other_hall = hall_link(elsewhere, users)
+    # The other meeting's hall asks for this meeting's document: its own projector shows nothing.
+    refused_with(hall_fetch(client, other_hall, document.id), 403, "เอกสารนี้ไม่ได้กำลังนำเสนออยู่")
+    # Its screen, asking the service for this meeting's document by id, is told the link is another's.
+    with pytest.raises(PermissionDenied) as refused:
+        open_pdf_for_hall(live_meeting.id, document.id, reader=site_actor_from_token(other_hall))
+    assert str(refused.value.message) == "ลิงก์นี้เป็นของการประชุมอื่น"
+    assert hall_fetch(client, token, document.id).status_code == 200
+
+    screen = site_actor_from_token(token)  # a screen that opened its page before the link was withdrawn
+    revoke_site_links(live_meeting, "TH-50", by=users["secretariat"])
+    db.session.commit()
+    withdrawn = "ลิงก์ห้องประชุมจังหวัดนี้ถูกเพิกถอนแล้ว"
+    refused_with(hall_fetch(client, token, document.id), 410, withdrawn)
+    with pytest.raises(SiteLinkRevoked):
+        open_pdf_for_hall(live_meeting.id, document.id, reader=screen)
+
+
+def test_a_hall_reads_nothing_once_the_meeting_has_ended(live_meeting, document, users, client):
+    from meetcore.meetings.services import end_meeting
+    from meetcore.video.projector import show_document
+
+    show_document(live_meeting, document.id, pages=1, by=users["secretariat"])
+    token = hall_link(live_meeting, users)
+    end_meeting(live_meeting, by=users["secretariat"])
+    db.session.commit()
+    refused_with(hall_fetch(client, token, document.id), 409, "นำเสนอเอกสารได้เฉพาะระหว่างการประชุม")
