@@ -20,7 +20,6 @@ restarted app process left unfinished.
 from __future__ import annotations
 
 import logging
-import secrets
 import threading
 from datetime import timedelta
 
@@ -36,6 +35,7 @@ from meetcore.agenda.models import AgendaDocument
 from meetcore.database import utcnow
 from meetcore.extensions import db
 from meetcore.transaction import unit_of_work
+from meetcore.workers import claim_first, drain, run_rounds
 
 log = logging.getLogger(__name__)
 
@@ -56,23 +56,13 @@ def _claimable():
 
 def claim_next(token: str, document_id: int | None = None) -> int | None:
     """One pending document claimed for this worker (committed at once), or None when nothing waits."""
-    with unit_of_work():
-        candidates = sa.select(AgendaDocument.id).where(_claimable()).order_by(AgendaDocument.id)
-        if document_id is not None:
-            candidates = candidates.where(AgendaDocument.id == document_id)
-        for candidate in db.session.scalars(candidates).all():
-            claimed = db.session.execute(
-                sa.update(AgendaDocument)
-                .where(AgendaDocument.id == candidate, _claimable())
-                .values(
-                    pdf_claimed_by=token,
-                    pdf_claimed_at=utcnow(),
-                    pdf_attempts=AgendaDocument.pdf_attempts + 1,
-                )
-            )
-            if claimed.rowcount == 1:  # another worker may have claimed it between the two statements
-                return candidate
-    return None
+    claim = {
+        "pdf_claimed_by": token,
+        "pdf_claimed_at": utcnow(),
+        "pdf_attempts": AgendaDocument.pdf_attempts + 1,
+    }
+    only = None if document_id is None else AgendaDocument.id == document_id
+    return claim_first(AgendaDocument, _claimable(), claim, only)
 
 
 def _give_back(document_id: int, token: str) -> None:
@@ -112,31 +102,15 @@ def convert_document(document_id: int, token: str, stop=None) -> bool:
 
 def run_once(app: Flask, *, document_id: int | None = None, stop=None) -> int:
     """Convert every document waiting (or only this one); the number converted or failed."""
-    token = secrets.token_hex(8)
-    count = 0
-    with app.app_context():
-        try:
-            while not (stop and stop.is_set()):
-                claimed = claim_next(token, document_id)
-                if claimed is None:
-                    break
-                convert_document(claimed, token, stop)
-                count += 1
-        finally:
-            db.session.remove()
-    return count
+    return drain(app, lambda token: claim_next(token, document_id),
+                 lambda claimed, token: convert_document(claimed, token, stop), stop)  # fmt: skip
 
 
 def run_forever(app: Flask, *, interval: float | None = None, stop=None) -> None:
     """`meetcore agenda convert --loop`: a round every interval; a failing round is logged, not fatal."""
-    stop = stop or threading.Event()
     interval = interval if interval is not None else float(app.config["MEETCORE_AGENDA_PDF_INTERVAL"])
-    while not stop.is_set():
-        try:
-            run_once(app, stop=stop)
-        except Exception:  # keep the worker alive; the next round retries
-            log.exception("conversion worker round failed")
-        stop.wait(interval)
+    stop = stop or threading.Event()
+    run_rounds(lambda: run_once(app, stop=stop), interval, "conversion worker", stop)
 
 
 @signals.document_to_convert.connect

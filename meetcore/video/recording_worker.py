@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 import subprocess
 import tempfile
 import threading
@@ -46,6 +45,7 @@ from meetcore.video.composition import (
 from meetcore.video.models import RecordingBuild, VideoRecording
 from meetcore.video.recordings import process_recordings
 from meetcore.video.services import meeting_ended, room_of
+from meetcore.workers import claim_first, drain, run_rounds
 
 log = logging.getLogger(__name__)
 
@@ -93,26 +93,10 @@ def _claimable():
 
 def claim_next(token: str, meeting_id: int | None = None) -> int | None:
     """One build claimed for this worker (committed at once), or None when nothing waits."""
-    with unit_of_work():
-        candidates = sa.select(RecordingBuild.id).where(_claimable()).order_by(RecordingBuild.id)
-        if meeting_id is not None:
-            candidates = candidates.where(RecordingBuild.meeting_id == meeting_id)
-        for build_id in db.session.scalars(candidates).all():
-            claimed = db.session.execute(
-                sa.update(RecordingBuild)
-                .where(RecordingBuild.id == build_id, _claimable())
-                .values(
-                    state="processing",
-                    claimed_by=token,
-                    claimed_at=utcnow(),
-                    progress=0,
-                    error=None,
-                    attempts=RecordingBuild.attempts + 1,
-                )
-            )
-            if claimed.rowcount == 1:  # another worker may have claimed it between the two statements
-                return build_id
-    return None
+    claim = {"state": "processing", "claimed_by": token, "claimed_at": utcnow(), "progress": 0, "error": None,
+             "attempts": RecordingBuild.attempts + 1}  # fmt: skip
+    only = None if meeting_id is None else RecordingBuild.meeting_id == meeting_id
+    return claim_first(RecordingBuild, _claimable(), claim, only)
 
 
 def _ours(build_id: int, token: str):
@@ -263,31 +247,15 @@ def build_recording(app: Flask, build_id: int, token: str, stop=None) -> None:
 
 def run_once(app: Flask, *, meeting_id: int | None = None, stop: threading.Event | None = None) -> int:
     """Build every recording waiting (or only this meeting's); the number built or failed."""
-    token = secrets.token_hex(8)
-    count = 0
-    with app.app_context():
-        try:
-            while not (stop and stop.is_set()):
-                build_id = claim_next(token, meeting_id)
-                if build_id is None:
-                    break
-                build_recording(app, build_id, token, stop)
-                count += 1
-        finally:
-            db.session.remove()
-    return count
+    return drain(app, lambda token: claim_next(token, meeting_id),
+                 lambda build_id, token: build_recording(app, build_id, token, stop), stop)  # fmt: skip
 
 
 def run_forever(app: Flask, *, interval: float | None = None, stop: threading.Event | None = None) -> None:
     """`meetcore video compose --loop`: a round every interval; a failing round is logged, not fatal."""
-    stop = stop or threading.Event()
     interval = interval if interval is not None else float(app.config["MEETCORE_VIDEO_RECORDING_INTERVAL"])
-    while not stop.is_set():
-        try:
-            run_once(app, stop=stop)
-        except Exception:  # keep the worker alive; the next round retries
-            log.exception("recording worker round failed")
-        stop.wait(interval)
+    stop = stop or threading.Event()
+    run_rounds(lambda: run_once(app, stop=stop), interval, "recording worker", stop)
 
 
 # --- after the meeting ---------------------------------------------------------------------------------
