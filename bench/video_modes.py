@@ -21,14 +21,15 @@ For each mode, over a window (default 30 s), what A's page receives, in kbit/s:
 - the live connection: the Socket.IO frames' payload (Network.webSocketFrameReceived) and, on the line,
   that plus 56 bytes per frame (websocket header and TCP/IPv4 with timestamps; an upper bound: several frames
   can share a segment);
-- HTTP responses (Network.loadingFinished, bytes as transferred): in the projector mode, the one-time
+- Janus's HTTP API (janus.js's long polls and the answers to its requests: signalling, no media), and the
+  app's HTTP responses (Network.loadingFinished, bytes as transferred): in the projector mode, the one-time
   fetches when the document is first shown (pdf.js, the PDF; pdf.js's worker is fetched by a worker, out of
   the page's sight, so its size is taken from its response's Content-Length) are reported apart, with how
   long they take on a line of --line-kbits.
 
 It then says whether a site on a --line-kbits (default 256) line follows the slides in audio-only mode: the
 projector mode's total on the line within the line's rate, every page turn drawn on A's page, and how long
-the first show's one-time fetch takes on that line.
+the first show's one-time fetch takes on that line (idle, and beside the audio-only mode's own traffic).
 
     sudo .venv/bin/python bench/video_modes.py                    # 30 s per mode, a page every 5 s
     sudo .venv/bin/python bench/video_modes.py --window 60 --turn-every 3 --json modes.json
@@ -324,10 +325,14 @@ def modes(stage, args) -> dict:
 def verdict(results: dict, line: int) -> dict:
     mode = results["projector_audio_only"]
     follows = mode["total_line_kbit_s"] <= line and mode["drawn"] >= mode["turns"] and mode["fetches"] == 1
+    headroom = line - results["audio_only"]["total_line_kbit_s"]  # what the audio leaves for the fetch
     return {
         "follows_slides_on_line": follows,
         "headroom_kbit_s": line - mode["total_line_kbit_s"],
         "first_show_seconds": results["first_show"]["seconds_on_line"],
+        "first_show_seconds_beside_audio": results["first_show"]["bytes"] * 8 / (headroom * 1000)
+        if headroom > 0
+        else None,
     }
 
 
@@ -342,7 +347,8 @@ def inner(args) -> int:
         log(
             f"a site on a {args.line_kbits} kbit/s line follows the slides in audio-only mode: "
             f"{'YES' if v['follows_slides_on_line'] else 'NO'} ({v['headroom_kbit_s']:.0f} kbit/s to spare); "
-            f"the first show's one-time fetch takes {v['first_show_seconds']:.0f} s on that line"
+            f"the first show's one-time fetch takes {v['first_show_seconds']:.0f} s on that line idle, "
+            f"{v['first_show_seconds_beside_audio'] or float('inf'):.0f} s beside the audio"
         )
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=2, ensure_ascii=False))
