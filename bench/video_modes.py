@@ -310,21 +310,35 @@ def modes(stage, args) -> dict:
     presenter = Presenter(staff, data.meeting_id, args.pages, args.turn_every)
     log(f"projector + audio only: a page turned every {args.turn_every:g} s ({args.window:.0f} s)")
     results["projector_audio_only"] = measure(a, traffic, args.window, every=presenter)
-    wait_until(lambda: projector(a, "p.shownPage") == presenter.page, message="A on the presenter's page")
+    caught_up = caught_up_with(a, presenter.page)
     drawn = len(projector(a, "p.renders")) - drawn_before
+    state = projector(a, "{shown: p.shownPage, presenter: p.presenterPage, following: p.following}")
     results["projector_audio_only"].update(
-        turns=presenter.turns, drawn=drawn, fetches=projector(a, "p.fetches")
-    )
+        turns=presenter.turns, drawn=drawn, fetches=projector(a, "p.fetches"), caught_up=caught_up,
+        last_turn=presenter.page, page_a=state,
+    )  # fmt: skip
     show("projector + audio only", results["projector_audio_only"])
-    log(f"  {presenter.turns} page turns, {drawn} pages drawn on A's page, document fetched "
-        f"{results['projector_audio_only']['fetches']} time(s)")  # fmt: skip
+    fetches = results["projector_audio_only"]["fetches"]
+    log(f"  {presenter.turns} page turns (the last to page {presenter.page}), {drawn} pages drawn on A's "
+        f"page, document fetched {fetches} time(s); A's page: {state}")  # fmt: skip
     results["verdict"] = verdict(results, args.line_kbits)
     return results
 
 
+def caught_up_with(page, number: int, timeout: float = 30) -> bool:
+    """Whether A's page shows the presenter's last page within `timeout` s (a liveness wait: a bench reports
+    a page left behind rather than stopping)."""
+    try:
+        wait_until(lambda: projector(page, "p.shownPage") == number, timeout=timeout, message="A on the page")
+    except AssertionError:
+        return False
+    return True
+
+
 def verdict(results: dict, line: int) -> dict:
     mode = results["projector_audio_only"]
-    follows = mode["total_line_kbit_s"] <= line and mode["drawn"] >= mode["turns"] and mode["fetches"] == 1
+    follows = (mode["total_line_kbit_s"] <= line and mode["caught_up"] and mode["drawn"] >= mode["turns"]
+               and mode["fetches"] == 1)  # fmt: skip
     headroom = line - results["audio_only"]["total_line_kbit_s"]  # what the audio leaves for the fetch
     return {
         "follows_slides_on_line": follows,
