@@ -8,8 +8,9 @@ on loopback, and prints:
 
 1. one process, N participants (default 2,000; several connections per seat): the delay from the driver's
    send to each participant's receipt of an agenda change (agenda.set_current -> agenda.current) and of a
-   minutes update (minutes.update -> the numbered minutes.text readers get), p50 / p99 / max over R rounds;
-   the server's CPU time per broadcast (psutil) and its memory per connection;
+   minutes update (minutes.update -> the numbered minutes.text readers get) and of a projector page turn
+   (projector.turn -> projector.turned, an agenda PDF shown by the secretariat), p50 / p99 / max over R
+   rounds; the server's CPU time per broadcast (psutil) and its memory per connection;
 2. the bare python-socketio baseline (bench/live_baseline_server.py) with the same clients, the same
    payloads and the same rounds, and the protocol's cost per delivery relative to it;
 3. the same fan-out across two processes sharing Redis (clients split between them, driver on the first);
@@ -19,6 +20,7 @@ on loopback, and prints:
     .venv/bin/python bench/live_fanout.py                     # full size: 2,000 clients, 20 rounds
     .venv/bin/python bench/live_fanout.py --clients 500       # quick check
     .venv/bin/python bench/live_fanout.py --database-url postgresql://postgres@127.0.0.1:5432/bench
+    .venv/bin/python bench/live_fanout.py --kinds projector --skip redis --skip burst   # page turns only
 
 See docs/performance.md ("Live fan-out") for what is measured, the figures and the targets. Bounded in
 count and time, loopback only; it stops by itself and stops every process it started.
@@ -57,6 +59,9 @@ TARGET_CPU_MS_PER_JOIN = 3.0
 EXPECT_TIMEOUT = 20.0  # seconds a round waits for every client before counting the missing
 BASELINE_SEQ = 10_000_000  # seq numbers of the baseline's messages (never a meeting's)
 MINUTES_LINE = "ที่ประชุมรับทราบความคืบหน้าการจัดทำแผนที่ทางสังคมของจังหวัด รอบที่ {}"
+PROJECTOR_PAGES = 40  # the slides the secretariat shows: a policy deck of 40 pages
+# The kinds of change the one-process phase broadcasts, by name: what the participants receive.
+KINDS = {"agenda": "agenda change", "minutes": "minutes update", "projector": "projector page turn"}
 
 
 def log(message: str) -> None:
@@ -82,6 +87,7 @@ class Meeting:
     token: str
     seats: list[tuple[int, str]]  # (seat id, personal link token), in roster order
     items: list[int]  # agenda item ids, in agenda order
+    document_id: int  # the agenda PDF the projector shows
 
 
 def prepare(database_url: str | None, workdir: Path) -> Meeting:
@@ -118,6 +124,7 @@ def prepare(database_url: str | None, workdir: Path) -> Meeting:
         user = create_user("bench.live@example.org", role="secretariat", display_name="Live bench")
         token = create_api_token(user, label="bench/live_fanout.py")
         meeting = db.session.get(MeetingRow, loaded["next_meeting_id"])
+        document = add_slides(meeting, by=user)
         start_meeting(meeting, by=user)
         # The reference meeting is today: its links' default expiry (end + 12 h) may be near or past.
         expires_at = datetime.now(UTC) + timedelta(days=1)
@@ -127,10 +134,26 @@ def prepare(database_url: str | None, workdir: Path) -> Meeting:
         ]
         db.session.commit()
         items = [node["item"].id for node, _depth in walk(public_tree(meeting.id))]
-        result = Meeting(app, url, meeting.id, token, seats, items)
+        result = Meeting(app, url, meeting.id, token, seats, items, document.id)
         db.session.remove()
         db.engine.dispose()
     return result
+
+
+def add_slides(meeting, *, by):
+    """The policy slides, a PDF of PROJECTOR_PAGES pages, filed under the first agenda item (the page turns
+    never read it: the server sends the page number, each browser draws the page from its own copy)."""
+    import io
+
+    from meetcore.agenda.documents import add_document
+    from meetcore.agenda.services import public_tree, walk
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tests' PDF maker
+    from tests.video.test_browser_projector import pdf_with_pages
+
+    first = next(node["item"] for node, _depth in walk(public_tree(meeting.id)))
+    slides = io.BytesIO(pdf_with_pages(PROJECTOR_PAGES))
+    return add_document(first, slides, "นโยบายเร่งด่วน.pdf", by=by)
 
 
 def create_database(url: str) -> None:
@@ -494,6 +517,28 @@ def minutes_sender(driver: Driver, meeting: Meeting, writer: MinutesWriter, temp
     return send
 
 
+def projector_sender(driver: Driver, meeting: Meeting, templates: dict):
+    """The secretariat's page turns: the agenda PDF is put on the projector at the first call, then each
+    round turns to the next page (after the last, back to the first)."""
+    turned = [0]  # the page shown; 0: the document is not shown yet
+
+    def send(round_number: int):
+        if not turned[0]:
+            shown = {"meeting_id": meeting.meeting_id, "document_id": meeting.document_id, "page": 1,
+                     "pages": PROJECTOR_PAGES}  # fmt: skip
+            driver.call("projector.show", shown)
+            turned[0] = 1
+        turned[0] = turned[0] % PROJECTOR_PAGES + 1
+        started = time.monotonic()
+        ack = driver.call("projector.turn", {"meeting_id": meeting.meeting_id, "page": turned[0]})
+        event = driver.event_with_seq(ack["seq"])
+        if event is not None:
+            templates.setdefault("projector", event)
+        return started, ack["seq"], False
+
+    return send
+
+
 def baseline_sender(driver: Driver, templates: dict, kind: str, counter: list[int]):
     """The baseline's driver sends the very message MeetCore sent in its last round of the same kind,
     renumbered, and the server emits it as it came."""
@@ -658,6 +703,8 @@ def phase_single(
         def rounds_of(kind: str, label: str, participants: int, loaded: bool) -> list[Series]:
             if kind == "agenda":
                 send = agenda_sender(driver, meeting, templates)
+            elif kind == "projector":
+                send = projector_sender(driver, meeting, templates)
             else:
                 send = minutes_sender(driver, meeting, writer, templates)
             suffix = "" if loaded else ", no participant"
@@ -676,7 +723,7 @@ def phase_single(
                 show(one.result)
             return series
 
-        kinds = (("agenda", "agenda change"), ("minutes", "minutes update"))
+        kinds = tuple((kind, KINDS[kind]) for kind in args.kinds)
         with_rounds = "rounds" not in args.skip
         if with_rounds:
             log("  the drivers alone (the fixed cost of one command):")
@@ -1046,12 +1093,15 @@ def join_verdicts(results: dict) -> list[str]:
     return lines
 
 
+def kinds_in(phase: dict | None) -> list[str]:
+    """The kinds of change whose rounds a phase ran."""
+    return [kind for kind in KINDS if kind in (phase or {})]
+
+
 def p99_verdicts(phase: dict | None, target: float, where: str) -> list[str]:
     """The p99 delay of each kind of change in a phase that ran its rounds, against its target."""
-    if not phase or "agenda" not in phase:
-        return []
     lines = []
-    for kind in ("agenda", "minutes"):
+    for kind in kinds_in(phase):
         p99 = phase[kind]["p99_ms"]
         lines.append(
             f"p99 of one {kind} update to {phase[kind]['recipients'] - 1} participants{where}: "
@@ -1065,8 +1115,8 @@ def verdicts(results: dict) -> list[str]:
     single = results.get("single")
     lines += p99_verdicts(single, TARGET_P99_MS, "")
     baseline = results.get("baseline")
-    if single and baseline and "agenda" in single:
-        for kind in ("agenda", "minutes"):
+    if single and baseline:
+        for kind in kinds_in(baseline):
             ours, bare = single[kind], baseline[kind]
             # The cost per delivery is server CPU (docs/performance.md). The delay's p50 is shown beside it:
             # MeetCore's includes the command's own work before the broadcast (validate, lock, write,
@@ -1167,6 +1217,14 @@ def main(argv: list[str] | None = None) -> int:
         help="leave out a phase (repeatable); the baseline needs the single phase; 'rounds' leaves out the "
         "broadcasts (and the idle phase): the joins' memory and CPU only",
     )
+    parser.add_argument(
+        "--kinds",
+        type=lambda text: text.split(","),
+        default=list(KINDS),
+        help="the changes the one-process phase broadcasts, comma-separated (default all: "
+        + ",".join(KINDS)
+        + ")",
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory (server logs)")
     args = parser.parse_args(argv)
@@ -1176,6 +1234,8 @@ def main(argv: list[str] | None = None) -> int:
         args.server_env = dict(item.split("=", 1) for item in args.server_env)
     except ValueError:
         parser.error("--server-env takes MEETCORE_NAME=VALUE")
+    if not args.kinds or set(args.kinds) - set(KINDS):
+        parser.error(f"--kinds takes some of {','.join(KINDS)}")
     if "single" in args.skip and "baseline" not in args.skip:
         args.skip.append("baseline")
 

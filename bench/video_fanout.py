@@ -28,7 +28,8 @@ namespaces of its own joined by a veth pair: Janus in one (10.201.0.1), the aior
     sudo .venv/bin/python -m bench.video_fanout --bitrate 300000     # the room's cap (REMB to the publisher)
     sudo .venv/bin/python -m bench.video_fanout --tries 3            # busy machine: keep the quietest window
 
-See docs/performance.md ("Video fan-out (bench/video_fanout)") for the figures and the capacity estimate.
+See docs/performance.md ("Video fan-out (bench/video_fanout)") for the figures and the capacity estimate. What
+one site receives in video, audio-only and projector modes, in real browsers: bench/video_modes.py.
 It stops by itself and removes the namespaces, the veth pair and the temporary folder it made.
 """
 

@@ -257,7 +257,10 @@ export const JanusSession = (Base) => class extends Base {
         error: () => this.say(this.s.media_failed, 'error'),
       });
     }
-    if (this.lowBandwidth || this.audioOnly) this.applyLayer(); // new streams too
+    // New streams get the page's layer too. Only a message that lists streams: a configure is answered with
+    // "configured" and simulcast layer events, and configuring again on each was a loop of ~100 requests a
+    // second (~230 kbit/s of signalling on an audio-only line: bench/video_modes.py).
+    if ((this.lowBandwidth || this.audioOnly) && msg.streams) this.applyLayer();
   }
 
   /** One element per received stream, whatever janus.js reports: a track is reported when it arrives and

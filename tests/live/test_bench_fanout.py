@@ -1,6 +1,7 @@
 """bench/live_fanout.py, small: the benchmark behind docs/performance.md's live figures still runs end to
 end (real `meetcore run` processes, the lean Socket.IO clients, the bare baseline, the join burst and its
-board checks), every round reaches every participant, and the board it checks is right."""
+board checks), every round of each kind (agenda change, minutes update, projector page turn) reaches every
+participant, and the board it checks is right."""
 
 from __future__ import annotations
 
@@ -35,12 +36,14 @@ def test_the_live_fanout_benchmark_runs_small(tmp_path):
     results = json.loads(figures.read_text())
     for who in ("single", "baseline"):
         assert results[who]["connect"]["connected"] == 24
-        for kind in ("agenda", "minutes"):
+        for kind in ("agenda", "minutes", "projector"):
             one = results[who][kind]
             assert (one["rounds"], one["recipients"]) == (2, 25)
             assert one["missing_deliveries"] == 0 and one["lost_connections"] == 0
             assert one["p99_ms"] > 0 and one["server_cpu_per_delivery_us"] > 0
     assert results["single"]["left_open"] == 0
+    turns = results["single"]["projector"]  # the projector's own series: page turns reached everyone
+    assert turns["messages_by_kind"].get("projector.turned") == 2 * 24, turns["messages_by_kind"]
     for who in ("single", "baseline"):  # what a connection and a join cost, beside the baseline's
         assert results[who]["connect"]["cpu_per_join_ms"] > 0 and results[who]["memory"]["rss_after_mib"] > 0
     burst = results["burst"]
