@@ -17,6 +17,7 @@ import smtplib
 import ssl
 import urllib.request
 from contextlib import ExitStack, suppress
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -176,6 +177,7 @@ def test_the_deployed_stack_serves_a_live_meeting_through_nginx(tmp_path, fresh_
 
         _live_meeting_across_processes(base, data, database_url)
         _documents_sent_by_nginx(base, ports[0], data, document_id)
+        _compressed_only_where_nothing_is_secret(base)
         _metrics_of_both_processes(base, data.meeting_id)
         _mail_services(database_url, smtp, settings["/etc/meetcore/mail.env"], units)
         assert all(unit.running() for unit in units), [unit.log() for unit in units]
@@ -257,6 +259,17 @@ def _documents_sent_by_nginx(base: str, app_port: str, data, document_id: int) -
     assert requests.get(base + accel, verify=False, timeout=10).status_code == 404
     refused = requests.get(f"{base}/join/not-a-link/documents/{document_id}", verify=False, timeout=10)
     assert refused.status_code in (403, 404) and PDF not in refused.content
+
+
+def _compressed_only_where_nothing_is_secret(base: str) -> None:
+    """pdf.js (2.4 MB) comes compressed; a page with a CSRF token never does (BREACH)."""
+    gzip = {"Accept-Encoding": "gzip"}
+    library = requests.get(f"{base}/video/lib/pdf.js", headers=gzip, verify=False, timeout=30, stream=True)
+    assert library.status_code == 200 and library.headers.get("Content-Encoding") == "gzip"
+    wire = len(library.raw.read(decode_content=False))
+    assert wire < Path("/usr/share/javascript/pdf/build/pdf.js").stat().st_size / 2
+    page = requests.get(f"{base}/login", headers=gzip, verify=False, timeout=30)
+    assert page.status_code == 200 and "Content-Encoding" not in page.headers
 
 
 def _metrics_of_both_processes(base: str, meeting_id: int) -> None:
