@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from meetcore import transaction
 from meetcore.actors import SYSTEM_ATTENDANCE
-from meetcore.attendance.models import AttendanceBoard
+from meetcore.attendance.models import Attendance, AttendanceBoard
 from meetcore.attendance.policy import TIMER_SLACK, board_interval, heartbeat_interval
 from meetcore.database import utcnow
 from meetcore.directory.models import Province, Role
@@ -20,7 +20,7 @@ from meetcore.eventlog.services import lock_meeting, record_event
 from meetcore.extensions import db
 from meetcore.live.timers import OwedTimers
 from meetcore.meetings.models import Meeting
-from meetcore.seats.models import Attendance, Seat
+from meetcore.seats.models import Seat
 
 log = logging.getLogger(__name__)
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, raiseload
 
 from meetcore import signals
+from meetcore.attendance.models import Attendance
 from meetcore.auth.permissions import require_editor, require_staff
 from meetcore.directory.models import REGIONS, Person, Province, Role
 from meetcore.directory.reference import BANGKOK_CODE, has_provincial_offices
@@ -25,7 +26,7 @@ from meetcore.i18n.collation import sort_key
 from meetcore.meetings.models import Meeting
 from meetcore.meetings.services import Page
 from meetcore.schemas import load_input
-from meetcore.seats.models import Attendance, Seat
+from meetcore.seats.models import Seat
 from meetcore.seats.schemas import ALL_PROVINCES, AddSeatsInput, SeatInput, SeatUpdate
 
 # Seats are added, removed and imported until the meeting ends; invitee details can still be corrected

@@ -8,7 +8,7 @@ from meetcore.extensions import db
 
 
 def intervals(meeting=None, **where) -> list:
-    from meetcore.seats.models import Attendance
+    from meetcore.attendance.models import Attendance
 
     db.session.expire_all()
     query = sa.select(Attendance).order_by(Attendance.id)

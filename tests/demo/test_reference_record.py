@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from meetcore.actions.models import ActionAssignment, ActionCarryOver, ActionItem, ProgressReport
 from meetcore.agenda.models import AgendaItem
+from meetcore.attendance.models import Attendance
 from meetcore.demo.reference_meeting import load_reference_meeting
 from meetcore.demo.reference_titles import ONE_HOME_TITLE, SOCIAL_MAP_TITLE, STANDARD_SECTIONS
 from meetcore.eventlog.models import MeetingEvent
@@ -20,7 +21,7 @@ from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
 from meetcore.minutes.models import Decision, MinutesBlock
 from meetcore.reports.models import OfficialMinutes
-from meetcore.seats.models import Attendance, Seat
+from meetcore.seats.models import Seat
 from tests.clock import TODAY
 
 HELD_ON = date(2017, 5, 2)
