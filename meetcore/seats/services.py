@@ -240,6 +240,7 @@ def add_seats(meeting: Meeting, data: dict, *, by) -> AddedSeats:
         "roles": [r.code for r in provincial_roles + central_roles],
         "skipped": len(skipped),
     }, by=by)  # fmt: skip
+    signals.roster_changed.send(meeting, province_ids={seat.province_id for seat in created}, by=by)
     db.session.flush()
     return AddedSeats(created=_load_seats(ids), skipped=skipped)
 
@@ -299,6 +300,7 @@ def add_seat(meeting: Meeting, data: dict, *, by) -> Seat:
     _flush_or_conflict(duplicate)
     payload = {"seat_ids": [seat.id], "provinces": [province.code] if province else [], "roles": [role.code]}
     record_event(meeting, "seats.added", {**payload, "skipped": 0}, by=by)
+    signals.roster_changed.send(meeting, province_ids={seat.province_id}, by=by)
     db.session.flush()
     return _load_seats([seat.id])[0]
 
@@ -355,8 +357,11 @@ def remove_seat(seat: Seat, *, by) -> None:
         "role_code": seat.role.code,
     }
     signals.seat_removing.send(seat, by=by)  # before the row goes: the CANCEL names this seat's attendee
+    province_id = seat.province_id
     db.session.delete(seat)
     record_event(meeting, "seats.removed", payload, by=by)
+    db.session.flush()  # the seat is gone before the board counts the roster again
+    signals.roster_changed.send(meeting, province_ids={province_id}, by=by)
     db.session.flush()
 
 

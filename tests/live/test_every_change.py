@@ -49,9 +49,7 @@ NOT_REACHED = {
         "the identity-code flow runs on the seat link's HTTP pages with a mailed code "
         "(tests/attendance/test_identity.py); staff-only"
     ),
-    "seats.imported": (
-        "a roster spreadsheet upload (HTTP); staff-only, and it would have the roster-tallies gap below"
-    ),
+    "seats.imported": "a roster spreadsheet upload (HTTP); staff-only (tests/seats checks its board)",
     "invitations.cancelled": "written when the meeting is cancelled (see meeting.cancelled)",
     "invitations.handed_over": "a seat's reply naming a substitute (the RSVP page); staff-only",
     "invitations.reminded": (
@@ -387,15 +385,7 @@ _HALL_NAMES = (
     "a hall's snapshot names its seats' attendees; seats.updated is the staff's "
     "(redacted for participants), so a rejoining hall keeps the old name",
 )
-_ROSTER_TALLIES = (
-    "attendance",
-    "the board's tallies count the roster's seats, but adding or removing a seat "
-    "publishes no attendance.board (it is published when presence changes), and seats.* are "
-    "the staff's: every viewer keeps the old number of seats until it reloads",
-)
 KNOWN_GAPS = {
-    **{("seats: add one with an e-mail", viewer): _ROSTER_TALLIES for viewer in VIEWERS},
-    **{("seats: remove (its invitation cancelled)", viewer): _ROSTER_TALLIES for viewer in VIEWERS},
     ("minutes.update", "staff"): _STAFF_MINUTES,
     ("minutes.update", "chair"): _STAFF_MINUTES,
     ("site.roll_call (hall tick)", "hall"): _HALL_TICKS,
