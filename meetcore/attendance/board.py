@@ -176,7 +176,8 @@ def _publish(meeting: Meeting, board: AttendanceBoard, now: datetime, *, roster:
         ],
     }, by=by)  # fmt: skip
     board.published = {str(seat_id): kind for seat_id, kind in current.items()}
-    board.published_at = now
+    if changed:  # the interval paces presence; a roster change (a console action) leaves it as it was
+        board.published_at = now
 
 
 def publish_owed(meeting_id: int) -> float | None:

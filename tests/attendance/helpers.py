@@ -32,6 +32,12 @@ def last_seq(meeting) -> int:
     return db.session.scalar(sa.select(Meeting.last_seq).where(Meeting.id == meeting.id))
 
 
+def presence_publications(meeting) -> list:
+    """The meeting's attendance.board events that changed someone's presence (adding the seats to the
+    roster published the board too, with no seat changed)."""
+    return [event for event in logged(meeting, "attendance.board") if event.payload["seats"]]
+
+
 def logged(meeting, kind: str) -> list:
     from meetcore.eventlog.models import MeetingEvent
 

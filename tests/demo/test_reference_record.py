@@ -131,15 +131,15 @@ def test_the_attendance_report_and_the_minutes_agree(first, users):
 
 
 def test_the_minutes_editor_opens_a_recorded_block_and_goes_on_typing(first, users):
-    from meetcore.minutes.services import apply_update, minutes_state
+    from meetcore.minutes.services import apply_update, sync_block
 
     item = _item(first.id, ONE_HOME_TITLE)
     recorded = db.session.scalars(sa.select(MinutesBlock).where(MinutesBlock.agenda_item_id == item.id)).one()
     text = recorded.text
-    [state] = [entry for entry in minutes_state(first.id, staff=True) if entry["item_id"] == item.id]
     doc = pycrdt.Doc()
     typed = doc.get("minutes", type=pycrdt.Text)
-    doc.apply_update(base64.b64decode(state["state"]))
+    synced = sync_block(first.id, item.id, doc.get_state(), by=users["secretariat"])
+    doc.apply_update(base64.b64decode(synced["update"]))
     assert str(typed) == text  # the editor shows what the minutes say
     before = doc.get_state()
     typed.insert(len(str(typed).encode("utf-8")), " (แก้ไขถ้อยคำ)")

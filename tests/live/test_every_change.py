@@ -368,12 +368,6 @@ PARTICIPANTS = {"participant", "hall"}
 
 # Bugs this test found and left (too big for it): (change, viewer) -> (the snapshot part that differs, why).
 # Each must still differ there, and only there: fixed, it fails here until taken off the list.
-_STAFF_MINUTES = (
-    "minutes",
-    "the staff's snapshot carries each block's Yjs document ('state'); minutes.text "
-    "carries the text splice only, so a rejoining staff page has the text but the document it "
-    "holds is the old one (its editor re-syncs with minutes.sync)",
-)
 _HALL_TICKS = (
     "attendance",
     "a hall's snapshot lists its province's seats ticked or present; attendance.board "
@@ -386,8 +380,6 @@ _HALL_NAMES = (
     "(redacted for participants), so a rejoining hall keeps the old name",
 )
 KNOWN_GAPS = {
-    ("minutes.update", "staff"): _STAFF_MINUTES,
-    ("minutes.update", "chair"): _STAFF_MINUTES,
     ("site.roll_call (hall tick)", "hall"): _HALL_TICKS,
     ("site.roll_call (untick)", "hall"): _HALL_TICKS,
     ("seats: details", "hall"): _HALL_NAMES,

@@ -193,9 +193,8 @@ def test_import_publishes_the_board_counting_the_new_seats(small_roster, users):
 
     content = _csv(HEADER, "TH-10,labour,x,,", "TH-50,vice_governor,y,,", ",deputy_permanent_secretary,z,,")
     import_roster(small_roster, "r.csv", content, by=users["secretariat"])
-    board = db.session.scalars(
-        sa.select(MeetingEvent).where(MeetingEvent.kind == "attendance.board").order_by(MeetingEvent.seq.desc())
-    ).first()
+    boards = sa.select(MeetingEvent).where(MeetingEvent.kind == "attendance.board")
+    board = db.session.scalars(boards.order_by(MeetingEvent.seq.desc())).first()
     assert board.seq == small_roster.last_seq  # right after the import's seats.imported
     assert board.payload["totals"] == {"seats": 18, "present": 0, "substitute": 0, "absent": 18}
     assert board.payload["central"]["seats"] == 3
