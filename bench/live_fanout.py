@@ -176,8 +176,8 @@ def open_seats(meeting: Meeting) -> set[int]:
     """The seats with an open attendance interval, read from the database."""
     import sqlalchemy as sa
 
+    from meetcore.attendance.models import Attendance
     from meetcore.extensions import db
-    from meetcore.seats.models import Attendance
 
     with meeting.app.app_context():
         rows = db.session.scalars(

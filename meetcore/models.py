@@ -10,7 +10,13 @@ from meetcore.actions.models import (
     ProgressReport,
 )
 from meetcore.agenda.models import AgendaDocument, AgendaItem
-from meetcore.attendance.models import AttendanceBoard, IdentityChallenge, ServerProcess, SiteLink  # noqa: F401
+from meetcore.attendance.models import (  # noqa: F401
+    Attendance,
+    AttendanceBoard,
+    IdentityChallenge,
+    ServerProcess,
+    SiteLink,
+)
 from meetcore.auth.models import ApiToken, User
 from meetcore.directory.models import Agency, Person, Province, Role
 from meetcore.eventlog.models import MeetingEvent
@@ -22,7 +28,7 @@ from meetcore.meetings.models import Meeting, Series
 from meetcore.minutes.models import Decision, MinutesBlock, MinutesUpdate
 from meetcore.polls.models import Poll, PollSeat, PollTally
 from meetcore.reports.models import MinutesAmendment, OfficialMinutes
-from meetcore.seats.models import Attendance, Seat, SeatLink
+from meetcore.seats.models import Seat, SeatLink
 from meetcore.video.models import VideoRecording, VideoRoom
 
 __all__ = [

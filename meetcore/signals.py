@@ -28,6 +28,8 @@ meeting_cancelled = _signals.signal("meeting-cancelled")
 meeting_ending = _signals.signal("meeting-ending")  # before its "meeting.ended" event is recorded
 seat_attendee_changed = _signals.signal("seat-attendee-changed")  # sender: the seat
 seat_removing = _signals.signal("seat-removing")  # sender: the seat, still in the roster
+# province_ids=: seats were added to or removed from the meeting's roster (None: a central seat), flushed
+roster_changed = _signals.signal("roster-changed")
 # item_id=, text=, present_seat_ids=: a poll closed; its result becomes the item's decision (มติ)
 poll_closed = _signals.signal("poll-closed")
 
@@ -45,6 +47,7 @@ process_stopping = _signals.signal("process-stopping")
 RECEIVER_MODULES = (
     "meetcore.actions.carryover",
     "meetcore.agenda.conversion_worker",
+    "meetcore.attendance.board",
     "meetcore.attendance.processes",
     "meetcore.floor.services",
     "meetcore.invitations.sending",

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from meetcore import transaction
+from meetcore import signals, transaction
 from meetcore.actors import SYSTEM_ATTENDANCE
-from meetcore.attendance.models import AttendanceBoard
+from meetcore.attendance.models import Attendance, AttendanceBoard
 from meetcore.attendance.policy import TIMER_SLACK, board_interval, heartbeat_interval
 from meetcore.database import utcnow
 from meetcore.directory.models import Province, Role
@@ -20,7 +20,7 @@ from meetcore.eventlog.services import lock_meeting, record_event
 from meetcore.extensions import db
 from meetcore.live.timers import OwedTimers
 from meetcore.meetings.models import Meeting
-from meetcore.seats.models import Attendance, Seat
+from meetcore.seats.models import Seat
 
 log = logging.getLogger(__name__)
 
@@ -147,19 +147,24 @@ def _copied(result: dict) -> dict:
     }
 
 
-def _publish(meeting: Meeting, board: AttendanceBoard, now: datetime) -> None:
+def _publish(meeting: Meeting, board: AttendanceBoard, now: datetime, *, roster: frozenset[str] | None = None,
+             by=SYSTEM_ATTENDANCE) -> None:  # fmt: skip
+    """Record the board's next publication, if anything changed: the presence since the last one, or the
+    roster (``roster``: the codes of the provinces whose seats were added or removed; their tallies are
+    named, null when the province has no seat left, so that readers drop it)."""
     current = present_seats(meeting)
     previous = {int(seat_id): kind for seat_id, kind in (board.published or {}).items()}
     board.pending_since = None
     changed = sorted(seat_id for seat_id in current.keys() | previous.keys()
                      if current.get(seat_id) != previous.get(seat_id))  # fmt: skip
-    if not changed:
+    if not changed and roster is None:
         return
     rows = _fact_rows(meeting.id)
     before, after = tallied(meeting.id, previous, rows), tallied(meeting.id, current, rows)
     provinces = {
         code: tally for code, tally in after["provinces"].items() if before["provinces"].get(code) != tally
     }
+    provinces.update({code: after["provinces"].get(code) for code in roster or ()})
     # One numbered event per publication: its "seats" (who changed) reach the staff only (its staff_fields
     # in meetcore.eventlog.kinds), so participants get one delivery, not a count and a placeholder.
     record_event(meeting, "attendance.board", {
@@ -169,9 +174,10 @@ def _publish(meeting: Meeting, board: AttendanceBoard, now: datetime) -> None:
             {"seat_id": seat_id, "present": seat_id in current, "kind": current.get(seat_id)}
             for seat_id in changed
         ],
-    }, by=SYSTEM_ATTENDANCE)  # fmt: skip
+    }, by=by)  # fmt: skip
     board.published = {str(seat_id): kind for seat_id, kind in current.items()}
-    board.published_at = now
+    if changed:  # the interval paces presence; a roster change (a console action) leaves it as it was
+        board.published_at = now
 
 
 def publish_owed(meeting_id: int) -> float | None:
@@ -217,6 +223,17 @@ def publish_all_owed(now: datetime | None = None) -> int:
             if publish_owed(meeting_id) is None:
                 done += 1
     return done
+
+
+@signals.roster_changed.connect
+def roster_changed(meeting: Meeting, *, province_ids, by) -> None:
+    """Seats were added to or removed from the roster (in the change's transaction): the board is published
+    now, uncoalesced (a console change, not a burst), so every reader's tallies count the new roster; the
+    presence owed meanwhile goes with it."""
+    ids = [province_id for province_id in province_ids if province_id is not None]  # None: a central seat
+    codes = frozenset(db.session.scalars(sa.select(Province.code).where(Province.id.in_(ids))))
+    _publish(meeting, _board_row(meeting.id), utcnow(), roster=codes, by=by)
+    db.session.flush()
 
 
 # --- the live snapshot's part ----------------------------------------------------------------------------

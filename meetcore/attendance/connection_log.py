@@ -10,12 +10,13 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from meetcore.attendance.models import Attendance
 from meetcore.auth.permissions import require_staff
 from meetcore.directory.models import Province, Role
 from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
 from meetcore.meetings.services import Page
-from meetcore.seats.models import Attendance, Seat
+from meetcore.seats.models import Seat
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ from flask import current_app
 from meetcore import signals
 from meetcore.actors import SYSTEM_HEARTBEAT, act_as_system
 from meetcore.attendance import board
-from meetcore.attendance.models import ServerProcess
+from meetcore.attendance.models import Attendance, ServerProcess
 from meetcore.attendance.policy import ATTENDING_STATUSES, CONNECTION_KINDS, MISSED_BEATS, heartbeat_interval
 from meetcore.attendance.statuses import meeting_times
 from meetcore.database import utcnow
@@ -39,7 +39,6 @@ from meetcore.extensions import db, socketio
 from meetcore.live.connections import PROCESS_ID, forget_lost_connections, forget_process_connections
 from meetcore.live.receipts import purge_receipts
 from meetcore.meetings.models import Meeting
-from meetcore.seats.models import Attendance
 from meetcore.transaction import discard, unit_of_work
 
 log = logging.getLogger(__name__)

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from meetcore import transaction
 from meetcore.actors import SEAT_SESSION_KEY, SeatActor, SiteActor
 from meetcore.attendance import board
+from meetcore.attendance.models import Attendance
 from meetcore.attendance.policy import ATTENDING_STATUSES, CONNECTION_KINDS
 from meetcore.attendance.processes import beat, ensure_heartbeat, open_intervals
 from meetcore.database import utcnow
@@ -24,7 +25,7 @@ from meetcore.extensions import db
 from meetcore.live.connections import connection_key
 from meetcore.meetings.models import Meeting
 from meetcore.meetings.services import set_identity_code_required
-from meetcore.seats.models import Attendance, Seat
+from meetcore.seats.models import Seat
 from meetcore.tokenlinks import is_live
 
 log = logging.getLogger(__name__)

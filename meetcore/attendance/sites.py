@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from meetcore.actors import SeatActor, SiteActor
 from meetcore.attendance import board
 from meetcore.attendance.board import present_seats
-from meetcore.attendance.models import SiteLink
+from meetcore.attendance.models import Attendance, SiteLink
 from meetcore.attendance.policy import ATTENDING_STATUSES
 from meetcore.attendance.schemas import RollCallFormInput, SiteLinkInput
 from meetcore.attendance.services import Connection, seat_of
@@ -30,7 +30,7 @@ from meetcore.live.connections import close_connections
 from meetcore.live.models import LiveConnection
 from meetcore.meetings.models import Meeting
 from meetcore.schemas import load_input
-from meetcore.seats.models import Attendance, Seat
+from meetcore.seats.models import Seat
 from meetcore.tokenlinks import LinkExpired, LinkRevoked, LinkUnknown, TokenLinks, require_future_expiry
 
 SITE_LINK_GRACE = timedelta(hours=12)

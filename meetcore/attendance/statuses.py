@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from meetcore.attendance.models import Attendance
 from meetcore.attendance.policy import late_grace
 from meetcore.auth.permissions import require_staff
 from meetcore.database import utcnow
 from meetcore.eventlog.models import MeetingEvent
 from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
-from meetcore.seats.models import Attendance, Seat
+from meetcore.seats.models import Seat
 
 log = logging.getLogger(__name__)
 

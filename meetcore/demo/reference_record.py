@@ -24,7 +24,7 @@ from meetcore.actions.models import ActionAssignment, ActionItem, ProgressReport
 from meetcore.actions.services import action_state
 from meetcore.actors import SYSTEM_DEMO
 from meetcore.agenda.models import AgendaItem
-from meetcore.attendance.models import SiteLink
+from meetcore.attendance.models import Attendance, SiteLink
 from meetcore.demo import reference_minutes as said
 from meetcore.directory.models import Agency, Province, Role
 from meetcore.eventlog.models import MeetingEvent
@@ -34,7 +34,7 @@ from meetcore.meetings.models import Meeting
 from meetcore.minutes.models import Decision
 from meetcore.minutes.services import write_recorded_block
 from meetcore.reports.models import OfficialMinutes
-from meetcore.seats.models import Attendance, Seat
+from meetcore.seats.models import Seat
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 DAY = date(2017, 5, 2)

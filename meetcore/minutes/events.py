@@ -56,7 +56,7 @@ def decision_delete(actor, values: dict) -> dict:
 
 @snapshot_part("minutes")
 def minutes_snapshot(meeting, actor) -> list[dict]:
-    return services.minutes_state(meeting.id, staff=not isinstance(actor, SeatActor))
+    return services.minutes_state(meeting.id)
 
 
 @snapshot_part("decisions")

@@ -346,8 +346,9 @@ def _staff_room(meeting_id: int) -> str:
 
 
 def sync_block(meeting_id: int, item_id: int, state_vector: bytes, *, by) -> dict:
-    """Yjs sync for an editor (or the chair's reader) that was away: what its document lacks of the
-    block's, and the server's state vector (so it can send back what the server lacks)."""
+    """Yjs sync for an editor (or the chair's reader) that opens the block (an empty document: the whole
+    block) or was away: what its document lacks of the block's, and the server's state vector (so it can
+    send back what the server lacks)."""
     require_staff(by)
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None:
@@ -395,22 +396,16 @@ def block_text(item_id: int) -> str:
     return block.text if block else ""
 
 
-def minutes_state(meeting_id: int, *, staff: bool) -> list[dict]:
-    """Every block of the meeting: the text readers have been sent (minutes.text events continue from
-    it) and, for staff, the document's whole state, base64, to build a Y.Doc from."""
-    blocks = list(
-        db.session.scalars(
-            sa.select(MinutesBlock).where(MinutesBlock.meeting_id == meeting_id).order_by(MinutesBlock.id)
-        )
+def minutes_state(meeting_id: int) -> list[dict]:
+    """Every block of the meeting: the text readers have been sent (minutes.text events continue from it).
+    The same for every reader: an editor's Yjs document is not part of the snapshot (no numbered event
+    carries it, so a replay could not keep it), the editor gets it with ``sync_block`` (issue 19)."""
+    blocks = db.session.execute(
+        sa.select(MinutesBlock.agenda_item_id, MinutesBlock.published_text)
+        .where(MinutesBlock.meeting_id == meeting_id)
+        .order_by(MinutesBlock.id)
     )
-    logged = _logged_updates([block.id for block in blocks]) if staff else {}
-    state = []
-    for block in blocks:
-        entry = {"item_id": block.agenda_item_id, "text": block.published_text or ""}
-        if staff:
-            entry["state"] = encode(_document(block, logged[block.id]).state())
-        state.append(entry)
-    return state
+    return [{"item_id": item_id, "text": text or ""} for item_id, text in blocks]
 
 
 # --- decisions ---------------------------------------------------------------------------------------------

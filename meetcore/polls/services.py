@@ -25,6 +25,7 @@ from flask_babel import lazy_gettext as _l
 from meetcore import signals
 from meetcore.actors import SeatActor
 from meetcore.agenda.models import AgendaItem
+from meetcore.attendance.models import Attendance
 from meetcore.auth.permissions import require_editor, require_staff
 from meetcore.database import utcnow
 from meetcore.directory.models import Role
@@ -34,7 +35,7 @@ from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
 from meetcore.polls.models import MAX_OPTIONS, Poll, PollSeat, PollTally
 from meetcore.polls.state import decision_text, public_view, staff_counts, staff_view
-from meetcore.seats.models import Attendance, Seat
+from meetcore.seats.models import Seat
 
 PREPARE_STATUSES = ("draft", "scheduled", "live")
 

@@ -1,4 +1,5 @@
-"""The seat roster of a meeting, personal join links, and attendance intervals."""
+"""The seat roster of a meeting and its personal join links. (Attendance intervals are the attendance
+package's: meetcore.attendance.models.Attendance.)"""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from meetcore.directory.models import Person, Province, Role
 from meetcore.extensions import db
 
 RSVP_STATES = ("pending", "accepted", "declined", "substitute")
-ATTENDANCE_KINDS = ("self", "substitute", "site")
 
 
 class Seat(db.Model):
@@ -70,32 +70,5 @@ class SeatLink(db.Model):
     invitation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("invitations.id", ondelete="SET NULL"), index=True
     )
-
-    seat: Mapped[Seat] = relationship()
-
-
-class Attendance(db.Model):
-    """One join/leave interval of one seat over one connection (or one roll-call tick). Kept forever."""
-
-    __tablename__ = "attendance"
-    __table_args__ = (
-        sa.CheckConstraint("left_at IS NULL OR left_at >= joined_at", name="leaves_after_join"),
-        sa.Index("ix_attendance_meeting_seat", "meeting_id", "seat_id"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"))
-    seat_id: Mapped[int] = mapped_column(sa.ForeignKey("seats.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(choice_type(*ATTENDANCE_KINDS, name="attendance_kind"))
-    connection_id: Mapped[str | None] = mapped_column(sa.String(64))
-    attendee_name: Mapped[str | None] = mapped_column(sa.String(200))
-    attendee_position: Mapped[str | None] = mapped_column(sa.String(250))
-    remote_addr: Mapped[str | None] = mapped_column(sa.String(64))
-    user_agent: Mapped[str | None] = mapped_column(sa.String(500))
-    joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Set when the heartbeat sweep closed it (its process stopped beating), not the connection's end; the
-    # process, if it was alive after all and still holds the connection, opens it again.
-    swept_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     seat: Mapped[Seat] = relationship()

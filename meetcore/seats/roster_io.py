@@ -18,6 +18,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
+from meetcore import signals
 from meetcore.auth.permissions import require_editor
 from meetcore.directory.reference import ISO_PREFIX
 from meetcore.errors import InvalidInput
@@ -464,4 +465,6 @@ def import_roster(meeting: Meeting, filename: str | None, content: bytes, *, by)
             },
             by=by,
         )
+        if created:
+            signals.roster_changed.send(meeting, province_ids={seat.province_id for seat in created}, by=by)
     return ImportResult(created=len(created), updated=len(updated), unchanged=unchanged)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, raiseload
 
 from meetcore import signals
+from meetcore.attendance.models import Attendance
 from meetcore.auth.permissions import require_editor, require_staff
 from meetcore.directory.models import REGIONS, Person, Province, Role
 from meetcore.directory.reference import BANGKOK_CODE, has_provincial_offices
@@ -25,7 +26,7 @@ from meetcore.i18n.collation import sort_key
 from meetcore.meetings.models import Meeting
 from meetcore.meetings.services import Page
 from meetcore.schemas import load_input
-from meetcore.seats.models import Attendance, Seat
+from meetcore.seats.models import Seat
 from meetcore.seats.schemas import ALL_PROVINCES, AddSeatsInput, SeatInput, SeatUpdate
 
 # Seats are added, removed and imported until the meeting ends; invitee details can still be corrected
@@ -239,6 +240,7 @@ def add_seats(meeting: Meeting, data: dict, *, by) -> AddedSeats:
         "roles": [r.code for r in provincial_roles + central_roles],
         "skipped": len(skipped),
     }, by=by)  # fmt: skip
+    signals.roster_changed.send(meeting, province_ids={seat.province_id for seat in created}, by=by)
     db.session.flush()
     return AddedSeats(created=_load_seats(ids), skipped=skipped)
 
@@ -298,6 +300,7 @@ def add_seat(meeting: Meeting, data: dict, *, by) -> Seat:
     _flush_or_conflict(duplicate)
     payload = {"seat_ids": [seat.id], "provinces": [province.code] if province else [], "roles": [role.code]}
     record_event(meeting, "seats.added", {**payload, "skipped": 0}, by=by)
+    signals.roster_changed.send(meeting, province_ids={seat.province_id}, by=by)
     db.session.flush()
     return _load_seats([seat.id])[0]
 
@@ -354,8 +357,11 @@ def remove_seat(seat: Seat, *, by) -> None:
         "role_code": seat.role.code,
     }
     signals.seat_removing.send(seat, by=by)  # before the row goes: the CANCEL names this seat's attendee
+    province_id = seat.province_id
     db.session.delete(seat)
     record_event(meeting, "seats.removed", payload, by=by)
+    db.session.flush()  # the seat is gone before the board counts the roster again
+    signals.roster_changed.send(meeting, province_ids={province_id}, by=by)
     db.session.flush()
 
 

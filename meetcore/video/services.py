@@ -330,8 +330,9 @@ def entitled_publisher_ids(meeting: Meeting) -> set[int]:
     """Endpoint ids other than the studio's that may publish now: the floor holder's seat (from its own
     device), and the provincial hall of its province when the hall's roll call has the seat in the room
     (one hall is one endpoint carrying every role checked in there)."""
+    from meetcore.attendance.models import Attendance
     from meetcore.floor.models import FloorRequest
-    from meetcore.seats.models import Attendance, Seat
+    from meetcore.seats.models import Seat
 
     holder = db.session.execute(
         sa.select(Seat.id, Seat.province_id)

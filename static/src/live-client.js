@@ -103,9 +103,9 @@ class LivePage {
   joined(mode) {
     this.refreshBallots();
     if (!this.editors) return;
-    // The minutes editors catch up: rebuilt from a fresh snapshot, or synced after a replay.
-    if (mode === 'snapshot') this.editors.reset(this.state.minutes);
-    else this.editors.syncAll();
+    // The minutes editors catch up with Yjs sync, after a fresh snapshot as after a replay (the snapshot
+    // carries the text readers follow, not the editors' documents).
+    this.editors.syncAll();
   }
 
   get state() { return this.connection.state; }

@@ -61,7 +61,7 @@ export const minutesSection = {
       'aria-label': `${this.s.minutes}: ${this.itemLabel(findItem(this.state, itemId))}`,
       spellcheck: 'false',
     });
-    const editor = this.editors.open(this.meetingId, itemId, this.state.minutes, {
+    const editor = this.editors.open(this.meetingId, itemId, {
       textarea,
       readOnly: !this.canEdit,
       onError: (error) => {
@@ -69,7 +69,7 @@ export const minutesSection = {
         this.render();
       },
     });
-    editor.sync(); // the snapshot's state may be older than this moment
+    editor.sync(); // the document comes with it (read-only until then)
     this.editorBoxes.set(itemId, textarea);
     return textarea;
   },

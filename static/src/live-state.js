@@ -159,11 +159,10 @@ function attendanceBoard(state, p) {
   if (!state.attendance) state.attendance = {};
   const before = state.attendance.counts || {};
   const { seats, ...counts } = p;
-  state.attendance.counts = {
-    ...counts,
-    // The payload names only the provinces whose tally changed.
-    provinces: { ...(before.provinces || {}), ...(counts.provinces || {}) },
-  };
+  // The payload names only the provinces whose tally changed; null: the roster has no seat there any more.
+  const provinces = { ...(before.provinces || {}), ...(counts.provinces || {}) };
+  Object.keys(provinces).forEach((code) => { if (provinces[code] === null) delete provinces[code]; });
+  state.attendance.counts = { ...counts, provinces };
   // Staff readers also get the seats whose presence changed (participants' copy has none).
   if (seats) attendanceChanged(state, { seats });
   return APPLIED;

@@ -52,7 +52,8 @@ export class MinutesEditor {
    * @param {object} options.socket      a connected Socket.IO client (emit with ack)
    * @param {number} options.meetingId
    * @param {number} options.itemId
-   * @param {string} [options.state]     base64 state from the snapshot's `minutes` entry of this item
+   * @param {string} [options.state]     base64 state to start from; without it the textarea stays read-only
+   *                                      until the first sync() has brought the server's document
    * @param {object} [options.textarea]  the element to bind (value, selectionStart/End, 'input' events)
    * @param {boolean} [options.readOnly] the chair: shows the document, sends nothing
    * @param {function} [options.onError] called with {code, message} of a refused update
@@ -68,6 +69,8 @@ export class MinutesEditor {
     this.doc = new Y.Doc();
     this.text = this.doc.getText(ROOT);
     if (state) Y.applyUpdate(this.doc, fromBase64(state), 'server');
+    // Typing into an empty document before it holds the server's text would place the typing oddly.
+    this.synced = Boolean(state);
     this.pending = [];
     this.inFlight = false;
     this.needsSync = false;
@@ -92,10 +95,8 @@ export class MinutesEditor {
   bind(textarea) {
     this.textarea = textarea;
     textarea.value = this.value;
-    if (this.readOnly) {
-      textarea.readOnly = true;
-      return;
-    }
+    textarea.readOnly = this.readOnly || !this.synced;
+    if (this.readOnly) return;
     this._onInput = () => this.edit(textarea.value);
     textarea.addEventListener('input', this._onInput);
   }
@@ -181,6 +182,10 @@ export class MinutesEditor {
           return;
         }
         Y.applyUpdate(this.doc, fromBase64(ack.update), 'server');
+        if (!this.synced) {
+          this.synced = true;
+          if (this.textarea) this.textarea.readOnly = this.readOnly;
+        }
         if (!this.readOnly) {
           const missing = Y.encodeStateAsUpdate(this.doc, fromBase64(ack.state_vector));
           this.pending = [missing]; // everything unsent is in it
@@ -215,28 +220,16 @@ export class MinutesEditors {
     socket.on('disconnect', () => this.editors.forEach((editor) => editor.disconnected()));
   }
 
-  /** Open (or return) the editor of one item; `snapshotMinutes` is the snapshot's `minutes` list. */
-  open(meetingId, itemId, snapshotMinutes, options = {}) {
+  /** Open (or return) the editor of one item: it starts empty, and its first sync() brings the document. */
+  open(meetingId, itemId, options = {}) {
     if (!this.editors.has(itemId)) {
-      const entry = (snapshotMinutes || []).find((block) => block.item_id === itemId);
-      this.editors.set(itemId, new MinutesEditor({
-        socket: this.socket, meetingId, itemId, state: entry && entry.state, ...options,
-      }));
+      this.editors.set(itemId, new MinutesEditor({ socket: this.socket, meetingId, itemId, ...options }));
     }
     return this.editors.get(itemId);
   }
 
-  /** After a reconnect and a `join` answered by replay (no fresh state): catch every editor up. */
+  /** After every `join` (a replay or a fresh snapshot): catch every editor up, keeping unsent local edits. */
   syncAll() { this.editors.forEach((editor) => editor.sync()); }
-
-  /** After a `join` answered by a snapshot: rebuild each editor from it, keeping unsent local edits. */
-  reset(snapshotMinutes) {
-    this.editors.forEach((editor) => {
-      const entry = (snapshotMinutes || []).find((block) => block.item_id === editor.itemId);
-      if (entry && entry.state) Y.applyUpdate(editor.doc, fromBase64(entry.state), 'server');
-      editor.sync();
-    });
-  }
 }
 
 /** A reader's minutes: the snapshot's texts, kept current by `minutes.text` events. */

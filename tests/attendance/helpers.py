@@ -8,7 +8,7 @@ from meetcore.extensions import db
 
 
 def intervals(meeting=None, **where) -> list:
-    from meetcore.seats.models import Attendance
+    from meetcore.attendance.models import Attendance
 
     db.session.expire_all()
     query = sa.select(Attendance).order_by(Attendance.id)
@@ -30,6 +30,12 @@ def last_seq(meeting) -> int:
     from meetcore.meetings.models import Meeting
 
     return db.session.scalar(sa.select(Meeting.last_seq).where(Meeting.id == meeting.id))
+
+
+def presence_publications(meeting) -> list:
+    """The meeting's attendance.board events that changed someone's presence (adding the seats to the
+    roster published the board too, with no seat changed)."""
+    return [event for event in logged(meeting, "attendance.board") if event.payload["seats"]]
 
 
 def logged(meeting, kind: str) -> list:

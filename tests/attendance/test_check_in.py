@@ -6,7 +6,7 @@ from __future__ import annotations
 from meetcore.attendance import board as presence
 from meetcore.attendance.matrix import board
 from meetcore.live import connections
-from tests.attendance.helpers import intervals, last_seq, logged, present
+from tests.attendance.helpers import intervals, last_seq, logged, presence_publications, present
 from tests.factories import events_of
 
 REAL_PUBLISH_LATER = presence.publish_later  # the tests' fixture stands in for it; one test runs it
@@ -43,7 +43,7 @@ def test_two_connections_of_one_seat(seat_socket, seats, scheduled, instant_boar
     assert present(scheduled) == {}
     assert all(row.left_at is not None for row in intervals(scheduled))
     # Presence changed twice (arrived, left): two publications, not four.
-    changes = [event.payload["seats"] for event in logged(scheduled, "attendance.board")]
+    changes = [event.payload["seats"] for event in presence_publications(scheduled)]
     assert changes == [[{"seat_id": seat.id, "present": True, "kind": "self"}],
                        [{"seat_id": seat.id, "present": False, "kind": None}]]  # fmt: skip
 
@@ -160,14 +160,14 @@ def test_bursts_are_coalesced(app, monkeypatch, seat_socket, link_for, live, sea
     assert presence.publish_owed(scheduled.id) > 50  # owed, not due: seconds to wait
     _make_due(scheduled)
     assert presence.publish_owed(scheduled.id) is None
-    [_, board_event] = logged(scheduled, "attendance.board")
+    [_, board_event] = presence_publications(scheduled)
     assert [s["seat_id"] for s in board_event.payload["seats"]] == sorted(
         seats[key].id for key in ("cm_lab", "cm_vg", "sk_sd")
     )
     assert board_event.payload["totals"]["present"] == 4
     assert last_seq(scheduled) == seq_before + 1
     assert presence.publish_owed(scheduled.id) is None  # nothing owed any more
-    assert len(logged(scheduled, "attendance.board")) == 2
+    assert len(presence_publications(scheduled)) == 2
 
 
 def test_a_change_and_its_reversal_within_the_interval_publish_nothing(

@@ -10,12 +10,11 @@ import pytest
 import sqlalchemy as sa
 
 from meetcore.attendance import board, processes
-from meetcore.attendance.models import AttendanceBoard, ServerProcess
+from meetcore.attendance.models import Attendance, AttendanceBoard, ServerProcess
 from meetcore.database import utcnow
 from meetcore.eventlog.services import lock_meeting
 from meetcore.extensions import db
 from meetcore.live import connections
-from meetcore.seats.models import Attendance
 from tests.attendance.helpers import intervals, logged, present
 from tests.live.servers import LiveClient, scratch_database_url
 from tests.live.servers import ServerProcess as ServerUnderTest

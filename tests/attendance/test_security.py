@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from meetcore.attendance import sites
+from meetcore.attendance.models import Attendance
 from meetcore.extensions import db
-from meetcore.seats.models import Attendance
 from tests.attendance.helpers import intervals, last_seq, present
 from tests.live.browsers import wait_until
 

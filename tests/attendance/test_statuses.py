@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from meetcore.attendance.models import Attendance
 from meetcore.attendance.statuses import seat_statuses, status_counts
 from meetcore.eventlog.models import MeetingEvent
 from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
-from meetcore.seats.models import Attendance
 from tests.clock import MEETING_DAY, in_bangkok
 
 T0 = in_bangkok(MEETING_DAY, 10)

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from meetcore.actions.models import ActionAssignment, ActionCarryOver, ActionItem, ProgressReport
 from meetcore.agenda.models import AgendaItem
+from meetcore.attendance.models import Attendance
 from meetcore.demo.reference_meeting import load_reference_meeting
 from meetcore.demo.reference_titles import ONE_HOME_TITLE, SOCIAL_MAP_TITLE, STANDARD_SECTIONS
 from meetcore.eventlog.models import MeetingEvent
@@ -20,7 +21,7 @@ from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
 from meetcore.minutes.models import Decision, MinutesBlock
 from meetcore.reports.models import OfficialMinutes
-from meetcore.seats.models import Attendance, Seat
+from meetcore.seats.models import Seat
 from tests.clock import TODAY
 
 HELD_ON = date(2017, 5, 2)
@@ -130,15 +131,15 @@ def test_the_attendance_report_and_the_minutes_agree(first, users):
 
 
 def test_the_minutes_editor_opens_a_recorded_block_and_goes_on_typing(first, users):
-    from meetcore.minutes.services import apply_update, minutes_state
+    from meetcore.minutes.services import apply_update, sync_block
 
     item = _item(first.id, ONE_HOME_TITLE)
     recorded = db.session.scalars(sa.select(MinutesBlock).where(MinutesBlock.agenda_item_id == item.id)).one()
     text = recorded.text
-    [state] = [entry for entry in minutes_state(first.id, staff=True) if entry["item_id"] == item.id]
     doc = pycrdt.Doc()
     typed = doc.get("minutes", type=pycrdt.Text)
-    doc.apply_update(base64.b64decode(state["state"]))
+    synced = sync_block(first.id, item.id, doc.get_state(), by=users["secretariat"])
+    doc.apply_update(base64.b64decode(synced["update"]))
     assert str(typed) == text  # the editor shows what the minutes say
     before = doc.get_state()
     typed.insert(len(str(typed).encode("utf-8")), " (แก้ไขถ้อยคำ)")

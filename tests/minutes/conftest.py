@@ -140,6 +140,17 @@ class Browser:
         if state:
             self.doc.apply_update(base64.b64decode(state))
 
+    @classmethod
+    def synced(cls, sio, meeting_id: int, item_id: int) -> Browser:
+        """An editor opened as the live page opens one: empty, then given the block's document by
+        minutes.sync (the snapshot carries no Yjs state)."""
+        browser = cls(sio, meeting_id, item_id)
+        asked = {"meeting_id": meeting_id, "item_id": item_id, "state_vector": b64(browser.doc.get_state())}
+        ack = sio.emit("minutes.sync", asked, callback=True)
+        assert ack.get("ok", True) is not False, ack
+        browser.doc.apply_update(base64.b64decode(ack["update"]))
+        return browser
+
     def _offset(self, at: int) -> int:
         """pycrdt counts UTF-8 bytes where Yjs counts UTF-16 units: positions here are in characters."""
         return len(self.value[:at].encode("utf-8"))

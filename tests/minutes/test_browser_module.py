@@ -166,3 +166,20 @@ def test_the_textarea_diff_never_splits_a_character(browsers, before, after):
     assert (units[:at] + diff["insert"].encode("utf-16-le") + units[at + remove :]).decode(
         "utf-16-le"
     ) == after
+
+
+def test_an_editor_opened_without_a_state_is_read_only_until_its_first_sync(browsers, in_session, item):
+    """The snapshot carries no Yjs document (issue 19): a page's editor opens empty and takes the block's
+    document from minutes.sync; typing before that would land in an empty document."""
+    browsers.run(op="open", name="a", meeting_id=in_session.id, item_id=item.id, state=None)
+    browsers.run(op="sync", name="a")
+    browsers.deliver_all()
+    browsers.run(op="type", name="a", text="ข้อความที่มีอยู่แล้ว")
+    browsers.deliver_all()
+    opened = browsers.run(op="open", name="b", meeting_id=in_session.id, item_id=item.id)["editors"]["b"]
+    assert opened == {"box": "", "doc": "", "caret": 0, "readOnly": True}
+    browsers.run(op="sync", name="b")
+    browsers.deliver_all()
+    synced = browsers.state["editors"]["b"]
+    assert (synced["box"], synced["doc"], synced["readOnly"]) == ("ข้อความที่มีอยู่แล้ว",) * 2 + (False,)
+    assert _server_text(item) == "ข้อความที่มีอยู่แล้ว"

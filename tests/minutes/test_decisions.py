@@ -18,7 +18,7 @@ RESOLUTION = "ที่ประชุมรับทราบ และมอ�
 
 
 def _attend(meeting, seat, *, left: bool = False, kind: str = "self"):
-    from meetcore.seats.models import Attendance
+    from meetcore.attendance.models import Attendance
 
     joined = utcnow() - timedelta(minutes=30)
     db.session.add(

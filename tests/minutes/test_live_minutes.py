@@ -71,11 +71,11 @@ def test_two_editors_typing_at_once_lose_nothing(live, in_session, item):
     assert FIRST in server_text and SECOND in server_text
     assert len(server_text) == len(FIRST) + len(SECOND)
     assert a.value == b.value == server_text
-    # A third editor joining now builds the same document from the snapshot.
+    # A third editor joining now builds the same document (the snapshot gives the text; sync, the document).
     three = live("secretariat3")
     [entry] = _join(three, in_session)["minutes"]
-    assert entry["item_id"] == item.id
-    assert Browser(three, in_session.id, item.id, entry["state"]).value == server_text
+    assert entry == {"item_id": item.id, "text": server_text}
+    assert Browser.synced(three, in_session.id, item.id).value == server_text
     # The chair (read-only) received every update too.
     chair_doc = Browser(chair, in_session.id, item.id)
     chair_doc.merge(received(chair, "minutes.update"))
@@ -199,7 +199,8 @@ def test_an_editor_back_from_a_break_catches_up_with_sync(live, in_session, item
     _join(one, in_session)
     a = Browser(one, in_session.id, item.id)
     assert a.send(a.type(None, "ก่อนพัก "))["ok"]
-    b = Browser(two, in_session.id, item.id, _join(two, in_session)["minutes"][0]["state"])
+    _join(two, in_session)
+    b = Browser.synced(two, in_session.id, item.id)
     two.disconnect()
     assert a.send(a.type(None, "ระหว่างที่อีกคนหลุด"))["ok"]
     b.type(0, "[ออฟไลน์] ")  # typed while cut off
@@ -267,10 +268,8 @@ def test_compaction_keeps_the_text_identical(live, in_session, item, instant_tex
     assert block.crdt_state is not None and _logged(item) <= 5
     assert block.text == a.value == b.value == (FIRST + SECOND)[5:]
     three = live("secretariat3")
-    assert (
-        Browser(three, in_session.id, item.id, _join(three, in_session)["minutes"][0]["state"]).value
-        == block.text
-    )
+    _join(three, in_session)
+    assert Browser.synced(three, in_session.id, item.id).value == block.text
 
 
 def test_compaction_by_size(live, in_session, item, instant_text):

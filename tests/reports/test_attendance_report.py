@@ -18,8 +18,8 @@ from tests.reports.conftest import DECLINE_REASON, SUBSTITUTE_NAME
 def _shift_session(meeting_id: int, minutes: int) -> None:
     """Make the session last ``minutes`` (the scripted session takes a second): every interval and the
     meeting.ended event move that much later."""
+    from meetcore.attendance.models import Attendance
     from meetcore.eventlog.models import MeetingEvent
-    from meetcore.seats.models import Attendance
 
     ended = db.session.scalars(
         sa.select(MeetingEvent).where(
@@ -34,9 +34,9 @@ def _shift_session(meeting_id: int, minutes: int) -> None:
 
 
 def _leave_early(meeting_id: int, seat, minutes_in: int) -> None:
+    from meetcore.attendance.models import Attendance
     from meetcore.attendance.statuses import meeting_times
     from meetcore.meetings.models import Meeting
-    from meetcore.seats.models import Attendance
 
     started = meeting_times(db.session.get(Meeting, meeting_id)).started_at
     for row in db.session.scalars(sa.select(Attendance).where(Attendance.seat_id == seat.id)):

@@ -16,11 +16,11 @@ PRESENT_CENTRAL = re.compile(r'<tr data-central-seat="(\d+)" class="s-present">'
 
 
 def test_the_ended_meetings_board_report_and_minutes_agree(held, client, users):
+    from meetcore.attendance.models import Attendance
     from meetcore.attendance.services import check_out
     from meetcore.meetings.models import Meeting
     from meetcore.reports.attendance_report import attendance_report
     from meetcore.reports.content import build_document
-    from meetcore.seats.models import Attendance
 
     meeting = db.session.get(Meeting, held.meeting_id)
     assert meeting.status == "ended"

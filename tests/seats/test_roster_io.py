@@ -186,6 +186,22 @@ def test_import_logs_one_event(small_roster, users):
     assert len(event.payload["created_seat_ids"]) == 1 and event.actor_user_id == users["secretariat"].id
 
 
+def test_import_publishes_the_board_counting_the_new_seats(small_roster, users):
+    """Every live reader's tallies count the roster (issue 19): an import that adds seats publishes the
+    board, naming the provinces whose tally changed, a new one included."""
+    from meetcore.eventlog.models import MeetingEvent
+
+    content = _csv(HEADER, "TH-10,labour,x,,", "TH-50,vice_governor,y,,", ",deputy_permanent_secretary,z,,")
+    import_roster(small_roster, "r.csv", content, by=users["secretariat"])
+    boards = sa.select(MeetingEvent).where(MeetingEvent.kind == "attendance.board")
+    board = db.session.scalars(boards.order_by(MeetingEvent.seq.desc())).first()
+    assert board.seq == small_roster.last_seq  # right after the import's seats.imported
+    assert board.payload["totals"] == {"seats": 18, "present": 0, "substitute": 0, "absent": 18}
+    assert board.payload["central"]["seats"] == 3
+    assert board.payload["provinces"] == {"TH-10": {"seats": 1, "present": 0, "substitute": 0, "absent": 1}}
+    assert board.payload["seats"] == []  # nobody's presence changed
+
+
 def test_csv_without_bom_with_semicolons_or_in_windows_thai_is_read(small_roster, users):
     by = users["secretariat"]
     import_roster(small_roster, "a.csv", _csv(HEADER, "TH-10,labour,ก,,", bom=True), by=by)

@@ -8,13 +8,14 @@ import pytest
 import sqlalchemy as sa
 
 from meetcore.attendance import matrix
+from meetcore.attendance.models import Attendance
 from meetcore.directory.models import Province
 from meetcore.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from meetcore.eventlog.models import MeetingEvent
 from meetcore.extensions import db
 from meetcore.i18n.collation import sorted_by_name
 from meetcore.seats import links, services
-from meetcore.seats.models import Attendance, Seat
+from meetcore.seats.models import Seat
 from meetcore.transaction import commit, refuse
 from tests.factories import SEVEN_ROLES, seat_at
 from tests.seats.helpers import seat_count

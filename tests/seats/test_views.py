@@ -9,11 +9,12 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from meetcore.attendance.models import Attendance
 from meetcore.auth.models import User
 from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
 from meetcore.seats import services
-from meetcore.seats.models import Attendance, Seat
+from meetcore.seats.models import Seat
 from meetcore.transaction import commit
 from tests.conftest import sign_in
 from tests.factories import SEVEN_ROLES, seat_at

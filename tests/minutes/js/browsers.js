@@ -72,7 +72,7 @@ function run(command) {
   answer.errors = errors.splice(0);
   answer.editors = {};
   for (const [name, { box, editor }] of Object.entries(editors)) {
-    answer.editors[name] = { box: box.value, doc: editor.value, caret: box.selectionStart };
+    answer.editors[name] = { box: box.value, doc: editor.value, caret: box.selectionStart, readOnly: box.readOnly };
   }
   if (reader) answer.reader = Object.fromEntries(reader.texts);
   return answer;
