@@ -118,12 +118,15 @@ TALLIES_KEPT = 64
 
 
 def _fact_rows(meeting_id: int) -> tuple:
-    return tuple(db.session.execute(
+    # Plain tuples, not Rows: the key of _tallies is compared by value, and a Row compares field by field
+    # in Python (542 seats: a millisecond per lookup).
+    return tuple(map(tuple, db.session.execute(
         sa.select(Seat.id, Province.code, Province.region, Role.code)
         .join(Role, Seat.role_id == Role.id)
         .outerjoin(Province, Seat.province_id == Province.id)
         .where(Seat.meeting_id == meeting_id)
-    ).all())  # fmt: skip
+        .order_by(Seat.id)
+    )))  # fmt: skip
 
 
 def tallied(meeting_id: int, present: dict[int, str], rows: tuple | None = None) -> dict:
