@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from meetcore import transaction
 from meetcore.actors import SYSTEM_ATTENDANCE
 from meetcore.attendance.models import AttendanceBoard
-from meetcore.attendance.policy import TIMER_SLACK, board_interval, heartbeat_interval
+from meetcore.attendance.policy import BOARD_SLOWEST, TIMER_SLACK, board_interval, heartbeat_interval
 from meetcore.database import utcnow
 from meetcore.directory.models import Province, Role
 from meetcore.errors import NotFound
@@ -57,7 +57,7 @@ def presence_changed(meeting: Meeting, now: datetime) -> float | None:
     """Under the meeting's lock: publish now if the last publication is old enough, else mark one owed.
     Returns the seconds until an owed publication is due, or None."""
     board = _board_row(meeting.id)
-    interval = board_interval()
+    interval = board_interval(len(board.published or {}))
     if board.published_at is None or now - board.published_at >= interval:
         _publish(meeting, board, now)
         return None
@@ -188,7 +188,7 @@ def publish_owed(meeting_id: int) -> float | None:
     board = db.session.get(AttendanceBoard, meeting_id, populate_existing=True)
     if board is None or board.pending_since is None:
         return None  # (the caller's step ends its transaction, releasing the lock)
-    due_at = (board.published_at or now) + board_interval()
+    due_at = (board.published_at or now) + board_interval(len(board.published or {}))
     if due_at - now > TIMER_SLACK:
         return (due_at - now).total_seconds()
     _publish(meeting, board, now)
@@ -211,7 +211,8 @@ def publish_all_owed(now: datetime | None = None) -> int:
     overdue = db.session.scalars(
         sa.select(AttendanceBoard.meeting_id).where(
             AttendanceBoard.pending_since.is_not(None),
-            AttendanceBoard.pending_since < now - board_interval() - timedelta(seconds=heartbeat_interval()),
+            AttendanceBoard.pending_since
+            < now - board_interval() * BOARD_SLOWEST - timedelta(seconds=heartbeat_interval()),
         )
     ).all()
     done = 0
