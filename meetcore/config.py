@@ -101,6 +101,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LATE_GRACE_MINUTES", "15", "Minutes after start (before end) a join (leave) is on time", int),
     Setting("BOARD_INTERVAL_MS", "500", "Least time between two live attendance board updates", int),
     Setting(
+        "BOARD_SEATS_PER_INTERVAL", "250",
+        "A bigger room's board waits a BOARD_INTERVAL_MS per this many seats present (up to 10); 0: never",
+        int,
+    ),  # fmt: skip
+    Setting(
         "HEARTBEAT_SECONDS", "10",
         "App process heartbeat; a process silent for 3 beats is judged stopped and its intervals closed", int,
     ),  # fmt: skip

@@ -186,12 +186,14 @@ def _no_timer_of_another_test():
     1; clear() retires it. The participants' shared snapshot parts are by meeting id and seq: forgotten too.
     Afterwards, the test must have left Socket.IO in threading mode."""
     from meetcore.attendance import board
+    from meetcore.attendance.processes import forget_last_beat
     from meetcore.live import snapshot
     from meetcore.minutes import services as minutes
 
     minutes._timers.clear()
     board._timers.clear()
     snapshot._shared.clear()
+    forget_last_beat()  # this test's tables have no process row yet
     yield
     from meetcore.extensions import socketio
 

@@ -28,8 +28,10 @@ The live board
 --------------
 Presence changes come in bursts (600 provinces' officials joining within a minute, a site ticking eight
 roles). The numbered events that tell clients about them are coalesced per meeting: at most one publication
-per MEETCORE_BOARD_INTERVAL_MS, and all of its state is in the meeting's AttendanceBoard row (what was last
-published, when, and whether a change waits), so any process can make the next publication:
+per MEETCORE_BOARD_INTERVAL_MS (in a big room, one such interval per MEETCORE_BOARD_SEATS_PER_INTERVAL seats
+present at the last publication, up to ten: a publication reaches everyone), and all of its state is in
+the meeting's AttendanceBoard row (what was last published, when, and whether a change waits), so any
+process can make the next publication:
 
 * a change arriving when the last publication is older than the interval is published at once, in the
   change's own transaction;

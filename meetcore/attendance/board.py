@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from meetcore import signals, transaction
 from meetcore.actors import SYSTEM_ATTENDANCE
 from meetcore.attendance.models import Attendance, AttendanceBoard
-from meetcore.attendance.policy import TIMER_SLACK, board_interval, heartbeat_interval
+from meetcore.attendance.policy import BOARD_SLOWEST, TIMER_SLACK, board_interval, heartbeat_interval
 from meetcore.database import utcnow
 from meetcore.directory.models import Province, Role
 from meetcore.errors import NotFound
@@ -57,7 +57,7 @@ def presence_changed(meeting: Meeting, now: datetime) -> float | None:
     """Under the meeting's lock: publish now if the last publication is old enough, else mark one owed.
     Returns the seconds until an owed publication is due, or None."""
     board = _board_row(meeting.id)
-    interval = board_interval()
+    interval = board_interval(len(board.published or {}))
     if board.published_at is None or now - board.published_at >= interval:
         _publish(meeting, board, now)
         return None
@@ -118,12 +118,15 @@ TALLIES_KEPT = 64
 
 
 def _fact_rows(meeting_id: int) -> tuple:
-    return tuple(db.session.execute(
+    # Plain tuples, not Rows: the key of _tallies is compared by value, and a Row compares field by field
+    # in Python (542 seats: a millisecond per lookup).
+    return tuple(map(tuple, db.session.execute(
         sa.select(Seat.id, Province.code, Province.region, Role.code)
         .join(Role, Seat.role_id == Role.id)
         .outerjoin(Province, Seat.province_id == Province.id)
         .where(Seat.meeting_id == meeting_id)
-    ).all())  # fmt: skip
+        .order_by(Seat.id)
+    )))  # fmt: skip
 
 
 def tallied(meeting_id: int, present: dict[int, str], rows: tuple | None = None) -> dict:
@@ -191,7 +194,7 @@ def publish_owed(meeting_id: int) -> float | None:
     board = db.session.get(AttendanceBoard, meeting_id, populate_existing=True)
     if board is None or board.pending_since is None:
         return None  # (the caller's step ends its transaction, releasing the lock)
-    due_at = (board.published_at or now) + board_interval()
+    due_at = (board.published_at or now) + board_interval(len(board.published or {}))
     if due_at - now > TIMER_SLACK:
         return (due_at - now).total_seconds()
     _publish(meeting, board, now)
@@ -214,7 +217,8 @@ def publish_all_owed(now: datetime | None = None) -> int:
     overdue = db.session.scalars(
         sa.select(AttendanceBoard.meeting_id).where(
             AttendanceBoard.pending_since.is_not(None),
-            AttendanceBoard.pending_since < now - board_interval() - timedelta(seconds=heartbeat_interval()),
+            AttendanceBoard.pending_since
+            < now - board_interval() * BOARD_SLOWEST - timedelta(seconds=heartbeat_interval()),
         )
     ).all()
     done = 0

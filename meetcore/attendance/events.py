@@ -18,7 +18,7 @@ from meetcore.live.snapshot import snapshot_part
 log = logging.getLogger(__name__)
 
 
-@snapshot_part("attendance")
+@snapshot_part("attendance", refreshed_by=("attendance.board",))
 def attendance_part(meeting, actor) -> dict:
     return sites.snapshot_state(meeting, actor)
 

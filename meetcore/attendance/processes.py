@@ -65,10 +65,36 @@ def database_now() -> datetime:
     return value.replace(tzinfo=UTC)
 
 
+# time.monotonic() when this process last beat, in a transaction that committed (None: not yet).
+_last_beat: dict[str, float | None] = {"at": None}
+
+
+def beat_unless_recent(now: datetime) -> None:
+    """A check-in's beat: its process's row must exist when the interval commits, or a sweep would take the
+    interval for a dead process's. Left out within one heartbeat of a committed beat (two statements of
+    every join): the row a beat leaves is swept only after MISSED_BEATS heartbeats of silence."""
+    at = _last_beat["at"]
+    if at is None or time.monotonic() - at >= heartbeat_interval():
+        beat(now)
+
+
+def forget_last_beat() -> None:
+    """Tests empty the tables under a running process: its row is gone, whatever it remembers."""
+    _last_beat["at"] = None
+
+
+def _beat_committed(at: float) -> None:
+    _last_beat["at"] = max(at, _last_beat["at"] or at)
+
+
 def beat(now: datetime) -> None:
     """This process is alive: its row is created on its first connection, and beaten by later ones and by the
     heartbeat (one upsert: the heartbeat and a check-in may beat at the same moment)."""
     from sqlalchemy.dialects import postgresql, sqlite
+
+    from meetcore.transaction import after_commit
+
+    after_commit(_beat_committed, time.monotonic())  # the beat's moment, known once it has committed
 
     dialect = db.session.get_bind().dialect.name
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(ServerProcess)

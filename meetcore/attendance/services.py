@@ -17,7 +17,7 @@ from meetcore.actors import SEAT_SESSION_KEY, SeatActor, SiteActor
 from meetcore.attendance import board
 from meetcore.attendance.models import Attendance
 from meetcore.attendance.policy import ATTENDING_STATUSES, CONNECTION_KINDS
-from meetcore.attendance.processes import beat, ensure_heartbeat, open_intervals
+from meetcore.attendance.processes import beat_unless_recent, ensure_heartbeat, open_intervals
 from meetcore.database import utcnow
 from meetcore.errors import DomainError, NotFound, PermissionDenied
 from meetcore.eventlog.services import lock_meeting, record_event
@@ -159,7 +159,7 @@ def check_in(seat: Seat, *, via: Connection) -> Attendance:
     if existing is not None:
         return existing  # (the entry point's commit releases the lock)
     now = utcnow()
-    beat(now)
+    beat_unless_recent(now)
     interval = Attendance(
         meeting_id=meeting.id,
         seat_id=seat.id,

@@ -30,8 +30,9 @@ def connection_key(sid: str) -> str:
 
 
 def remember_connection(sid: str, **access) -> None:
-    """Record a connection that was let in, with what let it in (LiveConnection's columns)."""
-    db.session.merge(LiveConnection(id=connection_key(sid), process_id=PROCESS_ID, **access))
+    """Record a connection that was let in, with what let it in (LiveConnection's columns). Its key is new
+    (this process's id and a fresh sid): added, not merged, which would read it first."""
+    db.session.add(LiveConnection(id=connection_key(sid), process_id=PROCESS_ID, **access))
     db.session.flush()
 
 

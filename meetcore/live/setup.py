@@ -8,6 +8,7 @@ import logging
 from urllib.parse import urlsplit
 
 from flask import Flask
+from socketio import packet as socketio_packet
 
 from meetcore.extensions import socketio
 
@@ -110,6 +111,17 @@ def _refusal_of_oversized(eio_sid: str, data: str | bytes) -> str | None:
     return f'2{namespace}{ack_id}["{TOO_LARGE}"]'
 
 
+class JSONPacket(socketio_packet.Packet):
+    """Socket.IO packets as MeetCore sends them: JSON, never binary attachments (docs/protocol.md). The
+    library walks every payload it sends, item by item, looking for bytes: for a join's snapshot that walk
+    cost more than encoding it. A payload with bytes in it now fails to encode (TypeError) instead of
+    going out as a binary event. What clients send is read as before."""
+
+    @classmethod
+    def data_is_binary(cls, data) -> bool:
+        return False
+
+
 def _message_queue(app: Flask) -> dict:
     """Socket.IO's options for the queue between processes: ours (meetcore.live.queue) when Redis is set."""
     from meetcore.live.heads import announce_soon
@@ -137,6 +149,7 @@ def init_live(app: Flask) -> None:
         ping_interval=20,
         ping_timeout=20,
         max_http_buffer_size=TRANSPORT_LIMIT,
+        serializer=JSONPacket,
     )
     refuse_lifecycle_names(socketio.server)
     drop_malformed_packets(socketio.server)

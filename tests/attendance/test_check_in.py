@@ -205,3 +205,26 @@ def test_the_timer_publishes_what_was_deferred(
         clock.sleep(0.05)
     assert not presence._timers and last_seq(scheduled) == before + 1
     assert logged(scheduled, "attendance.board")[-1].payload["seats"][0]["seat_id"] == seats["cm_sd"].id
+
+
+def test_a_bigger_room_waits_longer_between_publications(
+    app, monkeypatch, seat_socket, link_for, live, seats, scheduled, _no_timers
+):
+    """The interval grows with the seats present at the last publication (a publication reaches all)."""
+    from meetcore.attendance.policy import BOARD_SLOWEST, board_interval
+
+    monkeypatch.setitem(app.config, "MEETCORE_BOARD_INTERVAL_MS", 10_000)
+    monkeypatch.setitem(app.config, "MEETCORE_BOARD_SEATS_PER_INTERVAL", 2)
+    assert board_interval(1).total_seconds() == board_interval(2).total_seconds() == 10
+    assert board_interval(5).total_seconds() == 25
+    assert board_interval(1_000).total_seconds() == 10 * BOARD_SLOWEST
+    for key in ("cm_sd", "cm_lab", "cm_vg"):
+        seat_socket(seats[key])
+    _make_due(scheduled)
+    assert presence.publish_owed(scheduled.id) is None  # 3 seats published: the next waits 15 s
+    live(auth={"seat_token": link_for(seats["sk_sd"])}).emit(
+        "join", {"meeting_id": scheduled.id}, callback=True
+    )
+    assert 10 < presence.publish_owed(scheduled.id) <= 15
+    monkeypatch.setitem(app.config, "MEETCORE_BOARD_SEATS_PER_INTERVAL", 0)  # 0: the setting alone
+    assert presence.publish_owed(scheduled.id) <= 10

@@ -84,3 +84,34 @@ def test_shared_parts_expire_even_without_a_new_seq(
     monkeypatch.setattr(snapshot.time, "monotonic", lambda: clock)
     joined(sockets[1], scheduled)
     assert reads["floor"] == floor_reads + 1
+
+
+def test_parts_are_brought_forward_over_board_publications(
+    live, link_for, seats, scheduled, instant_board, reads
+):
+    """Each join publishes the board (a new seq): the next participant still reuses what the first read,
+    and only the counts are read again, so they are those of the latest publication."""
+    sockets = [live(auth={"seat_token": link_for(seats[name])}) for name in ("cm_sd", "sk_sd", "central")]
+    first = joined(sockets[0], scheduled)
+    floor_reads = reads["floor"]
+    second, third = joined(sockets[1], scheduled), joined(sockets[2], scheduled)
+    assert first["last_seq"] < second["last_seq"] < third["last_seq"]
+    assert reads["floor"] == floor_reads  # brought forward, not read again
+    present = [snap["attendance"]["counts"]["totals"]["present"] for snap in (first, second, third)]
+    assert present == [1, 2, 3]
+    assert third == {**first, "last_seq": third["last_seq"], "attendance": third["attendance"],
+                     "actions": third["actions"]}  # fmt: skip
+
+
+def test_a_staff_event_reads_the_counts_again(live, link_for, seats, scheduled, users, slow_board, reads):
+    """A roster change is the staff's event, yet it changes the counts participants see."""
+    from meetcore.seats.services import remove_seat
+
+    first = joined(live(auth={"seat_token": link_for(seats["cm_sd"])}), scheduled)
+    remove_seat(seats["cm_lab"], by=users["secretariat"])
+    after = joined(live(auth={"seat_token": link_for(seats["sk_sd"])}), scheduled)
+    assert after["last_seq"] > first["last_seq"]
+    assert (
+        after["attendance"]["counts"]["totals"]["seats"]
+        == first["attendance"]["counts"]["totals"]["seats"] - 1
+    )

@@ -1,0 +1,47 @@
+"""What a participant's join costs the database (issue 18, item 5): the statements of connecting and joining
+when the board is not due (most joins of a mass join). Each statement is a round trip on PostgreSQL and most
+of a join's own CPU; a new one here should be a choice."""
+
+from __future__ import annotations
+
+import pytest
+
+from meetcore.extensions import db
+from tests.minutes.test_command_statements import Statements
+
+
+@pytest.fixture()
+def quiet_board(app, monkeypatch):
+    """The first join publishes; the next ones wait for the board's next publication."""
+    monkeypatch.setitem(app.config, "MEETCORE_BOARD_INTERVAL_MS", 600_000)
+
+
+def _connect_and_join(live, token, meeting) -> None:
+    sio = live(auth={"seat_token": token})
+    ack = sio.emit("join", {"meeting_id": meeting.id}, callback=True)
+    assert ack["ok"] and ack["mode"] == "snapshot", ack
+
+
+def test_a_join_while_the_board_waits(live, link_for, seats, scheduled, quiet_board):
+    tokens = [link_for(seats[key]) for key in ("cm_sd", "sk_sd")]  # issuing a link is an event of its own
+    _connect_and_join(live, tokens[0], scheduled)  # publishes, and beats for this process
+    token = tokens[1]
+    with Statements(db.engine) as statements:
+        _connect_and_join(live, token, scheduled)
+    assert not statements.writing("server_processes")  # beaten a moment ago: that row stands
+    assert not statements.reading("live_connections")  # a new connection's row is added, not merged
+    assert len(statements.writing("live_connections")) == 1
+    assert len(statements.writing("attendance")) == 1
+    assert not statements.writing("meeting_events")  # the board is not due: nothing published
+    assert len(statements.reading("meetings")) == 4  # link's, command's, the lock's, snapshot's
+    assert len([s for s in statements.seen if s != "COMMIT"]) <= 16, "\n".join(statements.seen)
+
+
+def test_a_check_in_beats_again_once_a_heartbeat_has_passed(live, link_for, seats, scheduled, quiet_board):
+    from meetcore.attendance import processes
+
+    _connect_and_join(live, link_for(seats["cm_sd"]), scheduled)
+    processes._last_beat["at"] -= processes.heartbeat_interval()  # as if the last beat were that old
+    with Statements(db.engine) as statements:
+        _connect_and_join(live, link_for(seats["sk_sd"]), scheduled)
+    assert len(statements.writing("server_processes")) == 1
