@@ -49,7 +49,9 @@ def scenario(tmp_path) -> None:
         "MEETCORE_VIDEO_TOKEN_TTL": str(TOKEN_TTL),  # renewed every TOKEN_TTL/2 s, on the running session
     }
     phone = {"viewport": PHONE, "is_mobile": True, "has_touch": True}
-    shown = "({status: v.status, publishing: v.publishing, feeds: v.feeds})"
+    shown = ("({status: v.status, publishing: v.publishing, feeds: v.feeds, talking: v.talking,"
+             " connects: v.connects, audioOnly: v.audioOnly, lowBandwidth: v.panel.lowBandwidth,"
+             " restored: v.restored})")  # fmt: skip
     with video_stage(tmp_path, "e2e", rtp_ports="30000-30200", env=settings, page_options={"b": phone},
                      shown_on_failure=shown) as stage:
         run_scenario(stage)
