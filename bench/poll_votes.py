@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -101,7 +102,7 @@ def report(args, figures: dict, idle: dict, chair_final: int | None, voters: int
 def run(args, workdir: Path, started: list) -> int:
     meeting = prepare(args.database_url, workdir)
     voters = len(meeting.seats)
-    server = meetcore_server("votes", meeting.url, workdir, settings={}).start()
+    server = meetcore_server("votes", meeting.url, workdir, settings={}, profile=args.profile).start()
     started.append(server)
     clients = Clients(args.client_processes)
     driver = None
@@ -124,7 +125,12 @@ def run(args, workdir: Path, started: list) -> int:
         log(f"  measuring the idle server for {args.idle_seconds:.0f} s ...")
         clients.stats()  # from here on: the connections the server closes
         idle = idle_cpu([server], args.idle_seconds)[0]
+        if args.profile:
+            server.process.send_signal(signal.SIGUSR1)
         figures = vote_window(args, meeting, clients, server, driver, prepared["poll_id"])
+        if args.profile:
+            server.process.send_signal(signal.SIGUSR2)
+            log(f"  the server's profile of the votes: {args.profile} (python -m pstats)")
         time.sleep(0.5)
         report(args, figures, idle, chair_count(driver, prepared["poll_id"]), voters)
         lost = clients.stats()
@@ -148,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=10, help="joins in flight per client process")
     parser.add_argument("--idle-seconds", type=float, default=10.0, help="idle CPU measured this long")
     parser.add_argument("--database-url", help="PostgreSQL URL (default: a SQLite file in a scratch folder)")
+    parser.add_argument("--profile", type=Path,
+                        help="profile the server (cProfile) while the votes are cast, into this file")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder (logs, database)")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="meetcore-votes-bench-"))

@@ -6,8 +6,10 @@ from __future__ import annotations
 import contextvars
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 
 from meetcore.extensions import db, socketio
+from meetcore.live.placeholders import PLACEHOLDERS
 from meetcore.live.rooms import for_participants, participants_room, staff_room
 from meetcore.operations.metrics import event_broadcast
 
@@ -70,11 +72,21 @@ def emit_event(message: dict) -> None:
     meeting_id = message["meeting_id"]
     event_broadcast(message)
     public = for_participants(message)
+    staff, participants = staff_room(meeting_id), participants_room(meeting_id)
     if public is message:
-        socketio.emit("event", message, to=[staff_room(meeting_id), participants_room(meeting_id)])
+        PLACEHOLDERS.send(meeting_id, lambda: socketio.emit("event", message, to=[staff, participants]))
+        return
+    socketio.emit("event", message, to=staff)
+    if public["kind"] == "redacted":  # sent now, or held with the next ones (meetcore.live.placeholders)
+        PLACEHOLDERS.redacted(public, _placeholder_interval())
     else:
-        socketio.emit("event", message, to=staff_room(meeting_id))
-        socketio.emit("event", public, to=participants_room(meeting_id))
+        PLACEHOLDERS.send(meeting_id, lambda: socketio.emit("event", public, to=participants))
+
+
+def _placeholder_interval() -> float:
+    """Seconds within which participants' placeholders of staff-only events are sent as one."""
+    value = current_app.config.get("MEETCORE_PLACEHOLDER_INTERVAL_MS") if has_app_context() else None
+    return int(1000 if value is None else value) / 1000
 
 
 def _after_rollback(session) -> None:

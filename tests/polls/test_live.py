@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from meetcore.extensions import db
-from tests.polls.conftest import command, poll_events
+from tests.polls.conftest import command, events_through, kinds_by_seq, poll_events
 
 YES, NO, ABSTAIN = 0, 1, 2
 
@@ -122,10 +122,10 @@ def test_counts_go_to_the_staff_only_until_the_close(in_session, seats, item, se
         "poll.voted",
     ]
     assert staff_seen[-1]["payload"]["counts"] == {"voted_count": 1, "live_tally": [1, 0, 0]}
-    public = poll_events(reader)
+    public = events_through(reader, staff_seen[-1]["seq"])
     opened = next(e for e in public if e["kind"] == "poll.opened")
     assert "counts" not in opened["payload"] and "voted_count" not in opened["payload"]["poll"]
-    by_seq = {e["seq"]: e["kind"] for e in public}
+    by_seq = kinds_by_seq(public)
     assert [by_seq[e["seq"]] for e in staff_seen if e["kind"] in ("poll.prepared", "poll.voted")] == [
         "redacted",
         "redacted",
