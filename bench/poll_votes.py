@@ -65,6 +65,7 @@ def vote_window(args, meeting, clients: Clients, server, driver: Driver, poll_id
         "missing_at_chair": len(acked) - len(chair_delays),
         "ack_ms": [(ack - sent) * 1000 for sent, ack, ok, _s, _e in votes if ok],
         "spread_s": (max(v[0] for v in votes) - min(v[0] for v in votes)) if votes else 0.0,
+        "load": os.getloadavg()[0],
     }
 
 
@@ -82,7 +83,8 @@ def report(args, figures: dict, idle: dict, chair_final: int | None, voters: int
     per_vote_ms = (figures["cpu_s"] - idle_cpu_s) / max(figures["ok"], 1) * 1000
     chair, ack = figures["chair_ms"], figures["ack_ms"]
     log(f"== {figures['votes']} votes cast over {figures['spread_s']:.1f} s by {voters} seats, "
-        f"{args.clients} connections, {'secret' if args.secret else 'open'} poll ==")  # fmt: skip
+        f"{args.clients} connections, {'secret' if args.secret else 'open'} poll; load average "
+        f"{figures['load']:.1f} ==")  # fmt: skip
     log(
         f"  acknowledged ok: {figures['ok']}; refused: {figures['votes'] - figures['ok']} {figures['errors']}"
     )
@@ -102,7 +104,10 @@ def report(args, figures: dict, idle: dict, chair_final: int | None, voters: int
 def run(args, workdir: Path, started: list) -> int:
     meeting = prepare(args.database_url, workdir)
     voters = len(meeting.seats)
-    server = meetcore_server("votes", meeting.url, workdir, settings={}, profile=args.profile).start()
+    settings = {}
+    if args.placeholder_interval_ms is not None:  # 0: a placeholder per staff-only event, as before
+        settings["MEETCORE_PLACEHOLDER_INTERVAL_MS"] = str(args.placeholder_interval_ms)
+    server = meetcore_server("votes", meeting.url, workdir, settings=settings, profile=args.profile).start()
     started.append(server)
     clients = Clients(args.client_processes)
     driver = None
@@ -154,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=10, help="joins in flight per client process")
     parser.add_argument("--idle-seconds", type=float, default=10.0, help="idle CPU measured this long")
     parser.add_argument("--database-url", help="PostgreSQL URL (default: a SQLite file in a scratch folder)")
+    parser.add_argument("--placeholder-interval-ms", type=int,
+                        help="the server's MEETCORE_PLACEHOLDER_INTERVAL_MS (0: each staff-only event's "
+                             "placeholder sent to every participant at once, as before issue 17's fix)")
     parser.add_argument("--profile", type=Path,
                         help="profile the server (cProfile) while the votes are cast, into this file")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder (logs, database)")
