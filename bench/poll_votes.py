@@ -142,6 +142,9 @@ def run(args, workdir: Path, started: list) -> int:
         # A server that falls more than a ping timeout (20 s) behind closes live connections as lost.
         log(f"  participants' connections closed by the server while idle and voting: {lost['lost']} "
             f"{lost['lost_reasons']}")  # fmt: skip
+        # Each vote is a staff-only event: participants get its placeholder, one per run of votes.
+        log(f"  messages the participants received while idle and voting: {lost['kinds'].get('reader', {})}, "
+            f"the voters: {lost['kinds'].get('voter', {})}")  # fmt: skip
         driver.call("poll.close", {"meeting_id": meeting.meeting_id, "poll_id": prepared["poll_id"]})
         return 0
     finally:
