@@ -6,10 +6,8 @@ from __future__ import annotations
 import contextvars
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
 
 from meetcore.extensions import db, socketio
-from meetcore.live.placeholders import PLACEHOLDERS
 from meetcore.live.rooms import for_participants, participants_room, staff_room
 from meetcore.operations.metrics import event_broadcast
 
@@ -69,24 +67,16 @@ def _disconnect(sids: list[str]) -> None:
 
 
 def emit_event(message: dict) -> None:
+    """To the staff whole and to participants as they may read it; the client manager delivers the
+    participants' placeholders of a burst as one (meetcore.live.placeholders)."""
     meeting_id = message["meeting_id"]
     event_broadcast(message)
     public = for_participants(message)
-    staff, participants = staff_room(meeting_id), participants_room(meeting_id)
     if public is message:
-        PLACEHOLDERS.send(meeting_id, lambda: socketio.emit("event", message, to=[staff, participants]))
-        return
-    socketio.emit("event", message, to=staff)
-    if public["kind"] == "redacted":  # sent now, or held with the next ones (meetcore.live.placeholders)
-        PLACEHOLDERS.redacted(public, _placeholder_interval())
+        socketio.emit("event", message, to=[staff_room(meeting_id), participants_room(meeting_id)])
     else:
-        PLACEHOLDERS.send(meeting_id, lambda: socketio.emit("event", public, to=participants))
-
-
-def _placeholder_interval() -> float:
-    """Seconds within which participants' placeholders of staff-only events are sent as one."""
-    value = current_app.config.get("MEETCORE_PLACEHOLDER_INTERVAL_MS") if has_app_context() else None
-    return int(1000 if value is None else value) / 1000
+        socketio.emit("event", message, to=staff_room(meeting_id))
+        socketio.emit("event", public, to=participants_room(meeting_id))
 
 
 def _after_rollback(session) -> None:

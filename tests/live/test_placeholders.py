@@ -1,6 +1,6 @@
 """The participants' placeholders of staff-only events (meetcore.live.placeholders): the first of a quiet
 spell at once, the next ones as one run of consecutive seqs, sent before anything participants read.
-End to end, with votes: tests/polls/test_live.py."""
+End to end, with votes: tests/polls/test_live.py; over two processes and Redis: below."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import time
 
 import pytest
 
-from meetcore.live import placeholders
 from meetcore.live.placeholders import Placeholders
 
 
@@ -17,11 +16,13 @@ def _placeholder(meeting_id: int, seq: int) -> dict:
 
 
 @pytest.fixture()
-def sent(app, monkeypatch) -> list:
-    """What the placeholders send to participants' rooms, in order."""
-    messages: list = []
-    monkeypatch.setattr(placeholders, "_emit", lambda placeholder: messages.append(dict(placeholder)))
-    return messages
+def sent(app) -> list:
+    """What the placeholders deliver to participants' rooms, in order."""
+    return []
+
+
+def _deliver(sent: list):
+    return lambda placeholder: sent.append(dict(placeholder))
 
 
 def _seqs(messages: list) -> list:
@@ -30,11 +31,11 @@ def _seqs(messages: list) -> list:
 
 def test_a_run_holds_consecutive_seqs_only_and_goes_before_what_participants_read(sent):
     held = Placeholders()
-    held.redacted(_placeholder(1, 5), interval=60)  # nothing sent for long: at once
-    held.redacted(_placeholder(1, 6), interval=60)  # the next ones are held ...
-    held.redacted(_placeholder(1, 7), interval=60)
-    held.redacted(_placeholder(1, 9), interval=60)  # ... until a seq written elsewhere (8) ends the run
-    held.redacted(_placeholder(2, 3), interval=60)  # another meeting's own
+    held.redacted(_placeholder(1, 5), 60, _deliver(sent))  # nothing sent for long: at once
+    held.redacted(_placeholder(1, 6), 60, _deliver(sent))  # the next ones are held ...
+    held.redacted(_placeholder(1, 7), 60, _deliver(sent))
+    held.redacted(_placeholder(1, 9), 60, _deliver(sent))  # ... until a seq delivered apart (8) ends it
+    held.redacted(_placeholder(2, 3), 60, _deliver(sent))  # another meeting's own
     held.send(1, lambda: sent.append("meeting 1, seq 10"))
     assert _seqs(sent) == [(1, None, 5), (1, 6, 7), (2, None, 3), (1, None, 9), "meeting 1, seq 10"]
     assert sent[1]["at"] == "t7"  # the run's time is its last event's
@@ -44,7 +45,7 @@ def test_a_held_run_is_sent_once_the_interval_has_passed(sent):
     held = Placeholders()
     held.send(4, lambda: sent.append("meeting 4, seq 1"))
     for seq in (2, 3, 4):
-        held.redacted(_placeholder(4, seq), interval=0.2)
+        held.redacted(_placeholder(4, seq), 0.2, _deliver(sent))
     assert _seqs(sent) == ["meeting 4, seq 1"]
     wait_until = time.monotonic() + 30  # a liveness wait: the timer's thread may be slow
     while len(sent) < 2 and time.monotonic() < wait_until:
