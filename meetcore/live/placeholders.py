@@ -79,10 +79,11 @@ class Placeholders:
                 return
             self._held[meeting_id] = ({**placeholder, "first_seq": seq}, deliver)
             due = self._last_sent[meeting_id] + interval - now
-            socketio.start_background_task(self._send_when_due, meeting_id, due, self._generation)
+            # The Socket.IO server's own task (gevent or a thread), apart from the domains' timers.
+            socketio.server.start_background_task(self._send_when_due, meeting_id, due, self._generation)
 
     def _send_when_due(self, meeting_id: int, delay: float, generation: int) -> None:
-        socketio.sleep(max(delay, 0.0))
+        socketio.server.sleep(max(delay, 0.0))
         with self._lock:
             if generation == self._generation:
                 self._flush(meeting_id)
