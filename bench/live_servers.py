@@ -121,9 +121,11 @@ def meetcore_server(
     redis_url: str | None = None,
     channel: str | None = None,
     settings: dict[str, str] | None = None,
+    profile: Path | None = None,
 ) -> ServerProcess:
     """`python -m meetcore run` as deployed (gevent, websocket only), on a scratch instance directory;
-    `settings` are extra MEETCORE_* variables."""
+    `settings` are extra MEETCORE_* variables; with `profile`, under bench/profiled_server.py (SIGUSR1
+    starts the profiler, SIGUSR2 writes its statistics to that file)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEETCORE_")}
     env.update(
@@ -137,6 +139,8 @@ def meetcore_server(
         env["MEETCORE_REDIS_URL"] = redis_url
         env["MEETCORE_SOCKETIO_CHANNEL"] = channel or "meetcore"
     argv = [sys.executable, "-m", "meetcore", "run"]
+    if profile is not None:
+        argv = [sys.executable, str(HERE / "profiled_server.py"), str(profile)]
     return ServerProcess(name, argv, env, port, workdir / f"{name}.log")
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -64,6 +65,7 @@ def vote_window(args, meeting, clients: Clients, server, driver: Driver, poll_id
         "missing_at_chair": len(acked) - len(chair_delays),
         "ack_ms": [(ack - sent) * 1000 for sent, ack, ok, _s, _e in votes if ok],
         "spread_s": (max(v[0] for v in votes) - min(v[0] for v in votes)) if votes else 0.0,
+        "load": os.getloadavg()[0],
     }
 
 
@@ -81,7 +83,8 @@ def report(args, figures: dict, idle: dict, chair_final: int | None, voters: int
     per_vote_ms = (figures["cpu_s"] - idle_cpu_s) / max(figures["ok"], 1) * 1000
     chair, ack = figures["chair_ms"], figures["ack_ms"]
     log(f"== {figures['votes']} votes cast over {figures['spread_s']:.1f} s by {voters} seats, "
-        f"{args.clients} connections, {'secret' if args.secret else 'open'} poll ==")  # fmt: skip
+        f"{args.clients} connections, {'secret' if args.secret else 'open'} poll; load average "
+        f"{figures['load']:.1f} ==")  # fmt: skip
     log(
         f"  acknowledged ok: {figures['ok']}; refused: {figures['votes'] - figures['ok']} {figures['errors']}"
     )
@@ -101,7 +104,10 @@ def report(args, figures: dict, idle: dict, chair_final: int | None, voters: int
 def run(args, workdir: Path, started: list) -> int:
     meeting = prepare(args.database_url, workdir)
     voters = len(meeting.seats)
-    server = meetcore_server("votes", meeting.url, workdir, settings={}).start()
+    settings = {}
+    if args.placeholder_interval_ms is not None:  # 0: a placeholder per staff-only event, as before
+        settings["MEETCORE_PLACEHOLDER_INTERVAL_MS"] = str(args.placeholder_interval_ms)
+    server = meetcore_server("votes", meeting.url, workdir, settings=settings, profile=args.profile).start()
     started.append(server)
     clients = Clients(args.client_processes)
     driver = None
@@ -124,13 +130,21 @@ def run(args, workdir: Path, started: list) -> int:
         log(f"  measuring the idle server for {args.idle_seconds:.0f} s ...")
         clients.stats()  # from here on: the connections the server closes
         idle = idle_cpu([server], args.idle_seconds)[0]
+        if args.profile:
+            server.process.send_signal(signal.SIGUSR1)
         figures = vote_window(args, meeting, clients, server, driver, prepared["poll_id"])
+        if args.profile:
+            server.process.send_signal(signal.SIGUSR2)
+            log(f"  the server's profile of the votes: {args.profile} (python -m pstats)")
         time.sleep(0.5)
         report(args, figures, idle, chair_count(driver, prepared["poll_id"]), voters)
         lost = clients.stats()
         # A server that falls more than a ping timeout (20 s) behind closes live connections as lost.
         log(f"  participants' connections closed by the server while idle and voting: {lost['lost']} "
             f"{lost['lost_reasons']}")  # fmt: skip
+        # Each vote is a staff-only event: participants get its placeholder, one per run of votes.
+        log(f"  messages the participants received while idle and voting: {lost['kinds'].get('reader', {})}, "
+            f"the voters: {lost['kinds'].get('voter', {})}")  # fmt: skip
         driver.call("poll.close", {"meeting_id": meeting.meeting_id, "poll_id": prepared["poll_id"]})
         return 0
     finally:
@@ -148,6 +162,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=10, help="joins in flight per client process")
     parser.add_argument("--idle-seconds", type=float, default=10.0, help="idle CPU measured this long")
     parser.add_argument("--database-url", help="PostgreSQL URL (default: a SQLite file in a scratch folder)")
+    parser.add_argument("--placeholder-interval-ms", type=int,
+                        help="the server's MEETCORE_PLACEHOLDER_INTERVAL_MS (0: each staff-only event's "
+                             "placeholder sent to every participant at once, as before issue 17's fix)")
+    parser.add_argument("--profile", type=Path,
+                        help="profile the server (cProfile) while the votes are cast, into this file")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder (logs, database)")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="meetcore-votes-bench-"))

@@ -50,6 +50,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("MINUTES_COMPACT_BYTES", "65536", "... or past this many bytes", int),
     Setting(
+        "PLACEHOLDER_INTERVAL_MS", "1000",
+        "Participants get the placeholders of staff-only events (a vote's count) as one, at most this often",
+        int,
+    ),  # fmt: skip
+    Setting(
         "REPLAY_LIMIT", "1000", "Most events replayed to a reconnecting client before a fresh snapshot", int
     ),
     Setting("LOGIN_RATE_LIMIT", "10 per minute", "Sign-in attempts allowed per address"),

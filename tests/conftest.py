@@ -183,17 +183,20 @@ def _empty_tables(db) -> None:
 def _no_timer_of_another_test():
     """The tables are emptied between tests, so ids repeat: a publication timer still running from an
     earlier test (its meeting 1, block 1) must not be taken for the timer of this test's meeting 1, block
-    1; clear() retires it. The participants' shared snapshot parts are by meeting id and seq: forgotten too.
+    1; clear() retires it. The participants' shared snapshot parts are by meeting id and seq, and the
+    placeholders held for a meeting's participants: forgotten too.
     Afterwards, the test must have left Socket.IO in threading mode."""
     from meetcore.attendance import board
     from meetcore.attendance.processes import forget_last_beat
     from meetcore.live import snapshot
+    from meetcore.live.placeholders import PLACEHOLDERS
     from meetcore.minutes import services as minutes
 
     minutes._timers.clear()
     board._timers.clear()
     snapshot._shared.clear()
     forget_last_beat()  # this test's tables have no process row yet
+    PLACEHOLDERS.clear()
     yield
     from meetcore.extensions import socketio
 

@@ -8,6 +8,7 @@ words (its series, title and seats) stay with the package.
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -78,6 +79,22 @@ def received(sio, name: str = "event") -> list[dict]:
 def events_of(sio, *kinds: str) -> list[dict]:
     """The numbered events a client received: all of them, or only those of the kinds named."""
     return [event for event in received(sio) if not kinds or event["kind"] in kinds]
+
+
+def events_through(sio, seq: int, timeout: float = 30.0) -> list[dict]:
+    """The numbered events a client receives until one stands for `seq`: a participant gets the
+    placeholders of staff-only events that follow another message within MEETCORE_PLACEHOLDER_INTERVAL_MS
+    as one run (first_seq..seq) once the interval has passed (meetcore.live.placeholders; a liveness
+    wait)."""
+    events, deadline = events_of(sio), time.monotonic() + timeout
+
+    def has_it() -> bool:
+        return any(event.get("first_seq", event["seq"]) <= seq <= event["seq"] for event in events)
+
+    while not has_it() and time.monotonic() < deadline:
+        time.sleep(0.05)
+        events += events_of(sio)
+    return events
 
 
 def joined(sio, meeting_id: int):

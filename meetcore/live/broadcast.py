@@ -67,6 +67,8 @@ def _disconnect(sids: list[str]) -> None:
 
 
 def emit_event(message: dict) -> None:
+    """To the staff whole and to participants as they may read it; the client manager delivers the
+    participants' placeholders of a burst as one (meetcore.live.placeholders)."""
     meeting_id = message["meeting_id"]
     event_broadcast(message)
     public = for_participants(message)

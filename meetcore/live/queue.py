@@ -29,6 +29,7 @@ import redis
 import socketio
 
 from meetcore.config import redis_timeouts
+from meetcore.live.placeholders import deliver_locally
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,10 @@ HEADS_REQUEST = "meetcore.heads"  # a queue message of ours: "tell your clients 
 
 
 class MessageQueue(socketio.RedisManager):
-    def __init__(self, url: str, channel: str, timeout_ms: int, on_recovery: Callable[[], None]):
+    def __init__(self, url: str, channel: str, timeout_ms: int, on_recovery: Callable[[], None],
+                 placeholder_interval: Callable[[], float]):  # fmt: skip
         timeouts = redis_timeouts(timeout_ms)
+        self.placeholder_interval = placeholder_interval
         listening = {"socket_connect_timeout": timeouts["socket_connect_timeout"], "socket_keepalive": True}
         super().__init__(url, channel=channel, redis_options=listening)
         # One attempt, no retries with back-off: the acknowledgement waits for this call.
@@ -58,6 +61,16 @@ class MessageQueue(socketio.RedisManager):
         except redis.RedisError as error:
             self.troubled = True
             log.warning("message queue unreachable, not published to other processes: %s", error)
+
+    def _handle_emit(self, message) -> None:
+        """Deliver to this process's clients (its own emits and the other processes'), the participants'
+        placeholders through meetcore.live.placeholders."""
+        if message.get("callback") is not None:
+            super()._handle_emit(message)
+            return
+        deliver_locally(self, message.get("event"), message.get("data"), message.get("room"),
+                        lambda: super(MessageQueue, self)._handle_emit(message),
+                        self.placeholder_interval())  # fmt: skip
 
     def _watch(self) -> None:
         while True:

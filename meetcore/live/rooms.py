@@ -2,7 +2,7 @@
 
 Participants and staff sit in two rooms. A public event goes to both; a staff-only event goes whole to
 the staff and, to participants, as a bare {seq, kind: "redacted"} so that their seq stays gap-free and a
-gap always means a lost message.
+gap always means a lost message (a burst of them as one, meetcore.live.placeholders).
 """
 
 from __future__ import annotations

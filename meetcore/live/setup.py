@@ -122,17 +122,28 @@ class JSONPacket(socketio_packet.Packet):
         return False
 
 
-def _message_queue(app: Flask) -> dict:
-    """Socket.IO's options for the queue between processes: ours (meetcore.live.queue) when Redis is set."""
+def _placeholder_interval(app: Flask) -> float:
+    """Seconds within which the participants' placeholders of staff-only events go as one (read each time:
+    the setting may change while the app runs, in tests)."""
+    value = app.config.get("MEETCORE_PLACEHOLDER_INTERVAL_MS")
+    return int(1000 if value is None else value) / 1000
+
+
+def _client_manager(app: Flask) -> dict:
+    """Socket.IO's client manager: ours, which coalesces the participants' placeholders
+    (meetcore.live.placeholders), and with Redis set the queue between processes (meetcore.live.queue)."""
     from meetcore.live.heads import announce_soon
+    from meetcore.live.placeholders import LocalManager
     from meetcore.live.queue import MessageQueue
 
+    interval = functools.partial(_placeholder_interval, app)
     url = app.config["MEETCORE_REDIS_URL"]
     if not url:
-        return {}
+        return {"client_manager": LocalManager(interval)}
     channel, timeout_ms = app.config["MEETCORE_SOCKETIO_CHANNEL"], app.config["MEETCORE_REDIS_TIMEOUT_MS"]
     recovered = functools.partial(announce_soon, app)  # tell this process's clients the heads
-    return {"client_manager": MessageQueue(url, channel, timeout_ms, on_recovery=recovered)}
+    return {"client_manager": MessageQueue(url, channel, timeout_ms, on_recovery=recovered,
+                                           placeholder_interval=interval)}  # fmt: skip
 
 
 def init_live(app: Flask) -> None:
@@ -143,7 +154,7 @@ def init_live(app: Flask) -> None:
     socketio.init_app(
         app,
         async_mode=app.config["MEETCORE_ASYNC_MODE"],
-        **_message_queue(app),
+        **_client_manager(app),
         transports=["websocket"],
         cors_allowed_origins=_allowed_origins(app),
         ping_interval=20,

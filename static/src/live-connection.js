@@ -5,7 +5,8 @@
 //   2. while a join is waiting for its acknowledgement, buffer `event` messages; once the snapshot or replay
 //      is applied, apply the buffered ones whose seq > lastSeq, in order;
 //   3. ignore an event with seq <= lastSeq;
-//   4. an event with seq > lastSeq + 1 means a message was lost: join again with lastSeq;
+//   4. an event with seq > lastSeq + 1 means a message was lost: join again with lastSeq (a placeholder
+//      for a run of staff-only events, {kind: "redacted", first_seq, seq}, counts from its first_seq);
 //   5. on reconnect, join again with lastSeq (replay when the gap is small, else a fresh snapshot);
 //   6. a `live.head {meeting_id, last_seq}` message (sent once the server's message queue is back after an
 //      outage) above lastSeq means events were lost on the way: join again with lastSeq.
@@ -233,7 +234,7 @@ export class LiveConnection {
       this.counters.dropped += 1;
       return 'ok';
     }
-    if (event.seq > this.lastSeq + 1) {
+    if (firstSeq(event) > this.lastSeq + 1) {
       this.counters.gaps += 1;
       return 'gap';
     }
@@ -285,6 +286,12 @@ export class LiveConnection {
       attempt();
     });
   }
+}
+
+/** The first seq an event stands for: its own, or for the placeholder of a run of staff-only events
+ * (`first_seq`..`seq`, sent as one to participants) the run's first. */
+function firstSeq(event) {
+  return event.kind === 'redacted' && typeof event.first_seq === 'number' ? event.first_seq : event.seq;
 }
 
 /** A new id for one action of the person (its retries reuse it): random, 8 to 64 safe characters. */

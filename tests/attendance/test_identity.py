@@ -15,6 +15,7 @@ from meetcore.attendance.models import IdentityChallenge
 from meetcore.extensions import db
 from meetcore.mail.models import OutboxMessage
 from tests.attendance.helpers import intervals, logged
+from tests.factories import events_through
 
 
 def _form(attending="self", name="นางสาวสมศรี ใจดี", position="พัฒนาสังคมและความมั่นคงของมนุษย์จังหวัดเชียงใหม่"):
@@ -308,7 +309,7 @@ def test_the_setting_reaches_staff_whole_and_participants_redacted(
     seat, staff = seat_socket(seats["cm_sd"]), staff_socket("chair", scheduled)
     update_settings(scheduled, {"requires_identity_code": True}, by=users["secretariat"])
     [to_staff] = [p["args"][0] for p in staff.get_received() if p["name"] == "event"]
-    [to_seat] = [p["args"][0] for p in seat.get_received() if p["name"] == "event"]
+    [to_seat] = events_through(seat, to_staff["seq"])
     assert to_staff["kind"] == "attendance.settings"
     assert to_staff["payload"] == {"requires_identity_code": True}
     assert (to_seat["seq"], to_seat["kind"], to_seat["payload"]) == (to_staff["seq"], "redacted", {})

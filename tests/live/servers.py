@@ -48,6 +48,7 @@ class ServerProcess:
         redis_url: str | None = None,
         channel: str | None = None,
         name: str = "server",
+        settings: dict[str, str] | None = None,
     ):
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -62,6 +63,7 @@ class ServerProcess:
             self.env["MEETCORE_REDIS_URL"] = redis_url
         if channel:
             self.env["MEETCORE_SOCKETIO_CHANNEL"] = channel
+        self.env.update(settings or {})  # more MEETCORE_* settings
         self.log_path = tmp_path / f"{name}.log"
         self.process: subprocess.Popen | None = None
 

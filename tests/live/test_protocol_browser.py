@@ -125,6 +125,25 @@ def test_duplicates_and_redacted_events_are_dropped_and_an_unknown_kind_brings_a
     assert page.errors == []
 
 
+def test_a_run_of_staff_only_events_is_one_placeholder_and_one_beyond_the_next_seq_is_a_gap(page):
+    _start(page)
+    page.evaluate("() => answer(0, { ok: true, mode: 'snapshot', snapshot: snapshot(10) })")
+    page.evaluate("""() => {
+      // Eleven votes' counts for the chair, seqs 11..21, as one placeholder (meetcore.live.placeholders);
+      // the snapshot may already hold the start of the run.
+      fake.fire('event', { meeting_id: 7, seq: 21, first_seq: 9, kind: 'redacted', payload: {} });
+      event(22, 'agenda.state', { item_id: 2, state: 'done' });
+    }""")
+    assert conn(page, "c.lastSeq") == 22
+    assert conn(page, "c.state.agenda.map((n) => n.state)") == ["pending", "done"]
+    assert [m["name"] for m in sent(page)] == ["join"] and conn(page, "c.counters.gaps") == 0
+    # A run that starts past the next seq means what came before it was lost: join again from 22.
+    page.evaluate("() => fake.fire('event', { meeting_id: 7, seq: 30, first_seq: 24, kind: 'redacted' })")
+    assert conn(page, "c.counters.gaps") == 1
+    assert sent(page)[1] == {"name": "join", "payload": {"meeting_id": 7, "last_seq": 22}}
+    assert page.errors == []
+
+
 def test_a_gap_rejoins_with_last_seq_and_keeps_what_came_meanwhile(page):
     _start(page)
     page.evaluate("() => answer(0, { ok: true, mode: 'snapshot', snapshot: snapshot(3) })")

@@ -172,6 +172,36 @@ def test_two_processes_share_events_through_redis_in_order(tmp_path, servers):
     assert listener.events == actor.events
 
 
+def test_a_run_of_placeholders_held_by_one_process_reaches_participants_before_the_others_events(
+    tmp_path, servers
+):
+    """The staff-only events written on one process are held for its participants (one placeholder per
+    run, meetcore.live.placeholders); an event another process writes meanwhile still comes after them,
+    so a participant's seq has no gap."""
+    _require_redis()
+    start, connect = servers
+    url = scratch_database_url(tmp_path, "runs")
+    data = _prepare(url, items=2, seats=1)
+    channel = f"meetcore-test-{uuid.uuid4().hex}"
+    held = {"MEETCORE_PLACEHOLDER_INTERVAL_MS": "600000"}  # nothing but the next event sends a run
+    first = start(url, redis_url=REDIS_URL, channel=channel, settings=held)
+    second = start(url, redis_url=REDIS_URL, channel=channel, settings=held)
+    meeting_id, [(_seat_id, seat_token)] = data["meeting_id"], data["seats"]
+    participant = connect(first, {"seat_token": seat_token})
+    assert participant.call("join", {"meeting_id": meeting_id})["ok"]
+    on_first, on_second = (connect(server, {"api_token": data["token"]}) for server in (first, second))
+    assert on_first.call("meeting.start", start_command(meeting_id))["ok"]
+    participant.wait_for(lambda events: any(e["kind"] == "meeting.started" for e in events))
+    started = next(e["seq"] for e in participant.events if e["kind"] == "meeting.started")
+    prepare = {"meeting_id": meeting_id, "item_id": data["items"][0]}
+    staff_only = [on_first.call("poll.prepare", {**prepare, "question": f"ข้อ {n}"})["seq"] for n in range(3)]
+    public = on_second.call("agenda.set_current", {"meeting_id": meeting_id, "item_id": data["items"][1]})
+    assert public["ok"] and staff_only == [started + 1, started + 2, started + 3]
+    participant.wait_for(lambda events: any(e["kind"] == "agenda.current" for e in events))
+    got = [(e["kind"], e.get("first_seq"), e["seq"]) for e in participant.events if e["seq"] > started]
+    assert got == [("redacted", started + 1, started + 3), ("agenda.current", None, started + 4)]
+
+
 # -- ending access closes the connections another process holds (issue 13) -----------------------------
 
 

@@ -3,6 +3,8 @@ labour) and their Socket.IO clients, plus a provincial hall's screen and a few p
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.factories import live, seat_socket, staff_socket  # noqa: F401  (fixtures)
@@ -39,3 +41,19 @@ def command(sio, name: str, meeting, **values) -> dict:
 def poll_events(sio) -> list[dict]:
     return [p["args"][0] for p in sio.get_received() if p["name"] == "event"
             and p["args"][0]["kind"].startswith(("poll.", "redacted", "decision."))]  # fmt: skip
+
+
+def kinds_by_seq(events: list[dict]) -> dict[int, str]:
+    """seq -> kind of what a participant received, a placeholder for a run (first_seq..seq) for each."""
+    return {seq: event["kind"] for event in events
+            for seq in range(event.get("first_seq", event["seq"]), event["seq"] + 1)}  # fmt: skip
+
+
+def events_through(sio, seq: int, timeout: float = 30.0) -> list[dict]:
+    """The poll events a client receives until it has every seq up to `seq`: the placeholders of a run of
+    staff-only events come within MEETCORE_PLACEHOLDER_INTERVAL_MS (a liveness wait, generous)."""
+    events, deadline = poll_events(sio), time.monotonic() + timeout
+    while seq not in kinds_by_seq(events) and time.monotonic() < deadline:
+        time.sleep(0.05)
+        events += poll_events(sio)
+    return events

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from meetcore.extensions import db
-from tests.polls.conftest import command, poll_events
+from tests.polls.conftest import command, events_through, kinds_by_seq, poll_events
 
 YES, NO, ABSTAIN = 0, 1, 2
 
@@ -122,10 +122,10 @@ def test_counts_go_to_the_staff_only_until_the_close(in_session, seats, item, se
         "poll.voted",
     ]
     assert staff_seen[-1]["payload"]["counts"] == {"voted_count": 1, "live_tally": [1, 0, 0]}
-    public = poll_events(reader)
+    public = events_through(reader, staff_seen[-1]["seq"])
     opened = next(e for e in public if e["kind"] == "poll.opened")
     assert "counts" not in opened["payload"] and "voted_count" not in opened["payload"]["poll"]
-    by_seq = {e["seq"]: e["kind"] for e in public}
+    by_seq = kinds_by_seq(public)
     assert [by_seq[e["seq"]] for e in staff_seen if e["kind"] in ("poll.prepared", "poll.voted")] == [
         "redacted",
         "redacted",
@@ -215,3 +215,29 @@ def test_ending_the_meeting_closes_an_open_poll_as_it_stands(
         db.session.scalar(sa.select(sa.func.count(Decision.id)).where(Decision.agenda_item_id == item.id))
         == 1
     )
+
+
+def test_a_burst_of_votes_reaches_participants_as_one_placeholder_before_the_close(
+    app, in_session, seats, item, seat_socket, staff_socket, monkeypatch
+):
+    """Each vote is a staff-only count for the chair; participants get the run of them as one placeholder
+    (first_seq..seq), held while the interval runs and sent before the next event they read."""
+    monkeypatch.setitem(app.config, "MEETCORE_PLACEHOLDER_INTERVAL_MS", 60_000)  # only the close sends it
+    secretariat = staff_socket("secretariat", in_session)
+    voters = [seat_socket(seats[key]) for key in ("cm_sd", "cm_lab", "sk_sd", "sk_lab")]
+    poll_id = _opened(secretariat, in_session, item)
+    for sio in (secretariat, *voters):
+        sio.get_received()
+    seqs = [command(sio, "poll.vote", in_session, poll_id=poll_id, choices=[YES])["seq"] for sio in voters]
+    seqs.append(command(voters[0], "poll.vote", in_session, poll_id=poll_id, choices=[NO])["seq"])
+    assert seqs == list(range(seqs[0], seqs[0] + 5))
+    assert poll_events(voters[1]) == []  # held: the open was just sent to them
+    assert [e["payload"]["counts"]["voted_count"] for e in poll_events(secretariat)] == [1, 2, 3, 4, 4]
+
+    assert command(secretariat, "poll.close", in_session, poll_id=poll_id)["ok"]
+    received = poll_events(voters[1])
+    assert [(e["kind"], e.get("first_seq"), e["seq"]) for e in received[:2]] == [
+        ("redacted", seqs[0], seqs[-1]),
+        ("poll.closed", None, seqs[-1] + 1),
+    ]
+    assert received[0]["payload"] == {}  # nothing of the votes, not even their number
