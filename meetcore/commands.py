@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import gc
 import logging
+import signal
+from collections.abc import Callable
 
 import click
 from flask import current_app
 
 from meetcore.actors import SYSTEM_CLI, SystemActor, act_as_system
+from meetcore.workers import StopRequest
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,31 @@ def as_system() -> SystemActor:
     context = click.get_current_context(silent=True)
     log.info("%s runs `%s`", actor.name, context.command_path if context else "a command")
     return actor
+
+
+def stop_on_signals() -> StopRequest:
+    """The stop of a worker command: SIGTERM (an ordinary service stop) and Ctrl-C set it, and the worker
+    finishes the item in hand and leaves the rest for the next worker. A second one stops it at once (its
+    claims are then taken over when their leases run out)."""
+    stop = StopRequest()
+
+    def handle(signum, _frame) -> None:
+        stop.set()  # only this: the handler interrupts the main thread anywhere
+        signal.signal(signum, signal.SIG_DFL if signum == signal.SIGTERM else signal.default_int_handler)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, handle)
+    return stop
+
+
+def run_worker(name: str, run_forever: Callable[..., object], stop: StopRequest, **options) -> None:
+    """`--loop`: the worker's rounds until a signal stops it, said on the way in and out."""
+    click.echo(f"{name} running; stop with Ctrl-C or SIGTERM")
+    try:
+        run_forever(current_app._get_current_object(), stop=stop, **options)
+    except KeyboardInterrupt:  # a second Ctrl-C
+        pass
+    click.echo(f"{name} stopped")
 
 
 @click.command("run")

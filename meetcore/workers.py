@@ -4,7 +4,8 @@
 A row waits to be worked on; a worker claims it with one conditional UPDATE (still claimable, so two workers
 never take the same row) committed before the work starts, and a claim left by a worker that died is
 claimable again once its lease runs out. `drain` works through what waits, `run_rounds` does so every
-interval until stopped (a failing round is logged, not fatal).
+interval until stopped (a failing round is logged, not fatal); `StopRequest` is the stop a worker command's
+signals set.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+import time
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -21,6 +23,29 @@ from meetcore.extensions import db
 from meetcore.transaction import unit_of_work
 
 log = logging.getLogger(__name__)
+
+
+class StopRequest:
+    """A stop that a signal handler may set (a worker command's SIGTERM and Ctrl-C): a plain attribute.
+    Not a threading.Event, whose set() takes a lock that the interrupted main thread may be holding in
+    wait(): the handler would wait for itself forever. wait() sleeps in short slices instead."""
+
+    SLICE = 0.1
+
+    def __init__(self) -> None:
+        self._requested = False
+
+    def set(self) -> None:
+        self._requested = True
+
+    def is_set(self) -> bool:
+        return self._requested
+
+    def wait(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while not self._requested and (remaining := deadline - time.monotonic()) > 0:
+            time.sleep(min(remaining, self.SLICE))
+        return self._requested
 
 
 def claim_first(model, claimable, claim_values: dict, narrowed=None) -> int | None:

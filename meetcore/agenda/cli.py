@@ -6,6 +6,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from meetcore.commands import run_worker, stop_on_signals
+
 agenda_cli = AppGroup("agenda", help="Agenda documents.")
 
 
@@ -15,17 +17,11 @@ def convert(loop: bool) -> None:
     """Make the PDF of every office document waiting for one (the conversion worker). A conversion left
     unfinished by a worker that stopped is taken over once its lease runs out."""
     from meetcore.agenda.conversion_worker import run_forever, run_once
-    from meetcore.mail.cli import stop_on_signals
-    from meetcore.mail.sender import StopRequest
 
-    app = current_app._get_current_object()
-    stop = StopRequest()
-    stop_on_signals(stop)
+    stop = stop_on_signals()
     if loop:
-        click.echo("conversion worker running; stop with Ctrl-C or SIGTERM")
-        run_forever(app, stop=stop)
-        click.echo("conversion worker stopped")
+        run_worker("conversion worker", run_forever, stop)
         return
-    converted = run_once(app, stop=stop)
+    converted = run_once(current_app._get_current_object(), stop=stop)
     stopped = "; asked to stop: the document in progress waits for the next worker" if stop.is_set() else ""
     click.echo(f"{converted} document(s) taken up{stopped}")

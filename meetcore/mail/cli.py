@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import signal
 import sys
 import threading
 
 import click
 from flask import current_app
 
+from meetcore.commands import run_worker, stop_on_signals
+
 
 @click.group("mail")
 def mail_cli() -> None:
     """Outgoing mail (the outbox) and incoming calendar replies."""
-
-
-def stop_on_signals(stop) -> None:
-    """SIGTERM (an ordinary service stop) and Ctrl-C ask the sender to stop: it finishes the message in
-    transfer and puts the rest of its batch back for the next sender. A second one stops it at once (its
-    rows are then taken over when its lease runs out)."""
-
-    def handle(signum, _frame) -> None:
-        stop.set()  # only this: the handler interrupts the main thread anywhere
-        signal.signal(signum, signal.SIG_DFL if signum == signal.SIGTERM else signal.default_int_handler)
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, handle)
 
 
 @mail_cli.command("send")
@@ -36,18 +24,12 @@ def stop_on_signals(stop) -> None:
 def send_command(loop: bool, interval: float | None) -> None:
     """Queue due reminders, then send every message that is due, one SMTP connection per batch. SIGTERM or
     Ctrl-C: the message in transfer is finished, the rest put back, and the command ends."""
-    from meetcore.mail.sender import StopRequest, run_forever, run_once
+    from meetcore.mail.sender import run_forever, run_once
 
     app = current_app._get_current_object()
-    stop = StopRequest()
-    stop_on_signals(stop)
+    stop = stop_on_signals()
     if loop:
-        click.echo("mail worker running; stop with Ctrl-C or SIGTERM")
-        try:
-            run_forever(app, interval=interval, stop=stop)
-        except KeyboardInterrupt:  # a second Ctrl-C
-            pass
-        click.echo("mail worker stopped")
+        run_worker("mail worker", run_forever, stop, interval=interval)
         return
     report = run_once(app, stop=stop)
     if report.skipped:

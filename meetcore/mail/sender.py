@@ -62,35 +62,13 @@ from meetcore.mail.services import IN_FLIGHT
 # in the middle of a transfer.
 from meetcore.mail.transfer import SmtpConnection, _close, _Outcome, _send_one
 from meetcore.operations.metrics import mail_batch_done
+from meetcore.workers import StopRequest
 
 log = logging.getLogger(__name__)
 
 MAX_RECONNECTS = 3
 # The looping sender never starts rounds closer together than this, whatever falls due.
 SHORTEST_PAUSE = 1.0
-
-
-class StopRequest:
-    """A stop that a signal handler may set (``meetcore mail send``'s SIGTERM and Ctrl-C): a plain attribute.
-    Not a threading.Event, whose set() takes a lock that the interrupted main thread may be holding in
-    wait(): the handler would wait for itself forever. wait() sleeps in short slices instead."""
-
-    SLICE = 0.1
-
-    def __init__(self) -> None:
-        self._requested = False
-
-    def set(self) -> None:
-        self._requested = True
-
-    def is_set(self) -> bool:
-        return self._requested
-
-    def wait(self, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while not self._requested and (remaining := deadline - time.monotonic()) > 0:
-            time.sleep(min(remaining, self.SLICE))
-        return self._requested
 
 
 def _end_step() -> None:

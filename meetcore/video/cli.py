@@ -10,6 +10,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from meetcore.commands import run_worker, stop_on_signals
+
 video_cli = AppGroup("video", help="Video through Janus: the demo's local Janus, rooms, recordings.")
 
 
@@ -102,8 +104,6 @@ def compose(loop: bool, meeting_id: int | None, again: bool) -> None:
     """Compose each ended meeting's recording into one file with chapters (the recording worker). A build
     left unfinished by a worker that stopped is taken over once its lease runs out."""
     from meetcore.extensions import db
-    from meetcore.mail.cli import stop_on_signals
-    from meetcore.mail.sender import StopRequest
     from meetcore.meetings.models import Meeting
     from meetcore.transaction import unit_of_work
     from meetcore.video.models import RecordingBuild
@@ -116,12 +116,9 @@ def compose(loop: bool, meeting_id: int | None, again: bool) -> None:
             if meeting is None:
                 raise click.ClickException(f"meeting {meeting_id} does not exist")
             queue_build(meeting, again=again)
-    stop = StopRequest()
-    stop_on_signals(stop)
+    stop = stop_on_signals()
     if loop:
-        click.echo("recording worker running; stop with Ctrl-C or SIGTERM")
-        run_forever(app, stop=stop)
-        click.echo("recording worker stopped")
+        run_worker("recording worker", run_forever, stop)
         return
     built = run_once(app, meeting_id=meeting_id, stop=stop)
     stopped = "; asked to stop: the build in progress is back in the queue" if stop.is_set() else ""
