@@ -111,6 +111,20 @@ SECOND_TEXT = "ประธานมอบหมายให้ พมจ. เ�
 SEPARATOR = "\n--\n"
 
 
+def tick(site, seat_id: int) -> None:
+    """Tick a seat on the hall's roll call; a tick the page took back says why (the status line, the
+    connection's state), for a failure seen once on a loaded CI run and not since."""
+    box = f"input[name=present][value='{seat_id}']"
+    try:
+        site.check(box)
+    except Exception as error:
+        status = site.locator("#roll-call-status").text_content()
+        live = site.eval_on_selector("#roll-call", "form => form.dataset.live || 'not joined'")
+        checked = site.is_checked(box)
+        state = f"now checked={checked}, status {status!r}, {live}"
+        raise AssertionError(f"seat {seat_id}: {error}; {state}") from None
+
+
 def _chunks(text: str, size: int = 6) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), size)]
 
@@ -146,7 +160,7 @@ def test_acceptance_start_join_board_floor_and_minutes(tmp_path, server_for, bro
         site.goto(f"{base}/site/{data.site_token}")
         ticked = data.site_seats[:SITE_ROLES]
         for seat_id in ticked:
-            site.check(f"input[name=present][value='{seat_id}']")
+            tick(site, seat_id)
         site.click("#roll-call button[type=submit]")
         site.wait_for_load_state()
         for seat_id in ticked:  # the roll call holds, whether it was sent tick by tick or as the form
