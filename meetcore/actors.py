@@ -50,10 +50,12 @@ class SiteActor(SeatActor):
 
     province_id: int | None = None
     site_link_id: int | None = None
+    province_code: str | None = None  # its hall's audience (meetcore.live.rooms.site_room)
     role: str = "site"
 
     def as_dict(self) -> dict:
-        return {**super().as_dict(), "province_id": self.province_id, "site_link_id": self.site_link_id}
+        return {**super().as_dict(), "province_id": self.province_id, "site_link_id": self.site_link_id,
+                "province_code": self.province_code}  # fmt: skip
 
 
 def require_seat_of(actor, meeting_id: int) -> SeatActor:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from meetcore import signals, transaction
 from meetcore.actors import SYSTEM_ATTENDANCE
+from meetcore.attendance.halls import hall_parts, provinces_with_halls
 from meetcore.attendance.models import Attendance, AttendanceBoard
 from meetcore.attendance.policy import BOARD_SLOWEST, TIMER_SLACK, board_interval, heartbeat_interval
 from meetcore.database import utcnow
@@ -27,17 +28,26 @@ log = logging.getLogger(__name__)
 
 def present_seats(meeting: Meeting) -> dict[int, str]:
     """Seat id → attendance kind of every seat with an open interval (joined, not left); one query."""
+    return open_presence(meeting.id)[0]
+
+
+def open_presence(meeting_id: int) -> tuple[dict[int, str], set[int]]:
+    """Seat id → attendance kind of every seat with an open interval, and the seats ticked by a roll call
+    (an open "site" interval); one query."""
     present: dict[int, str] = {}
+    ticked: set[int] = set()
     rows = db.session.execute(
         sa.select(Attendance.seat_id, Attendance.kind)
-        .where(Attendance.meeting_id == meeting.id, Attendance.left_at.is_(None))
+        .where(Attendance.meeting_id == meeting_id, Attendance.left_at.is_(None))
         .order_by(Attendance.joined_at)
     )
     for seat_id, kind in rows:
+        if kind == "site":
+            ticked.add(seat_id)
         # The invitee in person outranks a substitute, who outranks the provincial hall's check-in.
         if present.get(seat_id) != "self" and (kind == "self" or present.get(seat_id) != "substitute"):
             present[seat_id] = kind
-    return present
+    return present, ticked
 
 
 # --- publishing presence (coalesced) ---------------------------------------------------------------------
@@ -151,35 +161,52 @@ def _copied(result: dict) -> dict:
 
 
 def _publish(meeting: Meeting, board: AttendanceBoard, now: datetime, *, roster: frozenset[str] | None = None,
-             by=SYSTEM_ATTENDANCE) -> None:  # fmt: skip
-    """Record the board's next publication, if anything changed: the presence since the last one, or the
-    roster (``roster``: the codes of the provinces whose seats were added or removed; their tallies are
-    named, null when the province has no seat left, so that readers drop it)."""
-    current = present_seats(meeting)
+             sites: frozenset[str] = frozenset(), by=SYSTEM_ATTENDANCE) -> None:  # fmt: skip
+    """Record the board's next publication, if anything changed: the presence or the roll-call ticks since
+    the last one, or the roster (``roster``: the codes of the provinces whose seats were added or removed;
+    their tallies are named, null when the province has no seat left, so that readers drop it), or what a
+    hall shows of a seat (``sites``: the codes of the provinces whose seats' attendees changed). The halls of
+    the provinces whose seats changed get their province's seats (the event's "sites", one part each,
+    meetcore.attendance.halls)."""
+    current, ticked = open_presence(meeting.id)
     previous = {int(seat_id): kind for seat_id, kind in (board.published or {}).items()}
+    previous_ticks = set(board.published_ticks or ())
     board.pending_since = None
     changed = sorted(seat_id for seat_id in current.keys() | previous.keys()
                      if current.get(seat_id) != previous.get(seat_id))  # fmt: skip
-    if not changed and roster is None:
+    # A tick on a seat whose holder is also there in person changes no presence, only what its hall shows.
+    ticks_changed = ticked ^ previous_ticks
+    if not changed and not ticks_changed and roster is None and not sites:
         return
     rows = _fact_rows(meeting.id)
+    province_of = {row[0]: row[1] for row in rows}
+    touched = {province_of.get(seat_id) for seat_id in (*changed, *ticks_changed)} | set(roster or ()) | sites
+    touched.discard(None)
+    halls = touched & provinces_with_halls(meeting.id) if touched else set()
+    board.published_ticks = sorted(ticked)
+    if not changed and roster is None and not halls:
+        return  # nothing anyone reads moved (a tick where no hall follows, a central seat's attendee)
     before, after = tallied(meeting.id, previous, rows), tallied(meeting.id, current, rows)
     provinces = {
         code: tally for code, tally in after["provinces"].items() if before["provinces"].get(code) != tally
     }
     provinces.update({code: after["provinces"].get(code) for code in roster or ()})
     # One numbered event per publication: its "seats" (who changed) reach the staff only (its staff_fields
-    # in meetcore.eventlog.kinds), so participants get one delivery, not a count and a placeholder.
-    record_event(meeting, "attendance.board", {
+    # in meetcore.eventlog.kinds), so participants get one delivery, not a count and a placeholder; its
+    # "sites" reach each province's halls alone (its site_field).
+    payload = {
         **after,
         "provinces": provinces,
         "seats": [
             {"seat_id": seat_id, "present": seat_id in current, "kind": current.get(seat_id)}
             for seat_id in changed
         ],
-    }, by=by)  # fmt: skip
+    }
+    if halls:
+        payload["sites"] = hall_parts(meeting.id, halls, current, ticked)
+    record_event(meeting, "attendance.board", payload, by=by)
     board.published = {str(seat_id): kind for seat_id, kind in current.items()}
-    if changed:  # the interval paces presence; a roster change (a console action) leaves it as it was
+    if changed or ticks_changed:  # the interval paces presence; a console change leaves it as it was
         board.published_at = now
 
 
@@ -237,6 +264,18 @@ def roster_changed(meeting: Meeting, *, province_ids, by) -> None:
     ids = [province_id for province_id in province_ids if province_id is not None]  # None: a central seat
     codes = frozenset(db.session.scalars(sa.select(Province.code).where(Province.id.in_(ids))))
     _publish(meeting, _board_row(meeting.id), utcnow(), roster=codes, by=by)
+    db.session.flush()
+
+
+@signals.seat_attendee_changed.connect
+def seat_attendee_changed(seat: Seat, *, by) -> None:
+    """A seat's attendee changed (a new name, a substitute): the halls of its province are told now,
+    uncoalesced (a console change), with the presence owed meanwhile."""
+    if seat.province_id is None:
+        return  # a central seat: no hall shows it
+    code = db.session.scalar(sa.select(Province.code).where(Province.id == seat.province_id))
+    meeting = db.session.get(Meeting, seat.meeting_id)
+    _publish(meeting, _board_row(meeting.id), utcnow(), sites=frozenset({code}), by=by)
     db.session.flush()
 
 

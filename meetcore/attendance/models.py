@@ -99,6 +99,10 @@ class AttendanceBoard(db.Model):
     )
     # seat id (as text) -> attendance kind of every seat present at the last publication
     published: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # the seats ticked by a roll call at the last publication (sorted ids), so that one knows which
+    # provinces' halls to tell of a tick on a seat held in person too (no presence change); None: before
+    # it was kept
+    published_ticks: Mapped[list | None] = mapped_column(sa.JSON)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Set while a change waits for the next publication.
     pending_since: Mapped[datetime | None] = mapped_column(UTCDateTime())

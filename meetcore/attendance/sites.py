@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from meetcore.actors import SeatActor, SiteActor
 from meetcore.attendance import board
-from meetcore.attendance.board import present_seats
+from meetcore.attendance.halls import hall_part, province_seats
 from meetcore.attendance.models import Attendance, SiteLink
 from meetcore.attendance.policy import ATTENDING_STATUSES
 from meetcore.attendance.schemas import RollCallFormInput, SiteLinkInput
@@ -187,7 +187,7 @@ def site_for_link(token: str | None) -> SiteLink:
 def site_actor_from_token(token: str) -> SiteActor:
     link = site_for_link(token)
     return SiteActor(seat_id=None, meeting_id=link.meeting_id, province_id=link.province_id,
-                     site_link_id=link.id, attendee_name=None)  # fmt: skip
+                     site_link_id=link.id, province_code=link.province.code, attendee_name=None)  # fmt: skip
 
 
 def live_site_link(actor: SiteActor) -> SiteLink:
@@ -207,40 +207,17 @@ class SiteSeat:
 
 def site_seats(meeting: Meeting, province_id: int) -> list[SiteSeat]:
     """The province's seats of the meeting in role order, each with its roll-call tick and presence."""
-    seats = db.session.scalars(
-        sa.select(Seat)
-        .options(joinedload(Seat.role), joinedload(Seat.province))
-        .where(Seat.meeting_id == meeting.id, Seat.province_id == province_id)
-    ).all()
-    seats = sorted(seats, key=lambda s: (s.role.sort_order, s.role.code))
-    ticked = set(db.session.scalars(
-        sa.select(Attendance.seat_id).where(
-            Attendance.meeting_id == meeting.id, Attendance.kind == "site", Attendance.left_at.is_(None),
-            Attendance.seat_id.in_([s.id for s in seats]),
-        )
-    ))  # fmt: skip
-    present = present_seats(meeting)
+    seats = province_seats(meeting.id, [province_id])
+    present, ticked = board.open_presence(meeting.id)
     return [SiteSeat(seat=s, ticked=s.id in ticked, present=present.get(s.id)) for s in seats]
 
 
-def site_state(meeting: Meeting, actor: SiteActor, present: dict[int, str]) -> dict:
-    """The site's part of the live snapshot: its province and seats, each ticked or not."""
+def site_state(meeting: Meeting, actor: SiteActor, present: dict[int, str], ticked: set[int]) -> dict:
+    """The site's part of the live snapshot: its province and seats, each ticked or not (the shape of the
+    board's publications to its hall, meetcore.attendance.halls)."""
     province = db.session.get(Province, actor.province_id)
-    return {
-        "province_code": province.code if province else None,
-        "seats": [
-            {
-                "seat_id": entry.seat.id,
-                "role_code": entry.seat.role.code,
-                "role_title_th": entry.seat.role.title_th,
-                "role_title_en": entry.seat.role.title_en,
-                "name": entry.seat.name,
-                "ticked": entry.ticked,
-                "present": entry.present,
-            }
-            for entry in site_seats(meeting, actor.province_id)
-        ],
-    }
+    seats = province_seats(meeting.id, [actor.province_id])
+    return hall_part(province.code if province else None, seats, ticked, present)
 
 
 def snapshot_state(meeting: Meeting, actor) -> dict:
@@ -248,10 +225,10 @@ def snapshot_state(meeting: Meeting, actor) -> dict:
     staff; a site sees its seats."""
     if isinstance(actor, SeatActor) and not isinstance(actor, SiteActor):
         return {"counts": board.published_counts(meeting.id)}
-    present = present_seats(meeting)
+    present, ticked = board.open_presence(meeting.id)
     state = {"counts": board.tallied(meeting.id, present)}
     if isinstance(actor, SiteActor):
-        state["site"] = site_state(meeting, actor, present)
+        state["site"] = site_state(meeting, actor, present, ticked)
     elif not isinstance(actor, SeatActor):
         state["seats"] = {str(seat_id): kind for seat_id, kind in sorted(present.items())}
     return state

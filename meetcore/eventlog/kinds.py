@@ -18,6 +18,9 @@ class EventKind:
     fields: tuple[str, ...] = ()  # always in the payload
     staff_only: bool = False  # participants get {seq, kind: "redacted", payload: {}}
     staff_fields: tuple[str, ...] = ()  # left out of what participants get
+    # A field of province code -> that province's part, read by that province's halls only (under "site");
+    # left out of everyone else's copy, the staff's included (meetcore.live.rooms).
+    site_field: str | None = None
 
 
 def _kinds(*kinds: EventKind) -> dict[str, EventKind]:
@@ -78,7 +81,7 @@ KINDS = _kinds(
     EventKind("minutes.certified", ("status", "at")),
     EventKind("minutes.amended", ("amendment_id", "item_id"), **STAFF),
     # attendance (meetcore.attendance)
-    EventKind("attendance.board", staff_fields=("seats",)),
+    EventKind("attendance.board", staff_fields=("seats",), site_field="sites"),
     EventKind("attendance.identity_confirmed", ("seat_id",), **STAFF),
     EventKind("attendance.settings", ("requires_identity_code",), **STAFF),
     EventKind("attendance.site_link_issued", ("link_id",), **STAFF),

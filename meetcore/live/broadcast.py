@@ -8,7 +8,17 @@ import contextvars
 import sqlalchemy as sa
 
 from meetcore.extensions import db, socketio
-from meetcore.live.rooms import for_participants, participants_room, staff_room
+from meetcore.live.rooms import (
+    audience_rooms,
+    for_participants,
+    for_site,
+    for_staff,
+    participants_room,
+    province_codes,
+    site_parts,
+    site_room,
+    staff_room,
+)
 from meetcore.operations.metrics import event_broadcast
 
 OUTGOING = "meetcore.outgoing_events"
@@ -67,16 +77,31 @@ def _disconnect(sids: list[str]) -> None:
 
 
 def emit_event(message: dict) -> None:
-    """To the staff whole and to participants as they may read it; the client manager delivers the
-    participants' placeholders of a burst as one (meetcore.live.placeholders)."""
+    """To the staff whole and to participants and halls as they may read it; the client manager delivers
+    the participants' placeholders of a burst as one (meetcore.live.placeholders)."""
     meeting_id = message["meeting_id"]
     event_broadcast(message)
+    parts = site_parts(message)
+    if parts:
+        _emit_with_site_parts(message, parts)
+        return
     public = for_participants(message)
     if public is message:
-        socketio.emit("event", message, to=[staff_room(meeting_id), participants_room(meeting_id)])
+        socketio.emit("event", message, to=[staff_room(meeting_id), *audience_rooms(meeting_id)])
     else:
         socketio.emit("event", message, to=staff_room(meeting_id))
-        socketio.emit("event", public, to=participants_room(meeting_id))
+        socketio.emit("event", public, to=audience_rooms(meeting_id))
+
+
+def _emit_with_site_parts(message: dict, parts: dict) -> None:
+    """A message with a part for some provinces' halls: each of those halls gets its own copy (one small
+    emit per province), every other hall and the participants the participants' copy in one emit."""
+    meeting_id = message["meeting_id"]
+    socketio.emit("event", for_staff(message), to=staff_room(meeting_id))
+    others = [site_room(meeting_id, code) for code in province_codes() if code not in parts]
+    socketio.emit("event", for_participants(message), to=[participants_room(meeting_id), *others])
+    for code in sorted(parts):
+        socketio.emit("event", for_site(message, code), to=site_room(meeting_id, code))
 
 
 def _after_rollback(session) -> None:

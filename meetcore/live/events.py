@@ -9,7 +9,10 @@ import logging
 from flask import current_app, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_socketio import ConnectionRefusedError  # noqa: A004  (python-socketio's, which carries data)
+from flask_socketio import (
+    ConnectionRefusedError,  # noqa: A004  (python-socketio's, which carries data)
+    join_room,
+)
 from marshmallow import fields, validate
 
 from meetcore import transaction
@@ -21,7 +24,7 @@ from meetcore.live import heap, receipts
 from meetcore.live.actors import actor_for_connection
 from meetcore.live.broadcast import emitting_after_commit, wire_event
 from meetcore.live.connections import connection_ended, forget_connection, remember_connection
-from meetcore.live.rooms import for_participants, participants_room, staff_room
+from meetcore.live.rooms import for_site, for_staff, halls_room, participants_room, site_room, staff_room
 from meetcore.live.snapshot import build_snapshot
 from meetcore.meetings.models import Meeting
 from meetcore.operations.metrics import connection_left, join_counted, observed_command
@@ -275,9 +278,24 @@ def _replay(meeting: Meeting, actor, last_seq: int) -> list[dict] | None:
     missing = meeting.last_seq - last_seq
     if missing > current_app.config["MEETCORE_REPLAY_LIMIT"]:
         return None
-    staff = not isinstance(actor, SeatActor)
     events = [wire_event(event) for event in events_since(meeting.id, last_seq, limit=missing)]
-    return events if staff else [for_participants(e) for e in events]
+    if not isinstance(actor, SeatActor):
+        return [for_staff(e) for e in events]
+    # A hall reads its province's parts; a seat's participant (no province) the participants' copy.
+    province_code = actor.province_code if isinstance(actor, SiteActor) else None
+    return [for_site(e, province_code) for e in events]
+
+
+def _enter_rooms(meeting: Meeting, actor) -> None:
+    """Staff, a seat's participant, or a hall (the halls' room, counted, and its province's)."""
+    if isinstance(actor, SiteActor):
+        join_counted(halls_room(meeting.id))
+        if actor.province_code:
+            join_room(site_room(meeting.id, actor.province_code))
+    elif isinstance(actor, SeatActor):
+        join_counted(participants_room(meeting.id))
+    else:
+        join_counted(staff_room(meeting.id))
 
 
 @live_command("join", JoinInput, changes=False)
@@ -285,7 +303,7 @@ def join(actor, values: dict) -> dict:
     meeting = meeting_for(actor, values["meeting_id"])
     # Enter the rooms first: an event committed while we read is then either in what we send or
     # delivered after it (the client drops seq it already has).
-    join_counted(participants_room(meeting.id) if isinstance(actor, SeatActor) else staff_room(meeting.id))
+    _enter_rooms(meeting, actor)
     from meetcore.attendance.services import connection_joined  # a seat's connection is attendance
 
     connection_joined(actor, meeting, request.sid, request.environ)

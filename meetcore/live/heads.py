@@ -18,14 +18,14 @@ import sqlalchemy as sa
 from flask import Flask
 
 from meetcore.extensions import db, socketio
-from meetcore.live.rooms import participants_room, staff_room
+from meetcore.live.rooms import audience_rooms, staff_room
 from meetcore.meetings.models import Meeting
 from meetcore.transaction import unit_of_work
 
 log = logging.getLogger(__name__)
 
 HEAD = "live.head"  # the Socket.IO message name (docs/protocol.md, static/src/live-connection.js)
-_MEETING_ROOM = re.compile(r"meeting:(\d+):(?:staff|participants)\Z")
+_MEETING_ROOM = re.compile(r"meeting:(\d+):(?:staff|participants|halls)\Z")
 
 
 def meetings_followed_here() -> set[int]:
@@ -45,7 +45,7 @@ def announce_heads() -> int:
         heads = db.session.execute(sa.select(Meeting.id, Meeting.last_seq).where(Meeting.id.in_(ids))).all()
     for meeting_id, last_seq in heads:
         head = {"meeting_id": meeting_id, "last_seq": last_seq}
-        rooms = [staff_room(meeting_id), participants_room(meeting_id)]
+        rooms = [staff_room(meeting_id), *audience_rooms(meeting_id)]
         socketio.emit(HEAD, head, to=rooms, ignore_queue=True)
     return len(heads)
 

@@ -28,7 +28,9 @@ import socketio as python_socketio
 
 from meetcore.extensions import socketio
 
-_PARTICIPANTS_ROOM = re.compile(r"meeting:(\d+):participants\Z")
+# The rooms of a meeting's audience (participants, halls, one province's halls): what they get is in seq
+# order with the placeholders held for them.
+_AUDIENCE_ROOM = re.compile(r"meeting:(\d+):(?:participants|halls|site:[^:]+)\Z")
 Deliver = Callable[[dict], None]  # delivers a placeholder to this process's clients of its meeting
 
 
@@ -110,15 +112,15 @@ PLACEHOLDERS = Placeholders()
 
 def deliver_locally(manager, event: str, data, room, deliver: Callable[[], None], interval: float) -> None:
     """A client manager's delivery of one message to this process's clients (`deliver()`), through the
-    placeholders when it goes to a meeting's participants: a placeholder alone to that room is held or
-    sent, anything else sent after the run held."""
+    placeholders when it goes to a meeting's audience (participants and halls): a placeholder to that
+    audience alone is held or sent, anything else sent after the run held."""
     rooms = room if isinstance(room, list) else [room]
-    meeting_ids = [int(match.group(1)) for match in map(_participants_match, rooms) if match]
+    meeting_ids = [int(match.group(1)) for match in map(_audience_match, rooms) if match]
     if event != "event" or not meeting_ids:
         deliver()
         return
     message = data[0] if isinstance(data, list) and len(data) == 1 else data
-    if isinstance(message, dict) and message.get("kind") == "redacted" and len(rooms) == 1:
+    if isinstance(message, dict) and message.get("kind") == "redacted" and len(meeting_ids) == len(rooms):
         def to_participants(placeholder: dict) -> None:
             python_socketio.Manager.emit(manager, "event", placeholder, "/", room=room)
 
@@ -127,8 +129,8 @@ def deliver_locally(manager, event: str, data, room, deliver: Callable[[], None]
     PLACEHOLDERS.send(meeting_ids[0], deliver)
 
 
-def _participants_match(room) -> re.Match | None:
-    return _PARTICIPANTS_ROOM.match(room) if isinstance(room, str) else None
+def _audience_match(room) -> re.Match | None:
+    return _AUDIENCE_ROOM.match(room) if isinstance(room, str) else None
 
 
 class LocalManager(python_socketio.Manager):

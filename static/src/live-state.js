@@ -158,13 +158,18 @@ function actionCancelled(state, p, at, participant) {
 function attendanceBoard(state, p) {
   if (!state.attendance) state.attendance = {};
   const before = state.attendance.counts || {};
-  const { seats, ...counts } = p;
+  const { seats, site, sites, ...counts } = p; // (`sites`: the halls' parts, never in a reader's copy)
   // The payload names only the provinces whose tally changed; null: the roster has no seat there any more.
   const provinces = { ...(before.provinces || {}), ...(counts.provinces || {}) };
   Object.keys(provinces).forEach((code) => { if (provinces[code] === null) delete provinces[code]; });
   state.attendance.counts = { ...counts, provinces };
   // Staff readers also get the seats whose presence changed (participants' copy has none).
   if (seats) attendanceChanged(state, { seats });
+  // A provincial hall's copy carries its province's seats (attendees, ticks, presence) when they changed.
+  if (site) {
+    if (!state.attendance.site || typeof site !== 'object' || !Array.isArray(site.seats)) return RESYNC;
+    state.attendance.site = site;
+  }
   return APPLIED;
 }
 

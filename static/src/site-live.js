@@ -10,7 +10,8 @@
 //   ahead, as a participant's page does. It never presents: its site link reads only the document being
 //   shown (meetcore/video/projector.py open_pdf_for_hall), at the address the page's config gives.
 //
-// The roll call keeps its own socket, so this module changes nothing of how the ticks are sent.
+// The roll call keeps its own socket, so this module changes nothing of how the ticks are sent; it shows
+// what the board tells the hall of its seats since (showRollCall).
 
 import { h, Section } from './live-dom.js';
 import { LiveConnection } from './live-connection.js';
@@ -60,9 +61,37 @@ class HallScreen {
 
   render() {
     if (!this.state) return;
+    this.showRollCall();
     for (const card of this.cards) card.hidden = false;
     if (this.section) this.section.render();
     if (this.projector) this.projector.update();
+  }
+
+  /**
+   * The roll call as the board last told this hall (its province's part of attendance.board, applied by
+   * live-state.js): each seat's tick (made on another screen of the hall or by the secretariat), its
+   * attendee's name, and whether the attendee is also connected in person. The first state (the join's
+   * snapshot) is left to the form, which was drawn from the same rows and keeps a tick made before joining.
+   */
+  showRollCall() {
+    const site = this.state.attendance && this.state.attendance.site;
+    if (!this.form || !site || site === this.rollCallShown) return;
+    const first = this.rollCallShown === undefined;
+    this.rollCallShown = site;
+    if (first) return;
+    for (const seat of site.seats || []) {
+      const input = this.form.querySelector(`input[name=present][value="${seat.seat_id}"]`);
+      const item = input && input.closest('li');
+      if (!item) continue;
+      input.checked = Boolean(seat.ticked);
+      const name = item.querySelector('[data-part="name"]');
+      if (name) {
+        name.textContent = seat.name || '';
+        name.parentNode.hidden = !seat.name;
+      }
+      const also = item.querySelector('[data-part="also"]');
+      if (also) also.hidden = !(seat.present && seat.present !== 'site');
+    }
   }
 
   refused(error) {

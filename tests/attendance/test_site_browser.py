@@ -1,5 +1,7 @@
 """The site page in headless Chromium against a real server: with the Socket.IO client loaded, each tick is
-sent at once (site.roll_call) and holds without pressing the form's button."""
+sent at once (site.roll_call) and holds without pressing the form's button; what the board tells the hall of
+its seats since (a tick on another screen, a new attendee's name, the attendee connected in person) shows
+without a reload."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import sqlalchemy as sa
 
 from tests.attendance.test_crash import _prepare
 from tests.live.browsers import chromium, wait_until
-from tests.live.servers import ServerProcess, scratch_database_url
+from tests.live.servers import LiveClient, ServerProcess, scratch_database_url
 
 
 def _open_site_intervals(engine) -> set[int]:
@@ -17,6 +19,21 @@ def _open_site_intervals(engine) -> set[int]:
                 sa.text("SELECT seat_id FROM attendance WHERE kind = 'site' AND left_at IS NULL")
             )
         )
+
+
+def _api_token(database_url: str) -> str:
+    from meetcore import create_app
+    from meetcore.auth.models import User
+    from meetcore.auth.services import create_api_token
+    from meetcore.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "MEETCORE_ASYNC_MODE": "threading"})
+    with app.app_context():
+        token = create_api_token(db.session.scalars(sa.select(User)).one())
+        db.session.commit()  # the test is the entry point: the servers read what it made
+        db.session.remove()
+        db.engine.dispose()
+    return token
 
 
 def _site_token(database_url: str, meeting_id: int) -> str:
@@ -63,3 +80,51 @@ def test_ticks_are_sent_one_by_one(tmp_path):
     finally:
         server.stop()
         engine.dispose()
+
+
+def test_the_hall_page_shows_what_the_board_tells_of_its_seats(tmp_path):
+    import requests
+
+    url = scratch_database_url(tmp_path, "attendance_site_board")
+    data = _prepare(url)
+    token, api_token = _site_token(url, data["meeting_id"]), _api_token(url)
+    server = ServerProcess(url, tmp_path, name="site").start()
+    clients: list[LiveClient] = []
+    try:
+        with chromium() as browser:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(f"{server.base_url}/site/{token}")
+            page.locator("#roll-call[data-live=joined]").wait_for()
+            page.wait_for_function("window.meetcoreHall && window.meetcoreHall.state")
+            [box] = page.locator("input[name=present]").all()
+            seat_id = int(box.get_attribute("value"))
+            item = page.locator("ul.roll-call li")
+            assert not box.is_checked() and not item.locator("[data-part=also]").is_visible()
+
+            # Another screen of the same hall ticks the seat; the attendee connects in person.
+            other = LiveClient(server, {"site_token": token})
+            in_person = LiveClient(server, {"seat_token": data["token"]})
+            clients += [other, in_person]
+            meeting = {"meeting_id": data["meeting_id"]}
+            assert other.call("join", meeting)["ok"] and in_person.call("join", meeting)["ok"]
+            assert other.call("site.roll_call", {**meeting, "seat_id": seat_id, "present": True})["ok"]
+            wait_until(box.is_checked, message="the tick made on the other screen")
+            wait_until(item.locator("[data-part=also]").is_visible, message="the attendee in person")
+
+            # The secretariat names another attendee.
+            renamed = requests.patch(
+                f"{server.base_url}/api/v1/meetings/{data['meeting_id']}/seats/{seat_id}",
+                json={"name": "นางสาวแทนที่ ชื่อใหม่"},
+                headers={"Authorization": f"Bearer {api_token}"},
+                timeout=10,
+            )
+            assert renamed.status_code == 200, renamed.text
+            wait_until(lambda: item.locator("[data-part=name]").inner_text() == "นางสาวแทนที่ ชื่อใหม่",
+                       message="the new name")  # fmt: skip
+            assert errors == []
+    finally:
+        for client in clients:
+            client.close()
+        server.stop()

@@ -12,7 +12,8 @@ from meetcore.attendance import processes, sites
 from meetcore.attendance.matrix import board
 from meetcore.attendance.models import SiteLink
 from meetcore.extensions import db
-from tests.attendance.helpers import intervals, last_seq, present
+from meetcore.transaction import commit
+from tests.attendance.helpers import intervals, last_seq, logged, present
 from tests.factories import SEVEN_ROLES, seat_at
 from tests.live.browsers import wait_until
 
@@ -282,3 +283,29 @@ def test_the_ticks_end_with_the_meeting(client, site_token, scheduled, users):
     [ended] = logged(scheduled, "meeting.ended")
     assert row.left_at == ended.created_at and present(scheduled) == {}
     assert processes.close_finished_roll_calls() == 0
+
+
+def test_a_tick_on_a_seat_held_in_person_tells_its_provinces_hall_only(staff_socket, seat_socket, seats,
+                                                                      scheduled, users):  # fmt: skip
+    """The tick changes no presence (the invitee is connected in person): no publication while no hall of
+    the province follows; once one has a link, the next tick is published with that province's seats for
+    it, and the ticks published are kept (attendance_boards.published_ticks)."""
+    from meetcore.attendance.models import AttendanceBoard
+
+    cm_sd = seats["cm_sd"]
+    seat_socket(cm_sd)  # in person: present "self"
+    secretariat = staff_socket("secretariat", scheduled)
+    tick = {"meeting_id": scheduled.id, "seat_id": cm_sd.id}
+    before = len(logged(scheduled, "attendance.board"))
+    assert secretariat.emit("site.roll_call", {**tick, "present": True}, callback=True)["changed"]
+    assert len(logged(scheduled, "attendance.board")) == before  # no hall to tell, no presence moved
+    assert db.session.get(AttendanceBoard, scheduled.id, populate_existing=True).published_ticks == [cm_sd.id]
+
+    sites.issue_site_link(scheduled, {"province_code": "TH-50"}, by=users["secretariat"])
+    commit()
+    assert secretariat.emit("site.roll_call", {**tick, "present": False}, callback=True)["changed"]
+    [*_, event] = logged(scheduled, "attendance.board")
+    assert event.payload["seats"] == [] and set(event.payload["sites"]) == {"TH-50"}
+    [entry] = [s for s in event.payload["sites"]["TH-50"]["seats"] if s["seat_id"] == cm_sd.id]
+    assert (entry["ticked"], entry["present"]) == (False, "self")
+    assert db.session.get(AttendanceBoard, scheduled.id, populate_existing=True).published_ticks == []

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from meetcore.eventlog.kinds import KINDS, kind_named
-from meetcore.live.rooms import for_participants
+from meetcore.live.rooms import for_participants, for_site, for_staff
 from tests.clock import NOW
 
 LIVE_STATE = Path(__file__).resolve().parents[2] / "static" / "src" / "live-state.js"
@@ -45,6 +45,20 @@ def test_who_reads_what_is_declared_not_guessed_from_the_name():
     assert board["payload"] == {"totals": {}}
     agenda = _message("agenda.current", {"item_id": 1, "previous": []})
     assert for_participants(agenda) is agenda
+
+
+def test_a_halls_part_is_read_by_that_provinces_halls_alone():
+    """The board's "sites" (each province's seats, ticks and attendees): a hall reads its own province's
+    part as "site"; another province's hall, a participant and the staff read none of it."""
+    part = {"province_code": "TH-50", "seats": [{"seat_id": 3, "ticked": True, "name": "ก"}]}
+    board = _message("attendance.board", {"totals": {}, "seats": [{"seat_id": 3}], "sites": {"TH-50": part}})
+    assert for_site(board, "TH-50")["payload"] == {"totals": {}, "site": part}
+    assert for_site(board, "TH-90")["payload"] == {"totals": {}}
+    assert for_participants(board)["payload"] == {"totals": {}}
+    assert for_staff(board)["payload"] == {"totals": {}, "seats": [{"seat_id": 3}]}
+    assert board["payload"]["sites"] == {"TH-50": part}  # the stored event is left as it is
+    agenda = _message("agenda.current", {"item_id": 1, "previous": []})
+    assert for_site(agenda, "TH-50") is agenda and for_staff(agenda) is agenda
 
 
 def test_a_kind_no_one_declared_is_the_staffs():

@@ -380,31 +380,7 @@ PARTICIPANTS = {"participant", "hall"}
 
 # Bugs this test found and left (too big for it): (change, viewer) -> (the snapshot part that differs, why).
 # Each must still differ there, and only there: fixed, it fails here until taken off the list.
-# Both hall gaps need one thing the live layer does not have yet: an audience of one province's halls. A
-# hall's snapshot ("attendance.site") lists its province's seats with their attendees, ticks and presence,
-# which other participants may not read (per-seat presence is the staff's); every numbered event reaches
-# all participants alike (whole, without staff fields, or redacted), and the board's publication detects
-# presence changes only (a tick on a seat whose holder is also connected in person changes no presence).
-# Closing them: a hall room per (meeting, province) that gets the board with its province's seats (and
-# the replay the same for a site actor), a published per-province state in attendance_boards (a migration)
-# so that a coalesced publication knows which provinces' seats changed, and a board publication when a
-# seat's attendee is renamed (the seat_attendee_changed signal).
-_HALL_TICKS = (
-    "attendance",
-    "a hall's snapshot lists its province's seats ticked or present; attendance.board "
-    "gives participants the tallies only (its 'seats' are the staff's), so a rejoining hall keeps "
-    "its seats' old ticks: it needs a per-province audience (above) or a resync",
-)
-_HALL_NAMES = (
-    "attendance",
-    "a hall's snapshot names its seats' attendees; seats.updated is the staff's "
-    "(redacted for participants), so a rejoining hall keeps the old name (the same audience, above)",
-)
-KNOWN_GAPS = {
-    ("site.roll_call (hall tick)", "hall"): _HALL_TICKS,
-    ("site.roll_call (untick)", "hall"): _HALL_TICKS,
-    ("seats: details", "hall"): _HALL_NAMES,
-}
+KNOWN_GAPS: dict[tuple[str, str], tuple[str, str]] = {}
 
 
 @pytest.fixture()
