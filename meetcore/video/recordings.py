@@ -25,6 +25,7 @@ from meetcore.video.services import (
     STUDIO_BASE,
     room_of,
     seat_endpoint,
+    share_owner,
     site_endpoint,
     studio_endpoint,
 )
@@ -44,16 +45,21 @@ def _header(path: Path) -> dict:
 
 
 def _publisher_label(file_name: str) -> str | None:
-    """The endpoint that published a recording, from Janus's file name (videoroom-ROOM-user-ID-...)."""
+    """The endpoint that published a recording, from Janus's file name (videoroom-ROOM-user-ID-...):
+    "studio-3", "seat-12", "site-40", or "share-seat-12" for the screen that endpoint shared
+    (services.share_id)."""
     parts = file_name.split("-")
     if "user" in parts:
         try:
             pid = int(parts[parts.index("user") + 1])
         except (IndexError, ValueError):
             return None
+        owner = share_owner(pid)
+        prefix = "share-" if owner is not None else ""
+        pid = owner if owner is not None else pid
         for base, kind in ((STUDIO_BASE, "studio"), (SITE_BASE, "site"), (SEAT_BASE, "seat")):
             if base <= pid < base + 1_000_000_000:
-                return f"{kind}-{pid - base}"
+                return f"{prefix}{kind}-{pid - base}"
     return None
 
 
