@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from meetcore.auth.permissions import require_editor
@@ -107,13 +108,15 @@ def list_recordings(meeting: Meeting, *, by) -> list[VideoRecording]:
 
 
 def publisher_names(recordings: list[VideoRecording]) -> dict[str, str]:
-    """ "studio-3", "seat-12", "site-40" → the account's, the seat's or the province's name."""
+    """ "studio-3", "seat-12", "site-40" → the account's, the seat's or the province's name; "share-seat-12"
+    → that name, as its shared screen."""
     from meetcore.auth.models import User
     from meetcore.directory.models import Province
     from meetcore.seats.models import Seat
 
     names = {}
-    for key in {row.publisher for row in recordings if row.publisher}:
+    keys = {row.publisher for row in recordings if row.publisher}
+    for key in keys | {key.removeprefix("share-") for key in keys if key.startswith("share-")}:
         kind, _, number = key.partition("-")
         if not number.isdigit():
             continue
@@ -123,6 +126,10 @@ def publisher_names(recordings: list[VideoRecording]) -> dict[str, str]:
             names[key] = seat_endpoint(seat).display
         elif kind == "site" and (province := db.session.get(Province, int(number))) is not None:
             names[key] = site_endpoint(province).display
+    for key in keys:
+        owner = names.get(key.removeprefix("share-"))
+        if key.startswith("share-") and owner:
+            names[key] = gettext("%(name)s (shared screen)", name=owner)
     return names
 
 
