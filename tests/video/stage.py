@@ -125,8 +125,10 @@ def in_namespace(test_file: str, test_name: str, scenario, tmp_path) -> None:
         cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     print(result.stdout[-3000:])  # the figures the scenario printed
+    # What failed comes first (the long report ends with the server's and Janus's logs), then the tail.
+    failed = [line for line in result.stdout.splitlines() if line.startswith("E ")]
     assert result.returncode == 0 and " passed" in result.stdout, (
-        result.stdout[-6000:] + result.stderr[-3000:]
+        "\n".join(failed[:6]) + "\n...\n" + result.stdout[-6000:] + result.stderr[-3000:]
     )
 
 
