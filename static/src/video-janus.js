@@ -138,6 +138,7 @@ export const JanusSession = (Base) => class extends Base {
     this.subscriberReady = false;
     this.subscribed.clear();
     this.publishers.clear();
+    this.talking.clear(); // joining again, Janus's list of publishers says who talks
     this.feedOfMid.clear();
     this.grid.replaceChildren();
     this.content.replaceChildren();
