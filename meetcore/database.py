@@ -1,7 +1,10 @@
-"""Database-wide pieces: the UTC timestamp type (UTC in memory too) and SQLite's foreign-key switch."""
+"""Database-wide pieces: the UTC timestamp type (UTC in memory too), SQLite's foreign-key switch, and a
+writer's wait for SQLite's lock that lets the rest of a gevent process run."""
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -48,6 +51,16 @@ def _as_utc(_target, value, _old, _initiator):
     return value  # None, or a naive time that the column refuses when it is written
 
 
+# How long a writer waits for another's lock in all, and how long SQLite itself may wait at a time. SQLite's
+# own wait (busy_timeout) sleeps inside the library: in a gevent process it stops every greenlet, the one
+# that holds the lock too (a command that calls Janus between its first write and its commit), which then
+# cannot finish: each writer in that window failed with "database is locked" after the whole wait (the
+# video browser test under load). So SQLite waits a moment, and a write refused as busy is tried again
+# after a sleep that lets the other greenlets run (time.sleep is gevent's under its monkey patching).
+SQLITE_WAIT_SECONDS = 10.0
+SQLITE_BUSY_TIMEOUT_MS = 20
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_foreign_keys(dbapi_connection, connection_record):
     # SQLite leaves foreign keys off unless every connection asks for them.
@@ -56,9 +69,47 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         # Readers never block the writer, and a writer waits for another instead of failing at once.
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+def _waiting_for_the_lock(run) -> bool:
+    """Run one SQLite statement; while SQLite answers busy (another writer holds the lock), sleep and try
+    again, up to SQLITE_WAIT_SECONDS. Only plain SQLITE_BUSY: the statement did nothing and may run again
+    (SQLITE_BUSY_SNAPSHOT, a stale read transaction, would never succeed and fails at once as before)."""
+    deadline = time.monotonic() + SQLITE_WAIT_SECONDS
+    pause = 0.005
+    while True:
+        try:
+            run()
+            return True
+        except sqlite3.OperationalError as error:
+            if getattr(error, "sqlite_errorname", None) != "SQLITE_BUSY" or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
+
+
+@event.listens_for(Engine, "do_execute")
+def _sqlite_execute(cursor, statement, parameters, context):
+    if context.dialect.name == "sqlite":
+        return _waiting_for_the_lock(lambda: cursor.execute(statement, parameters))
+    return None
+
+
+@event.listens_for(Engine, "do_executemany")
+def _sqlite_executemany(cursor, statement, parameters, context):
+    if context.dialect.name == "sqlite":
+        return _waiting_for_the_lock(lambda: cursor.executemany(statement, parameters))
+    return None
+
+
+@event.listens_for(Engine, "do_execute_no_params")
+def _sqlite_execute_no_params(cursor, statement, context):
+    if context.dialect.name == "sqlite":
+        return _waiting_for_the_lock(lambda: cursor.execute(statement))
+    return None
 
 
 def choice_type(*values: str, name: str, **kwargs) -> sa.Enum:

@@ -5,8 +5,10 @@ floor when; its `agenda.current` events give the chapters. The pieces are janus-
 publisher's stream, each with the time its first packet arrived (VideoRecording.started_at). The layout:
 the studio (the chair's camera) fills the picture while nobody holds the floor; during a turn the floor
 speaker's picture (their seat's or their provincial hall's) fills it with the studio small in a corner.
-Before a piece starts and after it stops the picture is black; every audio piece is mixed in at its own
-offset over silence, so the file is exactly as long as the session.
+A screen shared as the main content (a "share-..." piece: the studio's or the floor speaker's) takes the
+large picture for as long as it was shared, the studio small in its corner. Before a piece starts and after
+it stops the picture is black; every audio piece is mixed in at its own offset over silence, so the file is
+exactly as long as the session.
 
 Nothing here writes rows: meetcore.video.recording_worker runs the command and keeps the outcome.
 """
@@ -84,7 +86,7 @@ class Session:
 class Piece:
     path: Path
     kind: str  # audio | video
-    publisher: str | None  # "studio-3", "seat-12", "site-40"
+    publisher: str | None  # "studio-3", "seat-12", "site-40"; "share-seat-12": the screen it shared
     offset: float  # seconds into the session of its first frame (negative: it began before the session)
 
 
@@ -196,6 +198,10 @@ def _is_studio(piece: Piece) -> bool:
     return bool(piece.publisher and piece.publisher.startswith("studio-"))
 
 
+def _is_share(piece: Piece) -> bool:
+    return bool(piece.publisher and piece.publisher.startswith("share-"))
+
+
 # --- the ffmpeg command -------------------------------------------------------------------------------------
 
 
@@ -216,27 +222,45 @@ def _fit(width: int, height: int) -> str:
 
 def _video_filters(session: Session, pieces: list[tuple[int, Piece]], layout: Layout) -> list[str]:
     """Overlays on the black canvas [0:v], bottom to top: the studio large outside turns, each floor
-    speaker large during their own turns, the studio small during turns. Ends in [v]."""
+    speaker large during their own turns, each shared screen large while it plays (with the studio small in
+    its corner), the studio small during turns. Ends in [v].
+
+    A piece is shown from its first frame to its last (overlay's eof_action=pass): a shared screen needs
+    no times of its own, its recording lasts as long as it was shared."""
     small = (layout.width // INSET // 2 * 2, layout.height // INSET // 2 * 2)
+    corner = f"W-w-{MARGIN}:H-h-{MARGIN}"
     any_turn = _between(session.turns)
+    studios = [index for index, piece in pieces if _is_studio(piece)]
+    shares = [index for index, piece in pieces if _is_share(piece)]
     filters: list[str] = []
     layers: list[tuple[str, str, str]] = []  # (stream, position, enable), bottom first
+    share_layers: list[tuple[str, str, str]] = []
     small_layers: list[tuple[str, str, str]] = []
     for index, piece in pieces:
         start = f"setpts=PTS-STARTPTS+{max(piece.offset, 0):.3f}/TB"
         if _is_studio(piece):
-            filters.append(f"[{index}:v]{start},split=2[l{index}][s{index}]")
+            copies = "".join(f"[x{index}_{share}]" for share in shares)
+            filters.append(f"[{index}:v]{start},split={2 + len(shares)}[l{index}][s{index}]{copies}")
             filters.append(f"[l{index}]{_fit(layout.width, layout.height)}[L{index}]")
             filters.append(f"[s{index}]{_fit(*small)}[S{index}]")
+            filters += [f"[x{index}_{share}]{_fit(*small)}[X{index}_{share}]" for share in shares]
             layers.append((f"L{index}", "0:0", f"not({any_turn})"))
-            small_layers.append((f"S{index}", f"W-w-{MARGIN}:H-h-{MARGIN}", any_turn))
+            small_layers.append((f"S{index}", corner, any_turn))
+            continue
+        if _is_share(piece):
+            filters.append(f"[{index}:v]{start},{_fit(layout.width, layout.height)}[H{index}]")
+            shown = f"H{index}"
+            for studio in studios:  # the studio small on the screen itself: both end when the screen does
+                filters.append(f"[{shown}][X{studio}_{index}]overlay={corner}:eof_action=pass[H{index}_{studio}]")
+                shown = f"H{index}_{studio}"
+            share_layers.append((shown, "0:0", "1"))
             continue
         turns = [turn for turn in session.turns if _speaks(piece, turn)]
         if turns:
             filters.append(f"[{index}:v]{start},{_fit(layout.width, layout.height)}[L{index}]")
             layers.append((f"L{index}", "0:0", _between(turns)))
     last = "0:v"
-    for step, (stream, position, enable) in enumerate(layers + small_layers):
+    for step, (stream, position, enable) in enumerate(layers + share_layers + small_layers):
         filters.append(f"[{last}][{stream}]overlay={position}:eof_action=pass:enable='{enable}'[c{step}]")
         last = f"c{step}"
     filters.append(f"[{last}]null[v]")

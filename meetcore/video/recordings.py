@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from meetcore.auth.permissions import require_editor
@@ -25,6 +26,7 @@ from meetcore.video.services import (
     STUDIO_BASE,
     room_of,
     seat_endpoint,
+    share_owner,
     site_endpoint,
     studio_endpoint,
 )
@@ -44,16 +46,21 @@ def _header(path: Path) -> dict:
 
 
 def _publisher_label(file_name: str) -> str | None:
-    """The endpoint that published a recording, from Janus's file name (videoroom-ROOM-user-ID-...)."""
+    """The endpoint that published a recording, from Janus's file name (videoroom-ROOM-user-ID-...):
+    "studio-3", "seat-12", "site-40", or "share-seat-12" for the screen that endpoint shared
+    (services.share_id)."""
     parts = file_name.split("-")
     if "user" in parts:
         try:
             pid = int(parts[parts.index("user") + 1])
         except (IndexError, ValueError):
             return None
+        owner = share_owner(pid)
+        prefix = "share-" if owner is not None else ""
+        pid = owner if owner is not None else pid
         for base, kind in ((STUDIO_BASE, "studio"), (SITE_BASE, "site"), (SEAT_BASE, "seat")):
             if base <= pid < base + 1_000_000_000:
-                return f"{kind}-{pid - base}"
+                return f"{prefix}{kind}-{pid - base}"
     return None
 
 
@@ -101,13 +108,15 @@ def list_recordings(meeting: Meeting, *, by) -> list[VideoRecording]:
 
 
 def publisher_names(recordings: list[VideoRecording]) -> dict[str, str]:
-    """ "studio-3", "seat-12", "site-40" → the account's, the seat's or the province's name."""
+    """ "studio-3", "seat-12", "site-40" → the account's, the seat's or the province's name; "share-seat-12"
+    → that name, as its shared screen."""
     from meetcore.auth.models import User
     from meetcore.directory.models import Province
     from meetcore.seats.models import Seat
 
     names = {}
-    for key in {row.publisher for row in recordings if row.publisher}:
+    keys = {row.publisher for row in recordings if row.publisher}
+    for key in keys | {key.removeprefix("share-") for key in keys if key.startswith("share-")}:
         kind, _, number = key.partition("-")
         if not number.isdigit():
             continue
@@ -117,6 +126,10 @@ def publisher_names(recordings: list[VideoRecording]) -> dict[str, str]:
             names[key] = seat_endpoint(seat).display
         elif kind == "site" and (province := db.session.get(Province, int(number))) is not None:
             names[key] = site_endpoint(province).display
+    for key in keys:
+        owner = names.get(key.removeprefix("share-"))
+        if key.startswith("share-") and owner:
+            names[key] = gettext("%(name)s (shared screen)", name=owner)
     return names
 
 

@@ -138,6 +138,7 @@ export const JanusSession = (Base) => class extends Base {
     this.subscriberReady = false;
     this.subscribed.clear();
     this.publishers.clear();
+    this.talking.clear(); // joining again, Janus's list of publishers says who talks
     this.feedOfMid.clear();
     this.grid.replaceChildren();
     this.content.replaceChildren();
@@ -178,11 +179,18 @@ export const JanusSession = (Base) => class extends Base {
       const gone = msg.unpublished || msg.leaving || msg.kicked;
       if (gone && gone !== 'ok') this.removePublisher(gone);
     } else if (event === 'talking' || event === 'stopped-talking') {
-      if (event === 'talking') { this.talking.add(msg.id); this.lastTalker = msg.id; } else this.talking.delete(msg.id);
-      const tile = this.grid.querySelector(`[data-feed="${msg.id}"]`);
-      if (tile) tile.classList.toggle('is-talking', event === 'talking');
+      this.setTalking(msg.id, event === 'talking');
       this.arrange();
     }
+  }
+
+  /** Janus says when a publisher starts and stops talking, once each: a page that joins (or hears of a
+   * publisher) while one talks learns it from the publisher list's `talking`, or it would wait for the
+   * next spell. */
+  setTalking(id, talking) {
+    if (talking) { this.talking.add(id); this.lastTalker = id; } else this.talking.delete(id);
+    const tile = this.grid.querySelector(`[data-feed="${id}"]`);
+    if (tile) tile.classList.toggle('is-talking', talking);
   }
 
   /** Janus's own error text is English and technical: it goes to the console, the page says its own. */
@@ -196,6 +204,7 @@ export const JanusSession = (Base) => class extends Base {
       if (this.config && publisher.id === this.config.publisher_id) continue; // ourselves
       if (publisher.id === this.ownShareId()) continue; // our own shared screen
       this.publishers.set(publisher.id, publisher);
+      if (typeof publisher.talking === 'boolean') this.setTalking(publisher.id, publisher.talking);
       if (!this.subscribed.has(publisher.id)) fresh.push(publisher);
     }
     if (fresh.length) this.subscribe(fresh);

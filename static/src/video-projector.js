@@ -14,8 +14,15 @@
 // never presents; the host gives `config.urls.projector_pdf` when its documents come from another address
 // (the hall's site link), with {document_id} in it.
 //
-// For tests: window.meetcoreProjector = {shownPage, presenterPage, following, fetches, renders}; `renders`
-// lists {page, at} where `at` is performance.timeOrigin + performance.now() when the page was drawn.
+// * a page is drawn under a watchdog: pdf.js's getPage or render that has not settled in PAINT_LIMIT_MS
+//   (a worker stuck on a loaded machine) is dropped, its render cancelled, and the latest page drawn again;
+//   a stuck getPage, or a second stall in a row, reopens the document on a new worker from the bytes kept
+//   (never fetched again). Each stall in a row doubles the bound (to PAINT_LIMIT_MAX_MS): a page that is
+//   only slow to draw is drawn in the end.
+//
+// For tests: window.meetcoreProjector = {shownPage, presenterPage, following, fetches, renders, stalls,
+// reopens}; `renders` lists {page, at} where `at` is performance.timeOrigin + performance.now() when the
+// page was drawn; `stalls` counts the attempts dropped by the watchdog, `reopens` the documents reopened.
 
 import { h, replaceContent, format } from './live-dom.js';
 import { flatAgenda } from './live-state.js';
@@ -26,6 +33,9 @@ const TYPING = new Set(['INPUT', 'TEXTAREA', 'SELECT']);
 const PAGE_GUESS = 10000;
 // The staff's live pages: the server checks again who may present.
 const STAFF_PAGES = new Set(['console', 'chair']);
+// How long one attempt to draw a page may take before the watchdog drops it, and its ceiling when doubled.
+const PAINT_LIMIT_MS = 8000;
+const PAINT_LIMIT_MAX_MS = 64000;
 
 function now() { return performance.timeOrigin + performance.now(); }
 
@@ -61,8 +71,13 @@ export class Projector {
     this.zoom = 1;
     this.fetches = 0;
     this.renders = [];
-    this.drawing = false;
+    this.drawing = null; // the attempt being drawn: {abandoned, stage, task}
     this.redraw = false;
+    this.paintLimit = PAINT_LIMIT_MS;
+    this.stalledInARow = 0;
+    this.stale = false; // the document's worker may be stuck: reopen it before the next page
+    this.stalls = 0;
+    this.reopens = 0;
     this.lastKey = null;
     this.build();
     this.expose();
@@ -77,6 +92,8 @@ export class Projector {
       get following() { return projector.following; },
       get fetches() { return projector.fetches; },
       get renders() { return projector.renders.slice(); },
+      get stalls() { return projector.stalls; },
+      get reopens() { return projector.reopens; },
     };
   }
 
@@ -293,16 +310,48 @@ export class Projector {
       this.fetches += 1;
       const response = await fetch(url, { credentials: 'same-origin' });
       if (!response.ok) throw new Error(`document ${response.status}`);
-      const data = new Uint8Array(await response.arrayBuffer());
-      const proxy = await pdfjs.getDocument({ data, isEvalSupported: false }).promise;
-      if (this.pdf) this.pdf.proxy.destroy();
-      this.pdf = { id: documentId, proxy };
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      const loaded = await this.load(pdfjs, bytes);
+      this.close(this.pdf);
+      this.pdf = { id: documentId, bytes, ...loaded };
+      this.stale = false;
       this.failed = null;
-      return proxy;
+      return loaded.proxy;
     });
     this.loading = { id: documentId, promise };
     promise.catch(() => {}).finally(() => { if (this.loading && this.loading.promise === promise) this.loading = null; });
     return promise;
+  }
+
+  /** The document read from `bytes` (a copy: pdf.js hands its data over to the worker) on a worker of its own,
+   * which this projector can end even when it is stuck. */
+  async load(pdfjs, bytes) {
+    const worker = new pdfjs.PDFWorker();
+    try {
+      const proxy = await pdfjs.getDocument({ data: bytes.slice(), worker, isEvalSupported: false }).promise;
+      return { proxy, worker };
+    } catch (error) {
+      worker.destroy();
+      throw error;
+    }
+  }
+
+  /** Let a document go, and end its worker (at once, even a stuck one). */
+  close(pdf) {
+    if (!pdf) return;
+    pdf.proxy.destroy().catch(() => {});
+    pdf.worker.destroy();
+  }
+
+  /** The same document on a new worker, from the bytes kept: the old worker may never answer again. */
+  async reopen(pdf, attempt) {
+    const loaded = await this.load(window.pdfjsLib, pdf.bytes);
+    if (attempt.abandoned || this.pdf !== pdf) { this.close(loaded); return this.pdf; }
+    this.close(pdf);
+    this.pdf = { ...pdf, ...loaded };
+    this.stale = false;
+    this.reopens += 1;
+    return this.pdf;
   }
 
   documentUrl(documentId) {
@@ -322,16 +371,24 @@ export class Projector {
     });
   }
 
-  /** Draw this browser's page at its zoom; a turn that arrives while drawing is drawn right after. */
+  /** Draw this browser's page at its zoom; a turn that arrives while drawing is drawn right after. The attempt
+   * runs under a watchdog (`abandon`): one that pdf.js never settles does not hold the page back. */
   async paint() {
     if (this.drawing) { this.redraw = true; return; }
-    const pdf = this.pdf;
+    let pdf = this.pdf;
     const page = this.localPage;
-    if (!pdf || !page || (this.canvas.dataset.page === String(page) && this.canvas.dataset.zoom === String(this.zoom)
-      && this.canvas.dataset.document === String(pdf.id))) return;
-    this.drawing = true;
+    if (!pdf || !page || (!this.stale && this.canvas.dataset.page === String(page)
+      && this.canvas.dataset.zoom === String(this.zoom) && this.canvas.dataset.document === String(pdf.id))) return;
+    const attempt = { abandoned: false, stage: 'document', task: null };
+    this.drawing = attempt;
+    this.redraw = false;
+    const watchdog = setTimeout(() => this.abandon(attempt), this.paintLimit);
     try {
+      if (this.stale) pdf = await this.reopen(pdf, attempt);
+      if (attempt.abandoned) return;
+      attempt.stage = 'page';
       const pdfPage = await pdf.proxy.getPage(Math.min(page, pdf.proxy.numPages));
+      if (attempt.abandoned) return;
       const width = this.stage.clientWidth || 640;
       const natural = pdfPage.getViewport({ scale: 1 });
       const ratio = window.devicePixelRatio || 1;
@@ -339,7 +396,10 @@ export class Projector {
       const canvas = document.createElement('canvas');
       canvas.width = Math.floor(viewport.width);
       canvas.height = Math.floor(viewport.height);
-      await pdfPage.render({ canvasContext: canvas.getContext('2d'), viewport }).promise;
+      attempt.stage = 'render';
+      attempt.task = pdfPage.render({ canvasContext: canvas.getContext('2d'), viewport });
+      await attempt.task.promise;
+      if (attempt.abandoned) return;
       // Drawn off-screen, then swapped in: the old page stays until the new one is whole.
       const shown = this.canvas.getContext('2d');
       this.canvas.width = canvas.width;
@@ -350,12 +410,32 @@ export class Projector {
       this.shownPage = page;
       this.renders.push({ page, at: now() });
       if (this.renders.length > 100) this.renders.shift();
+      this.paintLimit = PAINT_LIMIT_MS;
+      this.stalledInARow = 0;
+      if (this.failed === pdf.id) { this.failed = null; this.lastKey = null; }
     } catch (error) {
+      if (attempt.abandoned) return;
       this.failed = pdf.id;
       this.lastKey = null;
     } finally {
-      this.drawing = false;
+      clearTimeout(watchdog);
+      if (this.drawing === attempt) this.drawing = null;
     }
     if (this.redraw || this.localPage !== page) { this.redraw = false; this.paint(); }
+  }
+
+  /** The watchdog: drop an attempt pdf.js has not settled in time, then draw the latest page. A stuck getPage
+   * (or a second stall in a row) means the worker may be stuck: the next attempt reopens the document. */
+  abandon(attempt) {
+    if (this.drawing !== attempt) return;
+    attempt.abandoned = true;
+    if (attempt.task) attempt.task.cancel();
+    this.drawing = null;
+    this.stalls += 1;
+    this.stalledInARow += 1;
+    this.paintLimit = Math.min(this.paintLimit * 2, PAINT_LIMIT_MAX_MS);
+    if (attempt.stage !== 'render' || this.stalledInARow >= 2) this.stale = true;
+    this.redraw = false;
+    this.paint();
   }
 }

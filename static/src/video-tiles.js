@@ -37,6 +37,7 @@ export const Tiles = (Base) => class extends Base {
     const publisher = this.publishers.get(feed) || {};
     tile = el('figure', { class: 'video-tile', 'data-feed': feed }, [el('figcaption', { text: this.label(publisher) })]);
     if (this.studioRange(feed)) tile.classList.add('is-studio');
+    if (this.talking.has(Number(feed))) tile.classList.add('is-talking');
     if (this.config.may_moderate) {
       const controls = el('div', { class: 'video-tile-controls' });
       for (const kind of ['audio', 'video']) {
@@ -85,14 +86,21 @@ export const Tiles = (Base) => class extends Base {
     this.applyModeration();
   }
 
-  /** What the chair stopped, from the live state: the staff's buttons, and this page's own notice. */
+  /** What the chair stopped, from the live state: the staff's buttons, and this page's own notice. A command
+   * this page had acknowledged counts until the live state has its event (the acknowledgement can come
+   * first): else the button showed the old state again, and a second press repeated the first. */
   applyModeration() {
     const live = window.meetcoreLive;
     const moderation = (live && live.state && live.state.video && live.state.video.moderation) || {};
+    const applied = (live && live.lastSeq) || 0;
+    this.moderated = this.moderated || new Map();
+    for (const [key, done] of this.moderated) if (done.seq <= applied) this.moderated.delete(key);
     for (const button of this.grid.querySelectorAll('[data-moderate]')) {
-      const entry = moderation[button.closest('[data-feed]').dataset.feed] || {};
+      const feed = button.closest('[data-feed]').dataset.feed;
+      const entry = moderation[feed] || {};
       const audio = button.dataset.moderate === 'audio';
-      const stopped = Boolean(audio ? entry.audio_muted : entry.video_stopped);
+      const done = this.moderated.get(`${feed}:${button.dataset.moderate}`);
+      const stopped = done ? done.mute : Boolean(audio ? entry.audio_muted : entry.video_stopped);
       button.dataset.muted = String(stopped);
       button.textContent = audio ? (stopped ? this.s.unmute_site : this.s.mute_site)
         : (stopped ? this.s.start_site_video : this.s.stop_site_video);
@@ -117,7 +125,9 @@ export const Tiles = (Base) => class extends Base {
     const mute = button.dataset.muted !== 'true';
     const answer = await live.connection.command('video.moderate', { publisher_id: feed, kind, mids, mute });
     if (!answer.ok) { this.say((answer.error && answer.error.message) || this.s.unreachable, 'error'); return; }
-    button.dataset.muted = String(mute);
+    this.moderated = this.moderated || new Map();
+    if (typeof answer.seq === 'number') this.moderated.set(`${feed}:${kind}`, { mute, seq: answer.seq });
+    else button.dataset.muted = String(mute);
     this.applyModeration();
   }
 

@@ -125,8 +125,10 @@ def in_namespace(test_file: str, test_name: str, scenario, tmp_path) -> None:
         cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     print(result.stdout[-3000:])  # the figures the scenario printed
+    # What failed comes first (the long report ends with the server's and Janus's logs), then the tail.
+    failed = [line for line in result.stdout.splitlines() if line.startswith("E ")]
     assert result.returncode == 0 and " passed" in result.stdout, (
-        result.stdout[-6000:] + result.stderr[-3000:]
+        "\n".join(failed[:6]) + "\n...\n" + result.stdout[-6000:] + result.stderr[-3000:]
     )
 
 
@@ -144,15 +146,35 @@ def _network() -> None:
         subprocess.run(command, check=True)
 
 
+def tone_wav(path: Path, seconds: float = 2.0, rate: int = 48_000) -> Path:
+    """A WAV of a steady 440 Hz tone at half scale: Chromium's fake microphone plays it in a loop
+    (--use-file-for-fake-audio-capture), a speaker who never pauses, where its own beeps come and go."""
+    import math
+    import struct
+    import wave
+
+    samples = b"".join(struct.pack("<h", int(16_000 * math.sin(2 * math.pi * 440 * n / rate)))
+                       for n in range(int(seconds * rate)))  # fmt: skip
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(samples)
+    return path
+
+
 class chromium_with_media:
-    """tests.live.browsers.chromium, with a fake camera and microphone."""
+    """tests.live.browsers.chromium, with a fake camera and microphone (`args`: more of Chromium's flags)."""
+
+    def __init__(self, args: list[str] | None = None):
+        self.args = list(args or [])
 
     def __enter__(self):
         from playwright.sync_api import sync_playwright
 
         self._playwright = sync_playwright().start()
         self.browser = self._playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS + MEDIA_ARGS
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS + MEDIA_ARGS + self.args
         )
         return self.browser
 
@@ -178,10 +200,12 @@ class Stage:
 
 @contextmanager
 def video_stage(tmp_path, name: str, *, rtp_ports: str, env: dict, page_options: dict | None = None,
-                shown_on_failure: str = "{status: v.status, feeds: v.feeds}"):  # fmt: skip
+                shown_on_failure: str = "{status: v.status, feeds: v.feeds}",
+                browser_args: list[str] | None = None):  # fmt: skip
     """The stage, inside the namespace: ``env`` is the app's video settings beyond Janus's, ``page_options``
     a page's browser-context options by name, ``shown_on_failure`` what of each page's video state a failed
-    assertion reports. The meeting is started; no page error may have happened by the end."""
+    assertion reports, ``browser_args`` more of Chromium's flags. The meeting is started; no page error may
+    have happened by the end."""
     _network()
     config = JanusConfig(tmp_path / "janus", token_secret=TOKEN_SECRET, admin_key=ADMIN_KEY,
                          admin_secret="e2e-admin-secret", ice_interface=VETH[0],
@@ -204,7 +228,7 @@ def video_stage(tmp_path, name: str, *, rtp_ports: str, env: dict, page_options:
     try:
         staff = LiveClient(server, {"api_token": data.api_token})
         assert staff.call("meeting.start", {"meeting_id": data.meeting_id})["ok"]
-        with chromium_with_media() as browser:
+        with chromium_with_media(browser_args) as browser:
             stage = Stage({}, staff, data, server, config, database_url)
             for page_name in ("chair", "a", "b"):
                 options = (page_options or {}).get(page_name, {})

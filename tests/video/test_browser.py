@@ -22,6 +22,7 @@ from tests.video.stage import (
     in_namespace,
     message,
     strings,
+    tone_wav,
     video,
     video_stage,
     video_stats,
@@ -44,7 +45,7 @@ def test_studio_floor_and_provinces_in_a_network_namespace(tmp_path):
 def scenario(tmp_path) -> None:
     settings = {
         "MEETCORE_VIDEO_RECORD": "1",
-        "MEETCORE_VIDEO_TALKING_LEVEL": "90",  # the fake microphone only beeps
+        "MEETCORE_VIDEO_TALKING_LEVEL": "90",  # anything louder than a hush is talking
         "MEETCORE_VIDEO_RECORDINGS_DIR": str(tmp_path / "recordings"),
         "MEETCORE_VIDEO_TOKEN_TTL": str(TOKEN_TTL),  # renewed every TOKEN_TTL/2 s, on the running session
     }
@@ -52,8 +53,11 @@ def scenario(tmp_path) -> None:
     shown = ("({status: v.status, publishing: v.publishing, feeds: v.feeds, talking: v.talking,"
              " connects: v.connects, audioOnly: v.audioOnly, lowBandwidth: v.panel.lowBandwidth,"
              " restored: v.restored})")  # fmt: skip
+    # Every fake microphone plays a steady tone: the studio talks without a pause, so Janus says "talking"
+    # once, and a page that joins later learns it only from the list of publishers.
+    tone = [f"--use-file-for-fake-audio-capture={tone_wav(tmp_path / 'tone.wav')}"]
     with video_stage(tmp_path, "e2e", rtp_ports="30000-30200", env=settings, page_options={"b": phone},
-                     shown_on_failure=shown) as stage:
+                     shown_on_failure=shown, browser_args=tone) as stage:
         run_scenario(stage)
         blocked = [line for line in stage.console if "Content Security Policy" in line]
         assert not blocked, blocked  # Janus's script and the video panel work under the policy
@@ -103,6 +107,24 @@ def run_scenario(stage) -> None:
         "id => ((window.meetcoreVideo && window.meetcoreVideo.talking) || []).includes(id)",
         arg=studio_id, polling=50, timeout=CEILING * 1000,
     )  # fmt: skip
+    room = video(chair, "v.config.room")
+    api = JanusServer(config.http_url, token_secret=TOKEN_SECRET, admin_key=ADMIN_KEY)
+
+    def participants() -> dict[int, dict]:
+        answer = api.videoroom({"request": "listparticipants", "room": room})
+        return {p["id"]: p for p in answer["participants"]}
+
+    def publishing_ids() -> set[int]:
+        return {id for id, p in participants().items() if p.get("publisher")}
+
+    # B's page joins again while the studio talks: no new "talking" comes from Janus (the tone goes on),
+    # yet B knows at once, from the list of publishers Janus gives on joining.
+    wait_until(lambda: participants().get(studio_id, {}).get("talking"),
+               message="the studio talking at Janus")  # fmt: skip
+    pages["b"].reload()
+    wait_until(lambda: video(pages["b"], "v.status") == "joined", message="B's page joined again")
+    wait_until(lambda: studio_id in (video(pages["b"], "v.talking") or []), timeout=10,
+               message="B, joined again, knowing the studio talks")  # fmt: skip
 
     # The chair gives the floor to province A: A publishes, B decodes A's video.
     a_seat = data.seats["self"]
@@ -111,12 +133,6 @@ def run_scenario(stage) -> None:
     wait_until(lambda: video(pages["a"], "v.publishing"), message="province A publishing")
     a_id = video(pages["a"], "v.config.publisher_id")
     wait_for_frames(pages["b"], a_id, "B decoding A")
-    room = video(chair, "v.config.room")
-    api = JanusServer(config.http_url, token_secret=TOKEN_SECRET, admin_key=ADMIN_KEY)
-
-    def publishing_ids() -> set[int]:
-        answer = api.videoroom({"request": "listparticipants", "room": room})
-        return {p["id"] for p in answer["participants"] if p.get("publisher")}
 
     assert {studio_id, a_id} <= publishing_ids()
     for name in ("b", "chair"):

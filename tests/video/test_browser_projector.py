@@ -170,6 +170,87 @@ def test_the_presenter_turns_pages_and_two_provinces_follow(server):
         assert not errors, errors
 
 
+# pdf.js stuck, as a worker on a loaded machine can be: the first getPage of page 2 never settles, and the
+# first render of page 3 draws but never says so. Installed on the page before pdf.js loads.
+STUCK_PDFJS = """(() => {
+  const hang = { getPage: 2, render: 3 };
+  window.stuckPdfjs = [];
+  function stuckRender(page) {
+    if (page.stuckRender) return page; // pdf.js keeps one proxy per page
+    page.stuckRender = true;
+    const render = page.render.bind(page);
+    page.render = (params) => {
+      const task = render(params);
+      if (page.pageNumber !== hang.render) return task;
+      hang.render = null;
+      window.stuckPdfjs.push(`render ${page.pageNumber}`);
+      return { cancel: () => task.cancel(), promise: new Promise((_, reject) => task.promise.catch(reject)) };
+    };
+    return page;
+  }
+  function stuckDocument(doc) {
+    const getPage = doc.getPage.bind(doc);
+    doc.getPage = (number) => {
+      if (number !== hang.getPage) return getPage(number).then(stuckRender);
+      hang.getPage = null;
+      window.stuckPdfjs.push(`getPage ${number}`);
+      return new Promise(() => {});
+    };
+    return doc;
+  }
+  let lib;
+  Object.defineProperty(window, 'pdfjsLib', { configurable: true, get() { return lib; }, set(value) {
+    lib = Object.create(value, { getDocument: { value: (params) => {
+      const task = value.getDocument(params);
+      Object.defineProperty(task, 'promise', { value: task.promise.then(stuckDocument) });
+      return task;
+    } } });
+  } });
+})()"""
+
+
+def test_a_stuck_pdfjs_does_not_hold_a_province_behind_the_presenter(server):
+    """A province's pdf.js that never settles one getPage, then one render (a stuck worker under load): the
+    watchdog drops each attempt, reopens the document on a new worker from the bytes it kept (no second
+    fetch), and the page still reaches the presenter's page each time."""
+    live, data = server
+    base, meeting_id = live.base_url, data.meeting_id
+    staff = LiveClient(live, {"api_token": data.api_token})
+    title = "แผนงานจังหวัด"
+    try:
+        staff.call("meeting.start", {"meeting_id": meeting_id})  # unless a test above started it
+        with chromium() as browser:
+            errors: list[str] = []
+            open_page = page_opener(browser, errors)
+            console = open_page("console")
+            sign_in(console, base, data.secretariat[0])
+            file_pdf_then_open_console(console, base, meeting_id, data.items[2], f"{title}.pdf", 4)
+            province = open_page("province")
+            province.context.add_init_script(STUCK_PDFJS)
+            confirm_identity(province, base, data.seat_links["self"], name="สมชาย ใจดี",
+                             position="พมจ.เชียงใหม่")  # fmt: skip
+            wait_until(lambda: live_value(province, "live.state !== null && live.connected"),
+                       message="the province")  # fmt: skip
+
+            console.select_option("#f-projector-document", label=title)
+            console.click("[data-key=projector-show]")
+            wait_until(lambda: projector(province, "p.shownPage") == 1, timeout=60, message="page 1")
+            for number, stuck in ((2, "getPage 2"), (3, "render 3")):
+                console.click("[data-key=projector-next]")
+                wait_until(lambda number=number: projector(console, "p.presenterPage") == number,
+                           message=f"the presenter's page {number}")  # fmt: skip
+                wait_until(lambda number=number: projector(province, "p.shownPage") == number, timeout=90,
+                           message=f"page {number} on the province, past a stuck pdf.js")  # fmt: skip
+                assert stuck in province.evaluate("() => window.stuckPdfjs")
+            assert province.evaluate("() => window.stuckPdfjs") == ["getPage 2", "render 3"]
+            assert projector(province, "[p.stalls, p.reopens, p.fetches]") == [2, 1, 1]
+            assert "หน้า 3 จาก 4" in province.inner_text("#projector-status")
+            console.click("[data-key=projector-stop]")
+            assert not errors, errors
+    finally:
+        staff.close()
+
+
 def test_the_console_board_shows_each_sites_line_live(server):
     """Issue 16, item 5: a province's page reports its line (here a raw client of its seat, as the video
     panel does every 5 s); the secretariat's console shows the site, its level and figures, live."""

@@ -1,7 +1,8 @@
 """Issue 16, item 6: a scripted 3-minute session with two agenda items becomes one playable file with two
 chapters, composed by the recording worker from per-publisher pieces like those janus-pp-rec makes (VP8
 WebM video, Opus audio), made here with ffmpeg's lavfi sources: the studio (red picture, 440 Hz) from 3 s
-before the start until 170 s, a provincial seat (blue, 880 Hz) while it holds the floor, 41 s to 99 s.
+before the start until 170 s, a provincial seat (blue, 880 Hz) while it holds the floor, 41 s to 99 s; the
+seat's shared screen (green, video only) from 65 s to 85 s, the studio's (yellow) from 130 s to 150 s.
 
 The session's log is written by the real services, then its rows are moved to the script's times, counted
 from tests/clock.py's NOW: started at 0, item 1 current at 5 s, the floor given at 40 s and taken back at
@@ -31,6 +32,7 @@ from tests.live.servers import ServerProcess, scratch_database_url
 SESSION = 180.0
 STUDIO_FROM, STUDIO_TO = -3.0, 170.0
 SEAT_FROM, SEAT_TO = 41.0, 99.0
+SEAT_SHARE, STUDIO_SHARE = (65.0, 85.0), (130.0, 150.0)
 SCRIPT = [
     ("meeting.started", 0),
     ("agenda.current", 5),
@@ -156,8 +158,14 @@ def _record_pieces(meeting_id: int, folder: Path, chair_id: int, seat_id: int) -
         ("studio", chair_id, "red", "440", STUDIO_FROM, STUDIO_TO),
         ("seat", seat_id, "blue", "880", SEAT_FROM, SEAT_TO),
     ]
-    for kind, number, colour, tone, start, end in pieces:
+    shares = [  # a shared screen is a publisher of its own, video only
+        ("share-seat", seat_id, "green", None, *SEAT_SHARE),
+        ("share-studio", chair_id, "yellow", None, *STUDIO_SHARE),
+    ]
+    for kind, number, colour, tone, start, end in pieces + shares:
         for stream, source, suffix in (("video", colour, "webm"), ("audio", tone, "opus")):
+            if source is None:
+                continue
             name = f"videoroom-424242-user-{kind}{number}-{stream}.{suffix}"
             make_piece(folder / name, source, end - start)
             db.session.add(
@@ -362,6 +370,14 @@ def black(rgb) -> bool:
     return max(rgb) < 40
 
 
+def green(rgb) -> bool:
+    return rgb[1] > 90 and rgb[0] < 60 and rgb[2] < 60
+
+
+def yellow(rgb) -> bool:
+    return rgb[0] > 150 and rgb[1] > 150 and rgb[2] < 90
+
+
 def test_one_file_as_long_as_the_session(built):
     files = sorted(p.name for p in built.folder.iterdir() if p.name.startswith(("meeting-", ".meeting-")))
     assert files == [f"meeting-{built.meeting_id}.webm"]  # the dead worker's half-written file is gone
@@ -398,6 +414,29 @@ def test_the_floor_speaker_large_with_the_studio_small_and_gaps_black(built):
     assert black(pixel(built.file, 42 - 1.5, *centre))  # the turn began at 40 s, the seat's picture at 41 s
     assert red(pixel(built.file, 120, *centre))  # the floor taken back
     assert black(pixel(built.file, 175, *centre))  # the studio stopped at 170 s: black to the end
+
+
+def test_a_shared_screen_takes_the_large_picture_while_shared_with_the_studio_small(built):
+    centre, corner = (SIZE[0] // 2, SIZE[1] // 2), (SIZE[0] - 24, SIZE[1] - 19)
+    assert blue(pixel(built.file, 62, *centre))  # the floor speaker, before sharing
+    # the speaker's screen, the studio small in its corner
+    assert green(pixel(built.file, 75, *centre)) and red(pixel(built.file, 75, *corner))
+    assert blue(pixel(built.file, 90, *centre))  # the screen shared no more: the speaker again
+    # the studio's screen, outside any turn
+    assert yellow(pixel(built.file, 140, *centre)) and red(pixel(built.file, 140, *corner))
+    assert red(pixel(built.file, 155, *centre))  # then the studio itself, large
+
+
+def test_a_shared_screens_recording_is_named_for_its_owner():
+    from meetcore.video.recordings import _publisher_label
+    from meetcore.video.services import SEAT_BASE, SHARE_SHIFT, STUDIO_BASE
+
+    def label(pid: int) -> str | None:
+        return _publisher_label(f"videoroom-7-user-{pid}-1-video-0.mjr")
+
+    assert label(SEAT_BASE + 12) == "seat-12"
+    assert label(SHARE_SHIFT + SEAT_BASE + 12) == "share-seat-12"
+    assert label(SHARE_SHIFT + STUDIO_BASE + 3) == "share-studio-3"
 
 
 def test_all_audio_mixed_at_its_offsets_and_silence_in_the_gaps(built):

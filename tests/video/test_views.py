@@ -145,6 +145,16 @@ def test_recordings_are_listed_and_downloaded(live_meeting, users, client, tmp_p
     download = client.get(f"/meetings/{live_meeting.id}/recordings/{recording_id}")
     assert download.status_code == 200 and download.data == b"webm" * 10
     assert client.get(f"/meetings/{live_meeting.id}/recordings/{recording_id + 1}").status_code == 404
+    # The screen the chair shared is a recording of its own, named for the chair (issue 16).
+    share_id = services.SHARE_SHIFT + services.STUDIO_BASE + users["chair"].id
+    shared = f"videoroom-1-user-{share_id}-video-0.webm"
+    (tmp_path / shared).write_bytes(b"webm" * 10)
+    db.session.add(VideoRecording(meeting_id=live_meeting.id, file_name=shared, kind="video",
+                                  publisher=f"share-{studio}", size_bytes=40,
+                                  started_at=in_bangkok(MEETING_DAY, 10, 20)))  # fmt: skip
+    db.session.commit()
+    page = client.get(f"/meetings/{live_meeting.id}/recordings").get_data(as_text=True)
+    assert f"<td>{users['chair'].display_name} (shared screen)</td>" in page
 
 
 def test_the_api_tells_the_placement_and_mints_a_seats_token(live_meeting, api_token, client):
