@@ -33,12 +33,20 @@ def action_cancel(actor, values: dict) -> dict:
     return {"seq": seq_after_commit(meeting_id)}
 
 
-@snapshot_part("actions", personal=True)
-def actions_snapshot(meeting, actor) -> dict:
+def _actions_by_agency(meeting) -> dict[int, list[dict]]:
+    return services.actions_by_agency(meeting.id)
+
+
+@snapshot_part("actions", personal=True, common=_actions_by_agency)
+def actions_snapshot(meeting, actor, by_agency: dict[int, list[dict]] | None = None) -> dict:
     """{"agency_id": the reader's agency (participants; null for staff), "items": [...]}: staff see every
-    action; a participant those owned by its seat's agency, with that agency's assignment only."""
+    action; a participant those owned by its seat's agency, with that agency's assignment only (cut from
+    `by_agency`, the meeting's actions by agency read once per seq for every participant, when given)."""
     if isinstance(actor, SeatActor):
         agency_id = services.agency_of_seat(actor.seat_id)
-        items = services.actions_state(meeting.id, agency_id=agency_id, staff=False)
+        if by_agency is None:
+            items = services.actions_state(meeting.id, agency_id=agency_id, staff=False)
+        else:
+            items = by_agency.get(agency_id, []) if agency_id is not None else []
         return {"agency_id": agency_id, "items": items}
     return {"agency_id": None, "items": services.actions_state(meeting.id)}

@@ -92,6 +92,19 @@ def seat_for_link(token: str | None) -> Seat:
     return link.seat
 
 
+def seat_actor_for_link(token: str | None) -> SeatActor:
+    """Who a personal link lets onto a live connection, refused as seat_for_link refuses: the link and the
+    four columns of its seat the actor carries, in one statement (every participant's connection reads it;
+    the join page's seat, province and role are not needed there)."""
+    link = SEAT_LINKS.open(
+        token, joinedload(SeatLink.seat).load_only(Seat.id, Seat.meeting_id, Seat.name, Seat.position)
+    )
+    seat = link.seat
+    return SeatActor(
+        seat_id=seat.id, meeting_id=seat.meeting_id, attendee_name=seat.name, attendee_position=seat.position
+    )
+
+
 def revoke_seat_links(seat: Seat, *, by) -> int:
     """Withdraw every live link of the seat (e.g. the invitee changed); returns how many."""
     require_editor(by)
