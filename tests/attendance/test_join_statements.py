@@ -34,12 +34,13 @@ def test_a_join_while_the_board_waits(live, link_for, seats, scheduled, quiet_bo
     assert len(statements.writing("live_connections")) == 1
     assert len(statements.writing("attendance")) == 1
     assert not statements.writing("meeting_events")  # the board is not due: nothing published
-    assert len(statements.reading("meetings")) == 3  # the command's, the lock's, the snapshot's
+    assert len(statements.reading("meetings")) == 2  # the check-in's under its lock, the snapshot's
     # The link at connect: with the four columns of its seat the actor carries, not its province and role.
     assert not statements.reading("provinces") and not statements.reading("roles")
-    assert len(statements.reading("seats")) == 1  # the check-in's (the snapshot's agency joins it: below)
+    # The seat: with the link the join command checks (the check-in's seat_of finds it in the session).
+    assert not statements.reading("seats")
     assert len(statements.reading("agencies")) == 1  # the seat's agency, one statement
-    assert len([s for s in statements.seen if s != "COMMIT"]) <= 13, "\n".join(statements.seen)
+    assert len([s for s in statements.seen if s != "COMMIT"]) <= 11, "\n".join(statements.seen)
 
 
 def test_a_check_in_beats_again_once_a_heartbeat_has_passed(live, link_for, seats, scheduled, quiet_board):
@@ -50,3 +51,22 @@ def test_a_check_in_beats_again_once_a_heartbeat_has_passed(live, link_for, seat
     with Statements(db.engine) as statements:
         _connect_and_join(live, link_for(seats["sk_sd"]), scheduled.id)
     assert len(statements.writing("server_processes")) == 1
+
+
+def test_a_join_asks_its_room_not_every_room(live, link_for, seats, scheduled, quiet_board, monkeypatch):
+    """Whether the connection is counted in the meeting already is asked of the meeting's room: walking
+    every room (one per connection, flask_socketio.rooms()) made each join cost more as the room grew."""
+    from meetcore.extensions import socketio
+    from meetcore.operations.metrics import CONNECTIONS, PROCESS
+
+    meeting_id = scheduled.id
+    gauge = CONNECTIONS.labels(str(meeting_id), PROCESS)
+    before = gauge._value.get()
+    walked = []
+    monkeypatch.setattr(socketio.server.manager, "get_rooms", lambda *a: walked.append(a) or [])
+    sio = live(auth={"seat_token": link_for(seats["cm_sd"])})
+    for _ in range(2):  # joining again: counted once
+        assert sio.emit("join", {"meeting_id": meeting_id}, callback=True)["ok"]
+    _connect_and_join(live, link_for(seats["sk_sd"]), meeting_id)
+    assert gauge._value.get() == before + 2
+    assert not walked
