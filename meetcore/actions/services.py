@@ -215,6 +215,21 @@ def actions_state(meeting_id: int, *, agency_id: int | None = None, staff: bool 
     return [action_state(action, agency_id=only) for action in db.session.scalars(query)]
 
 
+def agencies_of_seats(meeting_id: int) -> dict[int, int | None]:
+    """agency_of_seat() of every seat of the meeting, in one statement: seat id -> agency id or None."""
+    rows = db.session.execute(
+        sa.select(Seat.id, Agency.id)
+        .outerjoin(Agency, sa.and_(Agency.role_id == Seat.role_id,
+                                   Agency.province_id.is_not_distinct_from(Seat.province_id)))  # fmt: skip
+        .where(Seat.meeting_id == meeting_id)
+        .order_by(Seat.id, Agency.id)
+    )
+    agencies: dict[int, int | None] = {}
+    for seat_id, agency_id in rows:
+        agencies.setdefault(seat_id, agency_id)  # the first, as agency_of_seat takes it
+    return agencies
+
+
 def actions_by_agency(meeting_id: int) -> dict[int, list[dict]]:
     """Every owning agency's view of the meeting's actions, read at once: agency id -> what
     ``actions_state(meeting_id, agency_id=..., staff=False)`` gives that agency (a participants' snapshot at

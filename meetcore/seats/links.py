@@ -94,15 +94,13 @@ def seat_for_link(token: str | None) -> Seat:
 
 def seat_actor_for_link(token: str | None) -> SeatActor:
     """Who a personal link lets onto a live connection, refused as seat_for_link refuses: the link and the
-    four columns of its seat the actor carries, in one statement (every participant's connection reads it;
-    the join page's seat, province and role are not needed there)."""
-    link = SEAT_LINKS.open(
-        token, joinedload(SeatLink.seat).load_only(Seat.id, Seat.meeting_id, Seat.name, Seat.position)
+    four columns of its seat the actor carries, in one statement and as one plain row (every participant's
+    connection reads it; the join page's seat, province and role are not needed there)."""
+    row = SEAT_LINKS.open_columns(
+        token, Seat.id, Seat.meeting_id, Seat.name, Seat.position, join=(Seat, SeatLink.seat_id == Seat.id)
     )
-    seat = link.seat
-    return SeatActor(
-        seat_id=seat.id, meeting_id=seat.meeting_id, attendee_name=seat.name, attendee_position=seat.position
-    )
+    return SeatActor(seat_id=row.id, meeting_id=row.meeting_id, attendee_name=row.name,
+                     attendee_position=row.position)  # fmt: skip
 
 
 def revoke_seat_links(seat: Seat, *, by) -> int:

@@ -148,6 +148,7 @@ def test_the_meetings_actions_are_read_once_per_seq_and_cut_per_agency(
     assert len({snap["last_seq"] for snap in snapshots}) == 1
     assert not statements.reading("action_items")  # the first join's read served the others
     assert not statements.reading("action_assignments")
+    assert not [s for s in statements.seen if "agencies" in s]  # each seat's agency: from the same read
     for name, snap in zip(names, snapshots, strict=True):
         agency_id = agency_of_seat(seats[name].id)
         expected = actions_state(scheduled.id, agency_id=agency_id, staff=False) if agency_id else []
@@ -157,3 +158,22 @@ def test_the_meetings_actions_are_read_once_per_seq_and_cut_per_agency(
     assert titles == {"cm_sd": ["จัดทำแผนที่ทางสังคม"], "cm_lab": ["สำรวจแรงงานนอกระบบ"],
                       "sk_sd": ["จัดทำแผนที่ทางสังคม"], "central": []}  # fmt: skip
     assert all(len(i["assignments"]) == 1 for snap in snapshots for i in snap["actions"]["items"])
+
+
+def test_a_seat_added_since_the_shared_read_has_its_own_agency(
+    live, link_for, seats, scheduled, users, slow_board
+):
+    """The seats' agencies are read with the shared parts; a seat added after (a staff event: the shared
+    parts are kept) is looked up on its own, not taken for a seat without an agency."""
+    from meetcore.actions.services import agency_of_seat
+    from meetcore.seats.services import add_seat, remove_seat
+    from meetcore.transaction import commit
+
+    joined(live(auth={"seat_token": link_for(seats["cm_sd"])}), scheduled)
+    remove_seat(seats["cm_lab"], by=users["secretariat"])  # and seated again: a seat id the read never saw
+    values = {"province_code": "TH-50", "role_code": "labour", "name": "นางสาวทดสอบ ใจดี",
+              "position": "แรงงานจังหวัดเชียงใหม่", "email": "cm.labour@example.org"}  # fmt: skip
+    seat = add_seat(scheduled, values, by=users["secretariat"])
+    commit()
+    after = joined(live(auth={"seat_token": link_for(seat)}), scheduled)
+    assert after["actions"]["agency_id"] == agency_of_seat(seat.id) is not None
