@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import session
+from flask import g, has_app_context, session
 from flask_babel import lazy_gettext as _l
 
 from meetcore import transaction
@@ -92,7 +92,8 @@ def _require_live_link(actor: SeatActor) -> None:
 
 def require_live_seat_link(seat_id: int, link_hash: str) -> None:
     """PermissionDenied (reason link_withdrawn) unless the seat's link with that hash is still live. The
-    seat comes with it, into the session: a check-in that follows (seat_of) reads no more."""
+    seat comes with it, into the session: a check-in that follows (seat_of) reads no more. The session
+    holds what it loaded weakly, so the link is kept in the command's app context (flask.g) meanwhile."""
     from sqlalchemy.orm import contains_eager
 
     from meetcore.seats.models import SeatLink
@@ -103,6 +104,8 @@ def require_live_seat_link(seat_id: int, link_hash: str) -> None:
         .options(contains_eager(SeatLink.seat))
         .where(SeatLink.token_hash == link_hash, SeatLink.seat_id == seat_id)
     )
+    if has_app_context():
+        g.meetcore_checked_link = link
     if link is None or not is_live(link):
         raise PermissionDenied(
             _l("The personal link you came through has been withdrawn or has expired. Open the newest link "
