@@ -686,7 +686,9 @@ def phase_single(
         f"== one process: {args.clients} participants"
         + (", and the bare baseline ==" if with_baseline else " ==")
     )
-    server = meetcore_server("single", meeting.url, workdir, settings=args.server_env).start()
+    server = meetcore_server(
+        "single", meeting.url, workdir, settings=args.server_env, profile=args.profile
+    ).start()
     started.append(server)
     driver = Driver(server.url, {"api_token": meeting.token})
     bare = bare_driver = None
@@ -731,7 +733,12 @@ def phase_single(
 
         rss_before = server.rss()
         targets = seat_targets(meeting, "meetcore", [server.url], args.clients)
+        if args.profile:
+            server.process.send_signal(signal.SIGUSR1)  # bench/profiled_server.py: profile the joins
         outcome = connect_all(clients, targets, args.concurrency, "participants", [server])
+        if args.profile:
+            server.process.send_signal(signal.SIGUSR2)
+            log(f"  the server's profile of the joins: {args.profile} (python -m pstats)")
         memory = memory_per_connection(server, rss_before, outcome["connected"])
         log(
             f"  MeetCore server RSS {memory['rss_before_mib']:.0f} -> {memory['rss_after_mib']:.0f} MiB: "
@@ -1224,6 +1231,13 @@ def main(argv: list[str] | None = None) -> int:
         help="the changes the one-process phase broadcasts, comma-separated (default all: "
         + ",".join(KINDS)
         + ")",
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="run the one-process phase's server under bench/profiled_server.py and profile (cProfile, "
+        "on CPU time) its participants' joins into this file",
     )
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory (server logs)")

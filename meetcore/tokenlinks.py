@@ -109,6 +109,19 @@ class TokenLinks:
         self.require_live(link)
         return link
 
+    def open_columns(self, token, *columns, join=None):
+        """The given columns of the link row a token opens (the model's, or those of the ``join`` (target, on)
+        clause's table) as one plain row, with revoked_at and expires_at: no ORM object is built, for a
+        path every connection takes. The domain's refusals as open() gives them."""
+        if not isinstance(token, str) or not token or len(token) > LONGEST_TOKEN:
+            raise self.unknown()
+        query = sa.select(self.model.revoked_at, self.model.expires_at, *columns)
+        if join is not None:
+            query = query.join(*join)
+        row = db.session.execute(query.where(self.model.token_hash == hash_token(token))).first()
+        self.require_live(row)
+        return row
+
     def require_live(self, link) -> None:
         """Nothing when the link row (None: no such link) would open now; the domain's refusal otherwise."""
         if link is None:

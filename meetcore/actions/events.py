@@ -33,12 +33,28 @@ def action_cancel(actor, values: dict) -> dict:
     return {"seq": seq_after_commit(meeting_id)}
 
 
-@snapshot_part("actions", personal=True)
-def actions_snapshot(meeting, actor) -> dict:
+def _actions_common(meeting) -> dict:
+    """What every participant's actions part is cut from: the meeting's actions by agency, and each seat's
+    agency (a seat added since is looked up on its own)."""
+    return {
+        "by_agency": services.actions_by_agency(meeting.id),
+        "agencies": services.agencies_of_seats(meeting.id),
+    }
+
+
+@snapshot_part("actions", personal=True, common=_actions_common)
+def actions_snapshot(meeting, actor, common: dict | None = None) -> dict:
     """{"agency_id": the reader's agency (participants; null for staff), "items": [...]}: staff see every
-    action; a participant those owned by its seat's agency, with that agency's assignment only."""
+    action; a participant those owned by its seat's agency, with that agency's assignment only (cut from
+    `common`, the meeting's actions by agency and its seats' agencies read once per seq, when given)."""
     if isinstance(actor, SeatActor):
-        agency_id = services.agency_of_seat(actor.seat_id)
-        items = services.actions_state(meeting.id, agency_id=agency_id, staff=False)
+        if common is None:
+            agency_id = services.agency_of_seat(actor.seat_id)
+            items = services.actions_state(meeting.id, agency_id=agency_id, staff=False)
+            return {"agency_id": agency_id, "items": items}
+        agencies = common["agencies"]
+        seat_id = actor.seat_id
+        agency_id = agencies[seat_id] if seat_id in agencies else services.agency_of_seat(seat_id)
+        items = common["by_agency"].get(agency_id, []) if agency_id is not None else []
         return {"agency_id": agency_id, "items": items}
     return {"agency_id": None, "items": services.actions_state(meeting.id)}

@@ -127,17 +127,18 @@ def _owning_agencies(owner: dict) -> tuple[list[Agency], Role | None]:
 
 def agency_of_seat(seat_id: int | None) -> int | None:
     """The agency behind a seat: the office of its role in its province, or the central unit of its role.
-    None for a connection with no seat of its own (a provincial site carries several)."""
+    None for a connection with no seat of its own (a provincial site carries several). One statement (a
+    participant's every join reads it)."""
     if seat_id is None:
         return None
-    seat = db.session.get(Seat, seat_id)
-    if seat is None:
-        return None
-    if seat.province_id is None:
-        province = Agency.province_id.is_(None)
-    else:
-        province = Agency.province_id == seat.province_id
-    return db.session.scalar(sa.select(Agency.id).where(Agency.role_id == seat.role_id, province))
+    return db.session.scalar(
+        sa.select(Agency.id)
+        .join(Seat, sa.and_(Seat.role_id == Agency.role_id,
+                            Agency.province_id.is_not_distinct_from(Seat.province_id)))  # fmt: skip
+        .where(Seat.id == seat_id)
+        .order_by(Agency.id)
+        .limit(1)
+    )
 
 
 # --- the shapes sent to clients ----------------------------------------------------------------------------
@@ -188,11 +189,8 @@ def action_state(action: ActionItem, *, agency_id: int | None = None) -> dict:
     }
 
 
-def actions_state(meeting_id: int, *, agency_id: int | None = None, staff: bool = True) -> list[dict]:
-    """The meeting's actions: all of them for staff; for a participant, those its agency owns."""
-    if not staff and agency_id is None:
-        return []
-    query = (
+def _actions_query(meeting_id: int) -> sa.Select:
+    return (
         sa.select(ActionItem)
         .options(
             selectinload(ActionItem.assignments)
@@ -203,11 +201,44 @@ def actions_state(meeting_id: int, *, agency_id: int | None = None, staff: bool 
         .where(ActionItem.meeting_id == meeting_id)
         .order_by(ActionItem.id)
     )
+
+
+def actions_state(meeting_id: int, *, agency_id: int | None = None, staff: bool = True) -> list[dict]:
+    """The meeting's actions: all of them for staff; for a participant, those its agency owns."""
+    if not staff and agency_id is None:
+        return []
+    query = _actions_query(meeting_id)
     if not staff:
         owned = sa.select(ActionAssignment.action_item_id).where(ActionAssignment.agency_id == agency_id)
         query = query.where(ActionItem.id.in_(owned))
     only = None if staff else agency_id
     return [action_state(action, agency_id=only) for action in db.session.scalars(query)]
+
+
+def agencies_of_seats(meeting_id: int) -> dict[int, int | None]:
+    """agency_of_seat() of every seat of the meeting, in one statement: seat id -> agency id or None."""
+    rows = db.session.execute(
+        sa.select(Seat.id, Agency.id)
+        .outerjoin(Agency, sa.and_(Agency.role_id == Seat.role_id,
+                                   Agency.province_id.is_not_distinct_from(Seat.province_id)))  # fmt: skip
+        .where(Seat.meeting_id == meeting_id)
+        .order_by(Seat.id, Agency.id)
+    )
+    agencies: dict[int, int | None] = {}
+    for seat_id, agency_id in rows:
+        agencies.setdefault(seat_id, agency_id)  # the first, as agency_of_seat takes it
+    return agencies
+
+
+def actions_by_agency(meeting_id: int) -> dict[int, list[dict]]:
+    """Every owning agency's view of the meeting's actions, read at once: agency id -> what
+    ``actions_state(meeting_id, agency_id=..., staff=False)`` gives that agency (a participants' snapshot at
+    one seq cuts each seat's from this)."""
+    by_agency: dict[int, list[dict]] = {}
+    for action in db.session.scalars(_actions_query(meeting_id)):
+        for agency_id in sorted({assignment.agency_id for assignment in action.assignments}):
+            by_agency.setdefault(agency_id, []).append(action_state(action, agency_id=agency_id))
+    return by_agency
 
 
 # --- writers -----------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import session
+from flask import g, has_app_context, session
 from flask_babel import lazy_gettext as _l
 
 from meetcore import transaction
@@ -91,12 +91,21 @@ def _require_live_link(actor: SeatActor) -> None:
 
 
 def require_live_seat_link(seat_id: int, link_hash: str) -> None:
-    """PermissionDenied (reason link_withdrawn) unless the seat's link with that hash is still live."""
+    """PermissionDenied (reason link_withdrawn) unless the seat's link with that hash is still live. The
+    seat comes with it, into the session: a check-in that follows (seat_of) reads no more. The session
+    holds what it loaded weakly, so the link is kept in the command's app context (flask.g) meanwhile."""
+    from sqlalchemy.orm import contains_eager
+
     from meetcore.seats.models import SeatLink
 
     link = db.session.scalar(
-        sa.select(SeatLink).where(SeatLink.token_hash == link_hash, SeatLink.seat_id == seat_id)
+        sa.select(SeatLink)
+        .join(Seat, SeatLink.seat_id == Seat.id)
+        .options(contains_eager(SeatLink.seat))
+        .where(SeatLink.token_hash == link_hash, SeatLink.seat_id == seat_id)
     )
+    if has_app_context():
+        g.meetcore_checked_link = link
     if link is None or not is_live(link):
         raise PermissionDenied(
             _l("The personal link you came through has been withdrawn or has expired. Open the newest link "
@@ -123,21 +132,28 @@ def _require_confirmed_identity(actor: SeatActor, meeting: Meeting) -> None:
         )  # fmt: skip
 
 
-def connection_joined(actor, meeting: Meeting, sid: str, environ: dict) -> Attendance | None:
+def checks_in(actor) -> bool:
+    """A seat's participant: its connection is attendance (staff and site operators are not seats)."""
+    return isinstance(actor, SeatActor) and not isinstance(actor, SiteActor)
+
+
+def connection_joined(actor, meeting_id: int, sid: str, environ: dict) -> Attendance | None:
     """Called when a connection joins a meeting's rooms: a seat's connection is checked in (once per
-    connection, however often it joins). Staff and site operators are not seats: nothing is recorded for
-    them. No interval is opened for a meeting that has ended or was cancelled."""
+    connection, however often it joins), the meeting read once, under its lock (NotFound if there is
+    none). Staff and site operators are not seats: nothing is recorded or read for them. No interval is
+    opened for a meeting that has ended or was cancelled."""
     ensure_heartbeat()
-    if not isinstance(actor, SeatActor) or isinstance(actor, SiteActor):
+    if not checks_in(actor):
         return None
-    if actor.meeting_id != meeting.id:
+    if actor.meeting_id != meeting_id:
         raise PermissionDenied(_l("This link belongs to another meeting."))
-    if meeting.status not in ATTENDING_STATUSES:
-        return None
     try:
+        meeting = lock_meeting(meeting_id)
+        if meeting.status not in ATTENDING_STATUSES:
+            return None
         _require_live_link(actor)
         _require_confirmed_identity(actor, meeting)
-        return check_in(seat_of(meeting, actor.seat_id), via=seat_connection(actor, sid, environ))
+        return _check_in(meeting, seat_of(meeting, actor.seat_id), via=seat_connection(actor, sid, environ))
     except DomainError:  # refused: out of the room it was just put in
         from flask_socketio import leave_room
 
@@ -150,7 +166,11 @@ def connection_joined(actor, meeting: Meeting, sid: str, environ: dict) -> Atten
 def check_in(seat: Seat, *, via: Connection) -> Attendance:
     """Open the seat's interval for this connection (one per connection and seat: joining again does
     nothing)."""
-    meeting = lock_meeting(seat.meeting_id)
+    return _check_in(lock_meeting(seat.meeting_id), seat, via=via)
+
+
+def _check_in(meeting: Meeting, seat: Seat, *, via: Connection) -> Attendance:
+    """check_in() with the seat's meeting locked already."""
     existing = db.session.scalars(
         open_intervals(seat_id=seat.id, connection_id=via.connection_id).where(
             Attendance.kind.in_(CONNECTION_KINDS)

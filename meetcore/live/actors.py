@@ -10,12 +10,9 @@ from meetcore.errors import Unauthenticated
 
 
 def seat_actor_from_token(token: str) -> SeatActor:
-    from meetcore.seats.links import seat_for_link
+    from meetcore.seats.links import seat_actor_for_link
 
-    seat = seat_for_link(token)
-    return SeatActor(
-        seat_id=seat.id, meeting_id=seat.meeting_id, attendee_name=seat.name, attendee_position=seat.position
-    )
+    return seat_actor_for_link(token)
 
 
 def actor_for_connection(auth: dict | None):

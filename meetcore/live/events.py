@@ -286,33 +286,35 @@ def _replay(meeting: Meeting, actor, last_seq: int) -> list[dict] | None:
     return [for_site(e, province_code) for e in events]
 
 
-def _enter_rooms(meeting: Meeting, actor) -> None:
+def _enter_rooms(meeting_id: int, actor) -> None:
     """Staff, a seat's participant, or a hall (the halls' room, counted, and its province's)."""
     if isinstance(actor, SiteActor):
-        join_counted(halls_room(meeting.id))
+        join_counted(halls_room(meeting_id))
         if actor.province_code:
-            join_room(site_room(meeting.id, actor.province_code))
+            join_room(site_room(meeting_id, actor.province_code))
     elif isinstance(actor, SeatActor):
-        join_counted(participants_room(meeting.id))
+        join_counted(participants_room(meeting_id))
     else:
-        join_counted(staff_room(meeting.id))
+        join_counted(staff_room(meeting_id))
 
 
 @live_command("join", JoinInput, changes=False)
 def join(actor, values: dict) -> dict:
-    meeting = meeting_for(actor, values["meeting_id"])
+    from meetcore.attendance.services import checks_in, connection_joined  # a seat's connection is attendance
+
+    meeting_id = allowed_meeting_id(actor, values["meeting_id"])
+    if not checks_in(actor):
+        meeting_for(actor, meeting_id)  # a meeting that does not exist is refused (the check-in reads it)
     # Enter the rooms first: an event committed while we read is then either in what we send or
     # delivered after it (the client drops seq it already has).
-    _enter_rooms(meeting, actor)
-    from meetcore.attendance.services import connection_joined  # a seat's connection is attendance
-
-    connection_joined(actor, meeting, request.sid, request.environ)
+    _enter_rooms(meeting_id, actor)
+    connection_joined(actor, meeting_id, request.sid, request.environ)
     # The check-in commits before the snapshot is read: the snapshot is one consistent read of its own,
     # which starts a fresh transaction (meetcore.live.snapshot).
     transaction.commit()
     if values["last_seq"] is not None:
+        meeting = meeting_for(actor, meeting_id)  # read afresh: the commit expired what was read
         events = _replay(meeting, actor, values["last_seq"])
         if events is not None:
             return {"mode": "replay", "events": events, "last_seq": meeting.last_seq}
-    # By its id: the meeting row expired with the commit, and build_snapshot reads it afresh anyway.
-    return {"mode": "snapshot", "snapshot": build_snapshot(values["meeting_id"], actor)}
+    return {"mode": "snapshot", "snapshot": build_snapshot(meeting_id, actor)}

@@ -17,6 +17,10 @@ from meetcore.meetings.services import meeting_state
 SNAPSHOT_PARTS: dict[str, Callable] = {}
 # The keys of parts that differ from one participant's seat to another's (its agency's actions): never shared.
 PERSONAL_PARTS: set[str] = set()
+# Personal part key -> common(meeting): what that part's every participant view is cut from (the meeting's
+# actions by agency), read once per seq with the shared parts and passed to the part as its third argument.
+PERSONAL_COMMON: dict[str, Callable] = {}
+COMMON = "_common"  # where the shared parts keep those (never sent)
 # Event kind -> the one part it changes in a participant's view (attendance.board: the counts): the shared
 # parts built at an earlier seq are brought forward by reading that part alone.
 REFRESHED_BY: dict[str, str] = {}
@@ -30,14 +34,21 @@ SHARED_KEPT = 8
 SHARED_SECONDS = 2.0
 
 
-def snapshot_part(key: str, *, personal: bool = False, refreshed_by: tuple[str, ...] = ()):
+def snapshot_part(
+    key: str, *, personal: bool = False, refreshed_by: tuple[str, ...] = (), common: Callable | None = None
+):
     """Register `function(meeting, actor)` as the snapshot's part `key`. `refreshed_by` names the event
-    kinds that change this part and no other part of a participant's view."""
+    kinds that change this part and no other part of a participant's view. A personal part may name its
+    `common(meeting)`: read once per seq like the shared parts, and given to each participant's part as
+    `function(meeting, actor, common)` (staff, who read their own snapshot, get
+    `function(meeting, actor)`)."""
 
     def register(function: Callable) -> Callable:
         SNAPSHOT_PARTS[key] = function
         if personal:
             PERSONAL_PARTS.add(key)
+            if common is not None:
+                PERSONAL_COMMON[key] = common
         REFRESHED_BY.update(dict.fromkeys(refreshed_by, key))
         return function
 
@@ -59,9 +70,12 @@ def build_snapshot(meeting_id: int, actor) -> dict:
         sa.select(Meeting).where(Meeting.id == meeting_id).execution_options(populate_existing=True)
     ).one()
     if _is_participant(actor):
-        state = {"last_seq": meeting.last_seq, **_shared_parts(meeting, actor)}
+        shared = _shared_parts(meeting, actor)
+        state = {"last_seq": meeting.last_seq, **shared}
+        commons = state.pop(COMMON)
         for key in PERSONAL_PARTS:
-            state[key] = SNAPSHOT_PARTS[key](meeting, actor)
+            part = SNAPSHOT_PARTS[key]
+            state[key] = part(meeting, actor, commons[key]) if key in commons else part(meeting, actor)
         return state
     return {"last_seq": meeting.last_seq, **_parts(meeting, actor, SNAPSHOT_PARTS.keys())}
 
@@ -100,6 +114,7 @@ def _shared_parts(meeting: Meeting, actor) -> dict:
             _keep(meeting.id, (seq, built_at, parts))  # the first read's age still bounds it
             return parts
     parts = _parts(meeting, actor, [k for k in SNAPSHOT_PARTS if k not in PERSONAL_PARTS])
+    parts[COMMON] = {key: common(meeting) for key, common in PERSONAL_COMMON.items()}
     _keep(meeting.id, (seq, now, parts))
     return parts
 

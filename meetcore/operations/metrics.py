@@ -82,10 +82,16 @@ def observed_command(handler):
 
 
 def join_counted(room: str) -> None:
-    """Join this connection to a meeting's room (flask_socketio.join_room), counted once per connection."""
-    from flask_socketio import join_room, rooms
+    """Join this connection to a meeting's room (flask_socketio.join_room), counted once per connection.
+    Whether it is in already is asked of the room (flask_socketio.rooms() walks every room of the server,
+    one per connection: a join's cost would grow with the meeting)."""
+    from flask import request
+    from flask_socketio import join_room
 
-    if room not in rooms():
+    from meetcore.extensions import socketio
+
+    members = socketio.server.manager.rooms.get(request.namespace or "/", {}).get(room)
+    if members is None or request.sid not in members:
         meeting = str(room).split(":")[1]
         CONNECTIONS.labels(meeting, PROCESS).inc()
     join_room(room)

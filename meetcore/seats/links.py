@@ -92,6 +92,17 @@ def seat_for_link(token: str | None) -> Seat:
     return link.seat
 
 
+def seat_actor_for_link(token: str | None) -> SeatActor:
+    """Who a personal link lets onto a live connection, refused as seat_for_link refuses: the link and the
+    four columns of its seat the actor carries, in one statement and as one plain row (every participant's
+    connection reads it; the join page's seat, province and role are not needed there)."""
+    row = SEAT_LINKS.open_columns(
+        token, Seat.id, Seat.meeting_id, Seat.name, Seat.position, join=(Seat, SeatLink.seat_id == Seat.id)
+    )
+    return SeatActor(seat_id=row.id, meeting_id=row.meeting_id, attendee_name=row.name,
+                     attendee_position=row.position)  # fmt: skip
+
+
 def revoke_seat_links(seat: Seat, *, by) -> int:
     """Withdraw every live link of the seat (e.g. the invitee changed); returns how many."""
     require_editor(by)

@@ -16,9 +16,9 @@ def reads(monkeypatch):
     for key in made:
         original = snapshot.SNAPSHOT_PARTS[key]
 
-        def counted(meeting, actor, key=key, original=original):
+        def counted(meeting, actor, *common, key=key, original=original):
             made[key] += 1
-            return original(meeting, actor)
+            return original(meeting, actor, *common)
 
         monkeypatch.setitem(snapshot.SNAPSHOT_PARTS, key, counted)
     return made
@@ -115,3 +115,65 @@ def test_a_staff_event_reads_the_counts_again(live, link_for, seats, scheduled, 
         after["attendance"]["counts"]["totals"]["seats"]
         == first["attendance"]["counts"]["totals"]["seats"] - 1
     )
+
+
+def test_the_meetings_actions_are_read_once_per_seq_and_cut_per_agency(
+    live, link_for, seats, scheduled, users, slow_board
+):
+    """Each participant sees its own agency's actions, cut from one read of the meeting's actions made by
+    the first participant to join at the seq: the next ones read only their seat's agency."""
+    from meetcore.actions.services import actions_state, agency_of_seat, create_action
+    from meetcore.agenda import services as agenda
+    from meetcore.extensions import db
+    from meetcore.transaction import commit
+    from tests.clock import days_after_meeting
+    from tests.minutes.test_command_statements import Statements
+    from tests.starting import start_now
+
+    secretariat = users["secretariat"]
+    item = agenda.add_item(scheduled, {"title": "เรื่องเพื่อพิจารณา"}, by=secretariat)
+    start_now(scheduled, by=secretariat)
+    owners = (("จัดทำแผนที่ทางสังคม", {"role_code": "social_development", "provinces": "all"}),
+              ("สำรวจแรงงานนอกระบบ", {"role_code": "labour", "provinces": ["TH-50"]}))  # fmt: skip
+    for title, owner in owners:
+        values = {"item_id": item.id, "title": title, "description": None,
+                  "due_date": days_after_meeting(30), "owner": {"agency_id": None, **owner}}  # fmt: skip
+        create_action(scheduled.id, values, by=secretariat)
+    commit()
+    names = ("cm_sd", "cm_lab", "sk_sd", "central")
+    sockets = [live(auth={"seat_token": link_for(seats[name])}) for name in names]
+    snapshots = [joined(sockets[0], scheduled)]
+    with Statements(db.engine) as statements:
+        snapshots += [joined(one, scheduled) for one in sockets[1:]]
+    assert len({snap["last_seq"] for snap in snapshots}) == 1
+    assert not statements.reading("action_items")  # the first join's read served the others
+    assert not statements.reading("action_assignments")
+    assert not [s for s in statements.seen if "agencies" in s]  # each seat's agency: from the same read
+    for name, snap in zip(names, snapshots, strict=True):
+        agency_id = agency_of_seat(seats[name].id)
+        expected = actions_state(scheduled.id, agency_id=agency_id, staff=False) if agency_id else []
+        assert snap["actions"] == {"agency_id": agency_id, "items": expected}, name
+    titles = {name: [item["title"] for item in snap["actions"]["items"]]
+              for name, snap in zip(names, snapshots, strict=True)}  # fmt: skip
+    assert titles == {"cm_sd": ["จัดทำแผนที่ทางสังคม"], "cm_lab": ["สำรวจแรงงานนอกระบบ"],
+                      "sk_sd": ["จัดทำแผนที่ทางสังคม"], "central": []}  # fmt: skip
+    assert all(len(i["assignments"]) == 1 for snap in snapshots for i in snap["actions"]["items"])
+
+
+def test_a_seat_added_since_the_shared_read_has_its_own_agency(
+    live, link_for, seats, scheduled, users, slow_board
+):
+    """The seats' agencies are read with the shared parts; a seat added after (a staff event: the shared
+    parts are kept) is looked up on its own, not taken for a seat without an agency."""
+    from meetcore.actions.services import agency_of_seat
+    from meetcore.seats.services import add_seat, remove_seat
+    from meetcore.transaction import commit
+
+    joined(live(auth={"seat_token": link_for(seats["cm_sd"])}), scheduled)
+    remove_seat(seats["cm_lab"], by=users["secretariat"])  # and seated again: a seat id the read never saw
+    values = {"province_code": "TH-50", "role_code": "labour", "name": "นางสาวทดสอบ ใจดี",
+              "position": "แรงงานจังหวัดเชียงใหม่", "email": "cm.labour@example.org"}  # fmt: skip
+    seat = add_seat(scheduled, values, by=users["secretariat"])
+    commit()
+    after = joined(live(auth={"seat_token": link_for(seat)}), scheduled)
+    assert after["actions"]["agency_id"] == agency_of_seat(seat.id) is not None

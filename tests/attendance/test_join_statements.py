@@ -16,32 +16,58 @@ def quiet_board(app, monkeypatch):
     monkeypatch.setitem(app.config, "MEETCORE_BOARD_INTERVAL_MS", 600_000)
 
 
-def _connect_and_join(live, token, meeting) -> None:
+def _connect_and_join(live, token, meeting_id: int) -> None:
     sio = live(auth={"seat_token": token})
-    ack = sio.emit("join", {"meeting_id": meeting.id}, callback=True)
+    ack = sio.emit("join", {"meeting_id": meeting_id}, callback=True)
     assert ack["ok"] and ack["mode"] == "snapshot", ack
 
 
 def test_a_join_while_the_board_waits(live, link_for, seats, scheduled, quiet_board):
     tokens = [link_for(seats[key]) for key in ("cm_sd", "sk_sd")]  # issuing a link is an event of its own
-    _connect_and_join(live, tokens[0], scheduled)  # publishes, and beats for this process
+    meeting_id = scheduled.id  # read here: the test's own object expires with the server's commits
+    _connect_and_join(live, tokens[0], meeting_id)  # publishes, and beats for this process
     token = tokens[1]
+    db.session.expunge_all()  # the test's own rows (its seats) would spare the server reads it must make
     with Statements(db.engine) as statements:
-        _connect_and_join(live, token, scheduled)
+        _connect_and_join(live, token, meeting_id)
     assert not statements.writing("server_processes")  # beaten a moment ago: that row stands
     assert not statements.reading("live_connections")  # a new connection's row is added, not merged
     assert len(statements.writing("live_connections")) == 1
     assert len(statements.writing("attendance")) == 1
     assert not statements.writing("meeting_events")  # the board is not due: nothing published
-    assert len(statements.reading("meetings")) == 4  # link's, command's, the lock's, snapshot's
-    assert len([s for s in statements.seen if s != "COMMIT"]) <= 16, "\n".join(statements.seen)
+    assert len(statements.reading("meetings")) == 2  # the check-in's under its lock, the snapshot's
+    # The link at connect: with the four columns of its seat the actor carries, not its province and role.
+    assert not statements.reading("provinces") and not statements.reading("roles")
+    # The seat: with the link the join command checks (the check-in's seat_of finds it in the session).
+    assert not statements.reading("seats")
+    assert not [s for s in statements.seen if "agencies" in s]  # the seats' agencies: read by the first join
+    assert len([s for s in statements.seen if s != "COMMIT"]) <= 10, "\n".join(statements.seen)
 
 
 def test_a_check_in_beats_again_once_a_heartbeat_has_passed(live, link_for, seats, scheduled, quiet_board):
     from meetcore.attendance import processes
 
-    _connect_and_join(live, link_for(seats["cm_sd"]), scheduled)
+    _connect_and_join(live, link_for(seats["cm_sd"]), scheduled.id)
     processes._last_beat["at"] -= processes.heartbeat_interval()  # as if the last beat were that old
     with Statements(db.engine) as statements:
-        _connect_and_join(live, link_for(seats["sk_sd"]), scheduled)
+        _connect_and_join(live, link_for(seats["sk_sd"]), scheduled.id)
     assert len(statements.writing("server_processes")) == 1
+
+
+def test_a_join_asks_its_room_not_every_room(live, link_for, seats, scheduled, quiet_board, monkeypatch):
+    """Whether the connection is counted in the meeting already is asked of the meeting's room: walking
+    every room (one per connection, flask_socketio.rooms()) made each join cost more as the room grew."""
+    from meetcore.extensions import socketio
+    from meetcore.operations.metrics import CONNECTIONS, PROCESS
+
+    meeting_id = scheduled.id
+    gauge = CONNECTIONS.labels(str(meeting_id), PROCESS)
+    before = gauge._value.get()
+    walked = []
+    monkeypatch.setattr(socketio.server.manager, "get_rooms", lambda *a: walked.append(a) or [])
+    sio = live(auth={"seat_token": link_for(seats["cm_sd"])})
+    for _ in range(2):  # joining again: counted once
+        assert sio.emit("join", {"meeting_id": meeting_id}, callback=True)["ok"]
+    _connect_and_join(live, link_for(seats["sk_sd"]), meeting_id)
+    assert gauge._value.get() == before + 2
+    assert not walked
