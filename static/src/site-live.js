@@ -72,6 +72,9 @@ class HallScreen {
    * live-state.js): each seat's tick (made on another screen of the hall or by the secretariat), its
    * attendee's name, and whether the attendee is also connected in person. The first state (the join's
    * snapshot) is left to the form, which was drawn from the same rows and keeps a tick made before joining.
+   * A tick made on this screen wins over a board older than it: while it is in flight (the box's
+   * data-pending), and until a board of a later seq than the one it was saved at (data-seq: the board is
+   * published under the meeting's lock, so a board of that seq or before was read without it).
    */
   showRollCall() {
     const site = this.state.attendance && this.state.attendance.site;
@@ -83,7 +86,9 @@ class HallScreen {
       const input = this.form.querySelector(`input[name=present][value="${seat.seat_id}"]`);
       const item = input && input.closest('li');
       if (!item) continue;
-      input.checked = Boolean(seat.ticked);
+      if (!input.dataset.pending && this.connection.lastSeq > Number(input.dataset.seq || 0)) {
+        input.checked = Boolean(seat.ticked);
+      }
       const name = item.querySelector('[data-part="name"]');
       if (name) {
         name.textContent = seat.name || '';

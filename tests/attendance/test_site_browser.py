@@ -128,3 +128,44 @@ def test_the_hall_page_shows_what_the_board_tells_of_its_seats(tmp_path):
         for client in clients:
             client.close()
         server.stop()
+
+
+# A board that reaches the page with the site's seats as they were before this screen's tick (read before
+# the tick, under the meeting's lock, so of a seq no later than the tick's acknowledgement) or while the tick
+# is still in flight, drawn as a stand-in state: the box keeps the tick. A later board decides.
+SHOW_A_BOARD = """([seq, pending]) => {
+  const hall = window.meetcoreHall, box = document.querySelector('input[name=present]');
+  if (pending) box.dataset.pending = '1'; else delete box.dataset.pending;
+  const site = hall.state.attendance.site;
+  hall.connection.lastSeq = seq;
+  hall.state.attendance.site = {...site, seats: site.seats.map((seat) => ({...seat, ticked: false}))};
+  hall.render();
+  return box.checked;
+}"""
+
+
+def test_a_board_older_than_this_screens_tick_does_not_take_it_back(tmp_path):
+    url = scratch_database_url(tmp_path, "attendance_site_stale_board")
+    data = _prepare(url)
+    token = _site_token(url, data["meeting_id"])
+    server = ServerProcess(url, tmp_path, name="site").start()
+    try:
+        with chromium() as browser:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(f"{server.base_url}/site/{token}")
+            page.locator("#roll-call[data-live=joined]").wait_for()
+            page.wait_for_function("window.meetcoreHall && window.meetcoreHall.state")
+            [box] = page.locator("input[name=present]").all()
+            box.check()
+            wait_until(lambda: box.get_attribute("data-seq") is not None, message="the acknowledgement")
+            assert box.get_attribute("data-pending") is None
+            saved_at = int(box.get_attribute("data-seq"))
+
+            assert page.evaluate(SHOW_A_BOARD, [saved_at, False]), "a board as old as the tick took it back"
+            assert page.evaluate(SHOW_A_BOARD, [saved_at + 1, True]), "a board took back a tick in flight"
+            assert not page.evaluate(SHOW_A_BOARD, [saved_at + 1, False]), "a later board was not shown"
+            assert errors == []
+    finally:
+        server.stop()
