@@ -54,6 +54,17 @@ def _site_token(database_url: str, meeting_id: int) -> str:
     return token
 
 
+def _open_hall(browser, server, token: str, errors: list[str], *, live: bool = True):
+    """The hall's page, its roll call joined (and with `live`, its live parts' state in), errors collected."""
+    page = browser.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{server.base_url}/site/{token}")
+    page.locator("#roll-call[data-live=joined]").wait_for()
+    if live:
+        page.wait_for_function("window.meetcoreHall && window.meetcoreHall.state")
+    return page
+
+
 def test_ticks_are_sent_one_by_one(tmp_path):
     url = scratch_database_url(tmp_path, "attendance_site_browser")
     data = _prepare(url)
@@ -62,11 +73,8 @@ def test_ticks_are_sent_one_by_one(tmp_path):
     server = ServerProcess(url, tmp_path, name="site").start()
     try:
         with chromium() as browser:
-            page = browser.new_page()
             errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(f"{server.base_url}/site/{token}")
-            page.locator("#roll-call[data-live=joined]").wait_for()
+            page = _open_hall(browser, server, token, errors, live=False)
             [box] = page.locator("input[name=present]").all()
             seat_id = int(box.get_attribute("value"))
             box.check()
@@ -92,12 +100,8 @@ def test_the_hall_page_shows_what_the_board_tells_of_its_seats(tmp_path):
     clients: list[LiveClient] = []
     try:
         with chromium() as browser:
-            page = browser.new_page()
             errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(f"{server.base_url}/site/{token}")
-            page.locator("#roll-call[data-live=joined]").wait_for()
-            page.wait_for_function("window.meetcoreHall && window.meetcoreHall.state")
+            page = _open_hall(browser, server, token, errors)
             [box] = page.locator("input[name=present]").all()
             seat_id = int(box.get_attribute("value"))
             item = page.locator("ul.roll-call li")
@@ -151,12 +155,8 @@ def test_a_board_older_than_this_screens_tick_does_not_take_it_back(tmp_path):
     server = ServerProcess(url, tmp_path, name="site").start()
     try:
         with chromium() as browser:
-            page = browser.new_page()
             errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(f"{server.base_url}/site/{token}")
-            page.locator("#roll-call[data-live=joined]").wait_for()
-            page.wait_for_function("window.meetcoreHall && window.meetcoreHall.state")
+            page = _open_hall(browser, server, token, errors)
             [box] = page.locator("input[name=present]").all()
             box.check()
             wait_until(lambda: box.get_attribute("data-seq") is not None, message="the acknowledgement")
