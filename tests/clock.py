@@ -9,8 +9,12 @@ pins that date itself and says so beside it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+import time_machine
 
 from meetcore.database import utcnow
 
@@ -26,6 +30,20 @@ _THAI_MONTHS_WIDE = (
     "มกราคม กุมภาพันธ์ มีนาคม เมษายน พฤษภาคม มิถุนายน กรกฎาคม สิงหาคม กันยายน ตุลาคม พฤศจิกายน ธันวาคม".split()
 )
 _THAI_WEEKDAYS = "จันทร์ อังคาร พุธ พฤหัสบดี ศุกร์ เสาร์ อาทิตย์".split()
+
+
+def today_in_bangkok() -> date:
+    """The day it is now in Bangkok, read afresh: TODAY is the day the suite started, and a pass that runs
+    across Bangkok's midnight (17:00 UTC) has moved on to the next one by its later tests."""
+    return utcnow().astimezone(BANGKOK).date()
+
+
+@contextmanager
+def on_the_suites_day(hour: int = 12) -> Iterator[None]:
+    """This process's clock set to TODAY at ``hour`` in Bangkok, and running on from there: for a test that
+    compares what the app reads from its own clock ("the day it sat") with TODAY, in this process."""
+    with time_machine.travel(in_bangkok(TODAY, hour), tick=True):
+        yield
 
 
 def days_after_meeting(days: int) -> date:

@@ -12,11 +12,18 @@ from meetcore.errors import ConfirmationRequired
 from meetcore.extensions import db
 from meetcore.meetings import services
 from meetcore.meetings.models import Meeting
-from tests.clock import TODAY, local_input, thai_date_long
+from tests.clock import TODAY, local_input, on_the_suites_day, thai_date_long
 from tests.conftest import MEETING_INPUT, sign_in
 from tests.minutes.conftest import live  # noqa: F401  (the Socket.IO client fixture)
 
 SCHEDULED = TODAY + timedelta(days=35)
+
+
+@pytest.fixture(autouse=True)
+def _on_the_suites_day():
+    """These tests compare the day the app reads when the meeting starts with TODAY."""
+    with on_the_suites_day():
+        yield
 
 
 @pytest.fixture()

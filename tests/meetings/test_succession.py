@@ -15,7 +15,7 @@ from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
 from meetcore.seats.models import Seat
 from meetcore.seats.services import update_seat
-from tests.clock import TODAY, days_after_meeting
+from tests.clock import MEETING_DAY, days_after_meeting
 from tests.conftest import sign_in
 
 
@@ -134,7 +134,7 @@ def test_the_first_meeting_of_a_series_has_nothing_to_start_from(client, users, 
     sign_in(client, users["secretariat"])
     response = client.post("/meetings/new", data={
         "series_name": "คณะทำงานชุดใหม่", "title": "ประชุมครั้งแรก", "number": "1",
-        "date": TODAY.isoformat(), "start_time": "09:30", "end_time": "12:00", "status": "scheduled",
+        "date": MEETING_DAY.isoformat(), "start_time": "09:30", "end_time": "12:00", "status": "scheduled",
     })  # fmt: skip
     meeting = db.session.scalars(sa.select(Meeting).where(Meeting.title == "ประชุมครั้งแรก")).one()
     assert response.status_code == 302
