@@ -16,7 +16,7 @@ from flask import current_app
 from meetcore.extensions import db
 from meetcore.transaction import commit
 from meetcore.video import services
-from tests.factories import live, seat_at, seat_socket, staff_socket  # noqa: F401  (fixtures)
+from tests.factories import seat_at
 from tests.video.conftest import ADMIN_KEY, TOKEN_SECRET, schedule
 from tests.video.standin import JanusStandIn
 
