@@ -122,7 +122,7 @@ _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 @event.listens_for(Engine, "after_cursor_execute")
 def _note_writes(conn, cursor, statement, parameters, context, executemany):
-    head = statement.lstrip()[:7].upper()
+    head = statement[:40].lstrip()[:7].upper()  # a slice: no copy of a long statement
     if head.startswith(_WRITES) or " FOR UPDATE" in statement:  # as SQLAlchemy renders it
         conn.info[WROTE] = True
 

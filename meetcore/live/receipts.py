@@ -1,8 +1,8 @@
 """Commands carried out once (issue 20): a command may carry `client_id`, a string the client makes per
 action of the person (the browser: crypto.randomUUID()) and sends again on every retry of that action.
 
-The first time, a receipt (who sent it, the id) is claimed before the command runs, in the command's own
-transaction: it commits with the change and its answer, once (meetcore.live.events.acknowledged, issue 19),
+The first time, a receipt (who sent it, the id) is claimed before the command runs (with its change, for a
+command that asks Janus before it writes: no write may wait for Janus), in the command's own transaction: it commits with the change and its answer, once (meetcore.live.events.acknowledged, issue 19),
 or not at all. A retry whose first attempt committed finds the receipt and gets the answer stored there,
 without the command running again; a twin arriving while the first is still running waits on the receipt's
 unique key and then finds it, answer included. A command that was refused (an error) leaves no receipt:

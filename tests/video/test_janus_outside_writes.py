@@ -173,3 +173,24 @@ def test_a_floor_change_stands_when_janus_fails_after_it_and_the_floor_check_enf
     janus.down = False
     assert check_open_rooms() == {meeting.id: [services.SEAT_BASE + chiang_mai.id]}
     assert janus.participants == []
+
+
+def test_the_guard_sees_a_write_until_the_transaction_ends(janus, reference, users):
+    """meetcore.database.holds_write_locks, which every request to Janus asks first: reads hold nothing, a
+    write holds the lock until the commit or the rollback; a call to Janus in between fails under test."""
+    from meetcore.database import holds_write_locks
+    from meetcore.floor.services import grant_floor
+
+    meeting = _live(users, "การประชุมทดสอบวิดีโอ", 1)
+    seat = seat_at(meeting, "TH-50", "labour")
+    assert not holds_write_locks(db.session())
+    grant_floor(meeting, seat_id=seat.id, by=users["chair"])
+    assert holds_write_locks(db.session())
+    with pytest.raises(services.JanusInsideWriteTransaction):
+        services.participants(meeting)
+    commit()
+    assert not holds_write_locks(db.session())
+    assert services.participants(meeting) == []
+    grant_floor(meeting, seat_id=seat_at(meeting, "TH-90", "labour").id, by=users["chair"])
+    db.session.rollback()
+    assert not holds_write_locks(db.session())
