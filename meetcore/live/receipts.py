@@ -1,12 +1,14 @@
 """Commands carried out once (issue 20): a command may carry `client_id`, a string the client makes per
 action of the person (the browser: crypto.randomUUID()) and sends again on every retry of that action.
 
-The first time, a receipt (who sent it, the id) is claimed before the command runs (with its change, for a
-command that asks Janus before it writes: no write may wait for Janus), in the command's own transaction: it commits with the change and its answer, once (meetcore.live.events.acknowledged, issue 19),
+The first time, a receipt (who sent it, the id) is claimed before the command runs, in the command's own
+transaction: it commits with the change and its answer, once (meetcore.live.events.acknowledged, issue 19),
 or not at all. A retry whose first attempt committed finds the receipt and gets the answer stored there,
 without the command running again; a twin arriving while the first is still running waits on the receipt's
-unique key and then finds it, answer included. A command that was refused (an error) leaves no receipt:
-nothing changed, so running it again is safe.
+unique key and then finds it, answer included. A command that asks Janus before it writes claims its
+receipt with its change instead (no write may wait for Janus): its twin runs too, and whichever claims
+second is discarded and answers the first's acknowledgement. A command that was refused (an error) leaves
+no receipt: nothing changed, so running it again is safe.
 """
 
 from __future__ import annotations
@@ -66,7 +68,11 @@ def run_once(
         return _answer_of(key, client_id, stored, command)
     receipt = CommandReceipt(actor_key=key, client_id=client_id, command=command)
     if not claim_first:
-        receipt.answer = run()
+        try:
+            receipt.answer = run()
+        except IntegrityError:  # a twin wrote the same rows first: its answer, once it has committed
+            transaction.discard()
+            return _answer_of(key, client_id, _stored(key, client_id), command)
     db.session.add(receipt)
     try:
         db.session.flush()  # the claim: a twin attempt running now waits here until this one ends

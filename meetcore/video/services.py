@@ -292,7 +292,7 @@ def restore_rooms(server_url: str) -> list[int]:
             made_again.append((room, meeting))
     for room, meeting in made_again:
         record_event(meeting, "video.restored", {"room": room.janus_room_id, "at": utcnow().isoformat()},
-                     by=SYSTEM_VIDEO)
+                     by=SYSTEM_VIDEO)  # fmt: skip
     db.session.flush()
     restored = [meeting.id for _room, meeting in made_again]
     if restored:

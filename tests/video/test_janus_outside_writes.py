@@ -102,7 +102,8 @@ def test_a_check_in_commits_while_the_chairs_mute_waits_for_janus(janus, referen
         return _checked_in(meeting, seat_at(meeting, "TH-90", "labour"))
 
     checked_in, still_held, ack = _while_held(
-        janus, lambda: chair.emit("video.moderate", mute, callback=True), check_in
+        janus,
+        lambda: chair.emit("video.moderate", mute, callback=True), check_in
     )
     assert checked_in and still_held
     assert ack["ok"] and ack["seq"], ack
@@ -194,3 +195,28 @@ def test_the_guard_sees_a_write_until_the_transaction_ends(janus, reference, use
     grant_floor(meeting, seat_id=seat_at(meeting, "TH-90", "labour").id, by=users["chair"])
     db.session.rollback()
     assert not holds_write_locks(db.session())
+
+
+def test_twin_mutes_reach_janus_and_one_is_recorded(janus, reference, users, live):
+    """The receipt of a command that asks Janus first is claimed with its change: a twin attempt (the same
+    client_id, sent again while the first waits for Janus) runs too, and the first, finding the twin's
+    receipt when it claims its own, is discarded and answers the twin's acknowledgement."""
+    from meetcore.eventlog.models import MeetingEvent
+    from tests.factories import joined, signed_in_client
+
+    meeting = _live(users, "การประชุมทดสอบวิดีโอ", 1)
+    chair = joined(live(signed_in_client(current_app, users["chair"])), meeting.id)
+    again = joined(live(signed_in_client(current_app, users["chair"])), meeting.id)
+    janus.hold = ("moderate", 1)
+    mute = {"meeting_id": meeting.id, "publisher_id": services.SEAT_BASE + 1, "kind": "audio",
+            "mids": ["0"], "client_id": "mute-the-seat-2"}  # fmt: skip
+    twin, still_held, first = _while_held(
+        janus,
+        lambda: chair.emit("video.moderate", mute, callback=True),
+        lambda: again.emit("video.moderate", mute, callback=True),
+    )
+    assert still_held and twin["ok"] and first == twin
+    assert janus.requests.count("moderate") == 2
+    db.session.expire_all()
+    moderated = sa.select(sa.func.count(MeetingEvent.id)).where(MeetingEvent.kind == "video.moderated")
+    assert db.session.scalar(moderated) == 1
