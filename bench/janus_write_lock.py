@@ -54,7 +54,27 @@ def main(argv: list[str] | None = None) -> int:
     for name, times in (("Janus idle", idle), ("during a mute, receipt claimed first (before)", before),
                         ("during a mute, Janus first (now)", now)):  # fmt: skip
         print(f"  {name}: {statistics.median(times) * 1000:.1f} ms ({max(times) * 1000:.1f} ms)")
+    _guard_cost()
     return 0
+
+
+def _guard_cost(number: int = 1_000_000) -> None:
+    """What noting a statement's writes costs (meetcore.database._note_writes, run after every statement)."""
+    import timeit
+
+    from meetcore.database import _note_writes
+
+    class Connection:
+        info: dict = {}
+
+    statements = {"a SELECT": "SELECT meetings.id, meetings.title, meetings.status, meetings.last_seq "
+                              "FROM meetings WHERE meetings.id = ?",
+                  "an INSERT": "INSERT INTO attendance (meeting_id, seat_id, kind, connection_id) "
+                               "VALUES (?, ?, ?, ?)"}  # fmt: skip
+    for name, statement in statements.items():
+        took = timeit.timeit(lambda s=statement: _note_writes(Connection, None, s, None, None, False),
+                             number=number)  # fmt: skip
+        print(f"  the guard's note of {name}: {took / number * 1e9:.0f} ns")
 
 
 class _Bench:
