@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapper
+from sqlalchemy.pool import Pool
 
 
 def utcnow() -> datetime:
@@ -110,6 +111,39 @@ def _sqlite_execute_no_params(cursor, statement, context):
     if context.dialect.name == "sqlite":
         return _waiting_for_the_lock(lambda: cursor.execute(statement))
     return None
+
+
+# Connection.info key: this connection's transaction wrote (or locked rows for update). Kept per connection
+# until its commit or rollback, so that a caller can refuse to wait on another service while it holds the
+# write lock (SQLite's, for the whole database) or row locks (PostgreSQL's): meetcore.video's Janus calls.
+WROTE = "meetcore.wrote"
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+@event.listens_for(Engine, "after_cursor_execute")
+def _note_writes(conn, cursor, statement, parameters, context, executemany):
+    head = statement[:40].lstrip()[:7].upper()  # a slice: no copy of a long statement
+    if head.startswith(_WRITES) or " FOR UPDATE" in statement:  # as SQLAlchemy renders it
+        conn.info[WROTE] = True
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _transaction_ended(conn):
+    conn.info.pop(WROTE, None)
+
+
+@event.listens_for(Pool, "checkin")
+def _connection_returned(dbapi_connection, connection_record):
+    if connection_record is not None:  # the pool's reset rolled back whatever was left open
+        connection_record.info.pop(WROTE, None)
+
+
+def holds_write_locks(session) -> bool:
+    """Whether the session's open transaction has written (or locked rows) and not yet ended."""
+    if not session.in_transaction():
+        return False
+    return bool(session.connection().info.get(WROTE))
 
 
 def choice_type(*values: str, name: str, **kwargs) -> sa.Enum:

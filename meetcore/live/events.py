@@ -173,7 +173,7 @@ def on_payload_too_large(*_args) -> dict:
     return {"ok": False, "error": error.as_dict()}
 
 
-def acknowledged(function, *, command: str | None = None):
+def acknowledged(function, *, command: str | None = None, claim_first: bool = True):
     """Run a command as one transaction and turn its outcome into the acknowledgement: committed before
     the acknowledgement is returned (so an acknowledged change is durable and its events are on their
     way), refused on a DomainError, discarded on anything else or when the commit itself fails. A
@@ -188,7 +188,8 @@ def acknowledged(function, *, command: str | None = None):
             data, client_id = receipts.split_client_id(data)
             actor = current_actor()
             if command and client_id:
-                answer = receipts.run_once(actor, client_id, command, lambda: _answer(function(actor, data)))
+                answer = receipts.run_once(actor, client_id, command, lambda: _answer(function(actor, data)),
+                                           claim_first=claim_first)  # fmt: skip
             else:
                 answer = _answer(function(actor, data))
         except DomainError as error:
@@ -224,13 +225,15 @@ def internal_error() -> dict:
         return {"ok": False, "error": {"code": "internal_error", "message": str(INTERNAL_ERROR)}}
 
 
-def live_command(name: str, schema: type[InputSchema], *, changes: bool = True):
+def live_command(name: str, schema: type[InputSchema], *, changes: bool = True, asks_janus: bool = False):
     """Register `function(actor, values)` as the handler of client event `name`, its payload validated by
     `schema` (the same schema documents it in docs/protocol.md). A command that `changes` something is
-    carried out once per client_id; one that only reads (join, a sync) simply runs again."""
+    carried out once per client_id; one that only reads (join, a sync) simply runs again. A command that
+    `asks_janus` before it writes claims its receipt with its change, not before: no write waits for Janus
+    (meetcore.live.receipts)."""
 
     def register(function):
-        @functools.partial(acknowledged, command=name if changes else None)
+        @functools.partial(acknowledged, command=name if changes else None, claim_first=not asks_janus)
         def run(actor, data):
             return function(actor, load_input(schema(), data))
 

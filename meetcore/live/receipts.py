@@ -5,8 +5,10 @@ The first time, a receipt (who sent it, the id) is claimed before the command ru
 transaction: it commits with the change and its answer, once (meetcore.live.events.acknowledged, issue 19),
 or not at all. A retry whose first attempt committed finds the receipt and gets the answer stored there,
 without the command running again; a twin arriving while the first is still running waits on the receipt's
-unique key and then finds it, answer included. A command that was refused (an error) leaves no receipt:
-nothing changed, so running it again is safe.
+unique key and then finds it, answer included. A command that asks Janus before it writes claims its
+receipt with its change instead (no write may wait for Janus): its twin runs too, and whichever claims
+second is discarded and answers the first's acknowledgement. A command that was refused (an error) leaves
+no receipt: nothing changed, so running it again is safe.
 """
 
 from __future__ import annotations
@@ -53,24 +55,34 @@ def actor_key(actor) -> str:
     return f"user:{actor.id}"
 
 
-def run_once(actor, client_id: str, command: str, run: Callable[[], dict]) -> dict:
+def run_once(
+    actor, client_id: str, command: str, run: Callable[[], dict], *, claim_first: bool = True
+) -> dict:
     """The acknowledgement of `command`: stored from an earlier attempt with this client_id, or got by
-    running it now (then stored with its change)."""
+    running it now (then stored with its change). Without `claim_first` (a command that asks Janus before
+    its first write: the claim is a write, and no write may wait for Janus), the receipt is claimed with the
+    change: a twin attempt may run too, and the one that claims second is discarded, its change with it."""
     key = actor_key(actor)
     stored = _stored(key, client_id)
     if stored is not None:
         return _answer_of(key, client_id, stored, command)
     receipt = CommandReceipt(actor_key=key, client_id=client_id, command=command)
+    if not claim_first:
+        try:
+            receipt.answer = run()
+        except IntegrityError:  # a twin wrote the same rows first: its answer, once it has committed
+            transaction.discard()
+            return _answer_of(key, client_id, _stored(key, client_id), command)
     db.session.add(receipt)
     try:
         db.session.flush()  # the claim: a twin attempt running now waits here until this one ends
-    except IntegrityError:  # the twin committed first: this attempt has written nothing, its transaction goes
+    except IntegrityError:  # the twin committed first: what this attempt wrote goes with its transaction
         transaction.discard()
         return _answer_of(key, client_id, _stored(key, client_id), command)
-    answer = run()
-    receipt.answer = answer
-    db.session.flush()
-    return answer
+    if claim_first:
+        receipt.answer = run()
+        db.session.flush()
+    return receipt.answer
 
 
 def _stored(key: str, client_id: str) -> CommandReceipt | None:

@@ -117,7 +117,7 @@ def video_part(meeting, actor) -> dict:
     return {"moderation": sessions.moderation_state(meeting.id)}
 
 
-@live_command("video.moderate", ModerateInput)
+@live_command("video.moderate", ModerateInput, asks_janus=True)
 def moderate(actor, values: dict) -> dict:
     """The chair (or the secretariat) mutes a publisher's audio or stops its video at Janus."""
     meeting = meeting_for(actor, values["meeting_id"])

@@ -14,6 +14,7 @@ import secrets
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 
 VIDEOROOM = "janus.plugin.videoroom"
 
@@ -43,8 +44,12 @@ class JanusServer:
     """One Janus's HTTP API (e.g. http://127.0.0.1:8088/janus)."""
 
     def __init__(self, url: str, *, token_secret: str, admin_key: str | None = None,
-                 api_secret: str | None = None, timeout: float = 5.0):  # fmt: skip
+                 api_secret: str | None = None, timeout: float = 5.0,
+                 before_request: Callable[[], None] | None = None):  # fmt: skip
+        """`before_request`: called before each request to Janus (the app checks there that it holds no
+        database lock while it waits for the answer)."""
         self.url = url.rstrip("/")
+        self.before_request = before_request
         self.token_secret = token_secret
         self.admin_key = admin_key
         self.api_secret = api_secret
@@ -53,6 +58,8 @@ class JanusServer:
     # --- transport ---
 
     def _post(self, path: str, body: dict, *, token: str | bool | None = None) -> dict:
+        if self.before_request is not None:
+            self.before_request()
         body = {**body, "transaction": secrets.token_hex(8)}
         if token is not False:  # False: no token at all (to see Janus refuse it)
             body["token"] = token if token is not None else signed_token(self.token_secret, 60)

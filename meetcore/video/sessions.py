@@ -222,6 +222,8 @@ def moderate(meeting: Meeting, publisher_id: int, kind: str, mids: list[str], *,
     room = open_room(meeting)
     if meeting.status != "live" or room is None:
         raise Conflict(_l("There is no video in this meeting now."))
+    # Janus first, the row after: nothing this command writes (its receipt included, asks_janus in
+    # meetcore.video.events) may hold the database's write lock while Janus answers (docs/transactions.md).
     server = services.janus_server(room.server_url)
     try:
         for mid in mids:

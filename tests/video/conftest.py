@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from meetcore.video.janus_process import JanusConfig, JanusProcess, janus_binary, janus_lib_dir
-from tests.factories import schedule_soon
+from tests.factories import live, schedule_soon, seat_socket, staff_socket  # noqa: F401  (fixtures)
 
 TOKEN_SECRET = "video-test-token-secret"
 ADMIN_KEY = "video-test-admin-key"

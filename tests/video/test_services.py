@@ -154,6 +154,7 @@ def test_another_meetings_token_is_refused(live_meeting, users):
     from meetcore.meetings.services import start_meeting
 
     other = start_meeting(schedule(users, "การประชุมอื่น", 2), by=users["secretariat"])
+    commit()  # the test is the entry point: no call to Janus inside a write transaction
     mine = services.mint_token(live_meeting, seat_at(live_meeting, "TH-50", "labour"))
     theirs = services.mint_token(other, seat_at(other, "TH-50", "labour"))
     server = janus(mine["server_url"])
@@ -211,6 +212,7 @@ def test_a_hand_over_kicks_the_previous_speaker(live_meeting, users):
     chiang_mai = seat_at(live_meeting, "TH-50", "social_development")
     songkhla = seat_at(live_meeting, "TH-90", "labour")
     grant_floor(live_meeting, seat_id=chiang_mai.id, by=users["chair"])
+    commit()  # the test is the entry point: no call to Janus inside a write transaction
     ids = {}
     for seat in (chiang_mai, songkhla):
         endpoint = services.seat_endpoint(seat)

@@ -93,3 +93,22 @@ def test_receipts_older_than_a_day_are_purged(live, in_session, item):
     assert purge_receipts(receipt.created_at + timedelta(days=1, seconds=1)) == 1
     db.session.commit()
     assert _count(CommandReceipt) == 0
+
+
+def test_a_command_that_asks_janus_first_answers_the_acknowledgement_of_a_twin_that_wrote_first(users):
+    """Claimed with its change (video.moderate: Janus before any write), an attempt whose rows a twin wrote
+    and committed meanwhile (a unique key refuses them) answers the twin's acknowledgement."""
+    from sqlalchemy.exc import IntegrityError
+
+    from meetcore.live.receipts import actor_key, run_once
+
+    chair = users["chair"]
+    twins = {"actor_key": actor_key(chair), "client_id": CLIENT_ID, "command": "video.moderate",
+             "answer": {"ok": True, "seq": 7}}  # fmt: skip
+
+    def run() -> dict:
+        with db.engine.begin() as twin:  # the twin, on its own connection, commits first
+            twin.execute(sa.insert(CommandReceipt).values(**twins))
+        raise IntegrityError("INSERT INTO video_endpoints ...", {}, Exception("the twin's row"))
+
+    assert run_once(chair, CLIENT_ID, "video.moderate", run, claim_first=False) == {"ok": True, "seq": 7}
