@@ -318,8 +318,8 @@ def _leave(now: datetime) -> int:
 
 
 @signals.process_stopping.connect
-def _process_stopping(_process_id, **_kwargs) -> None:
-    closed = leave_process()
+def _process_stopping(_process_id, at: datetime | None = None, **_kwargs) -> None:
+    closed = leave_process(at)
     log.info("stopping: closed %s attendance intervals of this process's connections", closed)
 
 

@@ -9,6 +9,7 @@ the rows to close; the live handlers call `remember_connection` and `forget_conn
 from __future__ import annotations
 
 import secrets
+import threading
 
 import sqlalchemy as sa
 from blinker import Namespace
@@ -19,6 +20,10 @@ from meetcore.live.models import LiveConnection
 
 # This server process, as named in connection ids and in its ServerProcess row (meetcore.attendance).
 PROCESS_ID = secrets.token_hex(8)
+
+# Set when this process stops on purpose (meetcore.live.serving): its connections are closed all at once and
+# their ends recorded together (meetcore.signals.process_stopping), not one by one as each closes.
+stopping = threading.Event()
 
 # Sent (sid, connection key) when a connection of this process has ended, however it ended: the domains
 # that keep something per connection (attendance intervals) close it.

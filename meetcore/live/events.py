@@ -20,7 +20,7 @@ from meetcore.actors import SEAT_SESSION_KEY, SeatActor, SiteActor
 from meetcore.errors import DomainError, NotFound, PermissionDenied
 from meetcore.eventlog.services import begin_command, events_since
 from meetcore.extensions import db, socketio
-from meetcore.live import heap, receipts
+from meetcore.live import connections, heap, receipts
 from meetcore.live.actors import actor_for_connection
 from meetcore.live.broadcast import emitting_after_commit, wire_event
 from meetcore.live.connections import connection_ended, forget_connection, remember_connection
@@ -109,6 +109,8 @@ def current_actor():
 
 @socketio.on("connect")
 def on_connect(auth=None):
+    if connections.stopping.is_set():  # accepted just before this process closed its port: go elsewhere
+        return False
     try:
         with transaction.unit_of_work():  # connecting is an entry point: the connection row commits here
             actor = actor_for_connection(auth)
@@ -122,7 +124,10 @@ def on_connect(auth=None):
 @socketio.on("disconnect")
 def on_disconnect(reason=None) -> None:
     """The connection ended (closed by either side, lost, or timed out): it is forgotten, and the domains
-    that keep something per connection hear of it (attendance closes its intervals)."""
+    that keep something per connection hear of it (attendance closes its intervals). A process that is
+    stopping ends all of its connections' records at once (meetcore.live.serving)."""
+    if connections.stopping.is_set():
+        return
     sid = request.sid
     rooms, remaining = socketio.server.rooms(sid), heap.connection_count() - 1  # this one is still counted
     if emitting_after_commit():

@@ -31,17 +31,29 @@ class NoDelayHandler(pywsgi.WSGIHandler):
 
 
 def stop_on_sigterm(app: Flask) -> None:
-    """SIGTERM (systemd's stop, a rolling restart) stops the process cleanly: the domains hear that it is
-    stopping (attendance ends its connections' intervals now, not at its last heartbeat), then the server
-    stops and its pages reconnect to another process. Without this, Python's default would end it at once."""
+    """SIGTERM (systemd's stop, a rolling restart) stops the process cleanly: its connections are closed (the
+    pages reconnect to another process), the domains hear that it is stopping (attendance ends those
+    connections' intervals at that moment, not at its last heartbeat), then the server stops. Without this,
+    Python's default would end it at once."""
     from meetcore import signals
+    from meetcore.database import utcnow
     from meetcore.extensions import db, socketio
-    from meetcore.live.connections import PROCESS_ID
+    from meetcore.live import connections
 
     def stop() -> None:
+        # The pages first, the record after: their intervals end when they lost this process, the moment
+        # they start to reconnect elsewhere, however long the record's writing takes on a loaded machine.
+        # Written first, a departure of a reconnect's length looked as long as the writing and the reconnect.
+        left_at = utcnow()
+        connections.stopping.set()  # the disconnect handlers leave the record to process_stopping
+        try:
+            _close_the_port(socketio.wsgi_server)
+            socketio.server.eio.disconnect()
+        except Exception:  # noqa: BLE001  (the server's stop closes what is left)
+            log.exception("stopping: closing the connections failed")
         try:
             with app.app_context():
-                signals.process_stopping.send(PROCESS_ID)
+                signals.process_stopping.send(connections.PROCESS_ID, at=left_at)
                 db.session.remove()
         except Exception:  # noqa: BLE001  (stopping goes on: the others' heartbeat sweeps what is left)
             log.exception("stopping: the domains' clean-up failed")
@@ -51,3 +63,11 @@ def stop_on_sigterm(app: Flask) -> None:
             os._exit(0)  # nothing else of this process may outlive the server (background greenlets)
 
     gevent.signal_handler(signal.SIGTERM, lambda: gevent.spawn(stop))
+
+
+def _close_the_port(server: pywsgi.WSGIServer) -> None:
+    """New connections refused at once (a page's reconnect goes to another process, not into a backlog
+    nobody reads), the server still running: its `close()` would end `serve_forever`, and the process with
+    it, before the record is written."""
+    server.stop_accepting()
+    server.socket.close()

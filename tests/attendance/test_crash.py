@@ -4,7 +4,7 @@ beat, whichever process runs it; a heartbeat also closes its own intervals whose
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -263,4 +263,51 @@ def test_sigkill_then_another_process_closes_the_dead_ones_intervals(tmp_path):
             live_client.close()
         for server in started:
             server.stop()
+        engine.dispose()
+
+
+# --- a real process stopped with SIGTERM (a rolling restart) ----------------------------------------------
+
+
+def _hold_the_attendance_rows(engine):
+    """A transaction that keeps the stopping process from closing the intervals until it ends: SQLite's
+    write lock, or on PostgreSQL the attendance rows' locks."""
+    connection = engine.connect()
+    if engine.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.execute(sa.text("SELECT id FROM attendance FOR UPDATE"))
+    return connection
+
+
+def test_a_stopping_process_closes_its_pages_first_and_their_intervals_end_when_they_lost_it(tmp_path):
+    """The record's writing may take seconds on a loaded machine (held here by another transaction); the
+    pages are cut before it, so the interval ends when the page lost the process, not seconds before."""
+    url = scratch_database_url(tmp_path, "attendance_stop")
+    data = _prepare(url)
+    engine = sa.create_engine(url)
+    server = ServerUnderTest(url, tmp_path, name="stopping")
+    held = None
+    try:
+        server.start()
+        client = LiveClient(server, {"seat_token": data["token"]})
+        lost = []
+        client.sio.on("disconnect", lambda *_: lost.append(utcnow()))
+        assert client.call("join", {"meeting_id": data["meeting_id"]})["ok"]
+        held = _hold_the_attendance_rows(engine)
+        server.process.terminate()
+        _wait(lambda: lost, timeout=10)
+        time.sleep(2)  # the record waits for the held rows meanwhile
+        assert server.process.poll() is None, "the process waits to write the record before it exits"
+        held.rollback()
+        held.close()
+        held = None
+        server.process.wait(timeout=20)
+        [(_connection_id, left_at)] = _rows(engine)
+        left_at = (datetime.fromisoformat(left_at) if isinstance(left_at, str) else left_at).replace(tzinfo=UTC)
+        assert lost[0] - timedelta(seconds=1) <= left_at <= lost[0], (left_at, lost[0])
+    finally:
+        if held is not None:
+            held.close()
+        server.stop()
         engine.dispose()
