@@ -1,0 +1,186 @@
+"""A withdrawn link leaves the video too (issue 16): its room token leaves the room's ACL, its page's
+participants are kicked at Janus, it cannot join again with what it was given, and it gets no fresh token;
+the seat's (or hall's) new link joins, and a page of another link of the seat stays. Against a real Janus,
+over its HTTP API as a page uses it; and a Janus that is down when the link is withdrawn."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from flask import current_app
+
+from meetcore.extensions import db
+from meetcore.transaction import commit
+from meetcore.video import services
+from tests.factories import seat_at
+from tests.video import test_janus_outside_writes as outside_writes
+from tests.video.test_sessions import JanusPage, join_page, room_participants
+
+janus = outside_writes.janus  # the fixture: the app pointed at a Janus stand-in
+NOT_ALLOWED = 433  # Janus VideoRoom: "Unauthorized (not in the allowed list)"
+
+
+def link_client(app, seat, users, invitation_id=None):
+    """A browser that opened a fresh personal link of the seat and confirmed its identity."""
+    from meetcore.seats.links import issue_seat_link
+
+    token = issue_seat_link(seat, by=users["secretariat"], invitation_id=invitation_id)
+    commit()  # the test is the entry point: the link is issued before the browser opens it
+    http = app.test_client()
+    form = {"attending": "self", "attendee_name": seat.name or "นางสาวสมศรี ใจดี", "attendee_position": "พมจ."}
+    assert http.post(f"/join/{token}/identity", data=form).status_code == 302
+    return http
+
+
+def in_the_video(meeting, page: JanusPage, *, publisher: bool) -> JanusPage:
+    assert page.join(publisher=False)["videoroom"] == "joined"
+    if publisher:
+        assert page.join(publisher=True)["id"] == page.video["publisher_id"]
+    return page
+
+
+def holds(meeting, video: dict) -> bool:
+    """Any of the page's participants (its listener, its publisher) is in the room."""
+    participants = room_participants(meeting)
+    return video["listen_display"] in participants.values() or video["publisher_id"] in participants
+
+
+def assert_withdrawn(http, meeting, video: dict) -> None:
+    """The withdrawn page gets neither a fresh token nor the video again (fail closed)."""
+    for path in ("token", "join"):
+        refused = http.post(f"/video/{meeting.id}/{path}", json={"session": video["session"]})
+        assert refused.status_code == 403, path
+        assert refused.get_json()["error"]["details"]["reason"] == "link_withdrawn"
+
+
+def test_a_withdrawn_seat_link_leaves_the_video_and_the_new_link_joins(video_app, live_meeting, users):
+    from meetcore.floor.services import grant_floor
+    from meetcore.seats.links import revoke_seat_links
+
+    seat = seat_at(live_meeting, "TH-50", "labour")
+    grant_floor(live_meeting, seat_id=seat.id, by=users["chair"])
+    server_url = services.room_of(live_meeting).server_url
+    old_http = link_client(video_app, seat, users)
+    old = join_page(old_http, live_meeting)
+    old_page = in_the_video(live_meeting, JanusPage(old, server_url), publisher=True)
+
+    revoke_seat_links(seat, by=users["secretariat"])
+    commit()  # the entry point's commit: Janus is asked after it
+
+    assert not holds(live_meeting, old)
+    # The page still holds a signed Janus token that is valid for an hour; its room token is refused.
+    assert old_page.join(publisher=False).get("error_code") == NOT_ALLOWED
+    assert_withdrawn(old_http, live_meeting, old)
+
+    new_http = link_client(video_app, seat, users)
+    new = join_page(new_http, live_meeting)
+    assert new["room_token"] != old["room_token"]
+    in_the_video(live_meeting, JanusPage(new, server_url), publisher=True)
+    assert holds(live_meeting, new)
+
+
+def _invitation(meeting, seat):
+    from meetcore.invitations.models import Invitation
+
+    address = f"{secrets.token_hex(4)}@example.org"
+    invitation = Invitation(meeting_id=meeting.id, seat_id=seat.id, attendee="invitee", email=address,
+                            secret=secrets.token_hex(16))  # fmt: skip
+    db.session.add(invitation)
+    db.session.flush()
+    return invitation
+
+
+def test_a_withdrawn_link_leaves_the_seats_other_link_in_the_video(video_app, live_meeting, users):
+    from meetcore.seats.links import revoke_invitation_links
+
+    seat = seat_at(live_meeting, "TH-90", "labour")
+    server_url = services.room_of(live_meeting).server_url
+    first, second = _invitation(live_meeting, seat), _invitation(live_meeting, seat)
+    first_http = link_client(video_app, seat, users, invitation_id=first.id)
+    first_video = join_page(first_http, live_meeting)
+    first_page = in_the_video(live_meeting, JanusPage(first_video, server_url), publisher=False)
+    second_http = link_client(video_app, seat, users, invitation_id=second.id)
+    second_video = join_page(second_http, live_meeting)  # takes the seat's video over
+    in_the_video(live_meeting, JanusPage(second_video, server_url), publisher=False)
+
+    revoke_invitation_links(seat, first.id, by=users["secretariat"])
+    commit()
+
+    assert holds(live_meeting, second_video)  # the other link's page is left alone
+    assert first_page.join(publisher=False).get("error_code") == NOT_ALLOWED
+    assert_withdrawn(first_http, live_meeting, first_video)
+    fresh = second_http.post(f"/video/{live_meeting.id}/token", json={"session": second_video["session"]})
+    assert fresh.status_code == 200
+
+
+def test_a_withdrawn_hall_link_leaves_the_video_and_the_new_link_joins(video_app, live_meeting, users):
+    from meetcore.attendance.sites import issue_site_link, revoke_site_links
+
+    server_url = services.room_of(live_meeting).server_url
+    old_token = issue_site_link(live_meeting, {"province_code": "TH-50"}, by=users["secretariat"]).token
+    http = video_app.test_client()
+    old = join_page(http, live_meeting, site_token=old_token)
+    old_page = in_the_video(live_meeting, JanusPage(old, server_url), publisher=False)
+
+    revoke_site_links(live_meeting, "TH-50", by=users["secretariat"])
+    commit()
+
+    assert not holds(live_meeting, old)
+    assert old_page.join(publisher=False).get("error_code") == NOT_ALLOWED
+    refused = http.post(
+        f"/video/{live_meeting.id}/token", json={"site_token": old_token, "session": old["session"]}
+    )
+    assert refused.status_code == 410 and refused.get_json()["error"]["code"] == "link_revoked"
+
+    new_token = issue_site_link(live_meeting, {"province_code": "TH-50"}, by=users["secretariat"]).token
+    new = join_page(http, live_meeting, site_token=new_token)
+    in_the_video(live_meeting, JanusPage(new, server_url), publisher=False)
+    assert holds(live_meeting, new)
+
+
+def _page_at_the_stand_in(janus, users, number: int):
+    """A seat's page through its link, in the stand-in's room with a publisher and a listener."""
+    meeting = outside_writes._live(users, "การประชุมทดสอบการถอนลิงก์", number)
+    seat = seat_at(meeting, "TH-50", "labour")
+    http = link_client(current_app._get_current_object(), seat, users)
+    video = join_page(http, meeting)
+    janus.participants = [{"id": video["publisher_id"], "display": video["display"]},
+                          {"id": 99, "display": video["listen_display"]}]  # fmt: skip
+    janus.bodies.clear()
+    return meeting, seat, http, video
+
+
+def test_the_withdrawal_takes_the_token_out_of_the_acl_and_kicks_after_the_commit(janus, users, reference):
+    from meetcore.seats.links import revoke_seat_links
+
+    meeting, seat, _http, video = _page_at_the_stand_in(janus, users, 7)
+    revoke_seat_links(seat, by=users["secretariat"])
+    assert janus.bodies == []  # nothing at Janus before the commit (docs/transactions.md)
+    commit()
+    removal = janus.bodies[0]
+    assert (removal["request"], removal["action"], removal["allowed"]) == (
+        "allowed",
+        "remove",
+        [video["room_token"]],
+    )
+    assert sorted(body["id"] for body in janus.bodies if body["request"] == "kick") == [
+        99,
+        video["publisher_id"],
+    ]
+    assert janus.participants == []
+
+
+def test_janus_down_at_the_withdrawal_is_logged_and_the_link_gets_no_fresh_token(
+    janus, users, reference, caplog
+):
+    from meetcore.seats.links import revoke_seat_links
+
+    meeting, seat, http, video = _page_at_the_stand_in(janus, users, 8)
+    janus.down = True
+    revoke_seat_links(seat, by=users["secretariat"])
+    with caplog.at_level(logging.WARNING, logger="meetcore.video.sessions"):
+        commit()
+    assert any(f"withdrawn seat-{seat.id}" in record.getMessage() for record in caplog.records)
+    janus.down = False
+    assert_withdrawn(http, meeting, video)  # fail closed: its page leaves Janus when its signed token expires
