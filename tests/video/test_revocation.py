@@ -13,6 +13,7 @@ from flask import current_app
 from meetcore.extensions import db
 from meetcore.transaction import commit
 from meetcore.video import services
+from tests.conftest import sign_in
 from tests.factories import seat_at
 from tests.video import test_janus_outside_writes as outside_writes
 from tests.video.test_sessions import JanusPage, join_page, room_participants
@@ -137,6 +138,27 @@ def test_a_withdrawn_hall_link_leaves_the_video_and_the_new_link_joins(video_app
     new = join_page(http, live_meeting, site_token=new_token)
     in_the_video(live_meeting, JanusPage(new, server_url), publisher=False)
     assert holds(live_meeting, new)
+
+
+def test_signing_out_takes_the_studio_out_of_every_tab(video_app, live_meeting, users, client):
+    server_url = services.room_of(live_meeting).server_url
+    sign_in(client, users["chair"])
+    first = join_page(client, live_meeting)
+    first_page = in_the_video(live_meeting, JanusPage(first, server_url), publisher=False)
+    assert (
+        client.post(f"/video/{live_meeting.id}/claim", json={"session": first["session"]}).status_code == 200
+    )
+    first_page.join(publisher=True)
+    second = join_page(client, live_meeting)
+    in_the_video(live_meeting, JanusPage(second, server_url), publisher=False)
+
+    client.post("/logout")  # the request commits, then Janus is asked
+
+    assert not holds(live_meeting, first) and not holds(live_meeting, second)
+    assert first_page.join(publisher=False).get("error_code") == NOT_ALLOWED
+    sign_in(client, users["chair"])
+    again = join_page(client, live_meeting)
+    in_the_video(live_meeting, JanusPage(again, server_url), publisher=False)
 
 
 def _page_at_the_stand_in(janus, users, number: int):
