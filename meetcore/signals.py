@@ -58,7 +58,7 @@ RECEIVER_MODULES = (
     "meetcore.minutes.services",
     "meetcore.polls.services",
     "meetcore.video.services",
-    "meetcore.video.sessions",
+    "meetcore.video.withdrawal",
     "meetcore.video.recording_worker",
 )
 

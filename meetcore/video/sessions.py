@@ -10,9 +10,8 @@
   Janus session (make-before-break: nothing is reconnected, no media drops).
 * The chair mutes a publisher's audio or stops its video at Janus (moderate); what was stopped is kept per
   endpoint and announced as a live event, so every page shows it.
-* A credential withdrawn (a seat's link, a hall's link, an account's sign-in): after the commit its room
-  token leaves the room's ACL and, when its page holds the endpoint, that page's participants are kicked
-  (shut_out); the endpoint's page of another credential (the seat's new link) stays.
+* A credential withdrawn (a seat's link, a hall's link, an account's sign-in): its page leaves the video
+  (meetcore.video.withdrawal).
 
 The state lives in VideoEndpoint rows (every app process sees the same), never in memory.
 """
@@ -26,7 +25,6 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from meetcore import signals
 from meetcore.auth.permissions import require_staff
 from meetcore.database import utcnow
 from meetcore.errors import Conflict, DomainError, InvalidInput, NotFound
@@ -34,7 +32,6 @@ from meetcore.eventlog.services import record_event
 from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
 from meetcore.video import services
-from meetcore.video.floor_watch import ensure_floor_watch
 from meetcore.video.janus_api import JanusError, signed_token
 from meetcore.video.models import VideoEndpoint, VideoRoom
 
@@ -133,7 +130,6 @@ def join_video(meeting: Meeting, *, by, session=None) -> dict:
         _take_over(meeting, endpoint, session, listeners=True)
     else:
         session = session or secrets.token_hex(8)
-    ensure_floor_watch()  # the background check of the floor, once per process
     return {**config, "session": session, "listen_display": listener_display(endpoint, session)}
 
 
@@ -248,59 +244,3 @@ def moderate(meeting: Meeting, publisher_id: int, kind: str, mids: list[str], *,
                "moderation": moderation_state(meeting.id)}  # fmt: skip
     record_event(meeting, "video.moderated", payload, by=by)
     return payload
-
-
-# --- a withdrawn credential leaves the room ---------------------------------------------------------------
-
-
-def shut_out(meeting: Meeting, endpoint: services.Endpoint, credentials: list[str]) -> list[int]:
-    """After the withdrawal of these credentials has committed: their room tokens leave the room's ACL (no
-    page can join again with them), and the endpoint's participants are kicked when a page of one of them
-    holds the endpoint (a seat's or hall's page, every page of an account); a page of another credential
-    stays. Janus only, no write. Returns the kicked participant ids."""
-    room = open_room(meeting)
-    if room is None or not credentials:
-        return []
-    tokens = [services._room_token(room, endpoint.key, credential) for credential in credentials]
-    services.janus_server(room.server_url).videoroom({"request": "allowed", "room": room.janus_room_id,
-        "secret": room.secret, "action": "remove", "allowed": tokens})  # fmt: skip
-    row = _row(meeting, endpoint.key)
-    holds = row is not None and row.credential in credentials
-    if not holds and endpoint.kind != "studio":  # the studio: its tabs hold no row, the account's do
-        return []
-    return kick_endpoint(meeting, endpoint, listeners=True)
-
-
-# The kind of a withdrawn credential -> the endpoint kind it let in, and that kind's publisher ids.
-WITHDRAWN_ENDPOINTS = {"seat": ("seat", services.SEAT_BASE), "site": ("site", services.SITE_BASE),
-                       "account": ("studio", services.STUDIO_BASE)}  # fmt: skip
-
-
-def _withdrawn_endpoint(kind: str, owner_id: int) -> services.Endpoint:
-    endpoint_kind, base = WITHDRAWN_ENDPOINTS[kind]
-    return services.Endpoint(endpoint_kind, f"{endpoint_kind}-{owner_id}", base + owner_id, display="")
-
-
-def _rooms_of(meeting: Meeting | None) -> list[Meeting]:
-    """The meeting, or (None: an account's sign-in, good in every meeting) every meeting with an open room."""
-    if meeting is not None:
-        return [meeting]
-    return list(db.session.scalars(sa.select(Meeting).join(VideoRoom, VideoRoom.meeting_id == Meeting.id)
-                                    .where(VideoRoom.closed_at.is_(None))))  # fmt: skip
-
-
-@signals.access_withdrawn.connect
-def _shut_out(meeting: Meeting | None, *, kind: str, owner_id: int, credentials: list, by) -> None:
-    """After the commit. Janus down: logged; the withdrawn credential still gets no fresh token
-    (services.endpoint_of refuses it), so its page leaves Janus when its signed token expires
-    (VIDEO_TOKEN_TTL), and a room made again after a Janus restart admits it no more."""
-    if not services.video_enabled():
-        return
-    endpoint = _withdrawn_endpoint(kind, owner_id)
-    names = [services.credential_for(kind, value) for value in credentials]
-    for each in _rooms_of(meeting):
-        try:
-            shut_out(each, endpoint, names)
-        except (JanusError, DomainError) as error:
-            log.warning("video: withdrawn %s of meeting %s still in its room at Janus: %s",
-                        endpoint.key, each.id, error)  # fmt: skip

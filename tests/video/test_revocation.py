@@ -8,11 +8,12 @@ from __future__ import annotations
 import logging
 import secrets
 
+import pytest
 from flask import current_app
 
 from meetcore.extensions import db
 from meetcore.transaction import commit
-from meetcore.video import services
+from meetcore.video import floor_watch, services
 from tests.conftest import sign_in
 from tests.factories import seat_at
 from tests.video import test_janus_outside_writes as outside_writes
@@ -161,48 +162,77 @@ def test_signing_out_takes_the_studio_out_of_every_tab(video_app, live_meeting, 
     in_the_video(live_meeting, JanusPage(again, server_url), publisher=False)
 
 
-def _page_at_the_stand_in(janus, users, number: int):
-    """A seat's page through its link, in the stand-in's room with a publisher and a listener."""
-    meeting = outside_writes._live(users, "การประชุมทดสอบการถอนลิงก์", number)
-    seat = seat_at(meeting, "TH-50", "labour")
-    http = link_client(current_app._get_current_object(), seat, users)
-    video = join_page(http, meeting)
-    janus.participants = [{"id": video["publisher_id"], "display": video["display"]},
-                          {"id": 99, "display": video["listen_display"]}]  # fmt: skip
-    janus.bodies.clear()
-    return meeting, seat, http, video
+class StandInPage:
+    """A seat's page (its personal link) or a hall's (its link) in the stand-in's room, with a publisher and
+    a listener; what the page was given, and how it asks again."""
+
+    def __init__(self, janus, users, kind: str, number: int):
+        from meetcore.attendance.sites import issue_site_link
+
+        self.kind, self.users = kind, users
+        self.meeting = outside_writes._live(users, "การประชุมทดสอบการถอนลิงก์", number)
+        self.seat = seat_at(self.meeting, "TH-50", "labour")
+        app = current_app._get_current_object()
+        if kind == "seat":
+            self.http, self.body = link_client(app, self.seat, users), {}
+        else:
+            self.http = app.test_client()
+            link = issue_site_link(self.meeting, {"province_code": "TH-50"}, by=users["secretariat"])
+            self.body = {"site_token": link.token}
+        self.video = join_page(self.http, self.meeting, **self.body)
+        janus.participants = [{"id": self.video["publisher_id"], "display": self.video["display"]},
+                              {"id": 99, "display": self.video["listen_display"]}]  # fmt: skip
+        janus.bodies.clear()
+
+    def withdraw(self) -> None:
+        from meetcore.attendance.sites import revoke_site_links
+        from meetcore.seats.links import revoke_seat_links
+
+        if self.kind == "seat":
+            revoke_seat_links(self.seat, by=self.users["secretariat"])
+        else:
+            revoke_site_links(self.meeting, "TH-50", by=self.users["secretariat"])
+
+    def assert_withdrawn(self) -> None:
+        """No fresh token, nor the video again (fail closed)."""
+        status, code = (403, "forbidden") if self.kind == "seat" else (410, "link_revoked")
+        for path in ("token", "join"):
+            body = {**self.body, "session": self.video["session"]}
+            refused = self.http.post(f"/video/{self.meeting.id}/{path}", json=body)
+            assert (refused.status_code, refused.get_json()["error"]["code"]) == (status, code), path
 
 
-def test_the_withdrawal_takes_the_token_out_of_the_acl_and_kicks_after_the_commit(janus, users, reference):
-    from meetcore.seats.links import revoke_seat_links
-
-    meeting, seat, _http, video = _page_at_the_stand_in(janus, users, 7)
-    revoke_seat_links(seat, by=users["secretariat"])
+@pytest.mark.parametrize("kind", ["seat", "site"])
+def test_the_withdrawal_takes_the_token_out_of_the_acl_and_kicks_after_the_commit(
+    janus, users, reference, kind
+):
+    page = StandInPage(janus, users, kind, 7)
+    page.withdraw()
     assert janus.bodies == []  # nothing at Janus before the commit (docs/transactions.md)
     commit()
     removal = janus.bodies[0]
-    assert (removal["request"], removal["action"], removal["allowed"]) == (
-        "allowed",
-        "remove",
-        [video["room_token"]],
-    )
-    assert sorted(body["id"] for body in janus.bodies if body["request"] == "kick") == [
-        99,
-        video["publisher_id"],
-    ]
-    assert janus.participants == []
+    assert (removal["request"], removal["action"]) == ("allowed", "remove")
+    assert removal["allowed"] == [page.video["room_token"]]
+    kicked = sorted(body["id"] for body in janus.bodies if body["request"] == "kick")
+    assert kicked == [99, page.video["publisher_id"]] and janus.participants == []
 
 
-def test_janus_down_at_the_withdrawal_is_logged_and_the_link_gets_no_fresh_token(
-    janus, users, reference, caplog
+@pytest.mark.parametrize("kind", ["seat", "site"])
+def test_janus_down_at_the_withdrawal_is_logged_and_the_floor_watch_shuts_the_page_out(
+    janus, users, reference, caplog, kind
 ):
-    from meetcore.seats.links import revoke_seat_links
-
-    meeting, seat, http, video = _page_at_the_stand_in(janus, users, 8)
+    page = StandInPage(janus, users, kind, 8)
     janus.down = True
-    revoke_seat_links(seat, by=users["secretariat"])
-    with caplog.at_level(logging.WARNING, logger="meetcore.video.sessions"):
+    page.withdraw()
+    with caplog.at_level(logging.WARNING, logger="meetcore.video.withdrawal"):
         commit()
-    assert any(f"withdrawn seat-{seat.id}" in record.getMessage() for record in caplog.records)
+    assert any(f"withdrawn {page.video['endpoint']} " in record.getMessage() for record in caplog.records)
     janus.down = False
-    assert_withdrawn(http, meeting, video)  # fail closed: its page leaves Janus when its signed token expires
+    page.assert_withdrawn()
+
+    # Janus is back: the floor watch's next round shuts the page out (its listener has no floor to lose).
+    janus.bodies.clear()
+    assert floor_watch.check_open_rooms() == {page.meeting.id: [page.video["publisher_id"], 99]}
+    removed = [body["allowed"] for body in janus.bodies if body.get("action") == "remove"]
+    assert removed == [[page.video["room_token"]]]
+    assert floor_watch.check_open_rooms() == {}  # nothing more to do
