@@ -8,7 +8,7 @@ moderation: meetcore.video.sessions; screen sharing: meetcore.video.sharing).
 * browsers get Janus's signed tokens (short-lived, VideoRoom only) and a room token that the room's ACL
   (`allowed`) admits, bound to the endpoint and to the credential that let the page in (a seat's personal
   link, a hall's link, an account's sign-in): withdrawing that credential takes its token out of the ACL
-  (meetcore.video.sessions.shut_out) and no other; the admin key and the room secret stay on the server;
+  (meetcore.video.withdrawal) and no other; the admin key and the room secret stay on the server;
 * the floor is enforced at Janus: after every floor change, publishers that may not publish are kicked;
 
 Endpoints (who is on the other end of a browser's video): the studio (a staff account), a seat (a personal
