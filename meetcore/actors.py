@@ -26,6 +26,9 @@ class SeatActor:
     attendee_name: str | None = None
     attendee_position: str | None = None
     as_substitute: bool = False
+    # The hash of the personal link the browser confirmed its identity through (the join page's session):
+    # its video is bound to that link, and ends with it (meetcore.video.services.credential_of).
+    link: str | None = None
     role: str = "seat"
     is_authenticated: bool = True
     id: None = None  # not an account: the event log records the seat instead

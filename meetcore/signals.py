@@ -39,6 +39,10 @@ meeting_ended = _signals.signal("meeting-ended")
 floor_changed = _signals.signal("floor-changed")  # kind=: the floor event that was committed
 # document_id=: an office file was filed under an agenda item; its PDF is still to be made
 document_to_convert = _signals.signal("document-to-convert")
+# A credential was withdrawn (and its live connections closed); sender: its meeting (None: an account's,
+# good in every meeting); kind= "seat" (credentials=: the personal links' hashes, owner_id=: the seat),
+# "site" (the hall's link ids; the province) or "account" (the ended session token; the user).
+access_withdrawn = _signals.signal("access-withdrawn")
 # This app process is about to stop (SIGTERM: a restart, an upgrade); sender: its process id.
 process_stopping = _signals.signal("process-stopping")
 
@@ -54,6 +58,7 @@ RECEIVER_MODULES = (
     "meetcore.minutes.services",
     "meetcore.polls.services",
     "meetcore.video.services",
+    "meetcore.video.withdrawal",
     "meetcore.video.recording_worker",
 )
 

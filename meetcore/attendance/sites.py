@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
+from meetcore import signals
 from meetcore.actors import SeatActor, SiteActor
 from meetcore.attendance import board
 from meetcore.attendance.halls import hall_part, province_seats
@@ -32,6 +33,7 @@ from meetcore.meetings.models import Meeting
 from meetcore.schemas import load_input
 from meetcore.seats.models import Seat
 from meetcore.tokenlinks import LinkExpired, LinkRevoked, LinkUnknown, TokenLinks, require_future_expiry
+from meetcore.transaction import after_commit
 
 SITE_LINK_GRACE = timedelta(hours=12)
 LINK_CLOSED_STATUSES = ("ended", "certified", "cancelled")
@@ -134,6 +136,8 @@ def withdraw_province_links(meeting: Meeting, province: Province, *, by, expired
                      {"province_code": province.code, "count": len(links)}, by=by)  # fmt: skip
         # The hall's screens are closed now, not at their next tick (issue 13); the ticks they made stay.
         close_connections(LiveConnection.site_link_id.in_([link.id for link in links]))
+        after_commit(signals.access_withdrawn.send, meeting, kind="site", owner_id=province.id,
+                     credentials=[link.id for link in links], by=by)  # its video too (meetcore.video)
     db.session.flush()
     return links
 

@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
+from meetcore import signals
 from meetcore.auth.models import USER_ROLES, ApiToken, User
 from meetcore.auth.permissions import require_admin
 from meetcore.database import utcnow
@@ -19,6 +20,7 @@ from meetcore.extensions import db
 from meetcore.live.connections import close_connections
 from meetcore.live.models import LiveConnection
 from meetcore.tokenlinks import hash_token
+from meetcore.transaction import after_commit
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
@@ -71,7 +73,10 @@ def session_id_for(user: User) -> str:
 def end_sessions(user: User) -> None:
     """Sign the account out everywhere: every session cookie and remember cookie issued so far stops
     working, on every app process (the check is against the database), and the live connections they
-    opened close once the caller commits."""
+    opened close once the caller commits, and its studio leaves every meeting's video."""
+    if user.session_token:
+        after_commit(signals.access_withdrawn.send, None, kind="account", owner_id=user.id,
+                     credentials=[user.session_token], by=user)  # fmt: skip
     user.session_token = secrets.token_urlsafe(32)
     close_connections(LiveConnection.user_id == user.id, LiveConnection.session_token.is_not(None))
 

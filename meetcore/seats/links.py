@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
+from meetcore import signals
 from meetcore.actors import SeatActor
 from meetcore.agenda.tree import agenda_state
 from meetcore.auth.permissions import require_editor
@@ -23,6 +24,7 @@ from meetcore.meetings.models import Meeting
 from meetcore.seats.models import Seat, SeatLink
 from meetcore.seats.services import LINK_GRACE, _meeting_of
 from meetcore.tokenlinks import LinkExpired, LinkRevoked, LinkUnknown, TokenLinks, require_future_expiry
+from meetcore.transaction import after_commit
 
 # --- personal join links ---------------------------------------------------------------------------------
 
@@ -114,8 +116,15 @@ def revoke_seat_links(seat: Seat, *, by) -> int:
         # Its browsers came in through these links: they are closed now, not at their next command, and
         # their attendance intervals end with them (issue 13). A hall's ticks for the seat stay.
         close_connections(LiveConnection.seat_id == seat.id)
+        _shut_out_of_video(seat, links, by=by)
     db.session.flush()
     return len(links)
+
+
+def _shut_out_of_video(seat: Seat, links: list, *, by) -> None:
+    """Their pages leave the meeting's video too, once the withdrawal has committed (meetcore.video)."""
+    after_commit(signals.access_withdrawn.send, _meeting_of(seat), kind="seat", owner_id=seat.id,
+                 credentials=[link.token_hash for link in links], by=by)  # fmt: skip
 
 
 def revoke_invitation_links(seat: Seat, invitation_id: int, *, by) -> int:
@@ -131,6 +140,7 @@ def revoke_invitation_links(seat: Seat, invitation_id: int, *, by) -> int:
                      {"seat_id": seat.id, "count": len(links), "invitation_id": invitation_id},
                      by=by, seat=seat if isinstance(by, SeatActor) else None)  # fmt: skip
         close_connections(LiveConnection.seat_link_hash.in_([link.token_hash for link in links]))
+        _shut_out_of_video(seat, links, by=by)
     return len(links)
 
 

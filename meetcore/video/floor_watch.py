@@ -1,8 +1,9 @@
 """The floor enforced at Janus continuously (issue 16): every few seconds each process compares the
 participants of every open room with the floor and kicks whoever publishes (or joined as a seat's or a
 hall's publisher) without it, whatever way it got there: a page that missed the floor change, a second
-device, a client that talks to Janus directly. Enforcing after each floor change (services.floor_changed)
-stays the fast path; this is the net under it.
+device, a client that talks to Janus directly; and the pages of withdrawn links still there (a Janus that
+was down when the link was withdrawn, meetcore.video.withdrawal). Enforcing after each floor change
+(services.floor_changed) and after each withdrawal stays the fast path; this is the net under it.
 
 Several app processes may all run the check: a kick is idempotent (Janus answers 428 for one that left).
 """
@@ -19,7 +20,7 @@ from meetcore.errors import DomainError
 from meetcore.extensions import db, socketio
 from meetcore.meetings.models import Meeting
 from meetcore.transaction import unit_of_work
-from meetcore.video import services
+from meetcore.video import services, withdrawal
 from meetcore.video.janus_api import JanusError
 from meetcore.video.models import VideoRoom
 
@@ -49,13 +50,14 @@ def _check_round() -> dict[int, list[int]]:
     ).all()
     kicked = {}
     for meeting_id in meeting_ids:
+        meeting = db.session.get(Meeting, meeting_id)
         try:
-            ids = services.enforce_floor(db.session.get(Meeting, meeting_id))
+            ids = services.enforce_floor(meeting) + withdrawal.shut_out_withdrawn(meeting)
         except (JanusError, DomainError) as error:
             log.warning("video: floor check of meeting %s: %s", meeting_id, error)
             continue
         if ids:
-            log.info("video: meeting %s: kicked %s (no floor)", meeting_id, ids)
+            log.info("video: meeting %s: kicked %s (no floor, or a withdrawn link)", meeting_id, ids)
             kicked[meeting_id] = ids
     return kicked
 

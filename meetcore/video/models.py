@@ -63,6 +63,8 @@ class VideoEndpoint(db.Model):
     meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"))
     endpoint: Mapped[str] = mapped_column(sa.String(40))  # e.g. "seat-12", "studio-3"
     session: Mapped[str | None] = mapped_column(sa.String(40))  # the page that holds it now
+    # What let that page in (meetcore.video.services.credential_for): its withdrawal kicks the page.
+    credential: Mapped[str | None] = mapped_column(sa.String(80))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     audio_muted: Mapped[bool] = mapped_column(default=False)
     video_stopped: Mapped[bool] = mapped_column(default=False)

@@ -5,8 +5,10 @@ moderation: meetcore.video.sessions; screen sharing: meetcore.video.sharing).
 * one VideoRoom per meeting, created when the meeting goes live (idempotent: a restarted app, or a
   restarted Janus, finds or re-creates the same room on the same server) and destroyed when it ends;
 * placement: each meeting on the least loaded Janus (fewest open rooms), kept in the table;
-* browsers get Janus's signed tokens (short-lived, VideoRoom only) and a per-endpoint room token that the
-  room's ACL (`allowed`) admits; the admin key and the room secret stay on the server;
+* browsers get Janus's signed tokens (short-lived, VideoRoom only) and a room token that the room's ACL
+  (`allowed`) admits, bound to the endpoint and to the credential that let the page in (a seat's personal
+  link, a hall's link, an account's sign-in): withdrawing that credential takes its token out of the ACL
+  (meetcore.video.withdrawal) and no other; the admin key and the room secret stay on the server;
 * the floor is enforced at Janus: after every floor change, publishers that may not publish are kicked;
 
 Endpoints (who is on the other end of a browser's video): the studio (a staff account), a seat (a personal
@@ -22,7 +24,7 @@ import hmac
 import logging
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -309,6 +311,7 @@ class Endpoint:
     key: str  # e.g. "seat-12"
     publisher_id: int
     display: str
+    credential: str = ""  # what let the page in (credential_for); "" for none known (the service's own)
 
 
 def studio_endpoint(user) -> Endpoint:
@@ -326,22 +329,47 @@ def site_endpoint(province) -> Endpoint:
     return Endpoint("site", f"site-{province.id}", SITE_BASE + province.id, province.name_th)
 
 
+def credential_for(kind: str, value) -> str:
+    """The name of one credential in room tokens and VideoEndpoint.credential: a seat's personal link (its
+    hash), a hall's link (its id), or an account's sign-in (its session token, hashed: not kept twice)."""
+    if kind == "account":
+        return "session-" + hashlib.sha256(str(value).encode()).hexdigest()[:32]
+    return f"{kind}-link-{value}"
+
+
+def credential_of(actor) -> str:
+    """What let the asking page in: the credential its room token is bound to ("" when none is known)."""
+    from meetcore.actors import SeatActor, SiteActor
+
+    if isinstance(actor, SiteActor):
+        return credential_for("site", actor.site_link_id)
+    if isinstance(actor, SeatActor):
+        return credential_for("seat", actor.link) if actor.link else ""
+    token = getattr(actor, "session_token", None)
+    return credential_for("account", token) if token else ""
+
+
 def endpoint_of(actor, meeting: Meeting) -> Endpoint:
-    """The endpoint a staff account, a seat or a provincial site is, in this meeting."""
+    """The endpoint a staff account, a seat or a provincial site is, in this meeting, with the credential
+    that let it in. A seat whose personal link has been withdrawn is refused (its video ends with it)."""
     from meetcore.actors import SeatActor, SiteActor
     from meetcore.directory.models import Province
     from meetcore.seats.models import Seat
 
-    if isinstance(actor, SiteActor):
-        if actor.meeting_id != meeting.id:
-            raise PermissionDenied(_l("This link belongs to another meeting."))
-        return site_endpoint(db.session.get(Province, actor.province_id))
-    if isinstance(actor, SeatActor):
-        if actor.meeting_id != meeting.id:
-            raise PermissionDenied(_l("This link belongs to another meeting."))
-        return seat_endpoint(db.session.get(Seat, actor.seat_id))
-    require_staff(actor)
-    return studio_endpoint(actor)
+    if isinstance(actor, SeatActor) and actor.meeting_id != meeting.id:
+        raise PermissionDenied(_l("This link belongs to another meeting."))
+    if isinstance(actor, SiteActor):  # its link was checked when its token was read
+        endpoint = site_endpoint(db.session.get(Province, actor.province_id))
+    elif isinstance(actor, SeatActor):
+        if actor.link:  # the join page's session outlives the link: the link decides, on every request
+            from meetcore.attendance.services import require_live_seat_link
+
+            require_live_seat_link(actor.seat_id, actor.link)
+        endpoint = seat_endpoint(db.session.get(Seat, actor.seat_id))
+    else:
+        require_staff(actor)
+        endpoint = studio_endpoint(actor)
+    return replace(endpoint, credential=credential_of(actor))
 
 
 def entitled_publisher_ids(meeting: Meeting) -> set[int]:
@@ -391,9 +419,10 @@ def may_publish(endpoint: Endpoint, meeting: Meeting) -> bool:
     return endpoint.kind == "studio" or endpoint.publisher_id in entitled_publisher_ids(meeting)
 
 
-def _room_token(room: VideoRoom, endpoint_key: str) -> str:
-    """The room ACL token of one endpoint: derived (HMAC), so every app process computes the same one."""
-    message = f"{room.janus_room_id}:{endpoint_key}".encode()
+def _room_token(room: VideoRoom, endpoint_key: str, credential: str = "") -> str:
+    """The room ACL token of one endpoint through one credential: derived (HMAC), so every app process
+    computes the same one, and the revocation of that credential can take it out of the ACL again."""
+    message = f"{room.janus_room_id}:{endpoint_key}:{credential}".encode()
     return hmac.new(_token_secret().encode(), message, hashlib.sha256).hexdigest()[:40]
 
 
@@ -425,7 +454,7 @@ def mint_token(
             raise InvalidInput(_l("Choose the seat."), field="seat_id")
         endpoint = seat_endpoint(seat)
     ttl = ttl or int(_config("VIDEO_TOKEN_TTL") or 3600)
-    room_token = _room_token(room, endpoint.key)
+    room_token = _room_token(room, endpoint.key, endpoint.credential)
     server = janus_server(room.server_url)
     try:
         server.videoroom({"request": "allowed", "room": room.janus_room_id, "secret": room.secret,

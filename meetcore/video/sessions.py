@@ -10,6 +10,8 @@
   Janus session (make-before-break: nothing is reconnected, no media drops).
 * The chair mutes a publisher's audio or stops its video at Janus (moderate); what was stopped is kept per
   endpoint and announced as a live event, so every page shows it.
+* A credential withdrawn (a seat's link, a hall's link, an account's sign-in): its page leaves the video
+  (meetcore.video.withdrawal).
 
 The state lives in VideoEndpoint rows (every app process sees the same), never in memory.
 """
@@ -30,7 +32,6 @@ from meetcore.eventlog.services import record_event
 from meetcore.extensions import db
 from meetcore.meetings.models import Meeting
 from meetcore.video import services
-from meetcore.video.floor_watch import ensure_floor_watch
 from meetcore.video.janus_api import JanusError, signed_token
 from meetcore.video.models import VideoEndpoint, VideoRoom
 
@@ -95,6 +96,7 @@ def _take_over(meeting: Meeting, endpoint: services.Endpoint, session: str, *, l
         raise services.VideoUnavailable() from error
     row = _row(meeting, endpoint.key, create=True)
     row.session = session
+    row.credential = endpoint.credential
     row.claimed_at = utcnow()
     db.session.flush()
 
@@ -128,7 +130,6 @@ def join_video(meeting: Meeting, *, by, session=None) -> dict:
         _take_over(meeting, endpoint, session, listeners=True)
     else:
         session = session or secrets.token_hex(8)
-    ensure_floor_watch()  # the background check of the floor, once per process
     return {**config, "session": session, "listen_display": listener_display(endpoint, session)}
 
 

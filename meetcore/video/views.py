@@ -15,7 +15,7 @@ from meetcore.extensions import csrf, db
 from meetcore.meetings.models import Meeting
 from meetcore.meetings.services import get_meeting
 from meetcore.transaction import refuse
-from meetcore.video import playback, services, sessions, sharing
+from meetcore.video import floor_watch, playback, services, sessions, sharing
 from meetcore.video import recordings as recording_files
 
 bp = Blueprint("video", __name__)
@@ -80,6 +80,7 @@ def _answer(call):
 def join(meeting_id: int):
     """The join settings of the account, seat (session) or provincial site (site_token) asking; a seat's or
     hall's new page takes its video over from an older one."""
+    floor_watch.ensure_floor_watch()  # the background check of the floor (and of withdrawn links), once
     return _answer(lambda actor, body: {"video": sessions.join_video(
         _meeting(meeting_id), by=actor, session=body.get("session"))})  # fmt: skip
 

@@ -18,6 +18,7 @@ class JanusStandIn:
         self.rooms: set[int] = set()
         self.participants: list[dict] = []
         self.requests: list[str] = []  # the VideoRoom requests, in order
+        self.bodies: list[dict] = []  # and their bodies
         self.sessions: set[int] = set()
         self.down = False
         self.hold: tuple[str, int] | None = None  # (request, its n-th time): held until released
@@ -69,6 +70,7 @@ class JanusStandIn:
         request = body.get("request")
         with self._lock:
             self.requests.append(request)
+            self.bodies.append(body)
             times = self.requests.count(request)
         if self.hold == (request, times):
             self.held.set()
