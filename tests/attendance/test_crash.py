@@ -304,7 +304,9 @@ def test_a_stopping_process_closes_its_pages_first_and_their_intervals_end_when_
         held = None
         server.process.wait(timeout=20)
         [(_connection_id, left_at)] = _rows(engine)
-        left_at = (datetime.fromisoformat(left_at) if isinstance(left_at, str) else left_at).replace(tzinfo=UTC)
+        if isinstance(left_at, str):  # SQLite's raw text
+            left_at = datetime.fromisoformat(left_at)
+        left_at = left_at.replace(tzinfo=UTC)
         assert lost[0] - timedelta(seconds=1) <= left_at <= lost[0], (left_at, lost[0])
     finally:
         if held is not None:
