@@ -130,7 +130,11 @@ def _note_writes(conn, cursor, statement, parameters, context, executemany):
 @event.listens_for(Engine, "commit")
 @event.listens_for(Engine, "rollback")
 def _transaction_ended(conn):
-    conn.info.pop(WROTE, None)
+    # A connection the database dropped refuses even its `info` until the rollback has run (this is that
+    # rollback, and raising here kept a command from its answer); its record is returned to the pool, whose
+    # checkin clears the mark below.
+    if not conn.invalidated:
+        conn.info.pop(WROTE, None)
 
 
 @event.listens_for(Pool, "checkin")
