@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from blinker import Namespace
 
 from meetcore.extensions import db
-from meetcore.live.broadcast import close_after_commit
+from meetcore.live.broadcast import close_after_commit, cut_after_commit
 from meetcore.live.models import LiveConnection
 
 # This server process, as named in connection ids and in its ServerProcess row (meetcore.attendance).
@@ -46,6 +46,19 @@ def close_connections(*criteria) -> int:
     keys = db.session.scalars(sa.select(LiveConnection.id).where(*criteria)).all()
     close_after_commit(db.session, keys)
     return len(keys)
+
+
+def close_seat_connections(*, seat_ids=(), link_hashes=()) -> int:
+    """Close the connections of these seats, or through these links, once the caller's transaction commits:
+    those that joined by their rows, and on every process those that have not joined yet, which have no row
+    (a seat's row is written with its check-in: meetcore.live.seat_connections). Returns how many rows."""
+    cut_after_commit(db.session, seat_ids=seat_ids, link_hashes=link_hashes)
+    criteria = []
+    if seat_ids:
+        criteria.append(LiveConnection.seat_id.in_(list(seat_ids)))
+    if link_hashes:
+        criteria.append(LiveConnection.seat_link_hash.in_(list(link_hashes)))
+    return close_connections(sa.or_(*criteria)) if criteria else 0
 
 
 def forget_process_connections(process_id: str) -> None:

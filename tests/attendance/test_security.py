@@ -162,6 +162,21 @@ def test_a_revoked_seat_links_connections_are_closed_and_the_link_refused(
     assert not live(auth={"seat_token": token}).is_connected()
 
 
+def test_a_seat_connection_is_forgotten_by_its_process_when_it_ends(live, link_for, seats, scheduled):
+    """What the process keeps of a seat's connection (a revocation finds it there before it has joined and
+    has a row, meetcore.live.seat_connections) goes with the connection, joined or not."""
+    from meetcore.live import seat_connections
+
+    before = set(seat_connections._BY_SID)
+    idle = live(auth={"seat_token": link_for(seats["cm_sd"])})
+    joined = live(auth={"seat_token": link_for(seats["sk_sd"])})
+    assert joined.emit("join", {"meeting_id": scheduled.id}, callback=True)["ok"]
+    assert len(set(seat_connections._BY_SID) - before) == 2
+    idle.disconnect()
+    joined.disconnect()
+    assert set(seat_connections._BY_SID) - before == set()
+
+
 def test_a_connection_whose_link_was_withdrawn_is_refused_its_next_command(
     live, link_for, seats, scheduled, users, monkeypatch
 ):
