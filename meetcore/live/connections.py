@@ -31,9 +31,11 @@ def connection_key(sid: str) -> str:
 
 def remember_connection(sid: str, **access) -> None:
     """Record a connection that was let in, with what let it in (LiveConnection's columns). Its key is new
-    (this process's id and a fresh sid): added, not merged, which would read it first."""
-    db.session.add(LiveConnection(id=connection_key(sid), process_id=PROCESS_ID, **access))
-    db.session.flush()
+    (this process's id and a fresh sid): inserted, not merged, which would read it first; as one plain
+    INSERT, not through the session's flush (nothing reads the row back in this transaction)."""
+    db.session.execute(
+        sa.insert(LiveConnection.__table__).values(id=connection_key(sid), process_id=PROCESS_ID, **access)
+    )
 
 
 def forget_connection(sid: str) -> None:

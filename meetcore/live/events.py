@@ -321,8 +321,8 @@ def join(actor, values: dict) -> dict:
     # Enter the rooms first: an event committed while we read is then either in what we send or
     # delivered after it (the client drops seq it already has).
     _enter_rooms(meeting_id, actor)
-    connection_joined(actor, meeting_id, request.sid, request.environ)
     first_join = _remember_joined_seat(actor)
+    connection_joined(actor, meeting_id, request.sid, request.environ, first=first_join)
     # The check-in commits before the snapshot is read: the snapshot is one consistent read of its own,
     # which starts a fresh transaction (meetcore.live.snapshot).
     transaction.commit()

@@ -35,7 +35,10 @@ def test_a_join_while_the_board_waits(live, link_for, seats, scheduled, quiet_bo
     assert not statements.writing("server_processes")  # beaten a moment ago: that row stands
     assert not statements.reading("live_connections")  # a new connection's row is added, not merged
     assert len(statements.writing("live_connections")) == 1
+    assert "opened_at" in statements.writing("live_connections")[0]  # the sweep of a crash's rows reads it
     assert len(statements.writing("attendance")) == 1
+    # A connection's first join: it has no interval of its own to look for (runs N).
+    assert not statements.reading("attendance")
     assert not statements.writing("meeting_events")  # the board is not due: nothing published
     assert len(statements.reading("meetings")) == 2  # the check-in's under its lock, the snapshot's
     # The link at connect: with the four columns of its seat the actor carries, not its province and role.
