@@ -3,7 +3,9 @@ them when that access ends: at once, after the change that ended it has committe
 holds them (python-socketio passes a disconnect for another process's connection through the message queue).
 
 Below every domain: the auth, seats, invitations and attendance services call `close_connections` with
-the rows to close; the live handlers call `remember_connection` and `forget_connection`.
+the rows to close (`close_seat_connections` for a seat's: its row is written with its check-in, and until
+then only its process's memory knows it, meetcore.live.seat_connections); the live handlers call
+`remember_connection` and `forget_connection`.
 """
 
 from __future__ import annotations
