@@ -4,6 +4,7 @@ attendance works as a whole."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,6 +45,8 @@ class Connection:
     attendee_name: str | None = None
     attendee_position: str | None = None
     as_substitute: bool = False
+    # A connection that has not checked in before (its first join): it has no interval to look for.
+    first: bool = False
 
 
 def _clip(value, length: int) -> str | None:
@@ -56,9 +59,10 @@ def client_address(environ: dict) -> tuple[str | None, str | None]:
     return _clip(environ.get("REMOTE_ADDR"), 64), _clip(environ.get("HTTP_USER_AGENT"), 500)
 
 
-def seat_connection(actor: SeatActor, sid: str, environ: dict) -> Connection:
+def seat_connection(actor: SeatActor, sid: str, environ: dict, *, first: bool = False) -> Connection:
     remote_addr, user_agent = client_address(environ or {})
     return Connection(
+        first=first,
         connection_id=connection_key(sid),
         remote_addr=remote_addr,
         user_agent=user_agent,
@@ -94,16 +98,7 @@ def require_live_seat_link(seat_id: int, link_hash: str) -> None:
     """PermissionDenied (reason link_withdrawn) unless the seat's link with that hash is still live. The
     seat comes with it, into the session: a check-in that follows (seat_of) reads no more. The session
     holds what it loaded weakly, so the link is kept in the command's app context (flask.g) meanwhile."""
-    from sqlalchemy.orm import contains_eager
-
-    from meetcore.seats.models import SeatLink
-
-    link = db.session.scalar(
-        sa.select(SeatLink)
-        .join(Seat, SeatLink.seat_id == Seat.id)
-        .options(contains_eager(SeatLink.seat))
-        .where(SeatLink.token_hash == link_hash, SeatLink.seat_id == seat_id)
-    )
+    link = db.session.scalar(_link_with_its_seat(), {"link_hash": link_hash, "seat_id": seat_id})
     if has_app_context():
         g.meetcore_checked_link = link
     if link is None or not is_live(link):
@@ -112,6 +107,21 @@ def require_live_seat_link(seat_id: int, link_hash: str) -> None:
                "the secretariat sent you."),
             details={"reason": "link_withdrawn"},
         )  # fmt: skip
+
+
+@functools.cache
+def _link_with_its_seat() -> sa.Select:
+    """A seat's link by its hash, with the seat: built once (every command of a seat's connection runs it)."""
+    from sqlalchemy.orm import contains_eager
+
+    from meetcore.seats.models import SeatLink
+
+    return (
+        sa.select(SeatLink)
+        .join(Seat, SeatLink.seat_id == Seat.id)
+        .options(contains_eager(SeatLink.seat))
+        .where(SeatLink.token_hash == sa.bindparam("link_hash"), SeatLink.seat_id == sa.bindparam("seat_id"))
+    )
 
 
 def _require_confirmed_identity(actor: SeatActor, meeting: Meeting) -> None:
@@ -137,11 +147,14 @@ def checks_in(actor) -> bool:
     return isinstance(actor, SeatActor) and not isinstance(actor, SiteActor)
 
 
-def connection_joined(actor, meeting_id: int, sid: str, environ: dict) -> Attendance | None:
+def connection_joined(actor, meeting_id: int, sid: str, environ: dict, *, first: bool = False
+                      ) -> Attendance | None:  # fmt: skip
     """Called when a connection joins a meeting's rooms: a seat's connection is checked in (once per
     connection, however often it joins), the meeting read once, under its lock (NotFound if there is
     none). Staff and site operators are not seats: nothing is recorded or read for them. No interval is
-    opened for a meeting that has ended or was cancelled."""
+    opened for a meeting that has ended or was cancelled. `first`: the connection has not joined before
+    (the caller's transaction then writes what a second first join would collide with: its
+    live_connections row, meetcore.live.events), so there is no interval of its own to look for."""
     ensure_heartbeat()
     if not checks_in(actor):
         return None
@@ -153,7 +166,8 @@ def connection_joined(actor, meeting_id: int, sid: str, environ: dict) -> Attend
             return None
         _require_live_link(actor)
         _require_confirmed_identity(actor, meeting)
-        return _check_in(meeting, seat_of(meeting, actor.seat_id), via=seat_connection(actor, sid, environ))
+        via = seat_connection(actor, sid, environ, first=first)
+        return _check_in(meeting, seat_of(meeting, actor.seat_id), via=via)
     except DomainError:  # refused: out of the room it was just put in
         from flask_socketio import leave_room
 
@@ -171,13 +185,14 @@ def check_in(seat: Seat, *, via: Connection) -> Attendance:
 
 def _check_in(meeting: Meeting, seat: Seat, *, via: Connection) -> Attendance:
     """check_in() with the seat's meeting locked already."""
-    existing = db.session.scalars(
-        open_intervals(seat_id=seat.id, connection_id=via.connection_id).where(
-            Attendance.kind.in_(CONNECTION_KINDS)
-        )
-    ).first()
-    if existing is not None:
-        return existing  # (the entry point's commit releases the lock)
+    if not via.first:
+        existing = db.session.scalars(
+            open_intervals(seat_id=seat.id, connection_id=via.connection_id).where(
+                Attendance.kind.in_(CONNECTION_KINDS)
+            )
+        ).first()
+        if existing is not None:
+            return existing  # (the entry point's commit releases the lock)
     now = utcnow()
     beat_unless_recent(now)
     interval = Attendance(

@@ -8,6 +8,7 @@ import contextvars
 import sqlalchemy as sa
 
 from meetcore.extensions import db, socketio
+from meetcore.live import seat_connections
 from meetcore.live.rooms import (
     audience_rooms,
     for_participants,
@@ -23,6 +24,9 @@ from meetcore.operations.metrics import event_broadcast
 
 OUTGOING = "meetcore.outgoing_events"
 CLOSING = "meetcore.connections_to_close"
+CUTTING = "meetcore.seat_connections_to_cut"
+# The message queue's message of ours (meetcore.live.queue): "close your connections of these seats".
+CUT_REQUEST = "meetcore.cut"
 # True while a committed transaction's events are being emitted (meetcore.live.events.on_disconnect).
 _EMITTING = contextvars.ContextVar("meetcore_emitting_after_commit", default=False)
 
@@ -51,6 +55,13 @@ def close_after_commit(session, connection_keys) -> None:
     session.info.setdefault(CLOSING, []).extend(connection_keys)
 
 
+def cut_after_commit(session, *, seat_ids=(), link_hashes=()) -> None:
+    """Every connection of these seats, or through these links, is closed once the transaction has
+    committed, on every process, whether it has joined or not (meetcore.live.seat_connections: one that has
+    not joined has no row for close_after_commit to find)."""
+    session.info.setdefault(CUTTING, []).append({"seat_ids": list(seat_ids), "links": list(link_hashes)})
+
+
 def emitting_after_commit() -> bool:
     """Whether this code runs inside the emit of a committed transaction's events: Engine.IO closes a
     connection whose ping has timed out when something is sent to it, and runs its disconnect handler
@@ -69,11 +80,36 @@ def _after_commit(session) -> None:
     closing = session.info.pop(CLOSING, None)
     if closing:  # apart from this transaction: a local disconnect runs its handler, which writes
         socketio.start_background_task(_disconnect, [key.partition(":")[2] for key in closing])
+    cutting = session.info.pop(CUTTING, None)
+    if cutting:
+        socketio.start_background_task(_cut_everywhere, cutting)
 
 
 def _disconnect(sids: list[str]) -> None:
     for sid in sids:
         socketio.server.disconnect(sid, namespace="/")
+
+
+def _cut_everywhere(cuts: list[dict]) -> None:
+    tell_others = getattr(socketio.server.manager, "tell_others", None)  # only the message queue has one
+    for cut in cuts:
+        if tell_others is not None:
+            tell_others(CUT_REQUEST, cut)
+        cut_here(cut)
+
+
+def cut_here(cut: dict) -> None:
+    """Close this process's seat connections that a cut names (this process's, or another's through the
+    message queue)."""
+    sids = seat_connections.matching(cut.get("seat_ids") or (), cut.get("links") or ())
+    if sids:
+        _disconnect(sids)
+
+
+def asked_by_another_process(method: str, request: dict) -> None:
+    """A message of ours from another process, through the message queue (meetcore.live.queue)."""
+    if method == CUT_REQUEST:
+        cut_here(request)
 
 
 def emit_event(message: dict) -> None:
@@ -107,6 +143,7 @@ def _emit_with_site_parts(message: dict, parts: dict) -> None:
 def _after_rollback(session) -> None:
     session.info.pop(OUTGOING, None)
     session.info.pop(CLOSING, None)
+    session.info.pop(CUTTING, None)
 
 
 def install() -> None:

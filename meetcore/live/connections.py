@@ -3,7 +3,9 @@ them when that access ends: at once, after the change that ended it has committe
 holds them (python-socketio passes a disconnect for another process's connection through the message queue).
 
 Below every domain: the auth, seats, invitations and attendance services call `close_connections` with
-the rows to close; the live handlers call `remember_connection` and `forget_connection`.
+the rows to close (`close_seat_connections` for a seat's: its row is written with its check-in, and until
+then only its process's memory knows it, meetcore.live.seat_connections); the live handlers call
+`remember_connection` and `forget_connection`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import sqlalchemy as sa
 from blinker import Namespace
 
 from meetcore.extensions import db
-from meetcore.live.broadcast import close_after_commit
+from meetcore.live.broadcast import close_after_commit, cut_after_commit
 from meetcore.live.models import LiveConnection
 
 # This server process, as named in connection ids and in its ServerProcess row (meetcore.attendance).
@@ -36,9 +38,11 @@ def connection_key(sid: str) -> str:
 
 def remember_connection(sid: str, **access) -> None:
     """Record a connection that was let in, with what let it in (LiveConnection's columns). Its key is new
-    (this process's id and a fresh sid): added, not merged, which would read it first."""
-    db.session.add(LiveConnection(id=connection_key(sid), process_id=PROCESS_ID, **access))
-    db.session.flush()
+    (this process's id and a fresh sid): inserted, not merged, which would read it first; as one plain
+    INSERT, not through the session's flush (nothing reads the row back in this transaction)."""
+    db.session.execute(
+        sa.insert(LiveConnection.__table__).values(id=connection_key(sid), process_id=PROCESS_ID, **access)
+    )
 
 
 def forget_connection(sid: str) -> None:
@@ -51,6 +55,19 @@ def close_connections(*criteria) -> int:
     keys = db.session.scalars(sa.select(LiveConnection.id).where(*criteria)).all()
     close_after_commit(db.session, keys)
     return len(keys)
+
+
+def close_seat_connections(*, seat_ids=(), link_hashes=()) -> int:
+    """Close the connections of these seats, or through these links, once the caller's transaction commits:
+    those that joined by their rows, and on every process those that have not joined yet, which have no row
+    (a seat's row is written with its check-in: meetcore.live.seat_connections). Returns how many rows."""
+    cut_after_commit(db.session, seat_ids=seat_ids, link_hashes=link_hashes)
+    criteria = []
+    if seat_ids:
+        criteria.append(LiveConnection.seat_id.in_(list(seat_ids)))
+    if link_hashes:
+        criteria.append(LiveConnection.seat_link_hash.in_(list(link_hashes)))
+    return close_connections(sa.or_(*criteria)) if criteria else 0
 
 
 def forget_process_connections(process_id: str) -> None:

@@ -20,7 +20,7 @@ from meetcore.actors import SEAT_SESSION_KEY, SeatActor, SiteActor
 from meetcore.errors import DomainError, NotFound, PermissionDenied
 from meetcore.eventlog.services import begin_command, events_since
 from meetcore.extensions import db, socketio
-from meetcore.live import connections, heap, receipts
+from meetcore.live import connections, heap, receipts, seat_connections
 from meetcore.live.actors import actor_for_connection
 from meetcore.live.broadcast import emitting_after_commit, wire_event
 from meetcore.live.connections import connection_ended, forget_connection, remember_connection
@@ -40,14 +40,16 @@ COMMANDS: dict[str, tuple] = {}
 
 def _remember(actor, auth) -> None:
     """Keep who is on this connection (its Socket.IO session) and what let them in (LiveConnection, so that
-    ending that access closes the connection, meetcore.live.connections)."""
+    ending that access closes the connection, meetcore.live.connections). A seat's row waits for its
+    check-in (_remember_joined_seat); meanwhile this process's memory knows it (seat_connections)."""
     if isinstance(actor, SiteActor):
         session[ACTOR_KEY] = {"kind": "site", **actor.as_dict()}
         access = {"site_link_id": actor.site_link_id}
     elif isinstance(actor, SeatActor):
         link = _link_of(actor, auth)
         session[ACTOR_KEY] = {"kind": "seat", **actor.as_dict(), **link}
-        access = {"seat_id": actor.seat_id, "seat_link_hash": link.get("link")}
+        seat_connections.add(request.sid, actor.seat_id, link.get("link"))
+        return
     elif current_user.is_authenticated and current_user.id == actor.id:  # signed in: ends with the session
         # The locale too, so that an error can be answered in it without reading the user again.
         session[ACTOR_KEY] = {"kind": "user", "id": actor.id, "session_token": actor.session_token,
@@ -100,7 +102,7 @@ def current_actor():
     if stored.get("kind") in ("seat", "site"):
         _require_live_link(stored)
         actor_class = SiteActor if stored["kind"] == "site" else SeatActor
-        return actor_class(**{k: v for k, v in stored.items() if k not in ("kind", "link")})
+        return actor_class(**{k: v for k, v in stored.items() if k not in ("kind", "link", "row")})
     user = db.session.get(User, stored.get("id")) if stored.get("kind") == "user" else None
     if user is None or not user.active or _signed_out(user, stored):
         raise PermissionDenied(_l("Your session has ended. Reload the page and sign in again."))
@@ -146,6 +148,7 @@ def _connection_ended_apart(app, sid: str, rooms: list, remaining: int) -> None:
 
 def _connection_ended(sid: str, rooms: list, remaining: int) -> None:
     connection_left(rooms)
+    seat_connections.discard(sid)
     try:
         with transaction.unit_of_work():  # an entry point of its own
             forget_connection(sid)
@@ -306,6 +309,16 @@ def _enter_rooms(meeting_id: int, actor) -> None:
         join_counted(staff_room(meeting_id))
 
 
+def _remember_joined_seat(actor) -> bool:
+    """A seat's connection's row (LiveConnection), written with its first check-in: in the join's
+    transaction, not the connect's (one commit fewer per join). Whether it was written here."""
+    stored = session.get(ACTOR_KEY) or {}
+    if not isinstance(actor, SeatActor) or isinstance(actor, SiteActor) or stored.get("row"):
+        return False
+    remember_connection(request.sid, seat_id=actor.seat_id, seat_link_hash=stored.get("link"))
+    return True
+
+
 @live_command("join", JoinInput, changes=False)
 def join(actor, values: dict) -> dict:
     from meetcore.attendance.services import checks_in, connection_joined  # a seat's connection is attendance
@@ -316,10 +329,13 @@ def join(actor, values: dict) -> dict:
     # Enter the rooms first: an event committed while we read is then either in what we send or
     # delivered after it (the client drops seq it already has).
     _enter_rooms(meeting_id, actor)
-    connection_joined(actor, meeting_id, request.sid, request.environ)
+    first_join = _remember_joined_seat(actor)
+    connection_joined(actor, meeting_id, request.sid, request.environ, first=first_join)
     # The check-in commits before the snapshot is read: the snapshot is one consistent read of its own,
     # which starts a fresh transaction (meetcore.live.snapshot).
     transaction.commit()
+    if first_join:
+        session[ACTOR_KEY]["row"] = True
     if values["last_seq"] is not None:
         meeting = meeting_for(actor, meeting_id)  # read afresh: the commit expired what was read
         events = _replay(meeting, actor, values["last_seq"])

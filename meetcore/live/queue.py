@@ -36,11 +36,13 @@ log = logging.getLogger(__name__)
 RETRY_SECONDS = 0.5
 WATCH_SECONDS = 1.0
 HEADS_REQUEST = "meetcore.heads"  # a queue message of ours: "tell your clients the heads"
+OURS = b'"meetcore.'  # in every queue message of ours (its method), rarely in python-socketio's
 
 
 class MessageQueue(socketio.RedisManager):
     def __init__(self, url: str, channel: str, timeout_ms: int, on_recovery: Callable[[], None],
-                 placeholder_interval: Callable[[], float]):  # fmt: skip
+                 placeholder_interval: Callable[[], float],
+                 on_request: Callable[[str, dict], None] = lambda method, request: None):  # fmt: skip
         timeouts = redis_timeouts(timeout_ms)
         self.placeholder_interval = placeholder_interval
         listening = {"socket_connect_timeout": timeouts["socket_connect_timeout"], "socket_keepalive": True}
@@ -48,6 +50,7 @@ class MessageQueue(socketio.RedisManager):
         # One attempt, no retries with back-off: the acknowledgement waits for this call.
         self.publisher = redis.Redis.from_url(url, retry=None, **timeouts)
         self.on_recovery = on_recovery
+        self.on_request = on_request  # another process's message of ours, but for the heads (answered here)
         self.troubled = False  # something failed since Redis last answered: announce once it answers
 
     def initialize(self) -> None:
@@ -87,8 +90,13 @@ class MessageQueue(socketio.RedisManager):
                 self.on_recovery()
 
     def _ask_the_others(self) -> None:
+        self.tell_others(HEADS_REQUEST, {})
+
+    def tell_others(self, method: str, request: dict) -> None:
+        """Publish a message of ours (method "meetcore.*") to the other processes, once, with the short
+        timeout: lost, like an event, when Redis does not answer."""
         try:
-            self.publisher.publish(self.channel, self.json.dumps({"method": HEADS_REQUEST,
+            self.publisher.publish(self.channel, self.json.dumps({"method": method, **request,
                                                                   "host_id": self.host_id}))  # fmt: skip
         except redis.RedisError:
             self.troubled = True
@@ -117,12 +125,20 @@ class MessageQueue(socketio.RedisManager):
             self.pubsub.close()
 
     def _listen(self):
-        """The queue's messages for python-socketio, less the heads requests (answered here)."""
+        """The queue's messages for python-socketio, less ours: the heads requests (answered here) and the
+        others (on_request, in a task of their own: the listener does not wait for what they do)."""
         for message in super()._listen():
-            if isinstance(message, bytes) and HEADS_REQUEST.encode() in message:
+            if isinstance(message, bytes) and OURS in message:
                 request = self.json.loads(message)
-                if request.get("method") == HEADS_REQUEST:
+                method = request.get("method")
+                if isinstance(method, str) and method.startswith("meetcore."):
                     if request.get("host_id") != self.host_id:
-                        self.on_recovery()
+                        self._answer(method, request)
                     continue
             yield message
+
+    def _answer(self, method: str, request: dict) -> None:
+        if method == HEADS_REQUEST:
+            self.on_recovery()
+        else:
+            self.server.start_background_task(self.on_request, method, request)

@@ -136,6 +136,7 @@ def _placeholder_interval(app: Flask) -> float:
 def _client_manager(app: Flask) -> dict:
     """Socket.IO's client manager: ours, which coalesces the participants' placeholders
     (meetcore.live.placeholders), and with Redis set the queue between processes (meetcore.live.queue)."""
+    from meetcore.live.broadcast import asked_by_another_process
     from meetcore.live.heads import announce_soon
     from meetcore.live.placeholders import LocalManager
     from meetcore.live.queue import MessageQueue
@@ -147,7 +148,8 @@ def _client_manager(app: Flask) -> dict:
     channel, timeout_ms = app.config["MEETCORE_SOCKETIO_CHANNEL"], app.config["MEETCORE_REDIS_TIMEOUT_MS"]
     recovered = functools.partial(announce_soon, app)  # tell this process's clients the heads
     return {"client_manager": MessageQueue(url, channel, timeout_ms, on_recovery=recovered,
-                                           placeholder_interval=interval)}  # fmt: skip
+                                           placeholder_interval=interval,
+                                           on_request=asked_by_another_process)}  # fmt: skip
 
 
 def init_live(app: Flask) -> None:

@@ -18,8 +18,7 @@ from meetcore.auth.permissions import require_editor
 from meetcore.errors import Conflict
 from meetcore.eventlog.services import record_event
 from meetcore.extensions import db
-from meetcore.live.connections import close_connections
-from meetcore.live.models import LiveConnection
+from meetcore.live.connections import close_seat_connections
 from meetcore.meetings.models import Meeting
 from meetcore.seats.models import Seat, SeatLink
 from meetcore.seats.services import LINK_GRACE, _meeting_of
@@ -115,7 +114,7 @@ def revoke_seat_links(seat: Seat, *, by) -> int:
         )
         # Its browsers came in through these links: they are closed now, not at their next command, and
         # their attendance intervals end with them (issue 13). A hall's ticks for the seat stay.
-        close_connections(LiveConnection.seat_id == seat.id)
+        close_seat_connections(seat_ids=[seat.id])
         _shut_out_of_video(seat, links, by=by)
     db.session.flush()
     return len(links)
@@ -139,7 +138,7 @@ def revoke_invitation_links(seat: Seat, invitation_id: int, *, by) -> int:
         record_event(_meeting_of(seat), "seats.links_revoked",
                      {"seat_id": seat.id, "count": len(links), "invitation_id": invitation_id},
                      by=by, seat=seat if isinstance(by, SeatActor) else None)  # fmt: skip
-        close_connections(LiveConnection.seat_link_hash.in_([link.token_hash for link in links]))
+        close_seat_connections(link_hashes=[link.token_hash for link in links])
         _shut_out_of_video(seat, links, by=by)
     return len(links)
 

@@ -4,6 +4,8 @@ of a join's own CPU; a new one here should be a choice."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from meetcore.extensions import db
@@ -33,7 +35,10 @@ def test_a_join_while_the_board_waits(live, link_for, seats, scheduled, quiet_bo
     assert not statements.writing("server_processes")  # beaten a moment ago: that row stands
     assert not statements.reading("live_connections")  # a new connection's row is added, not merged
     assert len(statements.writing("live_connections")) == 1
+    assert "opened_at" in statements.writing("live_connections")[0]  # the sweep of a crash's rows reads it
     assert len(statements.writing("attendance")) == 1
+    # A connection's first join: it has no interval of its own to look for (runs N).
+    assert not statements.reading("attendance")
     assert not statements.writing("meeting_events")  # the board is not due: nothing published
     assert len(statements.reading("meetings")) == 2  # the check-in's under its lock, the snapshot's
     # The link at connect: with the four columns of its seat the actor carries, not its province and role.
@@ -42,6 +47,19 @@ def test_a_join_while_the_board_waits(live, link_for, seats, scheduled, quiet_bo
     assert not statements.reading("seats")
     assert not [s for s in statements.seen if "agencies" in s]  # the seats' agencies: read by the first join
     assert len([s for s in statements.seen if s != "COMMIT"]) <= 10, "\n".join(statements.seen)
+    # The connection's row comes with the check-in, in the join's transaction: connecting writes nothing
+    # and commits nothing of its own, one transaction fewer per join (runs N).
+    [written] = [t for t in _transactions(statements.seen) if any(WRITE.match(s) for s in t)]
+    assert {*statements.writing("live_connections"), *statements.writing("attendance")} <= set(written)
+
+
+WRITE = re.compile(r"(UPDATE|INSERT INTO|DELETE FROM) ")
+
+
+def _transactions(seen: list[str]) -> list[list[str]]:
+    """The statements, cut at each COMMIT."""
+    cuts = [n for n, statement in enumerate(seen) if statement == "COMMIT"]
+    return [seen[start + 1 : end] for start, end in zip([-1, *cuts], [*cuts, len(seen)], strict=True)]
 
 
 def test_a_check_in_beats_again_once_a_heartbeat_has_passed(live, link_for, seats, scheduled, quiet_board):

@@ -162,6 +162,38 @@ def test_a_revoked_seat_links_connections_are_closed_and_the_link_refused(
     assert not live(auth={"seat_token": token}).is_connected()
 
 
+def test_a_seat_connection_is_forgotten_by_its_process_when_it_ends(live, link_for, seats, scheduled):
+    """What the process keeps of a seat's connection (a revocation finds it there before it has joined and
+    has a row, meetcore.live.seat_connections) goes with the connection, joined or not."""
+    from meetcore.live import seat_connections
+
+    before = set(seat_connections._BY_SID)
+    idle = live(auth={"seat_token": link_for(seats["cm_sd"])})
+    joined = live(auth={"seat_token": link_for(seats["sk_sd"])})
+    assert joined.emit("join", {"meeting_id": scheduled.id}, callback=True)["ok"]
+    assert len(set(seat_connections._BY_SID) - before) == 2
+    idle.disconnect()
+    joined.disconnect()
+    assert set(seat_connections._BY_SID) - before == set()
+
+
+def test_a_second_first_join_of_one_connection_opens_no_second_interval(live, link_for, seats, scheduled):
+    """A connection's first join looks for no interval of its own: the connection's row, written in the same
+    transaction, is what stops a second join that started before the first was answered (it still believed
+    itself the first): it fails on that row and leaves nothing."""
+    from meetcore.extensions import socketio
+    from meetcore.live.events import ACTOR_KEY
+    from meetcore.live.models import LiveConnection
+
+    sio = live(auth={"seat_token": link_for(seats["cm_sd"])})
+    assert sio.emit("join", {"meeting_id": scheduled.id}, callback=True)["ok"]
+    del socketio.server.environ[sio.eio_sid]["saved_session"][ACTOR_KEY]["row"]  # as before it was answered
+    ack = sio.emit("join", {"meeting_id": scheduled.id}, callback=True)
+    assert ack["ok"] is False and ack["error"]["code"] == "internal_error", ack
+    assert len(intervals(scheduled, seat_id=seats["cm_sd"].id)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LiveConnection)) == 1
+
+
 def test_a_connection_whose_link_was_withdrawn_is_refused_its_next_command(
     live, link_for, seats, scheduled, users, monkeypatch
 ):

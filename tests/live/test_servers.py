@@ -261,3 +261,32 @@ def test_ending_access_on_one_process_closes_connections_another_process_holds(t
     assert response.status_code == 200
     _closed_within(console, 1)
     assert other_seat.sio.connected and script.sio.connected
+
+
+def test_a_revoked_link_closes_its_connections_that_have_not_joined_on_every_process(tmp_path, servers):
+    """A seat's connection has no live_connections row until it joins (its row is written with its
+    check-in): withdrawing the link still closes it at once, on the process that withdrew it and on the
+    other, through the message queue (meetcore.live.seat_connections)."""
+    _require_redis()
+    start, connect = servers
+    url = scratch_database_url(tmp_path, "unjoined")
+    data = _prepare(url, items=1, seats=2)
+    channel = f"meetcore-test-{uuid.uuid4().hex}"
+    first = start(url, redis_url=REDIS_URL, channel=channel)
+    second = start(url, redis_url=REDIS_URL, channel=channel)
+    meeting_id = data["meeting_id"]
+    (seat_id, seat_token), (_, other_token) = data["seats"]
+    here, there = connect(first, {"seat_token": seat_token}), connect(second, {"seat_token": seat_token})
+    joined = connect(second, {"seat_token": seat_token})
+    assert joined.call("join", {"meeting_id": meeting_id})["ok"]
+    other_seat = connect(second, {"seat_token": other_token})  # another seat's link: not joined either
+    console_http = _sign_in(first, "sec@example.org", "long enough password")
+
+    revoke = f"{first.base_url}/meetings/{meeting_id}/roster/{seat_id}/revoke"
+    edit = f"{first.base_url}/meetings/{meeting_id}/roster/{seat_id}"
+    response = console_http.post(revoke, data={"csrf_token": _csrf_token(console_http, edit)}, timeout=10)
+    assert response.status_code == 200 and response.url == edit
+    for client in (here, there, joined):
+        _closed_within(client, 1)
+    assert other_seat.sio.connected
+    assert other_seat.call("join", {"meeting_id": meeting_id})["ok"]
