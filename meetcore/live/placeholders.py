@@ -44,14 +44,12 @@ class Placeholders:
         self._lock = threading.RLock()
         self._held: dict[int, tuple[dict, Deliver]] = {}  # meeting id -> the run not sent yet, and how
         self._last_sent: dict[int, float] = {}  # meeting id -> when participants last got a message
-        self._generation = 0
 
     def clear(self) -> None:
         """Forget what is held (tests: the tables are emptied and meeting ids repeat)."""
         with self._lock:
-            self._held.clear()
+            self._held.clear()  # their timers find their runs gone
             self._last_sent.clear()
-            self._generation += 1
 
     def send(self, meeting_id: int, emit: Callable[[], None]) -> None:
         """Emit a message participants read (by `emit`), after the run held for its meeting."""
@@ -79,15 +77,18 @@ class Placeholders:
                 self._last_sent[meeting_id] = now
                 self._forget_quiet(now, interval)
                 return
-            self._held[meeting_id] = ({**placeholder, "first_seq": seq}, deliver)
+            run = {**placeholder, "first_seq": seq}
+            self._held[meeting_id] = (run, deliver)
             due = self._last_sent[meeting_id] + interval - now
             # The Socket.IO server's own task (gevent or a thread), apart from the domains' timers.
-            socketio.server.start_background_task(self._send_when_due, meeting_id, due, self._generation)
+            socketio.server.start_background_task(self._send_when_due, meeting_id, due, run)
 
-    def _send_when_due(self, meeting_id: int, delay: float, generation: int) -> None:
+    def _send_when_due(self, meeting_id: int, delay: float, run: dict) -> None:
         socketio.server.sleep(max(delay, 0.0))
         with self._lock:
-            if generation == self._generation:
+            # This run only: sent earlier (before a message participants read), a later run held since has
+            # a timer of its own, and this one must not send it before its interval.
+            if self._held.get(meeting_id, (None, None))[0] is run:
                 self._flush(meeting_id)
 
     def _flush(self, meeting_id: int) -> None:
