@@ -245,20 +245,27 @@ class Editor(Page):
                         self.acknowledged.append(chunk)
                         break
                     if answer and answer["error"]["code"] == "out_of_sync":
-                        update = await self._missing_at_server()
+                        update = await self._missing_at_server() or update
                         continue
                 await asyncio.sleep(0.1)
                 if self.sio.connected and not self.joining:
-                    update = await self._missing_at_server()  # what the lost connection may not have kept
+                    # What the lost connection may not have kept (or, lost again meanwhile, tried again).
+                    update = await self._missing_at_server() or update
             await asyncio.sleep(TYPING_PAUSE)
 
-    async def _missing_at_server(self) -> str:
+    async def _missing_at_server(self) -> str | None:
+        """The update of what the server lacks; None when the connection dropped before it answered (a
+        call in flight is never answered then, as for the page's editor, which asks again once it is back)."""
         vector = base64.b64encode(self.doc.get_state()).decode()
-        answer = await self.sio.call(
-            "minutes.sync",
-            {"meeting_id": self.harness.meeting_id, "item_id": self.harness.item_id, "state_vector": vector},
-            timeout=10,
-        )
+        try:
+            answer = await self.sio.call(
+                "minutes.sync",
+                {"meeting_id": self.harness.meeting_id, "item_id": self.harness.item_id,
+                 "state_vector": vector},
+                timeout=10,
+            )  # fmt: skip
+        except (socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError):
+            return None
         assert answer["ok"], answer
         return base64.b64encode(self.doc.get_update(base64.b64decode(answer["state_vector"]))).decode()
 
