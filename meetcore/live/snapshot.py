@@ -33,7 +33,9 @@ _shared: dict[int, tuple[int, float, dict]] = {}
 SHARED_KEPT = 8
 # The snapshot's meeting, read afresh (the check-in's commit expired it): built once, not per join (runs O).
 _MEETING_AFRESH = (
-    sa.select(Meeting).where(Meeting.id == sa.bindparam("meeting_id")).execution_options(populate_existing=True)
+    sa.select(Meeting)
+    .where(Meeting.id == sa.bindparam("meeting_id"))
+    .execution_options(populate_existing=True)
 )
 SHARED_SECONDS = 2.0
 
