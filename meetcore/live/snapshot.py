@@ -31,13 +31,13 @@ REFRESHED_BY: dict[str, str] = {}
 # which move the seq; SHARED_SECONDS bounds how long a change made without one (none is known) could wait.
 _shared: dict[int, tuple[int, float, dict]] = {}
 SHARED_KEPT = 8
+SHARED_SECONDS = 2.0
 # The snapshot's meeting, read afresh (the check-in's commit expired it): built once, not per join (runs O).
 _MEETING_AFRESH = (
     sa.select(Meeting)
     .where(Meeting.id == sa.bindparam("meeting_id"))
     .execution_options(populate_existing=True)
 )
-SHARED_SECONDS = 2.0
 
 
 def snapshot_part(

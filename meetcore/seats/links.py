@@ -103,13 +103,13 @@ def seat_actor_for_link(token: str | None) -> SeatActor:
                      attendee_position=row.position)  # fmt: skip
 
 
-
 @functools.cache
 def _seat_actor_columns() -> sa.Select:
     """seat_actor_for_link's statement, built once (runs O)."""
     return SEAT_LINKS.columns_query(
         Seat.id, Seat.meeting_id, Seat.name, Seat.position, join=(Seat, SeatLink.seat_id == Seat.id)
     )
+
 
 def revoke_seat_links(seat: Seat, *, by) -> int:
     """Withdraw every live link of the seat (e.g. the invitee changed); returns how many."""
