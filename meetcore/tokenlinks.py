@@ -109,16 +109,21 @@ class TokenLinks:
         self.require_live(link)
         return link
 
-    def open_columns(self, token, *columns, join=None):
+    def columns_query(self, *columns, join=None) -> sa.Select:
         """The given columns of the link row a token opens (the model's, or those of the ``join`` (target, on)
-        clause's table) as one plain row, with revoked_at and expires_at: no ORM object is built, for a
-        path every connection takes. The domain's refusals as open() gives them."""
-        if not isinstance(token, str) or not token or len(token) > LONGEST_TOKEN:
-            raise self.unknown()
+        clause's table), with revoked_at and expires_at, the token's hash a bind parameter: built once by the
+        caller for open_columns (a path every connection takes builds no statement)."""
         query = sa.select(self.model.revoked_at, self.model.expires_at, *columns)
         if join is not None:
             query = query.join(*join)
-        row = db.session.execute(query.where(self.model.token_hash == hash_token(token))).first()
+        return query.where(self.model.token_hash == sa.bindparam("token_hash"))
+
+    def open_columns(self, token, query: sa.Select):
+        """The row of ``query`` (columns_query's) for the link a token opens, as one plain row: no ORM object
+        is built. The domain's refusals as open() gives them."""
+        if not isinstance(token, str) or not token or len(token) > LONGEST_TOKEN:
+            raise self.unknown()
+        row = db.session.execute(query, {"token_hash": hash_token(token)}).first()
         self.require_live(row)
         return row
 

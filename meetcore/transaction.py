@@ -56,6 +56,15 @@ def commit() -> None:
     run_reactions()
 
 
+def reads_only() -> None:
+    """The transaction about to start only reads (a seat's connect: its row comes with its check-in). On
+    PostgreSQL its statements then run outside a transaction, with no BEGIN nor COMMIT round trip; the
+    entry point's commit still ends it (and has nothing to send). Only where nothing is written: a write
+    after this would commit on its own."""
+    if db.session.get_bind().dialect.name == "postgresql" and not db.session().in_transaction():
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def refuse() -> None:
     """The entry point answers with a refusal (a DomainError): nothing the transaction wrote stays, but
     what a service asked to keep (keep_when_refused). Marks the HTTP request, so that a view that turns a

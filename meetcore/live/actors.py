@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import session
 from flask_login import current_user
 
+from meetcore import transaction
 from meetcore.actors import SEAT_SESSION_KEY, SeatActor
 from meetcore.errors import Unauthenticated
 
@@ -31,6 +32,7 @@ def actor_for_connection(auth: dict | None):
         return SeatActor(**{k: stored.get(k) for k in SeatActor.__dataclass_fields__ if k in stored})
     auth = auth if isinstance(auth, dict) else {}
     if isinstance(auth.get("seat_token"), str):
+        transaction.reads_only()  # a seat's connect writes nothing: its row comes with its check-in
         return seat_actor_from_token(auth["seat_token"])
     if isinstance(auth.get("api_token"), str):  # scripts and other services act as an account
         from meetcore.auth.services import user_for_api_token

@@ -31,6 +31,9 @@ stopping = threading.Event()
 # that keep something per connection (attendance intervals) close it.
 connection_ended = Namespace().signal("connection-ended")
 
+# A connection's row: the statement built once, its columns those given (what let the connection in).
+_INSERT_CONNECTION = sa.insert(LiveConnection.__table__)
+
 
 def connection_key(sid: str) -> str:
     return f"{PROCESS_ID}:{sid}"
@@ -40,9 +43,7 @@ def remember_connection(sid: str, **access) -> None:
     """Record a connection that was let in, with what let it in (LiveConnection's columns). Its key is new
     (this process's id and a fresh sid): inserted, not merged, which would read it first; as one plain
     INSERT, not through the session's flush (nothing reads the row back in this transaction)."""
-    db.session.execute(
-        sa.insert(LiveConnection.__table__).values(id=connection_key(sid), process_id=PROCESS_ID, **access)
-    )
+    db.session.execute(_INSERT_CONNECTION, {"id": connection_key(sid), "process_id": PROCESS_ID, **access})
 
 
 def forget_connection(sid: str) -> None:

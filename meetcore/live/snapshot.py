@@ -32,6 +32,12 @@ REFRESHED_BY: dict[str, str] = {}
 _shared: dict[int, tuple[int, float, dict]] = {}
 SHARED_KEPT = 8
 SHARED_SECONDS = 2.0
+# The snapshot's meeting, read afresh (the check-in's commit expired it): built once, not per join (runs O).
+_MEETING_AFRESH = (
+    sa.select(Meeting)
+    .where(Meeting.id == sa.bindparam("meeting_id"))
+    .execution_options(populate_existing=True)
+)
 
 
 def snapshot_part(
@@ -66,9 +72,7 @@ def build_snapshot(meeting_id: int, actor) -> dict:
     (the join command commits its check-in first), so that PostgreSQL's REPEATABLE READ applies to it;
     it writes nothing, and the entry point ends its transaction."""
     _repeatable_read()
-    meeting = db.session.scalars(
-        sa.select(Meeting).where(Meeting.id == meeting_id).execution_options(populate_existing=True)
-    ).one()
+    meeting = db.session.scalars(_MEETING_AFRESH, {"meeting_id": meeting_id}).one()
     if _is_participant(actor):
         shared = _shared_parts(meeting, actor)
         state = {"last_seq": meeting.last_seq, **shared}

@@ -4,6 +4,7 @@ over the live connection, and withdrawn (with the connections they let in); what
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -97,11 +98,17 @@ def seat_actor_for_link(token: str | None) -> SeatActor:
     """Who a personal link lets onto a live connection, refused as seat_for_link refuses: the link and the
     four columns of its seat the actor carries, in one statement and as one plain row (every participant's
     connection reads it; the join page's seat, province and role are not needed there)."""
-    row = SEAT_LINKS.open_columns(
-        token, Seat.id, Seat.meeting_id, Seat.name, Seat.position, join=(Seat, SeatLink.seat_id == Seat.id)
-    )
+    row = SEAT_LINKS.open_columns(token, _seat_actor_columns())
     return SeatActor(seat_id=row.id, meeting_id=row.meeting_id, attendee_name=row.name,
                      attendee_position=row.position)  # fmt: skip
+
+
+@functools.cache
+def _seat_actor_columns() -> sa.Select:
+    """seat_actor_for_link's statement, built once (runs O)."""
+    return SEAT_LINKS.columns_query(
+        Seat.id, Seat.meeting_id, Seat.name, Seat.position, join=(Seat, SeatLink.seat_id == Seat.id)
+    )
 
 
 def revoke_seat_links(seat: Seat, *, by) -> int:

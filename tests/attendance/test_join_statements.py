@@ -89,3 +89,29 @@ def test_a_join_asks_its_room_not_every_room(live, link_for, seats, scheduled, q
     _connect_and_join(live, link_for(seats["sk_sd"]), meeting_id)
     assert gauge._value.get() == before + 2
     assert not walked
+
+
+def test_a_seats_connect_opens_no_transaction_on_postgresql(live, link_for, seats, scheduled):
+    """A seat's connect only reads its link: on PostgreSQL it reads outside a transaction, without the
+    BEGIN and COMMIT round trips around that one statement (runs O). The join's write keeps its own."""
+    import sqlalchemy as sa
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the round trips are PostgreSQL's (SQLite's driver skips a COMMIT that wrote nothing)")
+    token = link_for(seats["cm_sd"])
+    db.session.expunge_all()
+    in_autocommit: list[bool] = []
+
+    def note(conn, *_args) -> None:
+        in_autocommit.append(conn.connection.dbapi_connection.autocommit)
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        sio = live(auth={"seat_token": token})
+        connected = len(in_autocommit)
+        ack = sio.emit("join", {"meeting_id": scheduled.id}, callback=True)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+    assert ack["ok"], ack
+    assert connected and all(in_autocommit[:connected]), in_autocommit
+    assert not any(in_autocommit[connected:]), in_autocommit  # the join's check-in: one transaction
