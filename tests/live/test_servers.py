@@ -228,14 +228,27 @@ def _closed_within(client: LiveClient, seconds: float) -> float:
     return time.monotonic() - started
 
 
-def test_ending_access_on_one_process_closes_connections_another_process_holds(tmp_path, servers):
+def _two_processes_of_a_meeting_with_two_seats(tmp_path, start, name: str):
+    """Two server processes over Redis on a new database: its meeting with two seats and their links."""
     _require_redis()
-    start, connect = servers
-    url = scratch_database_url(tmp_path, "access")
+    url = scratch_database_url(tmp_path, name)
     data = _prepare(url, items=1, seats=2)
     channel = f"meetcore-test-{uuid.uuid4().hex}"
-    first = start(url, redis_url=REDIS_URL, channel=channel)
-    second = start(url, redis_url=REDIS_URL, channel=channel)
+    first, second = (start(url, redis_url=REDIS_URL, channel=channel) for _ in range(2))
+    return first, second, data
+
+
+def _revoke_the_seats_links(console_http, server, meeting_id: int, seat_id: int) -> None:
+    """The secretariat withdraws the seat's links from its roster page, on `server`."""
+    revoke = f"{server.base_url}/meetings/{meeting_id}/roster/{seat_id}/revoke"
+    edit = f"{server.base_url}/meetings/{meeting_id}/roster/{seat_id}"
+    response = console_http.post(revoke, data={"csrf_token": _csrf_token(console_http, edit)}, timeout=10)
+    assert response.status_code == 200 and response.url == edit
+
+
+def test_ending_access_on_one_process_closes_connections_another_process_holds(tmp_path, servers):
+    start, connect = servers
+    first, second, data = _two_processes_of_a_meeting_with_two_seats(tmp_path, start, "access")
     meeting_id = data["meeting_id"]
     (seat_id, seat_token), (_, other_token) = data["seats"]
     console_http = _sign_in(first, "sec@example.org", "long enough password")
@@ -248,10 +261,7 @@ def test_ending_access_on_one_process_closes_connections_another_process_holds(t
     for client in (console, seat, other_seat, script):
         assert client.call("join", {"meeting_id": meeting_id})["ok"]
 
-    revoke = f"{first.base_url}/meetings/{meeting_id}/roster/{seat_id}/revoke"
-    edit = f"{first.base_url}/meetings/{meeting_id}/roster/{seat_id}"
-    response = console_http.post(revoke, data={"csrf_token": _csrf_token(console_http, edit)}, timeout=10)
-    assert response.status_code == 200 and response.url == edit
+    _revoke_the_seats_links(console_http, first, meeting_id, seat_id)
     _closed_within(seat, 1)
     with pytest.raises(Exception):  # noqa: B017  (refused: the link is withdrawn)
         LiveClient(second, {"seat_token": seat_token})
@@ -267,13 +277,8 @@ def test_a_revoked_link_closes_its_connections_that_have_not_joined_on_every_pro
     """A seat's connection has no live_connections row until it joins (its row is written with its
     check-in): withdrawing the link still closes it at once, on the process that withdrew it and on the
     other, through the message queue (meetcore.live.seat_connections)."""
-    _require_redis()
     start, connect = servers
-    url = scratch_database_url(tmp_path, "unjoined")
-    data = _prepare(url, items=1, seats=2)
-    channel = f"meetcore-test-{uuid.uuid4().hex}"
-    first = start(url, redis_url=REDIS_URL, channel=channel)
-    second = start(url, redis_url=REDIS_URL, channel=channel)
+    first, second, data = _two_processes_of_a_meeting_with_two_seats(tmp_path, start, "unjoined")
     meeting_id = data["meeting_id"]
     (seat_id, seat_token), (_, other_token) = data["seats"]
     here, there = connect(first, {"seat_token": seat_token}), connect(second, {"seat_token": seat_token})
@@ -282,10 +287,7 @@ def test_a_revoked_link_closes_its_connections_that_have_not_joined_on_every_pro
     other_seat = connect(second, {"seat_token": other_token})  # another seat's link: not joined either
     console_http = _sign_in(first, "sec@example.org", "long enough password")
 
-    revoke = f"{first.base_url}/meetings/{meeting_id}/roster/{seat_id}/revoke"
-    edit = f"{first.base_url}/meetings/{meeting_id}/roster/{seat_id}"
-    response = console_http.post(revoke, data={"csrf_token": _csrf_token(console_http, edit)}, timeout=10)
-    assert response.status_code == 200 and response.url == edit
+    _revoke_the_seats_links(console_http, first, meeting_id, seat_id)
     for client in (here, there, joined):
         _closed_within(client, 1)
     assert other_seat.sio.connected
