@@ -8,6 +8,8 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
 CHROMIUM = os.environ.get("MEETCORE_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PASSWORD = "long enough password"
@@ -147,7 +149,11 @@ def sign_in(page, base_url: str, email: str) -> None:
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit], input[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
+    try:
+        page.wait_for_url(lambda url: "/login" not in url)
+    except PlaywrightTimeoutError:  # say where it stopped: refused (the flash), or the answer never came
+        flash = page.locator(".flash").all_inner_texts() if "/login" in page.url else []
+        raise AssertionError(f"signing in did not leave {page.url}: {flash or 'no message shown'}") from None
 
 
 def confirm_identity(page, base_url: str, token: str, *, name: str, position: str, substitute: bool = False):
