@@ -108,7 +108,10 @@ export const Tiles = (Base) => class extends Base {
     const own = this.config && this.publishing ? moderation[String(this.config.publisher_id)] : null;
     const notice = own && own.video_stopped ? this.s.video_stopped_by_chair
       : own && own.audio_muted ? this.s.audio_muted_by_chair : '';
-    if (notice !== (this.moderationNotice || '')) { this.moderationNotice = notice; this.say(notice); }
+    if (notice === (this.moderationNotice || '')) return;
+    this.moderationNotice = notice;
+    // A page taken over keeps saying so: the chair's notice ending after it must not clear that message.
+    if (this.status !== 'superseded') this.say(notice);
   }
 
   label(publisher) {
