@@ -96,32 +96,38 @@ def _require_live_link(actor: SeatActor) -> None:
 
 def require_live_seat_link(seat_id: int, link_hash: str) -> None:
     """PermissionDenied (reason link_withdrawn) unless the seat's link with that hash is still live. The
-    seat comes with it, into the session: a check-in that follows (seat_of) reads no more. The session
-    holds what it loaded weakly, so the link is kept in the command's app context (flask.g) meanwhile."""
-    link = db.session.scalar(_link_with_its_seat(), {"link_hash": link_hash, "seat_id": seat_id})
-    if has_app_context():
-        g.meetcore_checked_link = link
+    seat's meeting comes with it, as a plain row: a check-in that follows in the same command
+    (_seat_on_roster) reads no more. Kept in the command's app context (flask.g) meanwhile."""
+    link = db.session.execute(_link_with_its_seat(), {"token_hash": link_hash, "seat_id": seat_id}).first()
     if link is None or not is_live(link):
         raise PermissionDenied(
             _l("The personal link you came through has been withdrawn or has expired. Open the newest link "
                "the secretariat sent you."),
             details={"reason": "link_withdrawn"},
         )  # fmt: skip
+    if has_app_context():
+        g.meetcore_seat_on_roster = (seat_id, link.meeting_id)
 
 
 @functools.cache
 def _link_with_its_seat() -> sa.Select:
-    """A seat's link by its hash, with the seat: built once (every command of a seat's connection runs it)."""
-    from sqlalchemy.orm import contains_eager
+    """A seat's link by its hash, with its seat's meeting: built once (every command of a seat's connection
+    runs it)."""
+    from meetcore.seats.links import SEAT_LINKS
 
-    from meetcore.seats.models import SeatLink
-
-    return (
-        sa.select(SeatLink)
-        .join(Seat, SeatLink.seat_id == Seat.id)
-        .options(contains_eager(SeatLink.seat))
-        .where(SeatLink.token_hash == sa.bindparam("link_hash"), SeatLink.seat_id == sa.bindparam("seat_id"))
+    links, seats = SEAT_LINKS.model.__table__, Seat.__table__
+    return SEAT_LINKS.columns_query(seats.c.meeting_id, join=(seats, links.c.seat_id == seats.c.id)).where(
+        links.c.seat_id == sa.bindparam("seat_id")
     )
+
+
+def _seat_on_roster(meeting: Meeting, seat_id) -> int:
+    """The seat's id, once it is known to be on the meeting's roster: this command's link check read that
+    already (require_live_seat_link), or the seat is read now (seat_of)."""
+    checked = g.pop("meetcore_seat_on_roster", None) if has_app_context() else None
+    if checked == (seat_id, meeting.id):
+        return seat_id
+    return seat_of(meeting, seat_id).id
 
 
 def _require_confirmed_identity(actor: SeatActor, meeting: Meeting) -> None:
@@ -147,8 +153,7 @@ def checks_in(actor) -> bool:
     return isinstance(actor, SeatActor) and not isinstance(actor, SiteActor)
 
 
-def connection_joined(actor, meeting_id: int, sid: str, environ: dict, *, first: bool = False
-                      ) -> Attendance | None:  # fmt: skip
+def connection_joined(actor, meeting_id: int, sid: str, environ: dict, *, first: bool = False) -> None:
     """Called when a connection joins a meeting's rooms: a seat's connection is checked in (once per
     connection, however often it joins), the meeting read once, under its lock (NotFound if there is
     none). Staff and site operators are not seats: nothing is recorded or read for them. No interval is
@@ -167,7 +172,7 @@ def connection_joined(actor, meeting_id: int, sid: str, environ: dict, *, first:
         _require_live_link(actor)
         _require_confirmed_identity(actor, meeting)
         via = seat_connection(actor, sid, environ, first=first)
-        return _check_in(meeting, seat_of(meeting, actor.seat_id), via=via)
+        return _check_in(meeting, _seat_on_roster(meeting, actor.seat_id), via=via)
     except DomainError:  # refused: out of the room it was just put in
         from flask_socketio import leave_room
 
@@ -177,41 +182,38 @@ def connection_joined(actor, meeting_id: int, sid: str, environ: dict, *, first:
         raise
 
 
-def check_in(seat: Seat, *, via: Connection) -> Attendance:
+def check_in(seat: Seat, *, via: Connection) -> None:
     """Open the seat's interval for this connection (one per connection and seat: joining again does
     nothing)."""
-    return _check_in(lock_meeting(seat.meeting_id), seat, via=via)
+    _check_in(lock_meeting(seat.meeting_id), seat.id, via=via)
 
 
-def _check_in(meeting: Meeting, seat: Seat, *, via: Connection) -> Attendance:
+def _check_in(meeting: Meeting, seat_id: int, *, via: Connection) -> None:
     """check_in() with the seat's meeting locked already."""
     if not via.first:
         existing = db.session.scalars(
-            open_intervals(seat_id=seat.id, connection_id=via.connection_id).where(
+            open_intervals(seat_id=seat_id, connection_id=via.connection_id).where(
                 Attendance.kind.in_(CONNECTION_KINDS)
             )
         ).first()
         if existing is not None:
-            return existing  # (the entry point's commit releases the lock)
+            return  # (the entry point's commit releases the lock)
     now = utcnow()
     beat_unless_recent(now)
-    interval = Attendance(
-        meeting_id=meeting.id,
-        seat_id=seat.id,
-        kind="substitute" if via.as_substitute else "self",
-        connection_id=via.connection_id,
-        attendee_name=via.attendee_name,
-        attendee_position=via.attendee_position,
-        remote_addr=via.remote_addr,
-        user_agent=via.user_agent,
-        joined_at=now,
-    )
-    db.session.add(interval)
-    db.session.flush()
+    db.session.execute(_OPEN_INTERVAL, {
+        "meeting_id": meeting.id, "seat_id": seat_id, "kind": "substitute" if via.as_substitute else "self",
+        "connection_id": via.connection_id, "attendee_name": via.attendee_name,
+        "attendee_position": via.attendee_position, "remote_addr": via.remote_addr,
+        "user_agent": via.user_agent, "joined_at": now,
+    })  # fmt: skip
     delay = board.presence_changed(meeting, now)
     db.session.flush()
     transaction.after_commit(board.publish_later, meeting.id, delay)
-    return interval
+
+
+# One plain INSERT, not an object flushed by the unit of work: every participant's join runs it, and nothing
+# reads the new interval back in this transaction but by query.
+_OPEN_INTERVAL = sa.insert(Attendance.__table__)
 
 
 def check_out(connection_id: str, *, at: datetime | None = None) -> list[Attendance]:

@@ -241,9 +241,11 @@ def live_command(name: str, schema: type[InputSchema], *, changes: bool = True, 
     (meetcore.live.receipts)."""
 
     def register(function):
+        validator = schema()  # built once: a marshmallow schema keeps nothing of one load for the next
+
         @functools.partial(acknowledged, command=name if changes else None, claim_first=not asks_janus)
         def run(actor, data):
-            return function(actor, load_input(schema(), data))
+            return function(actor, load_input(validator, data))
 
         run.__name__ = function.__name__
         COMMANDS[name] = (schema, function)

@@ -106,9 +106,11 @@ def seat_actor_for_link(token: str | None) -> SeatActor:
 @functools.cache
 def _seat_actor_columns() -> sa.Select:
     """seat_actor_for_link's statement, built once (runs O)."""
+    seats = Seat.__table__
     return SEAT_LINKS.columns_query(
-        Seat.id, Seat.meeting_id, Seat.name, Seat.position, join=(Seat, SeatLink.seat_id == Seat.id)
-    )
+        seats.c.id, seats.c.meeting_id, seats.c.name, seats.c.position,
+        join=(seats, SeatLink.__table__.c.seat_id == seats.c.id),
+    )  # fmt: skip
 
 
 def revoke_seat_links(seat: Seat, *, by) -> int:
