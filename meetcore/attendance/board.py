@@ -63,17 +63,53 @@ def _board_row(meeting_id: int) -> AttendanceBoard:
     return board
 
 
-def presence_changed(meeting: Meeting, now: datetime) -> float | None:
+def presence_changed(meeting, now: datetime) -> float | None:
     """Under the meeting's lock: publish now if the last publication is old enough, else mark one owed.
-    Returns the seconds until an owed publication is due, or None."""
-    board = _board_row(meeting.id)
-    interval = board_interval(len(board.published or {}))
-    if board.published_at is None or now - board.published_at >= interval:
-        _publish(meeting, board, now)
+    Returns the seconds until an owed publication is due, or None. ``meeting``: the Meeting, or the plain
+    row of eventlog's lock_meeting_row (a participant's check-in; read whole only when it publishes).
+
+    The board's times are read, and a publication marked owed, by plain statements: every check-in does this,
+    and publishes at most once an interval."""
+    db.session.flush()  # a board the caller's ORM objects changed is read as changed
+    times = db.session.execute(_BOARD_TIMES, {"meeting_id": meeting.id}).first()
+    if times is None or times.published_at is None:
+        interval = None
+    else:
+        interval = board_interval(_published_size(meeting.id, times.published_at))
+    if interval is None or now - times.published_at >= interval:
+        whole = meeting if isinstance(meeting, Meeting) else lock_meeting(meeting.id)  # the lock is held
+        _publish(whole, _board_row(meeting.id), now)
         return None
-    if board.pending_since is None:
-        board.pending_since = now
-    return max((board.published_at + interval - now).total_seconds(), 0.0)
+    if times.pending_since is None:
+        db.session.execute(_OWE_PUBLICATION, {"board": meeting.id, "now": now})
+    return max((times.published_at + interval - now).total_seconds(), 0.0)
+
+
+_BOARDS = AttendanceBoard.__table__
+_BOARD_TIMES = sa.select(_BOARDS.c.published_at, _BOARDS.c.pending_since).where(
+    _BOARDS.c.meeting_id == sa.bindparam("meeting_id")
+)
+_OWE_PUBLICATION = (
+    sa.update(_BOARDS)
+    .where(_BOARDS.c.meeting_id == sa.bindparam("board"))
+    .values(pending_since=sa.bindparam("now"))
+)
+# How many seats the board's last publication showed present (its interval grows with them), by meeting:
+# (that publication's time, the count). Read again, whole, only when a newer publication is found.
+_published_sizes: dict[int, tuple[datetime, int]] = {}
+
+
+def _published_size(meeting_id: int, published_at: datetime) -> int:
+    known = _published_sizes.get(meeting_id)
+    if known is not None and known[0] == published_at:
+        return known[1]
+    published = db.session.execute(
+        sa.select(_BOARDS.c.published).where(_BOARDS.c.meeting_id == meeting_id)
+    ).scalar_one()
+    if len(_published_sizes) >= 64:
+        _published_sizes.clear()
+    _published_sizes[meeting_id] = (published_at, len(published or {}))
+    return _published_sizes[meeting_id][1]
 
 
 @dataclass(frozen=True)

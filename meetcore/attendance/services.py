@@ -21,7 +21,7 @@ from meetcore.attendance.policy import ATTENDING_STATUSES, CONNECTION_KINDS
 from meetcore.attendance.processes import beat_unless_recent, ensure_heartbeat, open_intervals
 from meetcore.database import utcnow
 from meetcore.errors import DomainError, NotFound, PermissionDenied
-from meetcore.eventlog.services import lock_meeting, record_event
+from meetcore.eventlog.services import lock_meeting, lock_meeting_row, record_event
 from meetcore.extensions import db
 from meetcore.live.connections import connection_key
 from meetcore.meetings.models import Meeting
@@ -153,32 +153,35 @@ def checks_in(actor) -> bool:
     return isinstance(actor, SeatActor) and not isinstance(actor, SiteActor)
 
 
-def connection_joined(actor, meeting_id: int, sid: str, environ: dict, *, first: bool = False) -> None:
+def connection_joined(actor, meeting_id: int, sid: str, environ: dict, *, first: bool = False) -> int | None:
     """Called when a connection joins a meeting's rooms: a seat's connection is checked in (once per
     connection, however often it joins), the meeting read once, under its lock (NotFound if there is
     none). Staff and site operators are not seats: nothing is recorded or read for them. No interval is
     opened for a meeting that has ended or was cancelled. `first`: the connection has not joined before
     (the caller's transaction then writes what a second first join would collide with: its
-    live_connections row, meetcore.live.events), so there is no interval of its own to look for."""
+    live_connections row, meetcore.live.events), so there is no interval of its own to look for. Returns
+    the meeting's seq as the lock found it (None when nothing was checked in): every event after it is
+    numbered after this transaction, and reaches the connection's rooms."""
     ensure_heartbeat()
     if not checks_in(actor):
         return None
     if actor.meeting_id != meeting_id:
         raise PermissionDenied(_l("This link belongs to another meeting."))
     try:
-        meeting = lock_meeting(meeting_id)
+        meeting = lock_meeting_row(meeting_id)
         if meeting.status not in ATTENDING_STATUSES:
             return None
         _require_live_link(actor)
         _require_confirmed_identity(actor, meeting)
         via = seat_connection(actor, sid, environ, first=first)
-        return _check_in(meeting, _seat_on_roster(meeting, actor.seat_id), via=via)
+        _check_in(meeting, _seat_on_roster(meeting, actor.seat_id), via=via)
+        return meeting.last_seq
     except DomainError:  # refused: out of the room it was just put in
         from flask_socketio import leave_room
 
         from meetcore.live.rooms import participants_room
 
-        leave_room(participants_room(meeting.id))
+        leave_room(participants_room(meeting_id))
         raise
 
 
@@ -188,8 +191,8 @@ def check_in(seat: Seat, *, via: Connection) -> None:
     _check_in(lock_meeting(seat.meeting_id), seat.id, via=via)
 
 
-def _check_in(meeting: Meeting, seat_id: int, *, via: Connection) -> None:
-    """check_in() with the seat's meeting locked already."""
+def _check_in(meeting, seat_id: int, *, via: Connection) -> None:
+    """check_in() with the seat's meeting locked already (the Meeting, or lock_meeting_row's row)."""
     if not via.first:
         existing = db.session.scalars(
             open_intervals(seat_id=seat_id, connection_id=via.connection_id).where(

@@ -18,7 +18,7 @@ from marshmallow import fields, validate
 from meetcore import transaction
 from meetcore.actors import SEAT_SESSION_KEY, SeatActor, SiteActor
 from meetcore.errors import DomainError, NotFound, PermissionDenied
-from meetcore.eventlog.services import begin_command, events_since
+from meetcore.eventlog.services import begin_command, events_since, seq_after_commit
 from meetcore.extensions import db, socketio
 from meetcore.live import connections, heap, receipts, seat_connections
 from meetcore.live.actors import actor_for_connection
@@ -332,9 +332,10 @@ def join(actor, values: dict) -> dict:
     # delivered after it (the client drops seq it already has).
     _enter_rooms(meeting_id, actor)
     first_join = _remember_joined_seat(actor)
-    connection_joined(actor, meeting_id, request.sid, request.environ, first=first_join)
+    checked_in_at = connection_joined(actor, meeting_id, request.sid, request.environ, first=first_join)
     # The check-in commits before the snapshot is read: the snapshot is one consistent read of its own,
-    # which starts a fresh transaction (meetcore.live.snapshot).
+    # which starts a fresh transaction (meetcore.live.snapshot), or none when what every participant sees
+    # at the seq the check-in locked is known already.
     transaction.commit()
     if first_join:
         session[ACTOR_KEY]["row"] = True
@@ -343,4 +344,6 @@ def join(actor, values: dict) -> dict:
         events = _replay(meeting, actor, values["last_seq"])
         if events is not None:
             return {"mode": "replay", "events": events, "last_seq": meeting.last_seq}
-    return {"mode": "snapshot", "snapshot": build_snapshot(meeting_id, actor)}
+    # The check-in's own publication of the board, if it made one, is in the snapshot: the joiner sees itself.
+    known_seq = seq_after_commit(meeting_id) or checked_in_at
+    return {"mode": "snapshot", "snapshot": build_snapshot(meeting_id, actor, known_seq=known_seq)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -33,6 +34,8 @@ _shared: dict[int, tuple[int, float, dict]] = {}
 SHARED_KEPT = 8
 SHARED_SECONDS = 2.0
 # The snapshot's meeting, read afresh (the check-in's commit expired it): built once, not per join (runs O).
+_MEETINGS = Meeting.__table__
+_LAST_SEQ = sa.select(_MEETINGS.c.last_seq).where(_MEETINGS.c.id == sa.bindparam("meeting_id"))
 _MEETING_AFRESH = (
     sa.select(Meeting)
     .where(Meeting.id == sa.bindparam("meeting_id"))
@@ -67,21 +70,46 @@ def _repeatable_read() -> None:
         db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
-def build_snapshot(meeting_id: int, actor) -> dict:
+@dataclass(frozen=True)
+class MeetingAtSeq:
+    """What a participant's snapshot knows of its meeting before it reads any part: its id and seq. A
+    personal part with a `common` is given this, not the Meeting: it cuts its view from the common."""
+
+    id: int
+    last_seq: int
+
+
+def build_snapshot(meeting_id: int, actor, *, known_seq: int | None = None) -> dict:
     """The meeting as `actor` sees it, read in one consistent read. Called at the start of a transaction
     (the join command commits its check-in first), so that PostgreSQL's REPEATABLE READ applies to it;
-    it writes nothing, and the entry point ends its transaction."""
+    it writes nothing, and the entry point ends its transaction.
+
+    `known_seq`: a seq of the meeting this participant will get every event after (its check-in's, read
+    under the meeting's lock with the connection in the rooms already). When what every participant sees at
+    that seq is known, the snapshot is that, at that seq, and reads nothing: most joins of a mass join."""
+    if _is_participant(actor) and known_seq is not None and _shared_at(meeting_id, known_seq) is not None:
+        return _participants_snapshot(MeetingAtSeq(meeting_id, known_seq), actor)
     _repeatable_read()
-    meeting = db.session.scalars(_MEETING_AFRESH, {"meeting_id": meeting_id}).one()
     if _is_participant(actor):
-        shared = _shared_parts(meeting, actor)
-        state = {"last_seq": meeting.last_seq, **shared}
-        commons = state.pop(COMMON)
-        for key in PERSONAL_PARTS:
-            part = SNAPSHOT_PARTS[key]
-            state[key] = part(meeting, actor, commons[key]) if key in commons else part(meeting, actor)
-        return state
+        # The seq alone, as a plain row: a participant who joins at a seq whose shared parts are known reads
+        # no Meeting; NoResultFound as the Meeting's read gave it.
+        at = MeetingAtSeq(meeting_id, db.session.execute(_LAST_SEQ, {"meeting_id": meeting_id}).scalar_one())
+        return _participants_snapshot(at, actor)
+    meeting = _afresh(meeting_id)
     return {"last_seq": meeting.last_seq, **_parts(meeting, actor, SNAPSHOT_PARTS.keys())}
+
+
+def _participants_snapshot(at: MeetingAtSeq, actor) -> dict:
+    state = {"last_seq": at.last_seq, **_shared_parts(at, actor)}
+    commons = state.pop(COMMON)
+    for key in PERSONAL_PARTS:
+        part = SNAPSHOT_PARTS[key]
+        state[key] = part(at, actor, commons[key]) if key in commons else part(_afresh(at.id), actor)
+    return state
+
+
+def _afresh(meeting_id: int) -> Meeting:
+    return db.session.scalars(_MEETING_AFRESH, {"meeting_id": meeting_id}).one()
 
 
 def _parts(meeting: Meeting, actor, keys) -> dict:
@@ -101,26 +129,36 @@ def _is_participant(actor) -> bool:
     return isinstance(actor, SeatActor) and not isinstance(actor, SiteActor)
 
 
-def _shared_parts(meeting: Meeting, actor) -> dict:
+def _shared_parts(at: MeetingAtSeq, actor) -> dict:
     """The parts every participant sees alike at the meeting's seq: read by the first participant to join
     at that seq, reused by the others (read-only: the join answers with them, nothing changes them). Parts
     read at an earlier seq are brought forward when the events since changed only refreshable parts (the
     board's publications, while people join) or were the staff's (a participant's view does not move)."""
-    now, seq = time.monotonic(), meeting.last_seq
-    found = _shared.get(meeting.id)
+    now, seq = time.monotonic(), at.last_seq
+    found = _shared.get(at.id)
     if found is not None and now - found[1] <= SHARED_SECONDS:
         built_seq, built_at, parts = found
         if built_seq == seq:
             return parts
-        stale = _parts_changed_since(meeting.id, built_seq, seq) if built_seq < seq else None
+        stale = _parts_changed_since(at.id, built_seq, seq) if built_seq < seq else None
         if stale is not None:
+            meeting = _afresh(at.id)
             parts = {**parts, **{key: SNAPSHOT_PARTS[key](meeting, actor) for key in stale}}
-            _keep(meeting.id, (seq, built_at, parts))  # the first read's age still bounds it
+            _keep(at.id, (seq, built_at, parts))  # the first read's age still bounds it
             return parts
+    meeting = _afresh(at.id)
     parts = _parts(meeting, actor, [k for k in SNAPSHOT_PARTS if k not in PERSONAL_PARTS])
     parts[COMMON] = {key: common(meeting) for key, common in PERSONAL_COMMON.items()}
-    _keep(meeting.id, (seq, now, parts))
+    _keep(at.id, (seq, now, parts))
     return parts
+
+
+def _shared_at(meeting_id: int, seq: int) -> dict | None:
+    """The shared parts at exactly this seq, when this process knows them (and they are young enough)."""
+    found = _shared.get(meeting_id)
+    if found is not None and found[0] == seq and time.monotonic() - found[1] <= SHARED_SECONDS:
+        return found[2]
+    return None
 
 
 def _keep(meeting_id: int, entry: tuple[int, float, dict]) -> None:

@@ -177,3 +177,36 @@ def test_a_seat_added_since_the_shared_read_has_its_own_agency(
     commit()
     after = joined(live(auth={"seat_token": link_for(seat)}), scheduled)
     assert after["actions"]["agency_id"] == agency_of_seat(seat.id) is not None
+
+
+def test_a_change_committed_after_the_check_in_reaches_the_participant_after_its_snapshot(
+    live, link_for, seats, scheduled, users, slow_board, reads, monkeypatch
+):
+    """A participant who joins at a seq whose shared parts are known is answered with them at the seq its
+    check-in found under the meeting's lock, reading nothing more (issue 18, runs P). Its connection is in
+    the rooms before that lock: a change committed after it reaches the participant as an event, which the
+    client applies after the snapshot (docs/protocol.md), so nothing between the two is missed."""
+    from meetcore.extensions import db
+    from meetcore.live import events
+    from meetcore.meetings.models import Meeting
+    from meetcore.transaction import commit
+
+    sockets = [live(auth={"seat_token": link_for(seats[name])}) for name in ("cm_sd", "sk_sd")]
+    first = joined(sockets[0], scheduled)
+    floor_reads, answer = reads["floor"], events.build_snapshot
+
+    def changed_meanwhile(meeting_id, actor, **known):
+        update_meeting(db.session.get(Meeting, meeting_id), {"venue": "ห้องประชุมใหม่ ชั้น 9"},
+                       by=users["secretariat"])  # fmt: skip
+        commit()
+        return answer(meeting_id, actor, **known)
+
+    monkeypatch.setattr(events, "build_snapshot", changed_meanwhile)
+    sio = sockets[1]
+    sio.get_received()  # what it was sent before it joined (the first's publication)
+    second = joined(sio, scheduled)
+    assert second == {**first, "actions": second["actions"]}  # at the check-in's seq, shared
+    assert reads["floor"] == floor_reads
+    pushed = [p["args"][0] for p in sio.get_received() if p["name"] == "event"]
+    assert [(e["seq"], e["kind"]) for e in pushed] == [(first["last_seq"] + 1, "meeting.updated")]
+    assert pushed[0]["payload"]["meeting"]["venue"] == "ห้องประชุมใหม่ ชั้น 9"
