@@ -36,10 +36,15 @@ _LOCKED = (
     .execution_options(populate_existing=True)
 )
 
-_LOCKED_ROW = (
-    sa.select(_MEETINGS.c.id, _MEETINGS.c.status, _MEETINGS.c.requires_identity_code, _MEETINGS.c.last_seq)
-    .where(_MEETINGS.c.id == sa.bindparam("meeting_id"))
-    .with_for_update()
+_ROW_COLUMNS = (_MEETINGS.c.id, _MEETINGS.c.status, _MEETINGS.c.requires_identity_code, _MEETINGS.c.last_seq)
+_LOCKED_ROW = sa.select(*_ROW_COLUMNS).where(_MEETINGS.c.id == sa.bindparam("meeting_id")).with_for_update()
+# SQLite: the no-op write that takes the lock returns the row as well, one statement where it took two
+# (updated_at named, or its onupdate would move it: the meeting did not change).
+_SQLITE_LOCKED_ROW = (
+    sa.update(_MEETINGS)
+    .where(_MEETINGS.c.id == sa.bindparam("locked_id"))
+    .values(last_seq=_MEETINGS.c.last_seq, updated_at=_MEETINGS.c.updated_at)
+    .returning(*_ROW_COLUMNS)
 )
 
 
@@ -51,7 +56,8 @@ def lock_meeting(meeting_id: int) -> Meeting:
     read after it is the latest committed state, which no other writer can change until this transaction
     ends.
     """
-    _sqlite_write_lock(meeting_id)
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(_SQLITE_WRITE_LOCK, {"meeting_id": meeting_id})
     meeting = db.session.scalars(_LOCKED, {"meeting_id": meeting_id}).one_or_none()
     if meeting is None:
         raise NotFound(_l("Meeting %(id)s does not exist.", id=meeting_id))
@@ -62,16 +68,13 @@ def lock_meeting_row(meeting_id: int) -> sa.Row:
     """lock_meeting's lock, with the meeting's id, status, identity-code setting and seq as one plain row:
     what a participant's check-in reads (every join runs it; an ORM object costs it as much again). A
     service that needs more calls lock_meeting in the same transaction: the lock is held already."""
-    _sqlite_write_lock(meeting_id)
-    row = db.session.execute(_LOCKED_ROW, {"meeting_id": meeting_id}).first()
+    if db.session.get_bind().dialect.name == "sqlite":
+        row = db.session.execute(_SQLITE_LOCKED_ROW, {"locked_id": meeting_id}).first()
+    else:
+        row = db.session.execute(_LOCKED_ROW, {"meeting_id": meeting_id}).first()
     if row is None:
         raise NotFound(_l("Meeting %(id)s does not exist.", id=meeting_id))
     return row
-
-
-def _sqlite_write_lock(meeting_id: int) -> None:
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(_SQLITE_WRITE_LOCK, {"meeting_id": meeting_id})
 
 
 def begin_command() -> None:

@@ -8,6 +8,7 @@ import logging
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, has_app_context
+from flask.sessions import SecureCookieSessionInterface
 from socketio import packet as socketio_packet
 
 from meetcore.extensions import socketio
@@ -122,6 +123,20 @@ class JSONPacket(socketio_packet.Packet):
         return False
 
 
+class LiveSessionInterface(SecureCookieSessionInterface):
+    """Flask's cookie session, but for a live connection's events after its first: Flask opens the cookie
+    session anew for every event's request context (parsing the cookies, checking the signature), only for
+    Flask-SocketIO to put the connection's own copy in its place (kept in the environ since the first
+    event). That copy is what the event gets either way, so it is given at once (issue 18: a join's two
+    events paid for the cookie twice)."""
+
+    def open_session(self, app: Flask, request):
+        kept = request.environ.get("saved_session")
+        if kept is not None:
+            return kept
+        return super().open_session(app, request)
+
+
 def _placeholder_interval(app: Flask) -> float:
     """Seconds within which the participants' placeholders of staff-only events go as one (read each time:
     the setting may change while the app runs, in tests). The app of the delivery's own context when it
@@ -168,6 +183,7 @@ def init_live(app: Flask) -> None:
         max_http_buffer_size=TRANSPORT_LIMIT,
         serializer=JSONPacket,
     )
+    app.session_interface = LiveSessionInterface()
     refuse_lifecycle_names(socketio.server)
     drop_malformed_packets(socketio.server)
     broadcast.install()

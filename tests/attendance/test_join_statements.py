@@ -40,9 +40,12 @@ def test_a_join_while_the_board_waits(live, link_for, seats, scheduled, quiet_bo
     # A connection's first join: it has no interval of its own to look for (runs N).
     assert not statements.reading("attendance")
     assert not statements.writing("meeting_events")  # the board is not due: nothing published
-    # The check-in's, under its lock; the snapshot, at the seq that lock found, is what the first join read
-    # at that seq (meetcore.live.snapshot): it reads nothing, not even the seq (issue 18, runs P).
-    assert len(statements.reading("meetings")) == 1, "\n".join(statements.seen)
+    # The check-in's, under its lock (on SQLite the no-op write that takes the lock returns the row, and does
+    # not move updated_at); the snapshot, at the seq that lock found, is what the first join read at that
+    # seq (meetcore.live.snapshot): it reads nothing, not even the seq (issue 18, runs P).
+    touching = [*statements.reading("meetings"), *statements.writing("meetings")]
+    assert len(touching) == 1, "\n".join(statements.seen)
+    assert "updated_at=meetings.updated_at" in touching[0] or "FOR UPDATE" in touching[0], touching
     # The link at connect: with the four columns of its seat the actor carries, not its province and role.
     assert not statements.reading("provinces") and not statements.reading("roles")
     # The seat: its meeting comes with the link the join command checks, which the check-in then trusts.

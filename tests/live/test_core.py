@@ -140,3 +140,27 @@ def test_chair_cannot_run_the_agenda(live, as_chair, meeting):
     sio = live(as_chair)
     ack = sio.emit("meeting.start", start_command(meeting.id), callback=True)
     assert ack["ok"] is False and ack["error"]["code"] == "forbidden"
+
+
+def test_a_connections_later_events_do_not_open_the_cookie_session_again(
+    live, as_secretariat, meeting, monkeypatch
+):
+    """Flask opens the cookie session for every event's request context, and Flask-SocketIO then puts the
+    connection's own copy in its place: after the first event that copy is given at once (issue 18: a
+    join's two events paid for the cookie twice). The copy is what the events see either way."""
+    from flask.sessions import SecureCookieSessionInterface
+
+    opened = []
+    original = SecureCookieSessionInterface.open_session
+
+    def counted(self, app, request):
+        opened.append(request.path)
+        return original(self, app, request)
+
+    monkeypatch.setattr(SecureCookieSessionInterface, "open_session", counted)
+    sio = live(as_secretariat)
+    assert len(opened) == 1  # the connect's
+    for _ in range(3):
+        ack = sio.emit("join", {"meeting_id": meeting.id}, callback=True)
+        assert ack["ok"] and ack["mode"] == "snapshot", ack  # signed in, as the copy says
+    assert len(opened) == 1
