@@ -212,6 +212,28 @@ def test_a_connection_whose_link_was_withdrawn_is_refused_its_next_command(
     assert _state(scheduled) == before
 
 
+def test_a_link_that_expired_after_its_connect_is_refused_its_first_join(live, link_for, seats, scheduled):
+    """The first join checks the link by writing the connection's row from it (one statement): a link that
+    expired meanwhile writes no row, opens no interval and is refused as a withdrawn one."""
+    from datetime import timedelta
+
+    from meetcore.database import utcnow
+    from meetcore.live.models import LiveConnection
+    from meetcore.seats.models import SeatLink
+    from meetcore.tokenlinks import hash_token
+
+    token = link_for(seats["cm_sd"])
+    idle = live(auth={"seat_token": token})
+    link = db.session.scalar(sa.select(SeatLink).where(SeatLink.token_hash == hash_token(token)))
+    link.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    before = _state(scheduled)
+    ack = idle.emit("join", {"meeting_id": scheduled.id}, callback=True)
+    assert ack["ok"] is False and ack["error"]["details"]["reason"] == "link_withdrawn", ack
+    assert _state(scheduled) == before and intervals(scheduled) == []
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LiveConnection)) == 0
+
+
 def test_a_revoked_site_links_open_connection_is_closed_and_refused(
     live, seats, scheduled, users, monkeypatch
 ):
