@@ -100,61 +100,13 @@ def require_live_seat_link(seat_id: int, link_hash: str) -> None:
     (_seat_on_roster) reads no more. Kept in the command's app context (flask.g) meanwhile."""
     link = db.session.execute(_link_with_its_seat(), {"token_hash": link_hash, "seat_id": seat_id}).first()
     if link is None or not is_live(link):
-        raise _link_withdrawn()
-    _on_roster(seat_id, link.meeting_id)
-
-
-def remember_through_live_link(sid: str, seat_id: int, link_hash: str, meeting_id: int) -> None:
-    """A seat's connection's row (LiveConnection), written only if the link it came through is still live
-    and its seat is on this meeting's roster: require_live_seat_link and the row's INSERT in one statement,
-    for a connection's first join (issue 18: one statement fewer on every join). The same refusal."""
-    from meetcore.live.connections import PROCESS_ID
-
-    written = db.session.execute(_row_through_live_link(), {
-        "row_id": connection_key(sid), "process": PROCESS_ID, "opened": utcnow(), "now": utcnow(),
-        "token_hash": link_hash, "seat_id": seat_id, "meeting_id": meeting_id,
-    }).first()  # fmt: skip
-    if written is None:
-        raise _link_withdrawn()
-    _on_roster(seat_id, meeting_id)
-
-
-def _link_withdrawn() -> PermissionDenied:
-    return PermissionDenied(
-        _l("The personal link you came through has been withdrawn or has expired. Open the newest link "
-           "the secretariat sent you."),
-        details={"reason": "link_withdrawn"},
-    )  # fmt: skip
-
-
-def _on_roster(seat_id: int, meeting_id: int) -> None:
+        raise PermissionDenied(
+            _l("The personal link you came through has been withdrawn or has expired. Open the newest link "
+               "the secretariat sent you."),
+            details={"reason": "link_withdrawn"},
+        )  # fmt: skip
     if has_app_context():
-        g.meetcore_seat_on_roster = (seat_id, meeting_id)
-
-
-@functools.cache
-def _row_through_live_link() -> sa.Insert:
-    """remember_through_live_link's statement, built once: the row's values selected from the live link."""
-    from meetcore.database import UTCDateTime
-    from meetcore.live.models import LiveConnection
-    from meetcore.seats.links import SEAT_LINKS
-
-    links, seats = SEAT_LINKS.model.__table__, Seat.__table__
-    through = (
-        sa.select(
-            sa.bindparam("row_id", type_=sa.String()), sa.bindparam("process", type_=sa.String()),
-            sa.bindparam("opened", type_=UTCDateTime()), links.c.seat_id, links.c.token_hash,
-        )
-        .join(seats, links.c.seat_id == seats.c.id)
-        .where(
-            links.c.token_hash == sa.bindparam("token_hash"), links.c.seat_id == sa.bindparam("seat_id"),
-            seats.c.meeting_id == sa.bindparam("meeting_id"), links.c.revoked_at.is_(None),
-            links.c.expires_at > sa.bindparam("now"),
-        )
-    )  # fmt: skip
-    columns = ["id", "process_id", "opened_at", "seat_id", "seat_link_hash"]
-    rows = LiveConnection.__table__
-    return sa.insert(rows).from_select(columns, through).returning(rows.c.id)  # (rowcount: -1 on psycopg)
+        g.meetcore_seat_on_roster = (seat_id, link.meeting_id)
 
 
 @functools.cache

@@ -95,15 +95,12 @@ def _require_live_link(stored: dict) -> None:
         require_live_seat_link(stored.get("seat_id"), stored["link"])
 
 
-def current_actor(*, check_link: bool = True):
-    """Who sent this command: a seat's or hall's actor, its link checked unless the command checks it
-    itself (check_link False: the join), or a signed-in account."""
+def current_actor():
     from meetcore.auth.models import User
 
     stored = session.get(ACTOR_KEY) or {}
     if stored.get("kind") in ("seat", "site"):
-        if check_link:
-            _require_live_link(stored)
+        _require_live_link(stored)
         actor_class = SiteActor if stored["kind"] == "site" else SeatActor
         return actor_class(**{k: v for k, v in stored.items() if k not in ("kind", "link", "row")})
     user = db.session.get(User, stored.get("id")) if stored.get("kind") == "user" else None
@@ -184,21 +181,20 @@ def on_payload_too_large(*_args) -> dict:
     return {"ok": False, "error": error.as_dict()}
 
 
-def acknowledged(function, *, command: str | None = None, claim_first: bool = True,
-                 checks_link: bool = False):  # fmt: skip
+def acknowledged(function, *, command: str | None = None, claim_first: bool = True):
     """Run a command as one transaction and turn its outcome into the acknowledgement: committed before
     the acknowledgement is returned (so an acknowledged change is durable and its events are on their
     way), refused on a DomainError, discarded on anything else or when the commit itself fails. A
     `command` named here is carried out once per client_id (meetcore.live.receipts): its receipt is stored
     in the same transaction as its change, so both commit, with the answer, or neither does. Other
-    handlers ignore a client_id. A command that `checks_link` checks a seat's or hall's link itself."""
+    handlers ignore a client_id."""
 
     @functools.wraps(function)
     def handler(data=None):
         begin_command()
         try:
             data, client_id = receipts.split_client_id(data)
-            actor = current_actor(check_link=not checks_link)
+            actor = current_actor()
             if command and client_id:
                 answer = receipts.run_once(actor, client_id, command, lambda: _answer(function(actor, data)),
                                            claim_first=claim_first)  # fmt: skip
@@ -237,20 +233,17 @@ def internal_error() -> dict:
         return {"ok": False, "error": {"code": "internal_error", "message": str(INTERNAL_ERROR)}}
 
 
-def live_command(name: str, schema: type[InputSchema], *, changes: bool = True, asks_janus: bool = False,
-                 checks_link: bool = False):  # fmt: skip
+def live_command(name: str, schema: type[InputSchema], *, changes: bool = True, asks_janus: bool = False):
     """Register `function(actor, values)` as the handler of client event `name`, its payload validated by
     `schema` (the same schema documents it in docs/protocol.md). A command that `changes` something is
     carried out once per client_id; one that only reads (join, a sync) simply runs again. A command that
     `asks_janus` before it writes claims its receipt with its change, not before: no write waits for Janus
-    (meetcore.live.receipts). A command that `checks_link` checks the link of a seat or hall itself (every
-    other command has it checked before it runs)."""
+    (meetcore.live.receipts)."""
 
     def register(function):
         validator = schema()  # built once: a marshmallow schema keeps nothing of one load for the next
 
-        @functools.partial(acknowledged, command=name if changes else None, claim_first=not asks_janus,
-                           checks_link=checks_link)  # fmt: skip
+        @functools.partial(acknowledged, command=name if changes else None, claim_first=not asks_janus)
         def run(actor, data):
             return function(actor, load_input(validator, data))
 
@@ -318,37 +311,27 @@ def _enter_rooms(meeting_id: int, actor) -> None:
         join_counted(staff_room(meeting_id))
 
 
-def _remember_joined_seat(actor, meeting_id: int) -> bool:
+def _remember_joined_seat(actor) -> bool:
     """A seat's connection's row (LiveConnection), written with its first check-in: in the join's
-    transaction, not the connect's (one commit fewer per join). Through a link, the row is written only
-    while that link is live (the link's check and the row in one statement). Whether it was written here."""
+    transaction, not the connect's (one commit fewer per join). Whether it was written here."""
     stored = session.get(ACTOR_KEY) or {}
     if not isinstance(actor, SeatActor) or isinstance(actor, SiteActor) or stored.get("row"):
         return False
-    if stored.get("link"):
-        from meetcore.attendance.services import remember_through_live_link
-
-        remember_through_live_link(request.sid, actor.seat_id, stored["link"], meeting_id)
-    else:
-        remember_connection(request.sid, seat_id=actor.seat_id, seat_link_hash=None)
+    remember_connection(request.sid, seat_id=actor.seat_id, seat_link_hash=stored.get("link"))
     return True
 
 
-@live_command("join", JoinInput, changes=False, checks_link=True)
+@live_command("join", JoinInput, changes=False)
 def join(actor, values: dict) -> dict:
     from meetcore.attendance.services import checks_in, connection_joined  # a seat's connection is attendance
 
     meeting_id = allowed_meeting_id(actor, values["meeting_id"])
     if not checks_in(actor):
         meeting_for(actor, meeting_id)  # a meeting that does not exist is refused (the check-in reads it)
-    # The link is checked before anything else: by writing the connection's row on a first join, as other
-    # commands have it checked otherwise.
-    first_join = _remember_joined_seat(actor, meeting_id)
-    if not first_join:
-        _require_live_link(session.get(ACTOR_KEY) or {})
     # Enter the rooms first: an event committed while we read is then either in what we send or
     # delivered after it (the client drops seq it already has).
     _enter_rooms(meeting_id, actor)
+    first_join = _remember_joined_seat(actor)
     checked_in_at = connection_joined(actor, meeting_id, request.sid, request.environ, first=first_join)
     # The check-in commits before the snapshot is read: the snapshot is one consistent read of its own,
     # which starts a fresh transaction (meetcore.live.snapshot), or none when what every participant sees
