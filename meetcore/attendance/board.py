@@ -108,8 +108,9 @@ def _published_size(meeting_id: int, published_at: datetime) -> int:
     ).scalar_one()
     if len(_published_sizes) >= 64:
         _published_sizes.clear()
-    _published_sizes[meeting_id] = (published_at, len(published or {}))
-    return _published_sizes[meeting_id][1]
+    size = len(published or {})
+    _published_sizes[meeting_id] = (published_at, size)
+    return size
 
 
 @dataclass(frozen=True)

@@ -121,7 +121,7 @@ def _link_with_its_seat() -> sa.Select:
     )
 
 
-def _seat_on_roster(meeting: Meeting, seat_id) -> int:
+def _seat_on_roster(meeting, seat_id) -> int:
     """The seat's id, once it is known to be on the meeting's roster: this command's link check read that
     already (require_live_seat_link), or the seat is read now (seat_of)."""
     checked = g.pop("meetcore_seat_on_roster", None) if has_app_context() else None
@@ -130,7 +130,7 @@ def _seat_on_roster(meeting: Meeting, seat_id) -> int:
     return seat_of(meeting, seat_id).id
 
 
-def _require_confirmed_identity(actor: SeatActor, meeting: Meeting) -> None:
+def _require_confirmed_identity(actor: SeatActor, meeting) -> None:
     """A meeting that asks for the identity code admits only browsers that went through the identity check
     (the confirmed identity is in their session); a bare link token does not do."""
     if not meeting.requires_identity_code:
