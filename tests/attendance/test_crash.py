@@ -269,6 +269,9 @@ def test_sigkill_then_another_process_closes_the_dead_ones_intervals(tmp_path):
 # --- a real process stopped with SIGTERM (a rolling restart) ----------------------------------------------
 
 
+HELD_SECONDS = 4  # how long another transaction holds the attendance rows while the process stops
+
+
 def _hold_the_attendance_rows(engine):
     """A transaction that keeps the stopping process from closing the intervals until it ends: SQLite's
     write lock, or on PostgreSQL the attendance rows' locks."""
@@ -297,7 +300,7 @@ def test_a_stopping_process_closes_its_pages_first_and_their_intervals_end_when_
         held = _hold_the_attendance_rows(engine)
         server.process.terminate()
         _wait(lambda: lost, timeout=10)
-        time.sleep(2)  # the record waits for the held rows meanwhile
+        time.sleep(HELD_SECONDS)  # the record waits for the held rows meanwhile
         assert server.process.poll() is None, "the process waits to write the record before it exits"
         held.rollback()
         held.close()
@@ -307,7 +310,10 @@ def test_a_stopping_process_closes_its_pages_first_and_their_intervals_end_when_
         if isinstance(left_at, str):  # SQLite's raw text
             left_at = datetime.fromisoformat(left_at)
         left_at = left_at.replace(tzinfo=UTC)
-        assert lost[0] - timedelta(seconds=1) <= left_at <= lost[0], (left_at, lost[0])
+        # The client notices its page's loss a moment after the server cut it: up to a second and more on a
+        # loaded machine (1.19 s in a CI run). Recorded before the pages were cut, it would be HELD_SECONDS
+        # early.
+        assert lost[0] - timedelta(seconds=HELD_SECONDS / 2) <= left_at <= lost[0], (left_at, lost[0])
     finally:
         if held is not None:
             held.close()

@@ -80,7 +80,8 @@ def test_a_halls_province_seats_reach_that_hall_only_across_processes(tmp_path, 
         timeout=10,
     )
     assert renamed.status_code == 200, renamed.text
-    staff.wait_for(lambda events: len(_boards(staff, base)) >= 2)
+    # Two publications on two processes, through Redis: seconds on a loaded machine (a CI run missed 10 s).
+    staff.wait_for(lambda events: len(_boards(staff, base)) >= 2, timeout=30)
     head = max(event["seq"] for event in staff.events)
     for client in (hall_a, hall_b, participant):
         client.wait_for(lambda events: any(event["seq"] >= head for event in events))
