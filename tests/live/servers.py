@@ -106,8 +106,10 @@ class LiveClient:
         self.events: list[dict] = []
         self.sio = socketio.Client(reconnection=False)
         self.sio.on("event", self.events.append)
+        # A refusal answers at once (connect_error); a slowed machine may take more than 10 s to accept
+        # (a CI run's PostgreSQL pass failed so once, its connect never refused).
         self.sio.connect(server.base_url, transports=["websocket"], auth=auth, headers=headers or {},
-                         wait_timeout=10)  # fmt: skip
+                         wait_timeout=30)  # fmt: skip
 
     def call(self, name: str, data: dict, timeout: float = 10) -> dict:
         return self.sio.call(name, data, timeout=timeout)
