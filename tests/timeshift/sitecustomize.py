@@ -35,3 +35,10 @@ if SHIFT and __name__ == "sitecustomize":  # at start-up only, not when a test i
     import time_machine
 
     time_machine.travel(shift_of(SHIFT), tick=True).start()
+    # time-machine's clock starts ticking at its first reading, not at start(): read at once, or each
+    # process's clock stays behind by whatever it did first (seconds, for a server importing on a loaded
+    # machine), and one process's session cookie is then "signed in the future" for another, which
+    # refuses it (a CI sign-in behind nginx came back to the login page that way).
+    import time
+
+    time.time()
