@@ -24,7 +24,8 @@ PDF = b"%PDF-1.4\n" + secrets.token_bytes(20_000) + b"\n%%EOF\n"
 SKIPPED_TABLES = {"alembic_version"}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+# SQLite's backups are of a file of the test's own, the same in either pass: they run in the SQLite pass only.
+@pytest.fixture(params=[pytest.param("sqlite", marks=pytest.mark.single_pass), "postgresql"])
 def new_database(request, tmp_path):
     """new_database(name) -> the URL of a new, empty database of the kind under test."""
     created: list[str] = []
