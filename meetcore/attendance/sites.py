@@ -225,12 +225,15 @@ def site_state(meeting: Meeting, actor: SiteActor, present: dict[int, str], tick
 
 
 def snapshot_state(meeting: Meeting, actor) -> dict:
-    """Counts for everyone (participants: as last published); each present seat and how it is held for the
-    staff; a site sees its seats."""
-    if isinstance(actor, SeatActor) and not isinstance(actor, SiteActor):
-        return {"counts": board.published_counts(meeting.id)}
-    present, ticked = board.open_presence(meeting.id)
+    """The board as last published, for every reader: counts for everyone, each present seat and how it is
+    held for the staff, its seats for a site. Not the presence of the moment: a publication names the seats
+    changed since the last one, so a reader whose snapshot showed a change not yet published kept it for
+    good when the seat changed back before the publication (a seat left and came back: the secretariat's
+    board showed it absent while it was there)."""
+    present, ticked = board.published_presence(meeting.id)
     state = {"counts": board.tallied(meeting.id, present)}
+    if isinstance(actor, SeatActor) and not isinstance(actor, SiteActor):
+        return state
     if isinstance(actor, SiteActor):
         state["site"] = site_state(meeting, actor, present, ticked)
     elif not isinstance(actor, SeatActor):
