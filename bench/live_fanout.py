@@ -912,10 +912,10 @@ def phase_burst(args, meeting: Meeting, clients: Clients, workdir: Path, started
         checks["present_before"] = len(before)
         clients.disconnect()
         left_open = wait_until_no_one_present(meeting)
+        watch_empty = watch.wait_for(set(), timeout=5)  # the departures' publication, then the snapshot
         after = driver.call("join", {"meeting_id": meeting.meeting_id})["snapshot"]["attendance"]
         totals = after["counts"]["totals"]
         gone = left_open == 0 and not after.get("seats") and totals["present"] + totals["substitute"] == 0
-        watch_empty = watch.wait_for(set(), timeout=5)
         checks["after_leaving"] = {
             "open_in_database": left_open,
             "snapshot_seats": len(after.get("seats", {})),
@@ -991,10 +991,11 @@ def board_checks(
         log("  some joins failed: the seats actually connected are unknown, so the checks compare with all")
     want = connected or expected
     in_database = open_seats(meeting)
+    live_ok = watch.wait_for(want, timeout=5)
+    # After the live board: a snapshot shows the board as last published, as the events have told it.
     snapshot = driver.call("join", {"meeting_id": meeting.meeting_id})["snapshot"]["attendance"]
     in_snapshot = {int(seat_id) for seat_id in snapshot.get("seats", {})}
     totals = snapshot["counts"]["totals"]
-    live_ok = watch.wait_for(want, timeout=5)
     boards = [tuple(pair) for answer in clients.ask_all("boards") for pair in answer["boards"]]
     right = sum(count for seen, count in boards if seen is not None and sum(seen) == len(want))
     participants = sum(count for _, count in boards)
