@@ -83,3 +83,4 @@ def test_malformed_frames_are_dropped_without_a_traceback(tmp_path):
     assert "Traceback" not in log, log[-3000:]
     assert log.count("dropped a malformed packet") >= 4, log[-3000:]
     assert log.count("refused a packet of") == 2, log[-3000:]
+
