@@ -29,16 +29,14 @@ class NoDelayHandler(pywsgi.WSGIHandler):
             pass
         return super().handle()
 
-    def get_environ(self):
+    def handle_one_response(self):
         """A websocket's connection ends with it. pywsgi would go on reading it for a next HTTP request and
         take the client's last frames for one (its closing handshake among them, logged as an "Invalid HTTP
         method"): the client then waited in vain for the server's answer to its close, 3 s with
-        python-socketio's client, before it gave up. Decided here, before the application runs, not after
-        it returns: a method around the websocket's whole life cost every connection ~4 KiB of stack."""
-        environ = super().get_environ()
-        if environ.get("HTTP_UPGRADE", "").lower() == "websocket":
+        python-socketio's client, before it gave up."""
+        super().handle_one_response()
+        if self.environ.get("HTTP_UPGRADE", "").lower() == "websocket":
             self.close_connection = True
-        return environ
 
 
 def stop_on_sigterm(app: Flask) -> None:
