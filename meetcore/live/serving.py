@@ -29,15 +29,6 @@ class NoDelayHandler(pywsgi.WSGIHandler):
             pass
         return super().handle()
 
-    def handle_one_response(self):
-        """A websocket's connection ends with it. pywsgi would go on reading it for a next HTTP request and
-        take the client's last frames for one (its closing handshake among them, logged as an "Invalid HTTP
-        method"): the client then waited in vain for the server's answer to its close, 3 s with
-        python-socketio's client, before it gave up."""
-        super().handle_one_response()
-        if self.environ.get("HTTP_UPGRADE", "").lower() == "websocket":
-            self.close_connection = True
-
 
 def stop_on_sigterm(app: Flask) -> None:
     """SIGTERM (systemd's stop, a rolling restart) stops the process cleanly: its connections are closed (the
