@@ -232,8 +232,6 @@ def snapshot_state(meeting: Meeting, actor) -> dict:
     board showed it absent while it was there)."""
     present, ticked = board.published_presence(meeting.id)
     state = {"counts": board.tallied(meeting.id, present)}
-    if isinstance(actor, SeatActor) and not isinstance(actor, SiteActor):
-        return state
     if isinstance(actor, SiteActor):
         state["site"] = site_state(meeting, actor, present, ticked)
     elif not isinstance(actor, SeatActor):
