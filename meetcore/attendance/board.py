@@ -319,12 +319,9 @@ def seat_attendee_changed(seat: Seat, *, by) -> None:
 # --- the live snapshot's part ----------------------------------------------------------------------------
 
 
-def published_presence(meeting_id: int) -> tuple[dict[int, str], set[int]]:
-    """The board's last publication: seat id -> attendance kind, and the seats a roll call ticked. Exactly
-    what the meeting's event stream has said up to a snapshot's seq (the next attendance.board brings what is
-    pending)."""
+def published_presence(meeting_id: int) -> dict[int, str]:
+    """The board's last publication: seat id -> attendance kind. Exactly what the meeting's event stream has
+    said up to a snapshot's seq (the next attendance.board brings what is pending)."""
     board = db.session.get(AttendanceBoard, meeting_id, populate_existing=True)
-    if board is None:
-        return {}, set()
-    published = {int(seat_id): kind for seat_id, kind in (board.published or {}).items()}
-    return published, set(board.published_ticks or ())
+    published = (board.published if board is not None else None) or {}
+    return {int(seat_id): kind for seat_id, kind in published.items()}

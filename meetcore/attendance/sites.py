@@ -225,15 +225,16 @@ def site_state(meeting: Meeting, actor: SiteActor, present: dict[int, str], tick
 
 
 def snapshot_state(meeting: Meeting, actor) -> dict:
-    """The board as last published, for every reader: counts for everyone, each present seat and how it is
-    held for the staff, its seats for a site. Not the presence of the moment: a publication names the seats
-    changed since the last one, so a reader whose snapshot showed a change not yet published kept it for
-    good when the seat changed back before the publication (a seat left and came back: the secretariat's
-    board showed it absent while it was there)."""
-    present, ticked = board.published_presence(meeting.id)
+    """The board as last published, for every reader: counts for everyone, and each present seat and how it
+    is held for the staff (a hall's own seats, which its publications replace whole, as they are now). Not
+    the presence of the moment: a publication names the seats and provinces changed since the last one, so
+    a reader whose snapshot showed a change not yet published kept it for good when it changed back before
+    the publication (a seat left and came back: the secretariat's board showed it absent while it was
+    there)."""
+    present = board.published_presence(meeting.id)
     state = {"counts": board.tallied(meeting.id, present)}
-    if isinstance(actor, SiteActor):
-        state["site"] = site_state(meeting, actor, present, ticked)
+    if isinstance(actor, SiteActor):  # each publication to a hall replaces its seats whole: shown as they are
+        state["site"] = site_state(meeting, actor, *board.open_presence(meeting.id))
     elif not isinstance(actor, SeatActor):
         state["seats"] = {str(seat_id): kind for seat_id, kind in sorted(present.items())}
     return state
