@@ -319,3 +319,58 @@ def test_a_stopping_process_closes_its_pages_first_and_their_intervals_end_when_
             held.close()
         server.stop()
         engine.dispose()
+
+
+def test_a_stopping_process_locks_the_meeting_before_its_rows_as_a_departure_does(app, seats, scheduled):
+    """SIGTERM while pages are still leaving: their check-outs lock the meeting, then their rows. The stopping
+    process's clean leave must take them in the same order, or each holds what the other waits for and
+    PostgreSQL fails one of them (seen in the rolling-restart test: the leave failed, its intervals stayed
+    open until another process's sweep). Here a departure's transaction holds the meeting: the leave waits
+    for it without having locked a single row, then closes them."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one write lock, no row locks to take in an order")
+    import threading
+
+    row_id_sql = sa.text("SELECT id FROM attendance WHERE connection_id = :c")
+    connection_id = f"{connections.PROCESS_ID}:leaving-sid"
+    _open(scheduled, seats["cm_sd"], connection_id, utcnow())
+    db.session.commit()
+    row_id = db.session.execute(row_id_sql, {"c": connection_id}).scalar_one()
+    db.session.commit()
+    departure = db.engine.connect()
+    departure.execute(sa.text("SELECT id FROM meetings WHERE id = :m FOR UPDATE"), {"m": scheduled.id})
+    departure_pid = departure.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+    errors: list[BaseException] = []
+
+    def leave() -> None:
+        with app.app_context():
+            try:
+                processes.leave_process()
+            except BaseException as error:  # reported in the test's thread
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    leaving = threading.Thread(target=leave)
+    leaving.start()
+    try:
+        _wait(lambda: _waits_for(departure_pid), timeout=10)
+        with db.engine.connect() as probe:  # the row is free: the departure could still close it
+            probe.execute(sa.text("SELECT id FROM attendance WHERE id = :a FOR UPDATE NOWAIT"), {"a": row_id})
+            probe.rollback()
+    finally:
+        departure.rollback()
+        departure.close()
+        leaving.join(timeout=20)
+    assert not errors and not leaving.is_alive()
+    assert db.session.get(Attendance, row_id, populate_existing=True).left_at is not None
+
+
+def _waits_for(pid: int) -> bool:
+    """Whether another session waits for a lock that PostgreSQL backend `pid` holds (read in a transaction of
+    its own: within one, pg_stat_activity is a snapshot)."""
+    with db.engine.connect() as connection:
+        return bool(connection.execute(
+            sa.text("SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))"),
+            {"pid": pid},
+        ).scalar_one())  # fmt: skip
