@@ -37,6 +37,29 @@ def test_a_step_whose_commit_fails_is_discarded_and_its_reactions_never_run(app_
     assert _accounts() == {"first@example.org"}  # the session is usable again; nothing of the step stayed
 
 
+def test_an_entry_point_that_began_nothing_commits_nothing_and_its_reactions_still_run(app_ctx):
+    """A join whose snapshot read nothing, a reaction that only sets a timer: SQLAlchemy would begin a
+    transaction only to commit it (two per participant's join, issue 18 item 5)."""
+    from meetcore import transaction
+
+    db.session.remove()  # a session that has begun nothing
+    committed, ran = [], []
+
+    def note(*_args) -> None:
+        committed.append(1)
+
+    sa.event.listen(db.session, "after_commit", note)
+    try:
+        after_commit(ran.append, "a reaction that reads nothing")
+        transaction.commit()
+        assert committed == [] and ran == ["a reaction that reads nothing"]
+        with unit_of_work():
+            db.session.add(_account("begun@example.org"))
+        assert committed == [1] and _accounts() == {"begun@example.org"}  # what began is committed
+    finally:
+        sa.event.remove(db.session, "after_commit", note)
+
+
 def test_a_command_that_exits_by_its_own_choice_keeps_its_work_and_a_failing_one_does_not(app_ctx):
     @transactional
     def refuses_and_logs() -> None:
