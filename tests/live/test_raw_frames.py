@@ -1,10 +1,12 @@
 """Raw Engine.IO frames that no Socket.IO client would send (issue 13): broken packets, JSON nested past the
 parser's depth and a 5,000-digit number are dropped with one line in the log and no traceback, and the
-connection goes on working; a command of a megabyte is answered payload_too_large without being read."""
+connection goes on working; a command of a megabyte is answered payload_too_large without being read; and a
+websocket that ends takes its connection with it."""
 
 from __future__ import annotations
 
 import json
+import time
 
 import websocket
 
@@ -28,6 +30,23 @@ def _frames_until(ws, prefix: str) -> str:
             ws.send("3")
         elif frame.startswith(prefix):
             return frame
+
+
+def _the_connection_ends_with_its_websocket(url: str) -> None:
+    """Once a websocket is over, its TCP connection is too: the server does not read the client's last
+    frames as the next HTTP request (gevent's pywsgi did: a closing handshake logged as an "Invalid HTTP
+    method" and answered with an HTTP 400 on the websocket, and the client, still waiting for the server's
+    close, gave up only after its own timeout, 3 s for python-socketio's)."""
+    ws = websocket.create_connection(url, timeout=10, suppress_origin=True)
+    _frames_until(ws, "0{")  # Engine.IO open
+    ws.send("1")  # Engine.IO close: the server's side of the websocket ends here
+    time.sleep(0.3)
+    ws.send_close()  # then the client's closing handshake, as python-socketio's client sends it
+    after = b""
+    while chunk := ws.sock.recv(4096):  # until the server closes the connection (EOF)
+        after += chunk
+    assert b"HTTP/1." not in after, after
+    ws.shutdown()
 
 
 def test_malformed_frames_are_dropped_without_a_traceback(tmp_path):
@@ -55,9 +74,13 @@ def test_malformed_frames_are_dropped_without_a_traceback(tmp_path):
         ws.send('423["join",' + json.dumps({"meeting_id": data.meeting_id}) + "]")
         assert json.loads(_frames_until(ws, "433")[3:])[0]["ok"] is True
         ws.close()
+        for _attempt in range(3):
+            _the_connection_ends_with_its_websocket(url)
     finally:
         server.stop()
     log = server.log_path.read_text()
+    assert "Invalid HTTP method" not in log and "Expected GET method" not in log, log[-3000:]
     assert "Traceback" not in log, log[-3000:]
     assert log.count("dropped a malformed packet") >= 4, log[-3000:]
     assert log.count("refused a packet of") == 2, log[-3000:]
+
