@@ -3,7 +3,8 @@
 settings, TCP_NODELAY on every connection as meetcore.live.serving sets it, gc.freeze() after start-up and
 the same heap policy as the rooms grow, meetcore.live.heap) with no application around it.
 
-    join {staff?}         enter the "staff" or the "participants" room; acknowledges {ok: true}
+    join {staff?}         enter the "staff" or the "participants" room; acknowledges {ok: true}; or carried
+                          by the connect (auth.join), answered by a `joined` message, as MeetCore does
     broadcast {seq, ...}  emit the payload as it came, as an "event" message, to both rooms (the way
                           meetcore.live.broadcast emits a public event); acknowledges {ok: true, seq}
 
@@ -45,6 +46,8 @@ def build() -> socketio.WSGIApp:
     @sio.on("connect")
     def connect(sid, environ, auth=None):
         heap.connections_changed(len(sio.eio.sockets))
+        if isinstance(auth, dict) and "join" in auth:  # the join carried by the connect, as MeetCore's
+            sio.emit("joined", join(sid, auth["join"]), to=sid)
 
     @sio.on("disconnect")
     def disconnect(sid, reason=None):

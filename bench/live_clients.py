@@ -2,7 +2,8 @@
 websocket (aiohttp) to the server, of one of two kinds:
 
 - `lean` (the default): the Socket.IO protocol spoken directly over an aiohttp websocket (`LeanParticipant`):
-  connect with auth, emit with an acknowledgement, answer pings, receive events. A participant costs the
+  connect with auth (which carries the join, answered by a `joined` message ahead of the CONNECT packet),
+  emit with an acknowledgement, answer pings, receive events. A participant costs the
   client process about a fifth of what an AsyncClient costs, so that on a machine the clients share with
   the server, the delay measured is the server's more than the load generator's;
 - `socketio`: a python-socketio AsyncClient (`Participant`), the library a Python service would use.
@@ -76,9 +77,11 @@ class Participant:
 
     async def open(self, url: str, auth: dict | None, join: dict) -> None:
         start = time.monotonic()
+        answered = asyncio.get_running_loop().create_future()
+        self.sio.on("joined", lambda ack: answered.done() or answered.set_result(ack))
+        auth = {**(auth or {}), "join": join}  # answered by `joined`, ahead of the connect's end
         await self.sio.connect(url, transports=["websocket"], auth=auth, wait_timeout=CONNECT_TIMEOUT)
-        ack = await self.sio.call("join", join, timeout=CONNECT_TIMEOUT)
-        self.joined(ack, start)
+        self.joined(await asyncio.wait_for(answered, CONNECT_TIMEOUT), start)
 
     async def close(self) -> None:
         self.closing = True
@@ -90,7 +93,8 @@ class Participant:
 
 class LeanParticipant:
     """One connection speaking Engine.IO 4 / Socket.IO 5 text packets over an aiohttp websocket: the open
-    packet, CONNECT with the auth payload, EVENT with an ack id for `join`, its ACK, the server's pings
+    packet, CONNECT with the auth payload and the join, the `joined` answer ahead of CONNECT, EVENT with an
+    ack id and its ACK for the driver's commands, the server's pings
     answered with pongs, and EVENT messages handed to `on_event` as the AsyncClient's handler gets them.
     Only what these clients use: the default namespace, text packets (the server sends no binary here)."""
 
@@ -133,12 +137,17 @@ class LeanParticipant:
         opening = await self.ws.receive_str(timeout=CONNECT_TIMEOUT)
         if not opening.startswith("0"):
             raise RuntimeError(f"no Engine.IO open packet: {opening[:100]!r}")
-        await self.ws.send_str("40" + (json.dumps(auth) if auth else ""))
-        answer = await self.ws.receive_str(timeout=CONNECT_TIMEOUT)
-        if not answer.startswith("40"):
-            raise ConnectionRefusedError(answer[2:300])
+        await self.ws.send_str("40" + json.dumps({**(auth or {}), "join": join}))
+        ack = None
+        while not (frame := await self.ws.receive_str(timeout=CONNECT_TIMEOUT)).startswith("40"):
+            if not frame.startswith("42"):  # CONNECT_ERROR, or a disconnect
+                raise ConnectionRefusedError(frame[2:300])
+            name, *arguments = json.loads(frame[2:])  # ahead of CONNECT: the join's answer, the room's events
+            if name == "joined" and arguments:
+                ack = arguments[0]
+            elif name == "event" and arguments:
+                self.on_event(arguments[0])
         self.reader = asyncio.create_task(self.read())
-        ack = await self.call("join", join, CONNECT_TIMEOUT)
         self.joined(ack, start)
 
     async def call(self, name: str, data, timeout: float):

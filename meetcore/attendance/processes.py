@@ -36,7 +36,12 @@ from meetcore.database import utcnow
 from meetcore.errors import NotFound
 from meetcore.eventlog.services import lock_meeting
 from meetcore.extensions import db, socketio
-from meetcore.live.connections import PROCESS_ID, forget_lost_connections, forget_process_connections
+from meetcore.live.broadcast import held_here
+from meetcore.live.connections import (
+    PROCESS_ID,
+    forget_lost_connections,
+    forget_process_connections,
+)
 from meetcore.live.receipts import purge_receipts
 from meetcore.meetings.models import Meeting
 from meetcore.transaction import discard, unit_of_work
@@ -254,7 +259,7 @@ def _close_lost(server, now: datetime) -> tuple[set[int], int]:
         )
     ).all()  # plain rows: only the lost ones are loaded as entities
     lost_ids = [
-        row.id for row in own if not server.manager.is_connected(row.connection_id.partition(":")[2], "/")
+        row.id for row in own if not held_here(server, row.connection_id.partition(":")[2])
     ]
     lost = db.session.scalars(open_intervals().where(Attendance.id.in_(lost_ids))).all() if lost_ids else []
     return _close(lost, now), len(lost)
@@ -284,7 +289,7 @@ def _reopen_swept(server) -> list[Attendance]:
         .where(Attendance.swept_at.is_not(None), Attendance.connection_id.like(f"{PROCESS_ID}:%"))
         .execution_options(populate_existing=True)
     ).all()
-    held = [row for row in swept if server.manager.is_connected(row.connection_id.partition(":")[2], "/")]
+    held = [row for row in swept if held_here(server, row.connection_id.partition(":")[2])]
     for row in swept:
         row.swept_at = None  # settled either way
     for row in held:

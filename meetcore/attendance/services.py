@@ -105,8 +105,15 @@ def require_live_seat_link(seat_id: int, link_hash: str) -> None:
                "the secretariat sent you."),
             details={"reason": "link_withdrawn"},
         )  # fmt: skip
+    seat_read_with_its_link(seat_id, link.meeting_id)
+
+
+def seat_read_with_its_link(seat_id: int, meeting_id: int) -> None:
+    """The seat's live link and the seat's meeting were read a moment ago in this app context (a command's
+    link check, or a connect through a link token that joins at once): a check-in that follows in the same
+    context (_seat_on_roster) reads the seat no more."""
     if has_app_context():
-        g.meetcore_seat_on_roster = (seat_id, link.meeting_id)
+        g.meetcore_seat_on_roster = (seat_id, meeting_id)
 
 
 @functools.cache

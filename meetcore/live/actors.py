@@ -32,8 +32,12 @@ def actor_for_connection(auth: dict | None):
         return SeatActor(**{k: stored.get(k) for k in SeatActor.__dataclass_fields__ if k in stored})
     auth = auth if isinstance(auth, dict) else {}
     if isinstance(auth.get("seat_token"), str):
+        from meetcore.attendance.services import seat_read_with_its_link
+
         transaction.reads_only()  # a seat's connect writes nothing: its row comes with its check-in
-        return seat_actor_from_token(auth["seat_token"])
+        actor = seat_actor_from_token(auth["seat_token"])
+        seat_read_with_its_link(actor.seat_id, actor.meeting_id)  # a join with the connect reads no more
+        return actor
     if isinstance(auth.get("api_token"), str):  # scripts and other services act as an account
         from meetcore.auth.services import user_for_api_token
 

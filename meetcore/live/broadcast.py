@@ -25,8 +25,10 @@ from meetcore.operations.metrics import event_broadcast
 OUTGOING = "meetcore.outgoing_events"
 CLOSING = "meetcore.connections_to_close"
 CUTTING = "meetcore.seat_connections_to_cut"
-# The message queue's message of ours (meetcore.live.queue): "close your connections of these seats".
+# The message queue's messages of ours (meetcore.live.queue): "close your connections of these seats", and
+# "close these connections of yours".
 CUT_REQUEST = "meetcore.cut"
+CLOSE_REQUEST = "meetcore.close"
 # True while a committed transaction's events are being emitted (meetcore.live.events.on_disconnect).
 _EMITTING = contextvars.ContextVar("meetcore_emitting_after_commit", default=False)
 
@@ -79,15 +81,51 @@ def _after_commit(session) -> None:
         _EMITTING.reset(token)
     closing = session.info.pop(CLOSING, None)
     if closing:  # apart from this transaction: a local disconnect runs its handler, which writes
-        socketio.start_background_task(_disconnect, [key.partition(":")[2] for key in closing])
+        socketio.start_background_task(_close_everywhere, [key.partition(":")[2] for key in closing])
     cutting = session.info.pop(CUTTING, None)
     if cutting:
         socketio.start_background_task(_cut_everywhere, cutting)
 
 
-def _disconnect(sids: list[str]) -> None:
+# This process's connections that a close came for while they were still connecting.
+_CLOSED_WHILE_CONNECTING: set[str] = set()
+
+
+def held_here(server, sid: str) -> bool:
+    """Whether this process's Socket.IO server holds the connection: connected, or still connecting. A
+    connect that carries its join checks its seat in before python-socketio counts it connected
+    (meetcore.live.events): a heartbeat or a close in between must not take it for gone."""
+    manager = server.manager
+    return manager.is_connected(sid, "/") or manager.is_pre_connected(sid, "/")
+
+
+def _close_everywhere(sids: list[str]) -> None:
+    """Close these connections on whichever process holds them: here, and through the message queue as a
+    request of ours (python-socketio's own disconnect through the queue does nothing to a connection still
+    connecting there)."""
+    tell_others = getattr(socketio.server.manager, "tell_others", None)  # only the message queue has one
+    if tell_others is not None:
+        tell_others(CLOSE_REQUEST, {"sids": sids})
+    close_here(sids)
+
+
+def close_here(sids) -> None:
+    """Close those of these connections that this process holds. One still connecting is closed by its
+    connect, which refuses it at its end (closed_while_connecting): python-socketio would do nothing."""
+    manager = socketio.server.manager
     for sid in sids:
-        socketio.server.disconnect(sid, namespace="/")
+        if manager.is_pre_connected(sid, "/"):
+            _CLOSED_WHILE_CONNECTING.add(sid)
+        elif manager.is_connected(sid, "/"):
+            socketio.server.disconnect(sid, namespace="/", ignore_queue=True)
+
+
+def closed_while_connecting(sid: str) -> bool:
+    """Whether a close came for this connection while it was connecting (asked once, by its connect)."""
+    if sid not in _CLOSED_WHILE_CONNECTING:
+        return False
+    _CLOSED_WHILE_CONNECTING.discard(sid)
+    return True
 
 
 def _cut_everywhere(cuts: list[dict]) -> None:
@@ -103,13 +141,15 @@ def cut_here(cut: dict) -> None:
     message queue)."""
     sids = seat_connections.matching(cut.get("seat_ids") or (), cut.get("links") or ())
     if sids:
-        _disconnect(sids)
+        close_here(sids)
 
 
 def asked_by_another_process(method: str, request: dict) -> None:
     """A message of ours from another process, through the message queue (meetcore.live.queue)."""
     if method == CUT_REQUEST:
         cut_here(request)
+    elif method == CLOSE_REQUEST:
+        close_here(request.get("sids") or ())
 
 
 def emit_event(message: dict) -> None:

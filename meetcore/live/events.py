@@ -22,7 +22,7 @@ from meetcore.eventlog.services import begin_command, events_since, seq_after_co
 from meetcore.extensions import db, socketio
 from meetcore.live import connections, heap, receipts, seat_connections
 from meetcore.live.actors import actor_for_connection
-from meetcore.live.broadcast import emitting_after_commit, wire_event
+from meetcore.live.broadcast import closed_while_connecting, emitting_after_commit, wire_event
 from meetcore.live.connections import connection_ended, forget_connection, remember_connection
 from meetcore.live.rooms import for_site, for_staff, halls_room, participants_room, site_room, staff_room
 from meetcore.live.snapshot import build_snapshot
@@ -36,6 +36,10 @@ INTERNAL_ERROR = _l("Something went wrong on our side; your last action was not 
 
 # name -> (schema class, function(actor, values) -> dict): every command a client may send.
 COMMANDS: dict[str, tuple] = {}
+# name -> its Socket.IO handler (validated, acknowledged), for a command carried by the connect (join).
+HANDLERS: dict = {}
+JOINED = "joined"  # the answer to a join carried by the connect
+THE_CONNECTIONS = object()  # a command's actor: the one its connection was let in as, checked again
 
 
 def _remember(actor, auth) -> None:
@@ -121,6 +125,35 @@ def on_connect(auth=None):
         refusal = error.as_dict()  # the client's connect_error: {message, data: {code, message}}
         raise ConnectionRefusedError(refusal["message"], refusal) from None
     heap.connections_changed(heap.connection_count())
+    joining = isinstance(auth, dict) and "join" in auth
+    answer = _join_with_the_connect(actor, auth["join"]) if joining else None
+    if _gone_while_connecting(request.sid):
+        # python-socketio has no disconnect for a connection still connecting: forgotten here as a
+        # disconnect would (or a seat checked in by its join would stay present), and refused, so that the
+        # rooms forget it too. Nothing yields from here until python-socketio counts it connected.
+        _connection_ended(request.sid, socketio.server.rooms(request.sid), heap.connection_count())
+        return False
+    if answer is not None:
+        socketio.emit(JOINED, answer, to=request.sid, ignore_queue=True)  # to this connection only, here
+    return None
+
+
+def _join_with_the_connect(actor, payload) -> dict:
+    """A connect that carries its join (auth.join, docs/protocol.md) is answered with a `joined` message
+    holding what the `join` command would acknowledge, sent before the connection is confirmed (the client
+    library holds it until then). Per join, one message each way, one request context and one read of the
+    link fewer (issue 18): the actor is the one the connect has just let in; a close that came meanwhile
+    (a withdrawn link) is its connect's to carry out (_gone_while_connecting). A refused join leaves the
+    connection open, as a refused `join` command does."""
+    return HANDLERS["join"](payload, actor=actor)
+
+
+def _gone_while_connecting(sid: str) -> bool:
+    """Whether the connection ended while it connected (its Engine.IO connection closed: its pings went
+    unanswered while a join held its reader), or a close came for it meanwhile (meetcore.live.broadcast)."""
+    server = socketio.server
+    ended = server.manager.eio_sid_from_sid(sid, request.namespace or "/") not in server.environ
+    return closed_while_connecting(sid) or ended
 
 
 @socketio.on("disconnect")
@@ -190,11 +223,13 @@ def acknowledged(function, *, command: str | None = None, claim_first: bool = Tr
     handlers ignore a client_id."""
 
     @functools.wraps(function)
-    def handler(data=None):
+    def handler(data=None, *, actor=THE_CONNECTIONS):
+        """`actor`: who the connect carrying this command has just let in (its access checked a moment
+        ago); by default the connection's, its access checked again (current_actor)."""
         begin_command()
         try:
             data, client_id = receipts.split_client_id(data)
-            actor = current_actor()
+            actor = current_actor() if actor is THE_CONNECTIONS else actor
             if command and client_id:
                 answer = receipts.run_once(actor, client_id, command, lambda: _answer(function(actor, data)),
                                            claim_first=claim_first)  # fmt: skip
@@ -249,6 +284,7 @@ def live_command(name: str, schema: type[InputSchema], *, changes: bool = True, 
 
         run.__name__ = function.__name__
         COMMANDS[name] = (schema, function)
+        HANDLERS[name] = run
         socketio.on_event(name, run)
         return function
 

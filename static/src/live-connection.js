@@ -7,7 +7,9 @@
 //   3. ignore an event with seq <= lastSeq;
 //   4. an event with seq > lastSeq + 1 means a message was lost: join again with lastSeq (a placeholder
 //      for a run of staff-only events, {kind: "redacted", first_seq, seq}, counts from its first_seq);
-//   5. on reconnect, join again with lastSeq (replay when the gap is small, else a fresh snapshot);
+//   5. on reconnect, join again with lastSeq (replay when the gap is small, else a fresh snapshot): every
+//      connect attempt carries its join (auth.join), answered by a `joined` message; the events and the
+//      answer that come before the connection is confirmed are held by socket.io-client until it is;
 //   6. a `live.head {meeting_id, last_seq}` message (sent once the server's message queue is back after an
 //      outage) above lastSeq means events were lost on the way: join again with lastSeq.
 //
@@ -58,18 +60,22 @@ export class LiveConnection {
     this.wantSnapshot = false;
     this.knownHead = null; // the newest seq a live.head announced
     this.counters = { events: 0, dropped: 0, gaps: 0, snapshots: 0, replays: 0, resyncs: 0, heads: 0, retries: 0 };
+    this.auth = options.auth || {};
+    const auth = (send) => send(this._connectAuth()); // asked again at every connect attempt
     this.socket = options.socket || io(options.url, {
       transports: ['websocket'],
-      auth: options.auth || {},
+      auth,
       reconnection: true,
       reconnectionDelay: 500,
       reconnectionDelayMax: 5000,
       randomizationFactor: 0.3,
       timeout: 10000,
     });
+    this.socket.auth = auth; // (a socket given, as by the tests, too)
+    this.socket.on('joined', (answer) => this._joinedAtConnect(answer));
     this.socket.on('connect', () => {
       this._setStatus('connected');
-      this.join();
+      if (!this.answeredAtConnect) this.join(); // a socket that did not join with its connect
     });
     this.socket.on('disconnect', (reason) => {
       this.joining = false;
@@ -114,32 +120,57 @@ export class LiveConnection {
 
   get connected() { return this.socket.connected && this.status === 'connected'; }
 
-  /** Join the meeting (again): with lastSeq once we have a state, unless a fresh snapshot is wanted. */
+  /** What the join asks for: lastSeq once we have a state, unless a fresh snapshot is wanted. */
+  _joinPayload() {
+    const payload = { meeting_id: this.meetingId };
+    if (this.lastSeq !== null && this.state !== null && !this.wantSnapshot) payload.last_seq = this.lastSeq;
+    return payload;
+  }
+
+  /** The auth of each connect attempt: the link or token, and the join (auth.join), which the server
+   * answers with a `joined` message before the connection is confirmed: one message instead of two. */
+  _connectAuth() {
+    this.connectJoin = ++this.joinGeneration;
+    this.joining = true; // events that come before the answer wait in the buffer
+    this.answeredAtConnect = false;
+    return { ...this.auth, join: this._joinPayload() };
+  }
+
+  /** The `joined` message: the answer to the join sent with this connect, as a join's acknowledgement. */
+  _joinedAtConnect(answer) {
+    if (this.connectJoin !== this.joinGeneration) return; // a disconnect came between
+    this.answeredAtConnect = true;
+    this._answered(this.connectJoin, null, answer);
+  }
+
+  /** Join the meeting again on this connection (a gap, a resync, a refused or lost answer). */
   join() {
     if (!this.socket.connected) return;
     const generation = ++this.joinGeneration;
     this.joining = true;
-    const payload = { meeting_id: this.meetingId };
-    if (this.lastSeq !== null && this.state !== null && !this.wantSnapshot) payload.last_seq = this.lastSeq;
-    this.socket.timeout(COMMAND_TIMEOUT_MS).emit('join', payload, (error, ack) => {
-      if (generation !== this.joinGeneration) return; // superseded by a newer join or a disconnect
-      this.joining = false;
-      if (error || !ack) {
-        this._retryJoin(generation);
-        return;
-      }
-      if (!ack.ok) {
-        const problem = ack.error || {};
-        if (FINAL_JOIN_ERRORS.includes(problem.code)) {
-          this.buffer = [];
-          this.onRefused(problem);
-          return;
-        }
-        this._retryJoin(generation);
-        return;
-      }
-      this._joined(ack);
+    this.socket.timeout(COMMAND_TIMEOUT_MS).emit('join', this._joinPayload(), (error, ack) => {
+      this._answered(generation, error, ack);
     });
+  }
+
+  _answered(generation, error, ack) {
+    if (generation !== this.joinGeneration) return; // superseded by a newer join or a disconnect
+    this.joining = false;
+    if (error || !ack) {
+      this._retryJoin(generation);
+      return;
+    }
+    if (!ack.ok) {
+      const problem = ack.error || {};
+      if (FINAL_JOIN_ERRORS.includes(problem.code)) {
+        this.buffer = [];
+        this.onRefused(problem);
+        return;
+      }
+      this._retryJoin(generation);
+      return;
+    }
+    this._joined(ack);
   }
 
   _retryJoin(generation) {

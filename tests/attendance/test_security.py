@@ -202,7 +202,7 @@ def test_a_connection_whose_link_was_withdrawn_is_refused_its_next_command(
     from meetcore.seats.links import revoke_seat_links
 
     idle = live(auth={"seat_token": link_for(seats["cm_sd"])})
-    monkeypatch.setattr(broadcast, "_disconnect", lambda sids: None)
+    monkeypatch.setattr(broadcast, "close_here", lambda sids: None)
     revoke_seat_links(seats["cm_sd"], by=users["secretariat"])
     before = _state(scheduled)
     for command, payload in (("join", {}), ("floor.request", {"seat_id": seats["cm_sd"].id})):
@@ -245,7 +245,7 @@ def test_a_revoked_site_links_open_connection_is_closed_and_refused(
     other = sites.issue_site_link(scheduled, {"province_code": "TH-90"}, by=users["secretariat"])
     other_site = live(auth={"site_token": other.token})
     assert site.emit("join", {"meeting_id": scheduled.id}, callback=True)["ok"]
-    real_disconnect = broadcast._disconnect
+    real_disconnect = broadcast.close_here
     closing: list[str] = []
     # The first screen is closed as it would be; the second one's close is lost (as on a process that
     # missed the message): the database still refuses its next tick.
@@ -253,7 +253,7 @@ def test_a_revoked_site_links_open_connection_is_closed_and_refused(
         closing.extend(sids)
         real_disconnect(sids[:1])
 
-    monkeypatch.setattr(broadcast, "_disconnect", lose_all_but_one)
+    monkeypatch.setattr(broadcast, "close_here", lose_all_but_one)
     sites.revoke_site_links(scheduled, "TH-50", by=users["secretariat"])
     wait_until(lambda: len(closing) == 2, timeout=1, message="both of the hall's screens were closed")
     wait_until(lambda: not site.is_connected() or not lingering.is_connected(), timeout=1,

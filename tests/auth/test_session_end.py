@@ -76,7 +76,7 @@ def test_a_live_connection_made_before_sign_out_is_refused_its_next_command(
     """Should its close be lost (its process missed the message), the database still refuses it."""
     from meetcore.live import broadcast
 
-    monkeypatch.setattr(broadcast, "_disconnect", lambda sids: None)
+    monkeypatch.setattr(broadcast, "close_here", lambda sids: None)
     sign_in(client, users["secretariat"])
     g.pop("_login_user", None)
     sio = socketio.test_client(app_ctx, flask_test_client=client)

@@ -32,7 +32,17 @@ window.FakeSocket = class {
   }
   fire(name, ...args) { (this.handlers[name] || []).forEach((handler) => handler(...args)); }
   timeout() { return { emit: (name, payload, callback) => this.sent.push({ name, payload, callback }) }; }
-  connect() { this.connected = true; this.fire('connect'); }
+  // A connect attempt: its auth asked for (kept in auths), then the server's CONNECT. joinedWith answers
+  // the join the auth carried, with the messages the server sent ahead of that answer.
+  open() { this.auths = this.auths || []; if (this.auth) this.auth((data) => this.auths.push(data)); }
+  connect() { this.open(); this.connected = true; this.fire('connect'); }
+  joinedWith(answer, ahead) {
+    this.open();
+    this.connected = true;  // as socket.io-client: what came ahead is handed over once connected
+    (ahead || []).forEach(([name, message]) => this.fire(name, message));
+    this.fire('joined', answer);
+    this.fire('connect');
+  }
   drop() { this.connected = false; this.fire('disconnect', 'transport close'); }
 };
 window.answer = (index, ack) => window.fake.sent[index].callback(null, ack);
@@ -72,14 +82,20 @@ def page(browser):
     page.close()
 
 
-def _start(page) -> None:
-    page.evaluate("""() => {
+def _start(page, connecting: bool = True) -> None:
+    page.evaluate("""(connecting) => {
       window.fake = new FakeSocket();
       window.states = [];
+      window.refused = [];
       window.conn = new MeetCoreLive.LiveConnection({ meetingId: 7, socket: window.fake,
-        onState: (state, why) => window.states.push(why) });
-      window.fake.connect();
-    }""")
+        auth: { seat_token: 'tok' }, onState: (state, why) => window.states.push(why),
+        onRefused: (problem) => window.refused.push(problem.code) });
+      if (connecting) window.fake.connect();
+    }""", connecting)
+
+
+def auths(page) -> list[dict]:
+    return page.evaluate("() => window.fake.auths")
 
 
 def sent(page) -> list[dict]:
@@ -175,6 +191,39 @@ def test_reconnect_rejoins_with_last_seq(page):
     page.evaluate("() => answer(1, { ok: true, mode: 'replay', last_seq: 21, events: ["
                   "{ meeting_id: 7, seq: 21, kind: 'meeting.started', payload: { status: 'live' } }] })")
     assert conn(page, "c.lastSeq") == 21 and conn(page, "c.status") == "connected"
+
+
+def test_a_join_carried_by_the_connect_sends_no_join_and_applies_what_came_ahead_of_its_answer(page):
+    _start(page, connecting=False)
+    page.evaluate("""() => fake.joinedWith({ ok: true, mode: 'snapshot', snapshot: snapshot(5) }, [
+      ['event', { meeting_id: 7, seq: 6, kind: 'agenda.current', payload: { item_id: 1, previous: [] } }],
+      ['event', { meeting_id: 7, seq: 5, kind: 'meeting.started', payload: { status: 'live' } }],
+    ])""")
+    assert auths(page) == [{"seat_token": "tok", "join": {"meeting_id": 7}}]
+    assert sent(page) == []  # the connect carried the join: no join command
+    assert conn(page, "c.lastSeq") == 6 and conn(page, "c.status") == "connected"
+    assert conn(page, "c.state.meeting.status") == "scheduled"  # seq 5 was in the snapshot: dropped
+    assert conn(page, "c.state.agenda.map((n) => n.state)") == ["current", "pending"]
+    page.evaluate("() => fake.drop()")
+    page.evaluate("""() => fake.joinedWith({ ok: true, mode: 'replay', last_seq: 7, events: [
+      { meeting_id: 7, seq: 7, kind: 'agenda.state', payload: { item_id: 2, state: 'done' } }] })""")
+    assert auths(page)[-1] == {"seat_token": "tok", "join": {"meeting_id": 7, "last_seq": 6}}  # the newest
+    assert sent(page) == [] and conn(page, "c.lastSeq") == 7
+    assert conn(page, "c.counters.snapshots") == 1 and conn(page, "c.counters.replays") == 1
+
+
+def test_a_refused_join_at_connect_is_tried_again_as_a_command_or_shown_when_final(page):
+    _start(page, connecting=False)
+    failure = "{ ok: false, error: { code: 'internal_error', message: 'x' } }"
+    page.evaluate(f"() => fake.joinedWith({failure})")
+    assert sent(page) == []  # not at once: after a pause, as a refused join command
+    page.wait_for_function("() => window.fake.sent.length === 1", timeout=10_000)
+    assert sent(page) == [{"name": "join", "payload": {"meeting_id": 7}}]
+    page.evaluate("() => answer(0, { ok: true, mode: 'snapshot', snapshot: snapshot(2) })")
+    assert conn(page, "c.lastSeq") == 2
+    _start(page, connecting=False)
+    page.evaluate("() => fake.joinedWith({ ok: false, error: { code: 'forbidden', message: 'x' } })")
+    assert page.evaluate("() => window.refused") == ["forbidden"] and sent(page) == []
 
 
 def test_an_event_that_does_not_state_the_result_brings_a_fresh_snapshot(page):

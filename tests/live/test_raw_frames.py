@@ -1,7 +1,8 @@
 """Raw Engine.IO frames that no Socket.IO client would send (issue 13): broken packets, JSON nested past the
 parser's depth and a 5,000-digit number are dropped with one line in the log and no traceback, and the
-connection goes on working; a command of a megabyte is answered payload_too_large without being read; and a
-websocket that ends takes its connection with it."""
+connection goes on working; a command of a megabyte is answered payload_too_large without being read; a
+websocket that ends takes its connection with it; and a join carried by the connect is answered ahead of the
+connection's confirmation."""
 
 from __future__ import annotations
 
@@ -49,6 +50,26 @@ def _the_connection_ends_with_its_websocket(url: str) -> None:
     ws.shutdown()
 
 
+def _a_join_with_the_connect_is_answered_before_the_connection_is_confirmed(url: str, data) -> None:
+    """The `joined` message comes ahead of the Socket.IO CONNECT packet (docs/protocol.md): the client
+    libraries hold it until their `connect` event. A script that reads frames must expect it there."""
+    ws = websocket.create_connection(url, timeout=10, suppress_origin=True)
+    _frames_until(ws, "0{")
+    ws.send("40" + json.dumps({"api_token": data.api_token, "join": {"meeting_id": data.meeting_id}}))
+    before = []
+    while not (frame := ws.recv()).startswith("40"):
+        if frame == "2":
+            ws.send("3")
+        else:
+            before.append(frame)
+    [answer] = [json.loads(frame[2:])[1] for frame in before if frame.startswith('42["joined"')]
+    assert answer["ok"] is True and answer["mode"] == "snapshot", answer
+    rejoin = {"meeting_id": data.meeting_id, "last_seq": answer["snapshot"]["last_seq"]}
+    ws.send('421["join",' + json.dumps(rejoin) + "]")
+    assert json.loads(_frames_until(ws, "431")[3:])[0]["mode"] == "replay"  # then a connection like any
+    ws.close()
+
+
 def test_malformed_frames_are_dropped_without_a_traceback(tmp_path):
     database_url = scratch_database_url(tmp_path, "raw_frames")
     data = prepare_reference(database_url)
@@ -76,6 +97,7 @@ def test_malformed_frames_are_dropped_without_a_traceback(tmp_path):
         ws.close()
         for _attempt in range(3):
             _the_connection_ends_with_its_websocket(url)
+        _a_join_with_the_connect_is_answered_before_the_connection_is_confirmed(url, data)
     finally:
         server.stop()
     log = server.log_path.read_text()
