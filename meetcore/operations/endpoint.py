@@ -1,6 +1,6 @@
 """GET /metrics: the Prometheus text format, for the addresses in MEETCORE_METRICS_ALLOW or a bearer
 MEETCORE_METRICS_TOKEN; plus what is counted at the moment of the scrape from the database (the outbox,
-the open video rooms) and the pool of this process."""
+the open video rooms), from Janus (the publishers in those rooms) and the pool of this process."""
 
 from __future__ import annotations
 
@@ -43,6 +43,16 @@ class DatabaseCollector:
         for server, count in rows:
             rooms.add_metric([server], count)
         yield rooms
+        yield self._publishers()
+
+    def _publishers(self) -> GaugeMetricFamily:
+        from meetcore.video.services import publishers_by_server
+
+        publishers = GaugeMetricFamily("meetcore_video_publishers", "Participants publishing at Janus in the "
+                                       "open rooms, by server", labels=["server"])  # fmt: skip
+        for server, count in publishers_by_server().items():
+            publishers.add_metric([server], count)
+        return publishers
 
 
 def _allowed(address: str | None, allowed: str) -> bool:

@@ -520,10 +520,30 @@ def participants(meeting: Meeting) -> list[dict]:
     room = room_of(meeting)
     if room is None or not room.is_open:
         return []
+    return _participants_in(room)
+
+
+def _participants_in(room: VideoRoom) -> list[dict]:
     answer = janus_server(room.server_url).videoroom(
         {"request": "listparticipants", "room": room.janus_room_id}
     )
     return list(answer.get("participants") or [])
+
+
+def publishers_by_server() -> dict[str, int]:
+    """The participants publishing at Janus in the open rooms, by server (for /metrics), as each server
+    tells them. A room whose server does not answer is left out and logged: its server still counts in the
+    open rooms, and /healthz says it is down."""
+    counts: dict[str, int] = {}
+    for room in db.session.scalars(sa.select(VideoRoom).where(VideoRoom.closed_at.is_(None))):
+        try:
+            publishing = sum(1 for one in _participants_in(room) if one.get("publisher"))
+        except JanusError as error:
+            log.warning("counting the publishers of room %s at %s failed: %s", room.id, room.server_url,
+                        error)  # fmt: skip
+            continue
+        counts[room.server_url] = counts.get(room.server_url, 0) + publishing
+    return counts
 
 
 def enforce_floor(meeting: Meeting) -> list[int]:

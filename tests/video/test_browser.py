@@ -11,6 +11,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 from meetcore.video.janus_api import JanusServer
 from tests.video.stage import (
@@ -38,6 +40,18 @@ ONE_EACH = {"video": 1, "audio": 1}
 PHONE = {"width": 390, "height": 844}  # province B watches on a phone, held upright, then sideways
 
 
+METRICS_TOKEN = "video-e2e-metrics-token"
+
+
+def scraped_publishers(stage) -> dict[str, float]:
+    """meetcore_video_publishers by server, as the app's /metrics gives it."""
+    answer = requests.get(f"{stage.server.base_url}/metrics", timeout=30,
+                          headers={"Authorization": f"Bearer {METRICS_TOKEN}"})  # fmt: skip
+    answer.raise_for_status()
+    return {sample.labels["server"]: sample.value for family in text_string_to_metric_families(answer.text)
+            if family.name == "meetcore_video_publishers" for sample in family.samples}  # fmt: skip
+
+
 def test_studio_floor_and_provinces_in_a_network_namespace(tmp_path):
     in_namespace(__file__, "test_studio_floor_and_provinces_in_a_network_namespace", scenario, tmp_path)
 
@@ -48,6 +62,7 @@ def scenario(tmp_path) -> None:
         "MEETCORE_VIDEO_TALKING_LEVEL": "90",  # anything louder than a hush is talking
         "MEETCORE_VIDEO_RECORDINGS_DIR": str(tmp_path / "recordings"),
         "MEETCORE_VIDEO_TOKEN_TTL": str(TOKEN_TTL),  # renewed every TOKEN_TTL/2 s, on the running session
+        "MEETCORE_METRICS_TOKEN": METRICS_TOKEN,
     }
     phone = {"viewport": PHONE, "is_mobile": True, "has_touch": True}
     shown = ("({status: v.status, publishing: v.publishing, feeds: v.feeds, talking: v.talking,"
@@ -135,6 +150,9 @@ def run_scenario(stage) -> None:
     wait_for_frames(pages["b"], a_id, "B decoding A")
 
     assert {studio_id, a_id} <= publishing_ids()
+    # /metrics counts the publishers Janus has in the open rooms (issue 18, item 3), as Janus tells them.
+    wait_until(lambda: scraped_publishers(stage) == {config.http_url: len(publishing_ids())},
+               message="/metrics counting the room's publishers")  # fmt: skip
     for name in ("b", "chair"):
         wait_until(lambda name=name: media_of(pages[name]).get(str(a_id)) == ONE_EACH,
                    message=f"{name}: one video and one audio element for A")  # fmt: skip
