@@ -59,6 +59,8 @@ export class LiveConnection {
     this.buffer = [];
     this.wantSnapshot = false;
     this.knownHead = null; // the newest seq a live.head announced
+    this.connectJoin = null; // the generation of the join the last connect attempt carried
+    this.answeredAtConnect = false; // whether that join's `joined` answer came
     this.counters = { events: 0, dropped: 0, gaps: 0, snapshots: 0, replays: 0, resyncs: 0, heads: 0, retries: 0 };
     this.auth = options.auth || {};
     const auth = (send) => send(this._connectAuth()); // asked again at every connect attempt
